@@ -1,0 +1,19 @@
+# One image for the API and the worker (docker-compose.yml picks the command).
+FROM python:3.11-slim AS base
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+WORKDIR /app
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends curl \
+ && rm -rf /var/lib/apt/lists/*
+COPY pyproject.toml README.md ./
+COPY baton ./baton
+COPY bpmn_compiler ./bpmn_compiler
+COPY workflows ./workflows
+COPY activities ./activities
+COPY api ./api
+COPY store ./store
+COPY worker.py ./
+RUN pip install . && useradd --system --uid 10001 baton
+USER baton
+EXPOSE 8000
+CMD ["baton", "api"]

@@ -1,0 +1,73 @@
+"""The FastAPI application: ``create_app`` for tests and embedding, ``app`` for uvicorn."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from temporalio.client import Client
+
+from api import problems
+from api.routes import deployments, health, process_instances, tasks
+from baton import __version__
+from baton.settings import Settings, get_settings
+from baton.temporal_client import connect
+from store import Store
+
+_log = logging.getLogger("baton.api")
+
+
+def _operation_id(route: APIRoute) -> str:
+    return f"{str(route.tags[0]).replace(' ', '_')}-{route.name}" if route.tags else route.name
+
+
+def create_app(
+    settings: Settings | None = None, *, client: Client | None = None, store: Store | None = None
+) -> FastAPI:
+    """Build the app. Pass ``client``/``store`` to share existing ones (tests do);
+    otherwise the lifespan connects them from ``settings`` and closes what it opened."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned_store = None
+        if getattr(app.state, "store", None) is None:
+            owned_store = Store(settings.database_url)
+            await owned_store.init_schema()
+            app.state.store = owned_store
+        if getattr(app.state, "temporal", None) is None:
+            app.state.temporal = await connect(settings)
+        _log.info(
+            "API ready: Temporal %s, database %s",
+            settings.temporal_address,
+            owned_store and owned_store.dialect,
+        )
+        yield
+        if owned_store is not None:
+            await owned_store.dispose()
+
+    app = FastAPI(
+        title="Baton",
+        version=__version__,
+        description=(
+            "BPMN 2.0 processes on Temporal, behind the Eximee BPMS API. "
+            "Errors are RFC 9457 application/problem+json."
+        ),
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.temporal = client
+    app.state.store = store
+    problems.install(app)
+    for module in (health, deployments, process_instances, tasks):
+        app.include_router(module.router)
+    return app
+
+
+def app() -> FastAPI:
+    """uvicorn factory: ``uvicorn --factory api.main:app``."""
+    return create_app()

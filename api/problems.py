@@ -1,0 +1,102 @@
+"""RFC 9457 ``application/problem+json`` errors for every route.
+
+Exception tree::
+
+    ApiProblem              any error answered as problem+json (status, title, detail)
+     ├── NotFound           404
+     ├── Conflict           409
+     └── Unavailable        503 (Temporal or the database cannot be reached in time)
+
+A client's mistake is always a 4xx naming what was wrong; a 500 means a Baton bug.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+_log = logging.getLogger("baton.api")
+
+
+class ApiProblem(Exception):
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, *, status: int | None = None, **extensions: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if status is not None:
+            self.status = status
+        self.extensions = extensions
+
+
+class NotFound(ApiProblem):
+    status = 404
+    title = "Not found"
+
+
+class Conflict(ApiProblem):
+    status = 409
+    title = "Conflict"
+
+
+class Unavailable(ApiProblem):
+    status = 503
+    title = "Service unavailable"
+
+
+def problem_response(
+    request: Request, status: int, title: str, detail: str, **extensions: Any
+) -> JSONResponse:
+    body = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        **extensions,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _field(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "form"):
+        parts = parts[1:] or parts
+    return ".".join(parts)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into problem+json."""
+
+    @app.exception_handler(ApiProblem)
+    async def _problem(request: Request, exc: ApiProblem) -> JSONResponse:
+        return problem_response(request, exc.status, exc.title, exc.detail, **exc.extensions)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _field(tuple(e["loc"])), "message": e["msg"], "type": e["type"]}
+            for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"field": "?", "message": "invalid request"}
+        detail = f"{first['field']}: {first['message']}"
+        return problem_response(request, 422, "Invalid request", detail, errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        title = "Not found" if exc.status_code == 404 else "HTTP error"
+        return problem_response(request, exc.status_code, title, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        _log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return problem_response(
+            request, 500, "Internal error", "Baton failed on this request; see the API log"
+        )

@@ -1,0 +1,125 @@
+"""Deploy BPMN files: compile, version per key, store XML and IR."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, status
+from starlette.datastructures import UploadFile
+
+from api.auth import CurrentPrincipal
+from api.deps import StoreDep
+from api.problems import ApiProblem, NotFound
+from api.schemas import DeployedDefinitionOut, DeploymentOut, DiagnosticOut
+from bpmn_compiler import Diagnostic, Severity, compile_bpmn
+from store import definitions
+from store.db import DefinitionNotFound
+
+router = APIRouter(prefix="/v1/bpms", tags=["deployments"])
+
+_ACCEPTED_SUFFIXES = (".bpmn", ".bpmn20.xml", ".xml")
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+def _wire(diagnostics: list[Diagnostic]) -> list[dict[str, object]]:
+    return [DiagnosticOut.of(d).model_dump(mode="json", by_alias=True) for d in diagnostics]
+
+
+@router.post(
+    "/deployments",
+    status_code=status.HTTP_201_CREATED,
+    response_model=DeploymentOut,
+    summary="Deploy one or more .bpmn files (multipart/form-data, any field name)",
+    responses={400: {"description": "Compile errors, with diagnostics in `errors`"}},
+)
+async def deploy(request: Request, store: StoreDep, principal: CurrentPrincipal) -> DeploymentOut:
+    form = await request.form()
+    uploads = [v for v in form.values() if isinstance(v, UploadFile)]
+    if not uploads:
+        raise ApiProblem("attach at least one .bpmn file as multipart/form-data")
+    name_field = form.get("deployment-name") or form.get("name")
+    resources: list[definitions.Resource] = []
+    warnings = []
+    errors = []
+    for upload in uploads:
+        filename = upload.filename or "upload.bpmn"
+        if not filename.lower().endswith(_ACCEPTED_SUFFIXES):
+            raise ApiProblem(f"{filename}: only .bpmn / .bpmn20.xml / .xml files can be deployed")
+        data = await upload.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise ApiProblem(f"{filename}: larger than {MAX_FILE_BYTES} bytes", status=413)
+        result = compile_bpmn(data, filename=filename)
+        errors += result.errors
+        warnings += [d for d in result.diagnostics if d.severity is Severity.WARNING]
+        if result.ok and not result.definitions:
+            raise ApiProblem(
+                f"{filename}: contains no executable process",
+                errors=_wire(result.diagnostics),
+            )
+        resources.append(definitions.Resource(filename, data, result.definitions))
+    if errors:
+        raise ApiProblem(
+            f"{len(errors)} error(s): {errors[0]}",
+            errors=_wire(errors),
+        )
+    deployment_id, deployed = await definitions.deploy(
+        store,
+        resources,
+        name=str(name_field) if isinstance(name_field, str) else None,
+        source=principal.subject,
+    )
+    return DeploymentOut(
+        id=deployment_id,
+        name=str(name_field) if isinstance(name_field, str) else None,
+        definitions=[
+            DeployedDefinitionOut(
+                key=d.key,
+                version=d.version,
+                sha256=d.sha256,
+                name=d.name,
+                resource=d.resource_name,
+                new=d.new,
+            )
+            for d in deployed
+        ],
+        warnings=[DiagnosticOut.of(w) for w in warnings],
+    )
+
+
+@router.get(
+    "/process-definitions",
+    response_model=list[DeployedDefinitionOut],
+    summary="The latest version of every deployed process key",
+)
+async def list_definitions(store: StoreDep, _: CurrentPrincipal) -> list[DeployedDefinitionOut]:
+    return [
+        DeployedDefinitionOut(
+            key=d.key,
+            version=d.version,
+            sha256=d.sha256,
+            name=d.name,
+            resource=d.resource_name,
+            new=False,
+        )
+        for d in await definitions.list_latest(store)
+    ]
+
+
+@router.get(
+    "/process-definitions/{key}",
+    response_model=DeployedDefinitionOut,
+    summary="The latest (or ?version=) definition of a process key",
+)
+async def get_definition(
+    key: str, store: StoreDep, _: CurrentPrincipal, version: int | None = None
+) -> DeployedDefinitionOut:
+    try:
+        d = await definitions.find(store, key, version)
+    except DefinitionNotFound as err:
+        raise NotFound(str(err)) from err
+    return DeployedDefinitionOut(
+        key=d.key,
+        version=d.version,
+        sha256=d.sha256,
+        name=d.name,
+        resource=d.resource_name,
+        new=False,
+    )

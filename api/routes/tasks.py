@@ -1,0 +1,111 @@
+"""User tasks: the inbox (read model) and completion (a workflow update)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api import temporal_calls
+from api.auth import CurrentPrincipal
+from api.deps import ClientDep, SettingsDep, StoreDep
+from api.problems import Conflict, NotFound
+from api.schemas import CompleteTaskIn, CompleteTaskOut, PageOut, TaskOut
+from store import queries
+from store.models import TaskRecord
+from workflows import contracts as c
+
+router = APIRouter(prefix="/v1/bpms/tasks", tags=["user tasks"])
+
+
+def _task_out(row: TaskRecord) -> TaskOut:
+    return TaskOut(
+        id=row.id,
+        name=row.name,
+        task_definition_key=row.element_id,
+        process_instance_id=row.process_instance_id,
+        process_definition_key=row.definition_key,
+        business_key=row.business_key,
+        assignee=row.assignee,
+        candidate_users=row.candidate_users,
+        candidate_groups=row.candidate_groups,
+        state=row.state,
+        created=queries.as_utc(row.created) or row.created,
+        due=queries.as_utc(row.due),
+        priority=row.priority,
+        form_key=row.form_key,
+    )
+
+
+@router.get("", response_model=PageOut[TaskOut], summary="List user tasks (open ones by default)")
+async def list_tasks(
+    store: StoreDep,
+    _: CurrentPrincipal,
+    assignee: str | None = None,
+    process_instance_id: Annotated[str | None, Query(alias="processInstanceId")] = None,
+    process_definition_key: Annotated[str | None, Query(alias="processDefinitionKey")] = None,
+    business_key: Annotated[str | None, Query(alias="businessKey")] = None,
+    state: Annotated[c.TaskState | None, Query()] = None,
+    unassigned: bool | None = None,
+    page: Annotated[int, Query(ge=0)] = 0,
+    size: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> PageOut[TaskOut]:
+    result = await queries.list_tasks(
+        store,
+        queries.TaskFilter(
+            assignee=assignee,
+            process_instance_id=process_instance_id,
+            definition_key=process_definition_key,
+            business_key=business_key,
+            state=state.value if state else None,
+            unassigned=unassigned,
+        ),
+        page=page,
+        size=size,
+    )
+    return PageOut[TaskOut](
+        items=[_task_out(r) for r in result.items], page=page, size=size, total=result.total
+    )
+
+
+@router.get("/{task_id}", response_model=TaskOut, summary="One user task")
+async def get_task(task_id: str, store: StoreDep, _: CurrentPrincipal) -> TaskOut:
+    row = await queries.get_task(store, task_id)
+    if row is None:
+        raise NotFound(f"no user task {task_id}")
+    return _task_out(row)
+
+
+@router.post(
+    "/{task_id}/complete",
+    response_model=CompleteTaskOut,
+    response_model_exclude_none=True,
+    summary="Complete (approve) a user task with process data",
+    responses={404: {"description": "No such task"}, 409: {"description": "Task not active"}},
+)
+async def complete_task(
+    task_id: str,
+    body: CompleteTaskIn,
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+) -> CompleteTaskOut:
+    row = await queries.get_task(store, task_id)
+    if row is None:
+        raise NotFound(f"no user task {task_id}")
+    if row.state not in (c.TaskState.CREATED.value, c.TaskState.ASSIGNED.value):
+        raise Conflict(f"user task {task_id} is {row.state}", code="TaskNotActive")
+    result = await temporal_calls.update(
+        client,
+        settings,
+        row.process_instance_id,
+        c.COMPLETE_USER_TASK,
+        c.CompleteUserTask(task_id=task_id, variables=body.process_data, user_id=principal.subject),
+        c.UserTaskCompleted,
+    )
+    return CompleteTaskOut(
+        task_id=task_id,
+        process_instance_id=row.process_instance_id,
+        process_data=result.variables if body.with_variables_in_return else None,
+    )

@@ -1,0 +1,186 @@
+"""``baton``: the command line (``baton dev`` is what ``make run`` calls)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import NoReturn
+
+import typer
+
+from baton.devserver import dev_server_args, temporal_binary
+from baton.settings import get_settings
+
+app = typer.Typer(help="Baton: BPMN 2.0 processes on Temporal.", no_args_is_help=True)
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(message, err=True)
+    raise typer.Exit(1)
+
+
+def _wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            _fail(f"process exited early with {proc.returncode}: {proc.args!r}")
+        with socket.socket() as s:
+            s.settimeout(0.5)
+            if s.connect_ex((host, port)) == 0:
+                return
+        time.sleep(0.2)
+    _fail(f"nothing listened on {host}:{port} after {timeout:.0f}s")
+
+
+def _port_busy(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.5)
+        return s.connect_ex((host, port)) == 0
+
+
+def _raise_interrupt(signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    for proc in reversed(procs):
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for proc in reversed(procs):
+        try:
+            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@app.command()
+def dev(
+    temporal_port: int = typer.Option(7233, help="Temporal frontend gRPC port."),
+) -> None:
+    """Run the whole stack: Temporal dev server + Web UI, worker and API in dev mode.
+
+    State lives in ``.data/`` (Temporal's SQLite file and Baton's), so a restart keeps
+    every deployment and instance. Ctrl-C stops everything.
+    """
+    settings = get_settings()
+    data_dir = settings.data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "BATON_DEV_MODE": os.environ.get("BATON_DEV_MODE", "true"),
+        "BATON_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
+        "BATON_DATABASE_URL": settings.database_url,
+    }
+    ports = {
+        "Temporal gRPC": temporal_port,
+        "Temporal UI": settings.temporal_ui_port,
+        "API": settings.api_port,
+    }
+    busy = [f"{what} port {port}" for what, port in ports.items() if _port_busy("127.0.0.1", port)]
+    if busy:
+        typer.echo(f"already in use: {', '.join(busy)} (is another 'make run' still up?)", err=True)
+        raise typer.Exit(1)
+    # Children run in their own sessions so Ctrl-C reaches only us and we stop them in
+    # order; SIGTERM and SIGHUP take the same path so nothing is left orphaned.
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    signal.signal(signal.SIGHUP, _raise_interrupt)
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        server = subprocess.Popen(
+            [
+                temporal_binary(),
+                *dev_server_args(
+                    port=temporal_port,
+                    ui_port=settings.temporal_ui_port,
+                    db_file=data_dir / "temporal.db",
+                ),
+            ],
+            env=env,
+            start_new_session=True,
+        )
+        procs.append(server)
+        _wait_for_port("127.0.0.1", temporal_port, 60, server)
+        procs.append(
+            subprocess.Popen([sys.executable, "-m", "worker"], env=env, start_new_session=True)
+        )
+        api = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "api.main:app",
+                "--host",
+                settings.api_host,
+                "--port",
+                str(settings.api_port),
+            ],
+            env=env,
+            start_new_session=True,
+        )
+        procs.append(api)
+        _wait_for_port(settings.api_host, settings.api_port, 60, api)
+        base = f"http://{settings.api_host}:{settings.api_port}"
+        typer.echo(
+            "\nBaton is running (dev mode; Ctrl-C stops everything)\n"
+            f"  API            {base}   (docs {base}/docs, health {base}/health)\n"
+            f"  Temporal UI    http://127.0.0.1:{settings.temporal_ui_port}\n"
+            f"  Temporal gRPC  127.0.0.1:{temporal_port}\n"
+            f"  Data           {data_dir}\n"
+        )
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+        failed = [p for p in procs if p.poll() is not None]
+        typer.echo(f"a component stopped ({failed[0].args!r}); shutting down", err=True)
+        raise typer.Exit(1)
+    except KeyboardInterrupt:
+        typer.echo("\nstopping…")
+    finally:
+        _stop(procs)
+
+
+@app.command()
+def worker() -> None:
+    """Run a worker (interpreter + Baton's activities) against BATON_TEMPORAL_ADDRESS."""
+    from worker import main
+
+    main()
+
+
+@app.command()
+def api() -> None:
+    """Serve the HTTP API with uvicorn on BATON_API_HOST:BATON_API_PORT."""
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run("api.main:app", factory=True, host=settings.api_host, port=settings.api_port)
+
+
+@app.command("compile")
+def compile_cmd(paths: list[Path]) -> None:
+    """Compile BPMN files and print one line per file."""
+    from bpmn_compiler import compile_bpmn
+
+    ok = bad = 0
+    for path in paths:
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            result = compile_bpmn(file.read_bytes(), filename=str(file))
+            if result.ok:
+                ok += 1
+                keys = ", ".join(d.key for d in result.definitions)
+                typer.echo(f"ok    {file}: {keys or '(nothing executable)'}")
+            else:
+                bad += 1
+                typer.echo(f"error {file}: {result.errors[0]}")
+    typer.echo(f"compile: {ok} ok, {bad} with errors, 0 crashed")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,52 @@
+"""The one settings object shared by the API, the worker and the CLI.
+
+Every value comes from the environment (prefix ``BATON_``) or a ``.env`` file, so the
+same code runs embedded (``make run``) and in the compose deploy without edits.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration for every Baton process; see README for the deploy mapping."""
+
+    model_config = SettingsConfigDict(env_prefix="BATON_", env_file=".env", extra="ignore")
+
+    dev_mode: bool = Field(
+        default=False,
+        description="Enable demo accounts and unauthenticated access; never in production.",
+    )
+    data_dir: Path = Field(default=Path(".data"), description="Embedded state (SQLite files).")
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///.data/baton.db",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///… or postgresql+asyncpg://…",
+    )
+    temporal_address: str = Field(default="127.0.0.1:7233")
+    temporal_namespace: str = Field(default="default")
+    task_queue: str = Field(default="baton", description="Queue of the interpreter workflow.")
+    temporal_ui_port: int = Field(default=8233)
+    temporal_rpc_timeout_seconds: float = Field(
+        default=10.0,
+        description="Bound on every update and query: without a worker they would hang.",
+    )
+    api_host: str = Field(default="127.0.0.1")
+    api_port: int = Field(default=8000)
+    public_url: str = Field(default="", description="Base URL printed and used in links.")
+    temporal_ui_url: str = Field(default="", description="Temporal Web UI base URL for links.")
+
+    def ui_base_url(self) -> str:
+        """Where people open the Temporal Web UI (for links in answers and logs)."""
+        host = self.temporal_address.rsplit(":", 1)[0]
+        return self.temporal_ui_url or f"http://{host}:{self.temporal_ui_port}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Process-wide settings, read once."""
+    return Settings()

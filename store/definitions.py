@@ -1,0 +1,157 @@
+"""Deployments: versions per process key, content-addressed by the IR's sha256."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from bpmn_compiler.ir import ProcessDefinition
+from store.db import DefinitionNotFound, Store
+from store.models import Definition, Deployment
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One uploaded file and the definitions it compiled to."""
+
+    name: str
+    xml: bytes
+    definitions: list[ProcessDefinition]
+
+
+@dataclass(frozen=True)
+class DeployedDefinition:
+    key: str
+    version: int
+    sha256: str
+    name: str | None
+    resource_name: str
+    deployment_id: str
+    created_at: datetime
+    new: bool
+
+
+def _view(row: Definition, *, new: bool) -> DeployedDefinition:
+    return DeployedDefinition(
+        key=row.key,
+        version=row.version,
+        sha256=row.sha256,
+        name=row.name,
+        resource_name=row.resource_name,
+        deployment_id=row.deployment_id,
+        created_at=row.created_at,
+        new=new,
+    )
+
+
+async def deploy(
+    store: Store, resources: list[Resource], *, name: str | None = None, source: str | None = None
+) -> tuple[str, list[DeployedDefinition]]:
+    """Store every definition; unchanged content keeps the latest version of its key.
+
+    Two concurrent deployments of one key race on the (key, version) constraint; the
+    loser retries, so versions stay dense and unique.
+    """
+    for attempt in range(5):
+        try:
+            return await _deploy_once(store, resources, name=name, source=source)
+        except IntegrityError:
+            if attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _deploy_once(
+    store: Store, resources: list[Resource], *, name: str | None, source: str | None
+) -> tuple[str, list[DeployedDefinition]]:
+    now = datetime.now(UTC)
+    deployment_id = str(uuid.uuid4())
+    deployed: list[DeployedDefinition] = []
+    async with store.session() as session, session.begin():
+        session.add(Deployment(id=deployment_id, name=name, source=source, created_at=now))
+        await session.flush()
+        for resource in resources:
+            xml = resource.xml.decode("utf-8", errors="replace")
+            for definition in resource.definitions:
+                sha = definition.sha256()
+                latest = await session.scalar(
+                    select(Definition)
+                    .where(Definition.key == definition.key)
+                    .order_by(Definition.version.desc())
+                    .limit(1)
+                )
+                if latest is not None and latest.sha256 == sha:
+                    deployed.append(_view(latest, new=False))
+                    continue
+                row = Definition(
+                    key=definition.key,
+                    version=(latest.version + 1) if latest else 1,
+                    sha256=sha,
+                    name=definition.name,
+                    resource_name=resource.name,
+                    deployment_id=deployment_id,
+                    ir_version=definition.ir_version,
+                    xml=xml,
+                    ir=definition.canonical_json().decode(),
+                    created_at=now,
+                )
+                session.add(row)
+                await session.flush()
+                deployed.append(_view(row, new=True))
+    return deployment_id, deployed
+
+
+async def find(store: Store, key: str, version: int | None = None) -> DeployedDefinition:
+    """The given version of ``key``, or its latest version."""
+    query = select(Definition).where(Definition.key == key)
+    if version is None:
+        query = query.order_by(Definition.version.desc()).limit(1)
+    else:
+        query = query.where(Definition.version == version)
+    async with store.session() as session:
+        row = await session.scalar(query)
+    if row is None:
+        raise DefinitionNotFound(key, version)
+    return _view(row, new=False)
+
+
+async def list_latest(store: Store) -> list[DeployedDefinition]:
+    latest = (
+        select(Definition.key, func.max(Definition.version).label("version"))
+        .group_by(Definition.key)
+        .subquery()
+    )
+    query = (
+        select(Definition)
+        .join(latest, (Definition.key == latest.c.key) & (Definition.version == latest.c.version))
+        .order_by(Definition.key)
+    )
+    async with store.session() as session:
+        return [_view(row, new=False) for row in await session.scalars(query)]
+
+
+async def load_ir(store: Store, key: str, version: int, sha256: str) -> ProcessDefinition:
+    """The IR an instance was started with; the sha256 check makes a mix-up impossible."""
+    async with store.session() as session:
+        row = await session.scalar(
+            select(Definition).where(
+                Definition.key == key, Definition.version == version, Definition.sha256 == sha256
+            )
+        )
+    if row is None:
+        raise DefinitionNotFound(key, version)
+    return ProcessDefinition.model_validate_json(row.ir)
+
+
+async def load_xml(store: Store, key: str, version: int) -> str:
+    async with store.session() as session:
+        row = await session.scalar(
+            select(Definition).where(Definition.key == key, Definition.version == version)
+        )
+    if row is None:
+        raise DefinitionNotFound(key, version)
+    return row.xml

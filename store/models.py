@@ -1,0 +1,90 @@
+"""SQLAlchemy tables: deployed definitions and the read models the workflow projects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON,
+    }
+
+
+class Deployment(Base):
+    __tablename__ = "deployments"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    source: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
+class Definition(Base):
+    """One version of one process key. Same content redeployed keeps its version."""
+
+    __tablename__ = "process_definitions"
+    __table_args__ = (
+        UniqueConstraint("key", "version", name="uq_definition_key_version"),
+        Index("ix_definition_sha256", "sha256"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255))
+    version: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str | None] = mapped_column(String(255))
+    resource_name: Mapped[str] = mapped_column(String(255))
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"))
+    ir_version: Mapped[int]
+    xml: Mapped[str] = mapped_column(Text)
+    ir: Mapped[str] = mapped_column(Text, doc="Canonical JSON of the ProcessDefinition IR.")
+    created_at: Mapped[datetime]
+
+
+class InstanceRecord(Base):
+    __tablename__ = "process_instances"
+    __table_args__ = (
+        Index("ix_instance_key_state", "definition_key", "state"),
+        Index("ix_instance_business_key", "business_key"),
+    )
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    definition_key: Mapped[str] = mapped_column(String(255))
+    definition_version: Mapped[int]
+    business_key: Mapped[str | None] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(16))
+    start_time: Mapped[datetime]
+    end_time: Mapped[datetime | None]
+    revision: Mapped[int]
+
+
+class TaskRecord(Base):
+    __tablename__ = "user_tasks"
+    __table_args__ = (
+        Index("ix_task_assignee_state", "assignee", "state", "created"),
+        Index("ix_task_state_created", "state", "created"),
+        Index("ix_task_instance", "process_instance_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    process_instance_id: Mapped[str] = mapped_column(String(255))
+    definition_key: Mapped[str] = mapped_column(String(255))
+    business_key: Mapped[str | None] = mapped_column(String(255))
+    element_id: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str | None] = mapped_column(String(255))
+    state: Mapped[str] = mapped_column(String(16))
+    assignee: Mapped[str | None] = mapped_column(String(255))
+    candidate_users: Mapped[list[str]] = mapped_column(JSON)
+    candidate_groups: Mapped[list[str]] = mapped_column(JSON)
+    form_key: Mapped[str | None] = mapped_column(String(255))
+    priority: Mapped[int]
+    due: Mapped[datetime | None]
+    created: Mapped[datetime]
+    ended: Mapped[datetime | None]
+    revision: Mapped[int]

@@ -1,0 +1,38 @@
+"""Idempotent upserts of the read models written by the workflow.
+
+A row is only overwritten by a higher revision, so a retried or replayed batch — or two
+batches arriving out of order — can never move a task or an instance backwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+
+from store.db import Store
+from store.models import Base, InstanceRecord, TaskRecord
+from workflows.contracts import ProjectionBatch
+
+
+def _upsert(store: Store, model: type[Base], rows: list[dict[str, Any]]) -> Any:
+    insert = postgresql.insert if store.dialect == "postgresql" else sqlite.insert
+    table = cast(Table, model.__table__)
+    stmt = insert(table).values(rows)
+    updates = {col.name: stmt.excluded[col.name] for col in table.columns if col.name != "id"}
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.id],
+        set_=updates,
+        where=table.c.revision < stmt.excluded.revision,
+    )
+
+
+async def apply(store: Store, batch: ProjectionBatch) -> None:
+    async with store.session() as session, session.begin():
+        if batch.instances:
+            rows = [r.model_dump() for r in batch.instances]
+            await session.execute(_upsert(store, InstanceRecord, rows))
+        if batch.tasks:
+            rows = [r.model_dump() for r in batch.tasks]
+            await session.execute(_upsert(store, TaskRecord, rows))

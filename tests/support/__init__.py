@@ -1,0 +1,1 @@
+"""Test helpers: real servers (Temporal dev server, PostgreSQL) started on free ports."""

@@ -1,0 +1,22 @@
+"""Stand-in service-task activities for tests (registered beside the built-ins)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from workflows.contracts import ServiceTaskInput, ServiceTaskResult
+
+
+@activity.defn(name="test.flaky-backend")
+async def flaky_backend(task: ServiceTaskInput) -> ServiceTaskResult:
+    """Fails until the instance carries ``backendUp = true`` (an operator fixed it)."""
+    if not task.variables.get("backendUp"):
+        raise ApplicationError(f"backend down (attempt {activity.info().attempt})")
+    return ServiceTaskResult(variables={"backendCalls": activity.info().attempt})
+
+
+TEST_ACTIVITIES: list[Callable[..., Any]] = [flaky_backend]

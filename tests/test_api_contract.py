@@ -1,0 +1,136 @@
+"""The API's edges: versioning, problem+json errors, rejected commands changing nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+
+from tests.conftest import EXAMPLES, Stack
+from tests.support.http import deploy, eventually, problem
+from workflows import contracts as c
+
+INVOICE = EXAMPLES / "invoice-approval.bpmn"
+
+
+async def test_versions_per_key(stack: Stack) -> None:
+    first = (await deploy(stack.http, INVOICE)).json()["definitions"][0]
+    again = (await deploy(stack.http, INVOICE)).json()["definitions"][0]
+    assert (again["version"], again["sha256"], again["new"]) == (1, first["sha256"], False)
+    changed = INVOICE.read_bytes().replace(b"Approve invoice", b"Approve the invoice")
+    second = (await deploy(stack.http, ("invoice-approval.bpmn", changed))).json()["definitions"][0]
+    assert (second["version"], second["new"]) == (2, True)
+    assert second["sha256"] != first["sha256"]
+    latest = (await stack.http.get("/v1/bpms/process-definitions/invoice-approval")).json()
+    assert latest["version"] == 2
+    v1 = await stack.http.get(
+        "/v1/bpms/process-definitions/invoice-approval", params={"version": 1}
+    )
+    assert v1.json()["sha256"] == first["sha256"]
+    listed = (await stack.http.get("/v1/bpms/process-definitions")).json()
+    assert [(d["key"], d["version"]) for d in listed] == [("invoice-approval", 2)]
+
+    # an explicit older version still starts
+    started = await stack.http.post(
+        "/v1/bpms/process-instances",
+        json={"processDefinitionKey": "invoice-approval", "version": 1},
+    )
+    assert started.json()["version"] == 1
+
+
+async def test_invalid_bpmn_is_rejected_with_diagnostics(stack: Stack) -> None:
+    bad = INVOICE.read_bytes().replace(b'targetRef="Task_approve"', b'targetRef="Task_aprove"')
+    body = problem(await deploy(stack.http, ("bad.bpmn", bad)), 400)
+    [error] = body["errors"]
+    assert error["code"] == "unknown-reference"
+    assert error["elementId"] == "Flow_2"
+    assert error["severity"] == "error"
+    assert error["line"] == 30  # the <bpmn:sequenceFlow id="Flow_2"> line
+    assert error["file"] == "bad.bpmn"
+    assert "did you mean 'Task_approve'" in error["message"]
+    # nothing was stored
+    problem(await stack.http.get("/v1/bpms/process-definitions/invoice-approval"), 404)
+
+
+async def test_deploy_without_file_and_wrong_type(stack: Stack) -> None:
+    problem(await stack.http.post("/v1/bpms/deployments", data={"x": "1"}), 400)
+    body = problem(await deploy(stack.http, ("notes.txt", b"hello")), 400)
+    assert "notes.txt" in body["detail"]
+
+
+async def test_start_errors_name_the_field(stack: Stack) -> None:
+    body = problem(await stack.http.post("/v1/bpms/process-instances", json={}), 422)
+    assert body["errors"][0]["field"] == "processDefinitionKey"
+    body = problem(
+        await stack.http.post(
+            "/v1/bpms/process-instances",
+            json={"processDefinitionKey": "x", "processData": {}, "bogus": 1},
+        ),
+        422,
+    )
+    assert body["errors"][0]["field"] == "bogus"
+    body = problem(
+        await stack.http.post("/v1/bpms/process-instances", json={"processDefinitionKey": "nope"}),
+        404,
+    )
+    assert body["field"] == "processDefinitionKey"
+
+
+async def test_unknown_instance_and_task(stack: Stack) -> None:
+    problem(await stack.http.get("/v1/bpms/process-instances/does-not-exist"), 404)
+    problem(await stack.http.get("/v1/bpms/tasks/does-not-exist"), 404)
+    problem(await stack.http.post("/v1/bpms/tasks/does-not-exist/complete", json={}), 404)
+    problem(await stack.http.get("/v1/bpms/nowhere"), 404)
+
+
+async def _open_task(stack: Stack) -> dict[str, Any]:
+    await deploy(stack.http, INVOICE)
+    started = await stack.http.post(
+        "/v1/bpms/process-instances",
+        json={"processDefinitionKey": "invoice-approval", "processData": {"approver": "john"}},
+    )
+    instance_id = started.json()["id"]
+
+    async def task() -> dict[str, Any] | None:
+        r = await stack.http.get("/v1/bpms/tasks", params={"processInstanceId": instance_id})
+        items: list[dict[str, Any]] = r.json()["items"]
+        return items[0] if items else None
+
+    return await eventually(task, what="open task")
+
+
+async def test_rejected_completion_changes_nothing(stack: Stack) -> None:
+    task = await _open_task(stack)
+    handle = stack.client.get_workflow_handle(task["processInstanceId"])
+    before = await handle.describe()
+    # a bad body: 422 naming the field, nothing sent to Temporal
+    body = problem(
+        await stack.http.post(f"/v1/bpms/tasks/{task['id']}/complete", json={"processData": 5}),
+        422,
+    )
+    assert body["errors"][0]["field"] == "processData"
+    # a command for a task the instance does not know: rejected by the update validator,
+    # which writes no history
+    other = c.CompleteUserTask(task_id="not-a-task", variables={"x": 1})
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await handle.execute_update(c.COMPLETE_USER_TASK, other, result_type=c.UserTaskCompleted)
+    assert isinstance(err.value.cause, ApplicationError)
+    assert err.value.cause.type == "TaskNotFound"
+    after = await handle.describe()
+    assert after.history_length == before.history_length
+    view = await handle.query(c.STATE_QUERY, result_type=c.ProcessStateView)
+    assert "x" not in view.variables and view.tasks[0].state is c.TaskState.ASSIGNED
+
+    ok = await stack.http.post(f"/v1/bpms/tasks/{task['id']}/complete", json={})
+    assert ok.status_code == 200
+    body = problem(await stack.http.post(f"/v1/bpms/tasks/{task['id']}/complete", json={}), 409)
+    assert body["code"] == "TaskNotActive"
+
+
+async def test_ready_and_health(stack: Stack) -> None:
+    assert (await stack.http.get("/health")).json() == {"status": "ok"}
+    ready = await stack.http.get("/ready")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"temporal": "ok", "database": "ok"}

@@ -1,0 +1,65 @@
+"""Determinism: recorded histories must replay on the current interpreter.
+
+``tests/histories/*.json`` were recorded by earlier versions of ``BpmnProcess``; a change
+that alters the commands an old history expects fails here and needs ``workflow.patched``.
+Set ``BATON_RECORD_HISTORIES=1`` to (re)record the skeleton's history after a deliberate,
+patched change.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from tests.conftest import EXAMPLES, Stack
+from tests.support.http import deploy, eventually
+from workflows import contracts as c
+from workflows.bpmn_process import BpmnProcess
+
+HISTORIES = Path(__file__).parent / "histories"
+
+
+def _replayer() -> Replayer:
+    return Replayer(workflows=[BpmnProcess], data_converter=pydantic_data_converter)
+
+
+@pytest.mark.parametrize("database_backend", ["sqlite"])
+async def test_fresh_history_replays(stack: Stack) -> None:
+    await deploy(stack.http, EXAMPLES / "invoice-approval.bpmn")
+    started = await stack.http.post(
+        "/v1/bpms/process-instances",
+        json={
+            "processDefinitionKey": "invoice-approval",
+            "businessKey": "INV-42",
+            "processData": {"approver": "john", "amount": 99},
+        },
+    )
+    instance_id = started.json()["id"]
+
+    async def task() -> dict[str, Any] | None:
+        r = await stack.http.get("/v1/bpms/tasks", params={"processInstanceId": instance_id})
+        items: list[dict[str, Any]] = r.json()["items"]
+        return items[0] if items else None
+
+    t = await eventually(task, what="task")
+    await stack.http.post(f"/v1/bpms/tasks/{t['id']}/complete", json={"processData": {"ok": True}})
+    handle = stack.client.get_workflow_handle(instance_id, result_type=c.ProcessResult)
+    await handle.result()
+    history = await handle.fetch_history()
+    result = await _replayer().replay_workflow(history)
+    assert result.replay_failure is None
+    if os.environ.get("BATON_RECORD_HISTORIES"):
+        (HISTORIES / "invoice-approval-v1.json").write_text(history.to_json())
+
+
+@pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
+async def test_recorded_history_replays(path: Path) -> None:
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    result = await _replayer().replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, f"{path.name}: {result.replay_failure}"

@@ -1,0 +1,194 @@
+"""The documented interface of the ``BpmnProcess`` workflow and of its activities.
+
+Everything a client (the REST API, a plain ``temporalio`` SDK client, another language's
+worker) needs to talk to an instance lives here: the workflow's input and result, the
+names and payloads of its updates, signals and queries, and the activity contracts.
+Pydantic models only, so the module is safe inside the workflow sandbox.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+WORKFLOW_NAME = "BpmnProcess"
+
+# Handler names (update and signal share a name where both exist).
+COMPLETE_USER_TASK = "complete_user_task"
+RETRY_INCIDENT = "retry_incident"
+STATE_QUERY = "state"
+
+# Activity names of Baton's own infrastructure activities.
+LOAD_DEFINITION = "baton.load_definition"
+PROJECT = "baton.project"
+
+
+class InstanceState(StrEnum):
+    ACTIVE = "ACTIVE"
+    INCIDENT = "INCIDENT"
+    COMPLETED = "COMPLETED"
+    TERMINATED = "TERMINATED"
+
+
+class TaskState(StrEnum):
+    CREATED = "CREATED"
+    ASSIGNED = "ASSIGNED"
+    COMPLETED = "COMPLETED"
+    CANCELED = "CANCELED"
+
+
+class DefinitionRef(BaseModel):
+    """Names a deployed definition. The sha256 pins the exact IR an instance runs."""
+
+    key: str
+    version: int
+    sha256: str
+
+
+class ProcessInput(BaseModel):
+    """Input of ``BpmnProcess``: a definition reference, never the definition itself."""
+
+    definition: DefinitionRef
+    business_key: str | None = None
+    variables: dict[str, Any] = Field(default_factory=dict)
+    started_by: str | None = None
+
+
+class ProcessResult(BaseModel):
+    state: InstanceState
+    variables: dict[str, Any]
+
+
+class CompleteUserTask(BaseModel):
+    """Payload of the ``complete_user_task`` update and signal."""
+
+    task_id: str
+    variables: dict[str, Any] = Field(default_factory=dict)
+    user_id: str | None = None
+
+
+class UserTaskCompleted(BaseModel):
+    task_id: str
+    variables: dict[str, Any] = Field(
+        default_factory=dict, description="The instance variables after completion."
+    )
+
+
+class RetryIncident(BaseModel):
+    incident_id: str
+    variables: dict[str, Any] = Field(default_factory=dict)
+    attempts: int | None = Field(default=None, ge=1)
+
+
+class UserTaskView(BaseModel):
+    id: str
+    element_id: str
+    name: str | None
+    state: TaskState
+    assignee: str | None
+    candidate_users: list[str]
+    candidate_groups: list[str]
+    form_key: str | None
+    priority: int
+    due: datetime | None
+    created: datetime
+    ended: datetime | None = None
+
+
+class IncidentView(BaseModel):
+    id: str
+    element_id: str
+    message: str
+    attempts: int
+    created: datetime
+    resolved: bool = False
+
+
+class ActiveElement(BaseModel):
+    token_id: str
+    element_id: str
+    name: str | None
+    type: str
+
+
+class HistoryEntry(BaseModel):
+    """One line of the case history (kept in the workflow; also after it ended)."""
+
+    timestamp: datetime
+    type: str
+    element_id: str | None = None
+    user_id: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ProcessStateView(BaseModel):
+    """Answer of the ``state`` query: everything needed to show one instance."""
+
+    definition: DefinitionRef
+    business_key: str | None
+    state: InstanceState
+    variables: dict[str, Any]
+    active: list[ActiveElement]
+    tasks: list[UserTaskView]
+    incidents: list[IncidentView]
+    history: list[HistoryEntry]
+    start_time: datetime
+    end_time: datetime | None = None
+
+
+class ServiceTaskInput(BaseModel):
+    """What every service-task activity receives (one model, so fields can be added)."""
+
+    process_instance_id: str
+    element_id: str
+    business_key: str | None
+    variables: dict[str, Any]
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+class ServiceTaskResult(BaseModel):
+    variables: dict[str, Any] = Field(default_factory=dict)
+
+
+class InstanceRow(BaseModel):
+    """Read-model row of a process instance, written by ``baton.project``."""
+
+    id: str
+    definition_key: str
+    definition_version: int
+    business_key: str | None
+    state: InstanceState
+    start_time: datetime
+    end_time: datetime | None = None
+    revision: int
+
+
+class TaskRow(BaseModel):
+    """Read-model row of a user task, written by ``baton.project``."""
+
+    id: str
+    process_instance_id: str
+    definition_key: str
+    business_key: str | None
+    element_id: str
+    name: str | None
+    state: TaskState
+    assignee: str | None
+    candidate_users: list[str]
+    candidate_groups: list[str]
+    form_key: str | None
+    priority: int
+    due: datetime | None
+    created: datetime
+    ended: datetime | None
+    revision: int
+
+
+class ProjectionBatch(BaseModel):
+    """Upserts collected during one workflow task; rows only ever move forward by revision."""
+
+    instances: list[InstanceRow] = Field(default_factory=list)
+    tasks: list[TaskRow] = Field(default_factory=list)

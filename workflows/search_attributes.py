@@ -1,0 +1,33 @@
+"""Search attributes Baton sets on every instance, shared by the dev server launcher,
+the tests and docker-compose (keep `deploy/temporal-setup.sh` in step)."""
+
+from __future__ import annotations
+
+from temporalio.common import SearchAttributeKey
+
+PROCESS_KEY = SearchAttributeKey.for_keyword("BpmnProcessKey")
+PROCESS_VERSION = SearchAttributeKey.for_int("BpmnProcessVersion")
+BUSINESS_KEY = SearchAttributeKey.for_keyword("BpmnBusinessKey")
+ACTIVE_ELEMENTS = SearchAttributeKey.for_keyword_list("BpmnActiveElements")
+INCIDENT = SearchAttributeKey.for_bool("BpmnIncident")
+STATE = SearchAttributeKey.for_keyword("BpmnState")
+
+ALL = (PROCESS_KEY, PROCESS_VERSION, BUSINESS_KEY, ACTIVE_ELEMENTS, INCIDENT, STATE)
+
+_CLI_TYPES = {
+    "KEYWORD": "Keyword",
+    "INT": "Int",
+    "KEYWORD_LIST": "KeywordList",
+    "BOOL": "Bool",
+    "TEXT": "Text",
+    "FLOAT": "Double",
+    "DATETIME": "Datetime",
+}
+
+
+def cli_flags() -> list[str]:
+    """``--search-attribute NAME=Type`` flags for ``temporal server start-dev``."""
+    flags: list[str] = []
+    for key in ALL:
+        flags += ["--search-attribute", f"{key.name}={_CLI_TYPES[key.indexed_value_type.name]}"]
+    return flags
