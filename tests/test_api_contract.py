@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
+from api.main import create_app
 from tests.conftest import EXAMPLES, Stack
 from tests.support.http import deploy, eventually, problem
+from tests.support.ports import free_port
 from workflows import contracts as c
 
 INVOICE = EXAMPLES / "invoice-approval.bpmn"
@@ -134,3 +137,16 @@ async def test_ready_and_health(stack: Stack) -> None:
     ready = await stack.http.get("/ready")
     assert ready.status_code == 200
     assert ready.json()["checks"] == {"temporal": "ok", "database": "ok"}
+
+
+async def test_not_ready_when_temporal_is_down(stack: Stack) -> None:
+    dead = await Client.connect(f"127.0.0.1:{free_port()}", lazy=True)
+    app = create_app(stack.settings, client=dead, store=stack.store)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://baton.test") as http:
+        assert (await http.get("/health")).status_code == 200
+        ready = await http.get("/ready")
+        assert ready.status_code == 503
+        checks = ready.json()["checks"]
+        assert checks["database"] == "ok"
+        assert checks["temporal"].startswith("down")
