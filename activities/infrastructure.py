@@ -10,7 +10,7 @@ from collections import OrderedDict
 
 from temporalio import activity
 
-from bpmn_compiler.ir import ProcessDefinition
+from bpmn_compiler.ir import Diagram, ProcessDefinition
 from store import Store, definitions, projections
 from workflows import contracts as c
 
@@ -25,11 +25,14 @@ class InfrastructureActivities:
 
     @activity.defn(name=c.LOAD_DEFINITION)
     async def load_definition(self, ref: c.DefinitionRef) -> ProcessDefinition:
+        """The executable part of a definition; diagram positions stay in the database
+        (they would only weigh down every history)."""
         cached = self._cache.get(ref.sha256)
         if cached is not None:
             self._cache.move_to_end(ref.sha256)
             return cached
-        definition = await definitions.load_ir(self._store, ref.key, ref.version, ref.sha256)
+        stored = await definitions.load_ir(self._store, ref.key, ref.version, ref.sha256)
+        definition = stored.model_copy(update={"diagram": Diagram()})
         self._cache[ref.sha256] = definition
         if len(self._cache) > _CACHE_SIZE:
             self._cache.popitem(last=False)

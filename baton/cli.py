@@ -163,23 +163,44 @@ def api() -> None:
 
 
 @app.command("compile")
-def compile_cmd(paths: list[Path]) -> None:
-    """Compile BPMN files and print one line per file."""
-    from bpmn_compiler import compile_bpmn
+def compile_cmd(
+    paths: list[Path] = typer.Argument(..., help="BPMN files or folders (searched recursively)."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON document with every finding."),
+    include_all: bool = typer.Option(
+        False, "--all", help='Treat isExecutable="false" processes as executable too.'
+    ),
+    verbose: bool = typer.Option(False, "-v", help="Print every diagnostic, not the first."),
+) -> None:
+    """Compile BPMN files: one line per file, then the totals. Exit 1 only on a crash."""
+    import json
 
-    ok = bad = 0
-    for path in paths:
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-        for file in files:
-            result = compile_bpmn(file.read_bytes(), filename=str(file))
-            if result.ok:
-                ok += 1
-                keys = ", ".join(d.key for d in result.definitions)
-                typer.echo(f"ok    {file}: {keys or '(nothing executable)'}")
-            else:
-                bad += 1
-                typer.echo(f"error {file}: {result.errors[0]}")
-    typer.echo(f"compile: {ok} ok, {bad} with errors, 0 crashed")
+    from bpmn_compiler.batch import Totals, compile_file, discover, summary_line
+    from bpmn_compiler.batch import as_json as result_json
+
+    totals = Totals()
+    documents = []
+    for path in discover(paths):
+        result = compile_file(path, include_non_executable=include_all)
+        totals.add(result)
+        if as_json:
+            documents.append(result_json(path, result))
+            continue
+        typer.echo(summary_line(path, result))
+        if verbose:
+            for diagnostic in result.diagnostics:
+                typer.echo(f"      {diagnostic}")
+    if as_json:
+        summary = {"files": totals.files, "ok": totals.ok, "with_errors": totals.with_errors}
+        typer.echo(
+            json.dumps(
+                {"results": documents, "summary": {**summary, "crashed": totals.crashed}}, indent=2
+            )
+        )
+    else:
+        typer.echo(f"read {totals.files} files")
+    typer.echo(totals.closing_line(), err=as_json)
+    if totals.crashed:
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

@@ -1,32 +1,38 @@
 """From BPMN bytes to :class:`ProcessDefinition` values or diagnostics.
 
 The compiler is pure (bytes in, IR or diagnostics out) and never raises on bad input:
-every problem becomes a :class:`Diagnostic` naming the element and its line.
+every problem becomes a :class:`Diagnostic` naming the element and its line, and an
+unexpected failure becomes an ``internal-error`` diagnostic rather than an exception.
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree
 
-from bpmn_compiler import dialects
 from bpmn_compiler import namespaces as ns
+from bpmn_compiler.context import Catalog, Context, bpmn_children, did_you_mean, is_bpmn, local
+from bpmn_compiler.diagram import read_diagram
+from bpmn_compiler.dialects import any_expression
+from bpmn_compiler.elements import IGNORED, REGISTRY
 from bpmn_compiler.errors import CompileFailed, Diagnostic, Severity
+from bpmn_compiler.events import message_correlation
 from bpmn_compiler.ir import (
-    EndEvent,
+    BoundaryEvent,
+    Error,
+    Escalation,
+    Message,
+    MessageFlow,
     Node,
     ProcessDefinition,
     SequenceFlow,
-    ServiceTask,
+    Signal,
     StartEvent,
-    UserTask,
+    SubProcess,
 )
+from bpmn_compiler.validate import is_activity, validate_process
 from bpmn_compiler.xml import parse_xml
-
-DEFAULT_RETRIES = 3
 
 
 @dataclass
@@ -35,324 +41,410 @@ class CompileResult:
 
     definitions: list[ProcessDefinition] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    processes: int = 0
 
     @property
     def errors(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity is Severity.ERROR]
 
     @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+
+    @property
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def crashed(self) -> bool:
+        return any(d.code == "internal-error" for d in self.diagnostics)
 
-@dataclass
-class _Context:
-    filename: str | None
-    diagnostics: list[Diagnostic]
 
-    def report(
-        self, code: str, message: str, el: etree._Element | None = None, *, warning: bool = False
-    ) -> None:
-        self.diagnostics.append(
-            Diagnostic(
-                code=code,
-                severity=Severity.WARNING if warning else Severity.ERROR,
-                message=message,
-                element_id=el.get("id") if el is not None else None,
-                tag=_local(el) if el is not None else None,
-                name=el.get("name") if el is not None else None,
-                file=self.filename,
-                line=el.sourceline if el is not None else None,
-            )
+class ProcessWalker:
+    """Builds the nodes and flows of one process, descending into sub-processes."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.nodes: dict[str, Node] = {}
+        self.flows: dict[str, SequenceFlow] = {}
+        self.elements: dict[str, etree._Element] = {}
+        self.associations: list[tuple[str, str]] = []
+        self.degraded: set[str] = set()  # nodes that lost a flow to a rejected element
+        self.start_nodes: list[str] = []
+        self.event_subprocesses: list[str] = []
+
+    def walk_scope(
+        self, container: etree._Element, scope: str | None
+    ) -> tuple[list[str], list[str], list[str]]:
+        """Build the direct children of ``container``: (children, starts, event subs)."""
+        children: list[str] = []
+        starts: list[str] = []
+        event_subs: list[str] = []
+        for child in container:
+            if not is_bpmn(child):
+                continue
+            name = local(child)
+            element_id = child.get("id")
+            if element_id:
+                if element_id in self.elements:
+                    self.ctx.report("duplicate-id", f"the id {element_id!r} is used twice", child)
+                    continue
+                self.elements[element_id] = child
+            if name == "sequenceFlow":
+                self._flow(child)
+                continue
+            if name == "association":
+                source, target = child.get("sourceRef"), child.get("targetRef")
+                if source and target:
+                    self.associations.append((source, target))
+                continue
+            if name in IGNORED:
+                continue
+            spec = REGISTRY.get(name)
+            if spec is None or spec.builder is None:
+                reason = spec.summary if spec else f"{name} is not a BPMN element Baton can run"
+                self.ctx.report("unsupported-element", reason, child, execution=True)
+                continue
+            if not element_id:
+                self.ctx.report("missing-id", f"a {name} needs an id attribute", child)
+                continue
+            node = spec.builder(self.ctx, child, scope, self)
+            if node is None:
+                continue
+            self.nodes[node.id] = node
+            children.append(node.id)
+            if isinstance(node, StartEvent):
+                starts.append(node.id)
+            if isinstance(node, SubProcess) and node.variant == "event":
+                event_subs.append(node.id)
+        return children, starts, event_subs
+
+    def _flow(self, el: etree._Element) -> None:
+        flow_id = el.get("id", "")
+        if not flow_id:
+            # Camunda accepts flows without ids (its engine tests have them): name them
+            # after their ends, deterministically, so the IR hash stays stable.
+            base = f"{el.get('sourceRef', '')}->{el.get('targetRef', '')}"
+            flow_id, n = base, 1
+            while flow_id in self.elements:
+                n += 1
+                flow_id = f"{base}#{n}"
+            self.elements[flow_id] = el
+        condition = None
+        cond_el = next(iter(bpmn_children(el, "conditionExpression")), None)
+        if cond_el is not None and (cond_el.text or "").strip():
+            condition = any_expression(cond_el.text or "")
+        self.flows[flow_id] = SequenceFlow(
+            id=flow_id,
+            source=(el.get("sourceRef") or "").strip(),
+            target=(el.get("targetRef") or "").strip(),
+            name=el.get("name"),
+            condition=condition,
+            line=el.sourceline,
         )
 
-
-def _local(el: etree._Element) -> str:
-    return etree.QName(el).localname
-
-
-def _common(el: etree._Element) -> dict[str, object]:
-    return {
-        "id": el.get("id", ""),
-        "name": el.get("name"),
-        "incoming": [],
-        "outgoing": [],
-        "line": el.sourceline,
-    }
-
-
-def _event_definitions(el: etree._Element) -> list[etree._Element]:
-    return [c for c in el if isinstance(c.tag, str) and _local(c).endswith("EventDefinition")]
-
-
-def _start_event(ctx: _Context, el: etree._Element) -> Node | None:
-    defs = _event_definitions(el)
-    if defs:
-        ctx.report(
-            "unsupported-event-definition",
-            f"start events with a {_local(defs[0])} are not supported yet",
-            el,
-        )
-        return None
-    return StartEvent.model_validate(_common(el))
-
-
-def _end_event(ctx: _Context, el: etree._Element) -> Node | None:
-    defs = _event_definitions(el)
-    if defs:
-        ctx.report(
-            "unsupported-event-definition",
-            f"end events with a {_local(defs[0])} are not supported yet",
-            el,
-        )
-        return None
-    return EndEvent.model_validate(_common(el))
-
-
-def _service_task(ctx: _Context, el: etree._Element) -> Node | None:
-    zeebe = dialects.extension(el, ns.ZEEBE, "taskDefinition")
-    retries: int | None = None
-    headers: dict[str, str] = {}
-    external = False
-    task_type: str | None = None
-    if zeebe is not None:
-        task_type = (zeebe.get("type") or "").strip() or None
-        raw = (zeebe.get("retries") or "").strip()
-        if raw.isdigit():
-            retries = int(raw)
-        elif raw:
-            ctx.report("invalid-retries", f"retries must be a whole number, not {raw!r}", el)
-        external = True
-        header_list = dialects.extension(el, ns.ZEEBE, "taskHeaders")
-        if header_list is not None:
-            for header in header_list.iterchildren(ns.q(ns.ZEEBE, "header")):
-                headers[header.get("key", "")] = header.get("value", "")
-    else:
-        if dialects.camunda_attr(el, "type") == "external":
-            task_type = dialects.camunda_attr(el, "topic")
-            external = True
-        elif (cls := dialects.camunda_attr(el, "class")) is not None:
-            task_type = cls
-        elif (delegate := dialects.camunda_attr(el, "delegateExpression")) is not None:
-            task_type = delegate.removeprefix("${").removeprefix("#{").removesuffix("}").strip()
-        retries = dialects.camunda_retries(el)
-        headers = dialects.camunda_properties(el)
-    if not task_type:
-        ctx.report(
-            "service-task-without-type",
-            "a service task needs an implementation: zeebe:taskDefinition type, "
-            'camunda:type="external" with camunda:topic, camunda:class or '
-            "camunda:delegateExpression",
-            el,
-        )
-        return None
-    return ServiceTask.model_validate(
-        {
-            **_common(el),
-            "task_type": task_type,
-            "retries": DEFAULT_RETRIES if retries is None else max(retries, 1),
-            "headers": headers,
-            "external": external,
-        }
-    )
-
-
-def _user_task(ctx: _Context, el: etree._Element) -> Node | None:  # noqa: ARG001 - registry shape
-    fields: dict[str, object] = dict(_common(el))
-    zeebe = dialects.extension(el, ns.ZEEBE, "assignmentDefinition")
-    if zeebe is not None:
-        if assignee := zeebe.get("assignee"):
-            fields["assignee"] = dialects.feel_or_literal(assignee)
-        fields["candidate_users"] = dialects.zeebe_list(zeebe.get("candidateUsers"))
-        fields["candidate_groups"] = dialects.zeebe_list(zeebe.get("candidateGroups"))
-    if (form := dialects.extension(el, ns.ZEEBE, "formDefinition")) is not None:
-        fields["form_key"] = form.get("formKey") or form.get("formId")
-    if (schedule := dialects.extension(el, ns.ZEEBE, "taskSchedule")) is not None and (
-        due := schedule.get("dueDate")
-    ):
-        fields["due_date"] = dialects.feel_or_literal(due)
-    if (prio := dialects.extension(el, ns.ZEEBE, "priorityDefinition")) is not None and (
-        value := prio.get("priority")
-    ):
-        fields["priority"] = dialects.feel_or_literal(value)
-
-    if (assignee := dialects.camunda_attr(el, "assignee")) is not None:
-        fields["assignee"] = dialects.juel_or_literal(assignee)
-    if (users := dialects.camunda_attr(el, "candidateUsers")) is not None:
-        fields["candidate_users"] = dialects.camunda_list(users)
-    if (groups := dialects.camunda_attr(el, "candidateGroups")) is not None:
-        fields["candidate_groups"] = dialects.camunda_list(groups)
-    if (form_key := dialects.camunda_attr(el, "formKey")) is not None:
-        fields["form_key"] = form_key
-    if (due_date := dialects.camunda_attr(el, "dueDate")) is not None:
-        fields["due_date"] = dialects.juel_or_literal(due_date)
-    if (priority := dialects.camunda_attr(el, "priority")) is not None:
-        fields["priority"] = dialects.juel_or_literal(priority)
-    return UserTask.model_validate(fields)
-
-
-NodeBuilder = Callable[[_Context, etree._Element], Node | None]
-
-#: BPMN element (local name in the BPMN namespace) → builder. The supported-elements
-#: documentation is generated from this registry.
-NODE_BUILDERS: dict[str, NodeBuilder] = {
-    "startEvent": _start_event,
-    "endEvent": _end_event,
-    "serviceTask": _service_task,
-    "userTask": _user_task,
-}
-
-#: Elements that are read and deliberately ignored: they do not change execution.
-IGNORED = frozenset(
-    {
-        "documentation",
-        "extensionElements",
-        "laneSet",
-        "dataObject",
-        "dataObjectReference",
-        "dataStoreReference",
-        "textAnnotation",
-        "association",
-        "group",
-        "ioSpecification",
-        "property",
-        "sequenceFlow",
-    }
-)
-
-
-def _did_you_mean(name: str, candidates: list[str]) -> str:
-    close = difflib.get_close_matches(name, candidates, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _compile_process(ctx: _Context, process: etree._Element) -> ProcessDefinition | None:
-    errors_before = len([d for d in ctx.diagnostics if d.severity is Severity.ERROR])
-    nodes: dict[str, Node] = {}
-    for child in process:
-        if not isinstance(child.tag, str) or etree.QName(child).namespace != ns.BPMN:
-            continue
-        local = _local(child)
-        if local in IGNORED:
-            continue
-        builder = NODE_BUILDERS.get(local)
-        if builder is None:
-            ctx.report("unsupported-element", f"{local} is not supported yet", child)
-            continue
-        if not child.get("id"):
-            ctx.report("missing-id", f"a {local} needs an id attribute", child)
-            continue
-        if child.get("id") in nodes:
-            ctx.report("duplicate-id", f"the id {child.get('id')!r} is used twice", child)
-            continue
-        node = builder(ctx, child)
-        if node is not None:
-            nodes[node.id] = node
-
-    flows: dict[str, SequenceFlow] = {}
-    incoming: dict[str, list[str]] = {nid: [] for nid in nodes}
-    outgoing: dict[str, list[str]] = {nid: [] for nid in nodes}
-    element_ids = [c.get("id", "") for c in process if isinstance(c.tag, str)]
-    for el in process.iterchildren(ns.q(ns.BPMN, "sequenceFlow")):
-        flow_id, source, target = el.get("id", ""), el.get("sourceRef", ""), el.get("targetRef", "")
-        broken = False
-        for role, ref in (("sourceRef", source), ("targetRef", target)):
-            if ref not in element_ids:
-                ctx.report(
-                    "unknown-reference",
-                    f"{role} {ref!r} names no element of this process"
-                    + _did_you_mean(ref, element_ids),
+    def connect(self) -> None:
+        """Resolve flows, boundary attachments and compensation handlers."""
+        incoming: dict[str, list[str]] = {nid: [] for nid in self.nodes}
+        outgoing: dict[str, list[str]] = {nid: [] for nid in self.nodes}
+        for flow in list(self.flows.values()):
+            el = self.elements[flow.id]
+            broken = False
+            for role, ref in (("sourceRef", flow.source), ("targetRef", flow.target)):
+                if ref not in self.elements:
+                    self.ctx.report(
+                        "unknown-reference",
+                        f"{role} {ref!r} names no element of this process"
+                        + did_you_mean(ref, self.elements),
+                        el,
+                    )
+                    broken = True
+            if broken:
+                del self.flows[flow.id]
+                continue
+            if flow.source not in self.nodes or flow.target not in self.nodes:
+                # an endpoint was rejected and reported already; spare its neighbours
+                # follow-up complaints about the missing flow
+                self.degraded.update((flow.source, flow.target))
+                del self.flows[flow.id]
+                continue
+            source_scope = self.nodes[flow.source].scope
+            if source_scope != self.nodes[flow.target].scope:
+                self.ctx.report(
+                    "flow-crosses-scope",
+                    f"the flow connects {flow.source!r} and {flow.target!r}, which are in "
+                    "different (sub-)processes; sequence flows cannot cross a sub-process border",
                     el,
                 )
-                broken = True
-        if broken or source not in nodes or target not in nodes:
-            continue
-        condition = None
-        cond_el = el.find(ns.q(ns.BPMN, "conditionExpression"))
-        if cond_el is not None and (cond_el.text or "").strip():
-            text = cond_el.text.strip()  # type: ignore[union-attr]
-            condition = (
-                dialects.feel_or_literal(text)
-                if text.startswith("=")
-                else dialects.juel_or_literal(text)
-            )
-        flows[flow_id] = SequenceFlow(
-            id=flow_id, source=source, target=target, name=el.get("name"), condition=condition
-        )
-        outgoing[source].append(flow_id)
-        incoming[target].append(flow_id)
-
-    nodes = {
-        nid: n.model_copy(update={"incoming": incoming[nid], "outgoing": outgoing[nid]})
-        for nid, n in nodes.items()
-    }
-    starts = [nid for nid, n in nodes.items() if n.kind == "startEvent"]
-    if not starts:
-        ctx.report("no-start-event", "an executable process needs a none start event", process)
-    for nid in starts:
-        if incoming[nid]:
-            start_el = process.find(f"*[@id='{nid}']")
-            ctx.report(
-                "start-event-with-incoming", "a start event cannot have incoming flows", start_el
-            )
-    errors_after = len([d for d in ctx.diagnostics if d.severity is Severity.ERROR])
-    if errors_after > errors_before:
-        return None
-    return ProcessDefinition(
-        key=process.get("id", ""),
-        name=process.get("name"),
-        nodes=nodes,
-        flows=flows,
-        start_nodes=starts,
-    )
-
-
-def compile_bpmn(data: bytes, *, filename: str | None = None) -> CompileResult:
-    """Compile every executable process in a BPMN file.
-
-    Processes marked ``isExecutable="false"`` are validated but not returned: deploying
-    a documentation-only diagram must be a deliberate choice.
-    """
-    result = CompileResult()
-    ctx = _Context(filename=filename, diagnostics=result.diagnostics)
-    try:
-        root, diagnostics = parse_xml(data, filename)
-        result.diagnostics.extend(diagnostics)
-        if root is None:
-            return result
-        if root.tag != ns.q(ns.BPMN, "definitions"):
-            ctx.report(
-                "not-bpmn",
-                f"the root element is {root.tag!r}, not BPMN 2.0 definitions ({ns.BPMN})",
-                root,
-            )
-            return result
-        processes = list(root.iterchildren(ns.q(ns.BPMN, "process")))
-        for process in processes:
-            if not process.get("id"):
-                ctx.report("missing-id", "a process needs an id attribute", process)
+                del self.flows[flow.id]
                 continue
-            definition = _compile_process(ctx, process)
-            if process.get("isExecutable", "true").strip().lower() == "false":
-                ctx.report(
-                    "not-executable",
-                    'the process is marked isExecutable="false" and is not deployed',
-                    process,
-                    warning=True,
+            # Some tools write every flow at process level, even inside sub-processes:
+            # what matters is that both ends share a scope.
+            outgoing[flow.source].append(flow.id)
+            incoming[flow.target].append(flow.id)
+
+        boundaries: dict[str, list[str]] = {}
+        for node in self.nodes.values():
+            if not isinstance(node, BoundaryEvent):
+                continue
+            host = self.nodes.get(node.attached_to)
+            el = self.elements[node.id]
+            if host is None and node.attached_to in self.elements:
+                continue  # the activity itself was rejected and reported
+            if host is None:
+                self.ctx.report(
+                    "unknown-reference",
+                    f"attachedToRef {node.attached_to!r} names no activity"
+                    + did_you_mean(node.attached_to, self.nodes),
+                    el,
                 )
                 continue
-            if definition is not None:
-                result.definitions.append(definition)
-        if not processes:
-            ctx.report("no-process", "the file contains no process", root)
+            if not is_activity(host):
+                self.ctx.report(
+                    "boundary-on-non-activity",
+                    f"a boundary event can only be attached to an activity, not a {host.kind}",
+                    el,
+                )
+                continue
+            if host.scope != node.scope:
+                self.ctx.report(
+                    "boundary-scope",
+                    "a boundary event must be in the same (sub-)process as its activity",
+                    el,
+                )
+            boundaries.setdefault(host.id, []).append(node.id)
+
+        handlers: dict[str, str] = {}
+        for source, target in self.associations:
+            boundary = self.nodes.get(source)
+            handler = self.nodes.get(target)
+            if (
+                isinstance(boundary, BoundaryEvent)
+                and boundary.event.kind == "compensate"
+                and handler is not None
+            ):
+                handlers[boundary.attached_to] = handler.id
+
+        for node_id, node in list(self.nodes.items()):
+            update: dict[str, object] = {
+                "incoming": incoming[node_id],
+                "outgoing": outgoing[node_id],
+            }
+            if is_activity(node):
+                update["boundary_events"] = boundaries.get(node_id, [])
+                if node_id in handlers:
+                    update["compensation_handler"] = handlers[node_id]
+            self.nodes[node_id] = node.model_copy(update=update)
+
+
+def _read_catalog(ctx: Context, root: etree._Element) -> Catalog:
+    catalog = Catalog()
+    for el in bpmn_children(root):
+        name, element_id = local(el), el.get("id")
+        if not element_id:
+            continue
+        if name == "message":
+            catalog.messages[element_id] = Message(
+                id=element_id, name=el.get("name"), correlation_key=message_correlation(el)
+            )
+        elif name == "signal":
+            catalog.signals[element_id] = Signal(id=element_id, name=el.get("name"))
+        elif name == "error":
+            catalog.errors[element_id] = Error(
+                id=element_id,
+                name=el.get("name"),
+                code=el.get("errorCode"),
+                message=el.get("{http://camunda.org/schema/1.0/bpmn}errorMessage"),
+            )
+        elif name == "escalation":
+            catalog.escalations[element_id] = Escalation(
+                id=element_id, name=el.get("name"), code=el.get("escalationCode")
+            )
+        elif name.endswith("EventDefinition"):
+            catalog.event_definitions[element_id] = el
+    ctx.catalog = catalog
+    return catalog
+
+
+def _collaboration(root: etree._Element) -> tuple[dict[str, str], list[etree._Element]]:
+    """Participant of each process, and every message flow of the file."""
+    participants: dict[str, str] = {}
+    message_flows: list[etree._Element] = []
+    for collab in bpmn_children(root, "collaboration"):
+        for participant in bpmn_children(collab, "participant"):
+            ref = (participant.get("processRef") or "").split(":")[-1]
+            if ref and participant.get("id"):
+                participants[ref] = participant.get("id", "")
+        message_flows += bpmn_children(collab, "messageFlow")
+    return participants, message_flows
+
+
+def _executable(ctx: Context, process: etree._Element, include_non_executable: bool) -> bool:
+    flag = process.get("isExecutable")
+    if flag is None:
+        ctx.report(
+            "is-executable-missing",
+            'the process does not say isExecutable="true"; Baton treats it as executable',
+            process,
+            warning=True,
+        )
+        return True
+    return flag.strip().lower() == "true" or include_non_executable
+
+
+def compile_bpmn(
+    data: bytes, *, filename: str | None = None, include_non_executable: bool = False
+) -> CompileResult:
+    """Compile every executable process in a BPMN file.
+
+    Processes marked ``isExecutable="false"`` are validated but not returned unless
+    ``include_non_executable``: deploying a documentation-only diagram must be deliberate.
+    Problems that only matter for execution are warnings in such processes.
+    """
+    result = CompileResult()
+    ctx = Context(filename=filename, diagnostics=result.diagnostics)
+    try:
+        _compile(ctx, data, result, include_non_executable)
     except Exception as exc:
+        ctx.executable = True
         ctx.report("internal-error", f"the compiler failed on this file: {exc!r}")
     return result
 
 
-def compile_or_raise(data: bytes, *, filename: str | None = None) -> list[ProcessDefinition]:
+def _compile(ctx: Context, data: bytes, result: CompileResult, include_all: bool) -> None:
+    root, diagnostics = parse_xml(data, ctx.filename, expected_root=ns.q(ns.BPMN, "definitions"))
+    result.diagnostics.extend(diagnostics)
+    if root is None:
+        return
+    if root.tag != ns.q(ns.BPMN, "definitions"):
+        ctx.report(
+            "not-bpmn",
+            f"the root element is {etree.QName(root).localname!r} in "
+            f"{etree.QName(root).namespace or 'no namespace'}, not BPMN 2.0 definitions "
+            f"({ns.BPMN})",
+            root,
+        )
+        return
+    catalog = _read_catalog(ctx, root)
+    participants, flow_elements = _collaboration(root)
+    processes = bpmn_children(root, "process")
+    result.processes = len(processes)
+    if not processes:
+        ctx.report(
+            "no-process",
+            "the file contains no process (only a collaboration or choreography?)",
+            root,
+            warning=True,
+        )
+        return
+    built: list[tuple[etree._Element, ProcessWalker, bool]] = []
+    owner: dict[str, str] = {}
+    for process in processes:
+        key = process.get("id")
+        if not key:
+            ctx.report("missing-id", "a process needs an id attribute", process)
+            continue
+        ctx.executable = _executable(ctx, process, include_all)
+        errors_before = ctx.error_count()
+        walker = ProcessWalker(ctx)
+        walker.elements[key] = process
+        _, walker.start_nodes, walker.event_subprocesses = walker.walk_scope(process, None)
+        walker.connect()
+        validate_process(
+            ctx,
+            walker.nodes,
+            walker.flows,
+            walker.elements,
+            process,
+            walker.start_nodes,
+            walker.degraded,
+        )
+        for element_id in walker.elements:
+            owner[element_id] = key
+        ok = ctx.error_count() == errors_before
+        if not ctx.executable:
+            ctx.report(
+                "not-executable",
+                'the process is marked isExecutable="false": validated, not deployed',
+                process,
+                warning=True,
+            )
+        built.append((process, walker, ok and ctx.executable))
+
+    ctx.executable = True
+    message_flows = _message_flows(ctx, flow_elements, participants, owner)
+    diagram = read_diagram(root)
+    for process, walker, deployable in built:
+        if not deployable:
+            continue
+        key = process.get("id", "")
+        participant = participants.get(key)
+        mine = {nid for nid, pid in owner.items() if pid == key}
+        if participant:
+            mine.add(participant)
+        result.definitions.append(
+            ProcessDefinition(
+                key=key,
+                name=process.get("name"),
+                version_tag=process.get("{http://camunda.org/schema/1.0/bpmn}versionTag"),
+                nodes=walker.nodes,
+                flows=walker.flows,
+                start_nodes=walker.start_nodes,
+                event_subprocesses=walker.event_subprocesses,
+                messages=catalog.messages,
+                signals=catalog.signals,
+                errors=catalog.errors,
+                escalations=catalog.escalations,
+                message_flows=[
+                    f for f in message_flows if key in (f.source_process, f.target_process)
+                ],
+                participant=participant,
+                diagram=diagram.restricted_to(mine | set(walker.flows) | {participant or key}),
+            )
+        )
+
+
+def _message_flows(
+    ctx: Context,
+    elements: list[etree._Element],
+    participants: dict[str, str],
+    owner: dict[str, str],
+) -> list[MessageFlow]:
+    process_of_participant = {p: k for k, p in participants.items()}
+    flows: list[MessageFlow] = []
+    for el in elements:
+        source, target = el.get("sourceRef", ""), el.get("targetRef", "")
+        ends: list[str | None] = []
+        for role, ref in (("sourceRef", source), ("targetRef", target)):
+            process = owner.get(ref) or process_of_participant.get(ref)
+            if process is None and ref not in participants.values():
+                ctx.report(
+                    "unknown-reference",
+                    f"message flow {role} {ref!r} names no element"
+                    + did_you_mean(ref, list(owner) + list(participants.values())),
+                    el,
+                    warning=True,
+                )
+            ends.append(process)
+        message_ref = el.get("messageRef")
+        flows.append(
+            MessageFlow(
+                id=el.get("id", ""),
+                source=source,
+                target=target,
+                message_ref=message_ref.split(":")[-1] if message_ref else None,
+                source_process=ends[0],
+                target_process=ends[1],
+            )
+        )
+    return flows
+
+
+def compile_or_raise(
+    data: bytes, *, filename: str | None = None, include_non_executable: bool = False
+) -> list[ProcessDefinition]:
     """Like :func:`compile_bpmn` but raise :class:`CompileFailed` when there are errors."""
-    result = compile_bpmn(data, filename=filename)
+    result = compile_bpmn(data, filename=filename, include_non_executable=include_non_executable)
     if not result.ok:
         raise CompileFailed(result.diagnostics)
     return result.definitions

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -9,6 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from bpmn_compiler import migrations
 from bpmn_compiler.ir import ProcessDefinition
 from store.db import DefinitionNotFound, Store
 from store.models import Definition, Deployment
@@ -144,7 +146,7 @@ async def load_ir(store: Store, key: str, version: int, sha256: str) -> ProcessD
         )
     if row is None:
         raise DefinitionNotFound(key, version)
-    return ProcessDefinition.model_validate_json(row.ir)
+    return migrations.load(json.loads(row.ir))
 
 
 async def load_xml(store: Store, key: str, version: int) -> str:

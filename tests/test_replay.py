@@ -17,6 +17,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from bpmn_compiler.ir import IR_VERSION
 from tests.conftest import EXAMPLES, Stack
 from tests.support.http import deploy, eventually
 from workflows import contracts as c
@@ -55,7 +56,7 @@ async def test_fresh_history_replays(stack: Stack) -> None:
     result = await _replayer().replay_workflow(history)
     assert result.replay_failure is None
     if os.environ.get("BATON_RECORD_HISTORIES"):
-        (HISTORIES / "invoice-approval-v1.json").write_text(history.to_json())
+        (HISTORIES / f"invoice-approval-ir{IR_VERSION}.json").write_text(history.to_json())
 
 
 @pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)

@@ -25,7 +25,18 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from bpmn_compiler.ir import Expression, Node, ProcessDefinition, ServiceTask, UserTask
+    from bpmn_compiler import migrations
+    from bpmn_compiler.ir import (
+        EndEvent,
+        Expression,
+        Gateway,
+        Node,
+        ProcessDefinition,
+        ServiceTask,
+        StartEvent,
+        Task,
+        UserTask,
+    )
     from workflows import contracts as c
     from workflows import search_attributes as sa
     from workflows.expressions import ExpressionError, evaluate
@@ -78,14 +89,16 @@ class BpmnProcess:
     @workflow.run
     async def run(self, input: c.ProcessInput) -> c.ProcessResult:
         ref = input.definition
-        self._definition = await workflow.execute_local_activity(
+        raw = await workflow.execute_local_activity(
             c.LOAD_DEFINITION,
             ref,
-            result_type=ProcessDefinition,
+            result_type=dict[str, Any],
             start_to_close_timeout=LOCAL_TIMEOUT,
             retry_policy=INFRA_RETRY,
             summary=f"load {ref.key} v{ref.version}",
         )
+        # Decoded raw and migrated: histories recorded with an older IR still replay.
+        self._definition = migrations.load(raw)
         self._record("PROCESS_STARTED", user_id=input.started_by, details={"version": ref.version})
         self._touch_instance()
         flusher = asyncio.create_task(self._flush_loop())
@@ -129,11 +142,12 @@ class BpmnProcess:
             while True:
                 try:
                     await self._execute(node, token)
+                    taken = self._taken_flows(node)
                     break
                 except _Incident as incident:
                     await self._park(node, token, str(incident))
             self._record("ACTIVITY_COMPLETED", node.id)
-            targets = [self._flow_target(f) for f in self._taken_flows(node)]
+            targets = [self._flow_target(f) for f in taken]
             del self._tokens[token.id]
             self._touch_instance()
             for target in targets:
@@ -148,13 +162,31 @@ class BpmnProcess:
         return self._definition.flows[flow_id].target
 
     def _taken_flows(self, node: Node) -> list[str]:
-        """Outgoing flows to follow: unconditional ones and those whose condition holds."""
+        """Outgoing flows to follow.
+
+        Exclusive gateway: the first flow (document order) whose condition holds, else the
+        default, else an incident. Elsewhere: every unconditional flow and every flow whose
+        condition holds, the default only when no conditional flow was taken.
+        """
         assert self._definition is not None
-        taken = []
-        for flow_id in node.outgoing:
-            condition = self._definition.flows[flow_id].condition
-            if condition is None or self._evaluate(condition) is True:
-                taken.append(flow_id)
+        flows = self._definition.flows
+        default = getattr(node, "default_flow", None)
+        candidates = [f for f in node.outgoing if f != default]
+        if isinstance(node, Gateway) and node.gateway == "exclusive":
+            for flow_id in candidates:
+                condition = flows[flow_id].condition
+                if condition is None or self._evaluate(condition) is True:
+                    return [flow_id]
+            if default is not None:
+                return [default]
+            raise _Incident("no outgoing flow of the exclusive gateway matched")
+        taken = [
+            f
+            for f in candidates
+            if (cond := flows[f].condition) is None or self._evaluate(cond) is True
+        ]
+        if default is not None and not any(flows[f].condition is not None for f in taken):
+            taken.append(default)
         return taken
 
     async def _execute(self, node: Node, token: _Token) -> None:
@@ -162,6 +194,16 @@ class BpmnProcess:
             await self._service_task(node, token)
         elif isinstance(node, UserTask):
             await self._user_task(node)
+        elif isinstance(node, Task | StartEvent) or (
+            isinstance(node, EndEvent) and node.event is None
+        ):
+            return
+        elif isinstance(node, Gateway) and (
+            node.gateway == "exclusive" or (node.gateway == "parallel" and len(node.incoming) < 2)
+        ):
+            return  # joins (parallel, inclusive) come with the full token semantics
+        else:
+            raise _Incident(f"{node.kind} elements are not executable yet")
 
     def _evaluate(self, expr: Expression) -> Any:
         try:
@@ -172,27 +214,30 @@ class BpmnProcess:
     # ------------------------------------------------------- service tasks
 
     async def _service_task(self, node: ServiceTask, token: _Token) -> None:
-        attempts = token.attempts or node.retries
+        impl = node.implementation
+        if impl.kind != "activity" or not impl.task_type:
+            raise _Incident(f"{impl.kind} implementations are not executable yet")
+        attempts = token.attempts or impl.retries
         try:
             result = await workflow.execute_activity(
-                node.task_type,
+                impl.task_type,
                 c.ServiceTaskInput(
                     process_instance_id=workflow.info().workflow_id,
                     element_id=node.id,
                     business_key=self._input.business_key,
                     variables=self._variables,
-                    headers=node.headers,
+                    headers=impl.headers,
                 ),
                 result_type=c.ServiceTaskResult,
                 start_to_close_timeout=SERVICE_TASK_TIMEOUT,
                 retry_policy=RetryPolicy(maximum_attempts=attempts),
-                summary=f"{node.id}: {node.name or node.task_type}",
+                summary=f"{node.id}: {node.name or impl.task_type}",
             )
         except ActivityError as err:
             cause = err.cause
             message = str(cause) if cause is not None else str(err)
             raise _Incident(
-                f"{node.task_type} failed after {attempts} attempts: {message}"
+                f"{impl.task_type} failed after {attempts} attempts: {message}"
             ) from err
         self._set_variables(result.variables, node.id)
 
@@ -204,7 +249,7 @@ class BpmnProcess:
             id=str(workflow.uuid4()),
             element_id=node.id,
             message=message,
-            attempts=token.attempts or getattr(node, "retries", 1),
+            attempts=token.attempts or 1,
             created=workflow.now(),
         )
         self._incidents[incident.id] = incident

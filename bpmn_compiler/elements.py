@@ -1,0 +1,720 @@
+"""Flow elements: one builder per BPMN element, registered by tag.
+
+The registry is the single source of truth for what Baton runs: the compiler dispatches
+on it, and ``docs/bpmn-support.md`` is generated from it (``baton docs``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from lxml import etree
+
+from bpmn_compiler import dialects
+from bpmn_compiler import namespaces as ns
+from bpmn_compiler.context import Context, bpmn_children, local
+from bpmn_compiler.events import parse_event_definition
+from bpmn_compiler.ir import (
+    BoundaryEvent,
+    CallActivity,
+    EndEvent,
+    Expression,
+    Gateway,
+    Implementation,
+    IntermediateCatchEvent,
+    IntermediateThrowEvent,
+    LoopCharacteristics,
+    Mapping,
+    MessageEventDefinition,
+    Node,
+    ReceiveTask,
+    ScriptTask,
+    ServiceTask,
+    StandardLoop,
+    StartEvent,
+    SubProcess,
+    Task,
+    UserTask,
+)
+
+if TYPE_CHECKING:
+    from bpmn_compiler.compile import ProcessWalker
+
+Builder = Callable[[Context, etree._Element, str | None, "ProcessWalker"], Node | None]
+
+
+@dataclass(frozen=True)
+class ElementSpec:
+    """What Baton does with one BPMN element (drives dispatch and the support doc)."""
+
+    tag: str
+    summary: str
+    builder: Builder | None
+    events: tuple[str, ...] = ()
+    notes: str = ""
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _base(el: etree._Element, scope: str | None, ctx: Context) -> dict[str, Any]:
+    return {
+        "id": el.get("id", ""),
+        "name": el.get("name"),
+        "scope": scope,
+        "line": el.sourceline,
+        "listeners": dialects.listeners(ctx, el),
+    }
+
+
+def _loop(el: etree._Element) -> LoopCharacteristics | None:
+    for child in bpmn_children(el):
+        name = local(child)
+        if name == "multiInstanceLoopCharacteristics":
+            return dialects.multi_instance(child)
+        if name == "standardLoopCharacteristics":
+            condition = next(iter(bpmn_children(child, "loopCondition")), None)
+            text = (condition.text or "").strip() if condition is not None else ""
+            maximum = child.get("loopMaximum")
+            return StandardLoop(
+                condition=dialects.any_expression(text) if text else None,
+                test_before=(child.get("testBefore") or "").lower() == "true",
+                maximum=int(maximum) if maximum and maximum.isdigit() else None,
+            )
+    return None
+
+
+def _activity(el: etree._Element, scope: str | None, ctx: Context) -> dict[str, Any]:
+    inputs, outputs = dialects.io_mappings(el)
+    before, after = dialects.camunda_async(el)
+    return {
+        **_base(el, scope, ctx),
+        "default_flow": el.get("default"),
+        "loop": _loop(el),
+        "inputs": inputs,
+        "outputs": outputs,
+        "async_before": before,
+        "async_after": after,
+        "is_for_compensation": (el.get("isForCompensation") or "").lower() == "true",
+    }
+
+
+def _implementation(ctx: Context, el: etree._Element) -> Implementation | None:
+    return dialects.zeebe_job(ctx, el) or dialects.camunda_implementation(ctx, el)
+
+
+def _missing_implementation(ctx: Context, el: etree._Element, what: str) -> None:
+    ctx.report(
+        "missing-implementation",
+        f"a {what} needs an implementation: zeebe:taskDefinition type, "
+        'camunda:type="external" with camunda:topic, camunda:class, '
+        "camunda:delegateExpression, camunda:expression or camunda:connector",
+        el,
+        execution=True,
+    )
+
+
+# ----------------------------------------------------------------- events
+
+_START = frozenset(
+    {
+        "messageEventDefinition",
+        "timerEventDefinition",
+        "signalEventDefinition",
+        "conditionalEventDefinition",
+        "errorEventDefinition",
+        "escalationEventDefinition",
+        "compensateEventDefinition",
+    }
+)
+_END = frozenset(
+    {
+        "messageEventDefinition",
+        "signalEventDefinition",
+        "errorEventDefinition",
+        "escalationEventDefinition",
+        "compensateEventDefinition",
+        "terminateEventDefinition",
+        "cancelEventDefinition",
+    }
+)
+_CATCH = frozenset(
+    {
+        "messageEventDefinition",
+        "timerEventDefinition",
+        "signalEventDefinition",
+        "conditionalEventDefinition",
+        "linkEventDefinition",
+    }
+)
+_THROW = frozenset(
+    {
+        "messageEventDefinition",
+        "signalEventDefinition",
+        "escalationEventDefinition",
+        "compensateEventDefinition",
+        "linkEventDefinition",
+    }
+)
+_BOUNDARY = frozenset(
+    {
+        "messageEventDefinition",
+        "timerEventDefinition",
+        "signalEventDefinition",
+        "conditionalEventDefinition",
+        "errorEventDefinition",
+        "escalationEventDefinition",
+        "compensateEventDefinition",
+        "cancelEventDefinition",
+    }
+)
+
+
+def start_event(
+    ctx: Context, el: etree._Element, scope: str | None, _walker: ProcessWalker
+) -> Node | None:
+    ok, event = parse_event_definition(ctx, el, _START)
+    if not ok:
+        return None
+    _, outputs = dialects.io_mappings(el)
+    return StartEvent(
+        **_base(el, scope, ctx),
+        event=event,
+        interrupting=(el.get("isInterrupting") or "true").lower() != "false",
+        outputs=outputs,
+        initiator=dialects.camunda_attr(el, "initiator"),
+    )
+
+
+def _throw_implementation(ctx: Context, el: etree._Element) -> Implementation | None:
+    """Message throw/end events may run a job (Zeebe) or a delegate (Camunda 7)."""
+    impl = dialects.zeebe_job(ctx, el)
+    if impl is not None:
+        return impl
+    for definition in bpmn_children(el, "messageEventDefinition"):
+        found = dialects.camunda_implementation(ctx, definition)
+        if found is not None:
+            return found
+    return None
+
+
+def end_event(
+    ctx: Context, el: etree._Element, scope: str | None, _walker: ProcessWalker
+) -> Node | None:
+    ok, event = parse_event_definition(ctx, el, _END)
+    if not ok:
+        return None
+    inputs, _ = dialects.io_mappings(el)
+    return EndEvent(
+        **_base(el, scope, ctx),
+        event=event,
+        inputs=inputs,
+        implementation=_throw_implementation(ctx, el),
+    )
+
+
+def intermediate_catch_event(
+    ctx: Context, el: etree._Element, scope: str | None, _walker: ProcessWalker
+) -> Node | None:
+    ok, event = parse_event_definition(ctx, el, _CATCH)
+    if not ok:
+        return None
+    if event is None:
+        ctx.report(
+            "catch-without-trigger",
+            "an intermediate catch event needs a trigger (message, timer, signal, "
+            "conditional or link)",
+            el,
+            execution=True,
+        )
+        return None
+    _, outputs = dialects.io_mappings(el)
+    return IntermediateCatchEvent(**_base(el, scope, ctx), event=event, outputs=outputs)
+
+
+def intermediate_throw_event(
+    ctx: Context, el: etree._Element, scope: str | None, _walker: ProcessWalker
+) -> Node | None:
+    ok, event = parse_event_definition(ctx, el, _THROW)
+    if not ok:
+        return None
+    inputs, _ = dialects.io_mappings(el)
+    return IntermediateThrowEvent(
+        **_base(el, scope, ctx),
+        event=event,
+        inputs=inputs,
+        implementation=_throw_implementation(ctx, el),
+    )
+
+
+def boundary_event(
+    ctx: Context, el: etree._Element, scope: str | None, _walker: ProcessWalker
+) -> Node | None:
+    ok, event = parse_event_definition(ctx, el, _BOUNDARY)
+    if not ok:
+        return None
+    if event is None:
+        ctx.report(
+            "boundary-without-trigger",
+            "a boundary event needs a trigger (message, timer, signal, conditional, error, "
+            "escalation, compensation or cancel)",
+            el,
+            execution=True,
+        )
+        return None
+    attached = (el.get("attachedToRef") or "").strip()
+    if not attached:
+        ctx.report("boundary-not-attached", "a boundary event needs an attachedToRef", el)
+        return None
+    _, outputs = dialects.io_mappings(el)
+    return BoundaryEvent(
+        **_base(el, scope, ctx),
+        attached_to=attached,
+        cancel_activity=(el.get("cancelActivity") or "true").lower() != "false",
+        event=event,
+        outputs=outputs,
+    )
+
+
+# ------------------------------------------------------------------ tasks
+
+
+def task(
+    ctx: Context, el: etree._Element, scope: str | None, _walker: ProcessWalker
+) -> Node | None:
+    return Task(**_activity(el, scope, ctx), manual=local(el) == "manualTask")
+
+
+def service_task(
+    ctx: Context, el: etree._Element, scope: str | None, _walker: ProcessWalker
+) -> Node | None:
+    kind = {"serviceTask": "service", "sendTask": "send", "businessRuleTask": "businessRule"}[
+        local(el)
+    ]
+    implementation = _implementation(ctx, el)
+    if implementation is None and kind == "businessRule":
+        called = dialects.zeebe(el, "calledDecision")
+        if called is not None and called.get("decisionId"):
+            implementation = Implementation(
+                kind="decision",
+                decision_ref=dialects.feel_or_literal(called.get("decisionId", "")),
+                result_variable=called.get("resultVariable"),
+            )
+    message_ref = el.get("messageRef")
+    if implementation is None and kind == "send" and message_ref:
+        implementation = Implementation(kind="none")
+    if implementation is None:
+        _missing_implementation(ctx, el, local(el))
+        return None
+    return ServiceTask(
+        **_activity(el, scope, ctx),
+        task=kind,
+        implementation=implementation,
+        message_ref=message_ref,
+    )
+
+
+def script_task(
+    ctx: Context, el: etree._Element, scope: str | None, _walker: ProcessWalker
+) -> Node | None:
+    z = dialects.zeebe(el, "script")
+    if z is not None and z.get("expression"):
+        impl = Implementation(
+            kind="expression",
+            expression=dialects.feel_or_literal(z.get("expression", "")),
+            result_variable=z.get("resultVariable"),
+        )
+        return ScriptTask(**_activity(el, scope, ctx), implementation=impl)
+    job = dialects.zeebe_job(ctx, el)
+    if job is not None:
+        return ScriptTask(**_activity(el, scope, ctx), implementation=job)
+    fmt = el.get("scriptFormat") or ""
+    body = next(iter(bpmn_children(el, "script")), None)
+    text = body.text if body is not None else None
+    resource = dialects.camunda_attr(el, "resource")
+    if not fmt or not ((text and text.strip()) or resource):
+        ctx.report(
+            "script-without-body",
+            "a script task needs a scriptFormat and a script (or camunda:resource), "
+            "or zeebe:script with an expression",
+            el,
+            execution=True,
+        )
+        return None
+    value = dialects.script_value(fmt, text, resource)
+    result_variable = dialects.camunda_attr(el, "resultVariable")
+    if isinstance(value, Expression):
+        impl = Implementation(kind="expression", expression=value, result_variable=result_variable)
+    else:
+        impl = Implementation(
+            kind="script",
+            task_type=f"script.{value.format}",  # type: ignore[union-attr]
+            script=value,
+            result_variable=result_variable,
+        )
+    return ScriptTask(**_activity(el, scope, ctx), implementation=impl)
+
+
+def user_task(
+    ctx: Context, el: etree._Element, scope: str | None, _walker: ProcessWalker
+) -> Node | None:
+    fields: dict[str, Any] = _activity(el, scope, ctx)
+    z = dialects.zeebe(el, "assignmentDefinition")
+    if z is not None:
+        if assignee := z.get("assignee"):
+            fields["assignee"] = dialects.feel_or_literal(assignee)
+        fields["candidate_users"] = dialects.zeebe_list(z.get("candidateUsers"))
+        fields["candidate_groups"] = dialects.zeebe_list(z.get("candidateGroups"))
+    if (form := dialects.zeebe(el, "formDefinition")) is not None:
+        fields["form_key"] = (
+            form.get("formKey") or form.get("formId") or form.get("externalReference")
+        )
+    if (schedule := dialects.zeebe(el, "taskSchedule")) is not None:
+        if due := schedule.get("dueDate"):
+            fields["due_date"] = dialects.feel_or_literal(due)
+        if follow := schedule.get("followUpDate"):
+            fields["follow_up_date"] = dialects.feel_or_literal(follow)
+    if (prio := dialects.zeebe(el, "priorityDefinition")) is not None and prio.get("priority"):
+        fields["priority"] = dialects.feel_or_literal(prio.get("priority", ""))
+
+    camunda = {
+        "assignee": ("assignee", dialects.juel_or_literal),
+        "dueDate": ("due_date", dialects.juel_or_literal),
+        "followUpDate": ("follow_up_date", dialects.juel_or_literal),
+        "priority": ("priority", dialects.juel_or_literal),
+    }
+    for attr, (field, convert) in camunda.items():
+        if (value := dialects.camunda_attr(el, attr)) is not None and value:
+            fields[field] = convert(value)
+    if (users := dialects.camunda_attr(el, "candidateUsers")) is not None:
+        fields["candidate_users"] = dialects.camunda_list(users)
+    if (groups := dialects.camunda_attr(el, "candidateGroups")) is not None:
+        fields["candidate_groups"] = dialects.camunda_list(groups)
+    if (form_key := dialects.camunda_attr(el, "formKey")) is not None:
+        fields["form_key"] = form_key
+    # BPMN standard: <potentialOwner><resourceAssignmentExpression><formalExpression>
+    for owner in bpmn_children(el, "potentialOwner"):
+        for expr in owner.iter(f"{{{ns.BPMN}}}formalExpression"):
+            text = (expr.text or "").strip()
+            if text and not fields.get("candidate_users") and not fields.get("candidate_groups"):
+                fields["candidate_users"] = dialects.camunda_list(text)
+    return UserTask(**fields)
+
+
+def receive_task(
+    ctx: Context, el: etree._Element, scope: str | None, _walker: ProcessWalker
+) -> Node | None:
+    ref = el.get("messageRef")
+    message = None
+    if ref:
+        ref = ref.split(":", 1)[-1]
+        message = ctx.catalog.messages.get(ref)
+        if message is None:
+            from bpmn_compiler.context import did_you_mean
+
+            ctx.report(
+                "unknown-reference",
+                f"messageRef {ref!r} is not defined in this file"
+                + did_you_mean(ref, ctx.catalog.messages),
+                el,
+            )
+            return None
+    event = MessageEventDefinition(
+        message_ref=ref,
+        message_name=dialects.any_expression(message.name) if message and message.name else None,
+        correlation_key=message.correlation_key if message else None,
+    )
+    return ReceiveTask(**_activity(el, scope, ctx), event=event)
+
+
+def call_activity(
+    ctx: Context, el: etree._Element, scope: str | None, _walker: ProcessWalker
+) -> Node | None:
+    fields: dict[str, Any] = _activity(el, scope, ctx)
+    z = dialects.zeebe(el, "calledElement")
+    called: Expression | None = None
+    if z is not None and z.get("processId"):
+        called = dialects.feel_or_literal(z.get("processId", ""))
+        fields["propagate_all_child_variables"] = (
+            z.get("propagateAllChildVariables") or "true"
+        ).lower() != "false"
+        fields["propagate_all_parent_variables"] = (
+            z.get("propagateAllParentVariables") or "true"
+        ).lower() != "false"
+    elif el.get("calledElement"):
+        called = dialects.juel_or_literal(el.get("calledElement", ""))
+    if called is None:
+        ctx.report(
+            "missing-called-element",
+            "a call activity needs calledElement (Camunda 7) or zeebe:calledElement processId",
+            el,
+            execution=True,
+        )
+        return None
+    binding = dialects.camunda_attr(el, "calledElementBinding")
+    if binding in ("latest", "deployment", "version", "versionTag"):
+        fields["binding"] = binding
+    fields["version"] = dialects.camunda_attr(el, "calledElementVersion") or dialects.camunda_attr(
+        el, "calledElementVersionTag"
+    )
+    in_maps: list[Mapping] = []
+    out_maps: list[Mapping] = []
+    for child in dialects.extensions(el):
+        if etree.QName(child).namespace not in dialects.CAMUNDA_URIS:
+            continue
+        name = local(child)
+        if name not in ("in", "out"):
+            continue
+        if child.get("businessKey") is not None and name == "in":
+            fields["business_key"] = dialects.juel_or_literal(child.get("businessKey", ""))
+            continue
+        if (child.get("variables") or "").lower() == "all":
+            fields[
+                "propagate_all_parent_variables"
+                if name == "in"
+                else "propagate_all_child_variables"
+            ] = True
+            continue
+        source = child.get("sourceExpression")
+        value = (
+            dialects.juel_or_literal(source)
+            if source
+            else Expression(language="juel", source="${" + (child.get("source") or "") + "}")
+        )
+        target = child.get("target") or child.get("source") or ""
+        (in_maps if name == "in" else out_maps).append(Mapping(target=target, source=value))
+    fields["in_mappings"] = in_maps
+    fields["out_mappings"] = out_maps
+    return CallActivity(**fields, called_element=called)
+
+
+# ----------------------------------------------------------- sub-processes
+
+
+def sub_process(
+    ctx: Context, el: etree._Element, scope: str | None, walker: ProcessWalker
+) -> Node | None:
+    name = local(el)
+    variant = "embedded"
+    if name == "transaction":
+        variant = "transaction"
+    elif name == "adHocSubProcess":
+        variant = "adHoc"
+    elif (el.get("triggeredByEvent") or "").lower() == "true":
+        variant = "event"
+    fields: dict[str, Any] = _activity(el, scope, ctx)
+    sub_id = fields["id"]
+    children, starts, event_subs = walker.walk_scope(el, sub_id)
+    completion = next(iter(bpmn_children(el, "completionCondition")), None)
+    if completion is not None and (completion.text or "").strip():
+        fields["completion_condition"] = dialects.any_expression(completion.text or "")
+    ordering = (el.get("ordering") or "Parallel").lower()
+    return SubProcess(
+        **fields,
+        variant=variant,
+        children=children,
+        start_nodes=starts,
+        event_subprocesses=event_subs,
+        ordering="sequential" if ordering == "sequential" else "parallel",
+    )
+
+
+# --------------------------------------------------------------- gateways
+
+
+def gateway(
+    ctx: Context, el: etree._Element, scope: str | None, _walker: ProcessWalker
+) -> Node | None:
+    kind = {
+        "exclusiveGateway": "exclusive",
+        "parallelGateway": "parallel",
+        "inclusiveGateway": "inclusive",
+        "eventBasedGateway": "eventBased",
+    }[local(el)]
+    return Gateway(
+        **_base(el, scope, ctx),
+        gateway=kind,
+        default_flow=el.get("default"),
+        instantiate=(el.get("instantiate") or "").lower() == "true",
+    )
+
+
+_EVENTS_DOC = ("none",)
+
+REGISTRY: dict[str, ElementSpec] = {
+    spec.tag: spec
+    for spec in (
+        ElementSpec(
+            "startEvent",
+            "Where an instance or an event sub-process begins.",
+            start_event,
+            (
+                "none",
+                "message",
+                "timer",
+                "signal",
+                "conditional",
+                "error (event sub-process)",
+                "escalation (event sub-process)",
+                "compensation (event sub-process)",
+            ),
+            "`isInterrupting`, `camunda:initiator`, output mappings.",
+        ),
+        ElementSpec(
+            "endEvent",
+            "Ends a path; may throw.",
+            end_event,
+            (
+                "none",
+                "message",
+                "signal",
+                "error",
+                "escalation",
+                "compensation",
+                "terminate",
+                "cancel",
+            ),
+            "Message end events may run a job (`zeebe:taskDefinition`) or a Camunda delegate.",
+        ),
+        ElementSpec(
+            "intermediateCatchEvent",
+            "Waits for a trigger.",
+            intermediate_catch_event,
+            ("message", "timer", "signal", "conditional", "link"),
+        ),
+        ElementSpec(
+            "intermediateThrowEvent",
+            "Throws, or passes through (none).",
+            intermediate_throw_event,
+            ("none", "message", "signal", "escalation", "compensation", "link"),
+        ),
+        ElementSpec(
+            "boundaryEvent",
+            "Attached to an activity; interrupting (`cancelActivity`) or not.",
+            boundary_event,
+            (
+                "message",
+                "timer",
+                "signal",
+                "conditional",
+                "error",
+                "escalation",
+                "compensation",
+                "cancel",
+            ),
+        ),
+        ElementSpec("task", "Abstract task: completes at once.", task),
+        ElementSpec("manualTask", "Completes at once (done outside any system).", task),
+        ElementSpec(
+            "serviceTask",
+            "Runs an activity named by the task type, with the diagram's retries.",
+            service_task,
+            notes="`zeebe:taskDefinition` (type, retries), `zeebe:taskHeaders`; Camunda 7 "
+            '`type="external"` + `topic`, `class`, `delegateExpression`, `expression` + '
+            "`resultVariable`, `camunda:connector`, `failedJobRetryTimeCycle`, "
+            "`camunda:properties` (as headers).",
+        ),
+        ElementSpec(
+            "sendTask",
+            "Like a service task; with only a `messageRef`, throws the message.",
+            service_task,
+        ),
+        ElementSpec(
+            "businessRuleTask",
+            "Evaluates a decision (`camunda:decisionRef`, `zeebe:calledDecision`) or runs a job.",
+            service_task,
+        ),
+        ElementSpec(
+            "scriptTask",
+            "FEEL/JUEL scripts run in the workflow; other languages run as activity "
+            "`script.<format>`.",
+            script_task,
+            notes="`scriptFormat`, `script`, `camunda:resource`, `camunda:resultVariable`, "
+            "`zeebe:script` (expression, resultVariable).",
+        ),
+        ElementSpec(
+            "userTask",
+            "A human step: wait state completed through the `complete_user_task` update.",
+            user_task,
+            notes="Camunda 7 `assignee`, `candidateUsers`, `candidateGroups`, `dueDate`, "
+            "`followUpDate`, `priority`, `formKey`; Zeebe `assignmentDefinition`, "
+            "`formDefinition`, `taskSchedule`, `priorityDefinition`; BPMN `potentialOwner`.",
+        ),
+        ElementSpec("receiveTask", "Waits for its message.", receive_task),
+        ElementSpec(
+            "callActivity",
+            "Starts the called process as a child workflow.",
+            call_activity,
+            notes="`calledElement`, `camunda:calledElementBinding/Version`, `camunda:in`/"
+            '`camunda:out` (source, sourceExpression, target, variables="all", businessKey); '
+            "`zeebe:calledElement` (processId, propagateAllChildVariables, "
+            "propagateAllParentVariables).",
+        ),
+        ElementSpec(
+            "subProcess", "Embedded or event sub-process: a scope of its own.", sub_process
+        ),
+        ElementSpec("transaction", "Transaction sub-process (cancel, compensation).", sub_process),
+        ElementSpec(
+            "adHocSubProcess",
+            "Ad-hoc sub-process (`completionCondition`, `ordering`).",
+            sub_process,
+        ),
+        ElementSpec(
+            "exclusiveGateway", "First flow whose condition holds, else the default.", gateway
+        ),
+        ElementSpec("parallelGateway", "Forks all flows; joins all incoming.", gateway),
+        ElementSpec(
+            "inclusiveGateway",
+            "Forks every flow whose condition holds; joins the tokens that can still arrive.",
+            gateway,
+        ),
+        ElementSpec("eventBasedGateway", "The first of the following events wins.", gateway),
+        ElementSpec(
+            "complexGateway",
+            "Rejected: its activation condition has no agreed semantics in the engines users "
+            "migrate from. Model it with an inclusive gateway and conditions.",
+            None,
+        ),
+        ElementSpec("choreographyTask", "Rejected: choreographies are not executable.", None),
+    )
+}
+
+#: Read and deliberately ignored: they do not change execution.
+IGNORED = frozenset(
+    {
+        "documentation",
+        "extensionElements",
+        "laneSet",
+        "lane",
+        "dataObject",
+        "dataObjectReference",
+        "dataStoreReference",
+        "dataInput",
+        "dataOutput",
+        "dataInputAssociation",
+        "dataOutputAssociation",
+        "textAnnotation",
+        "association",
+        "group",
+        "category",
+        "ioSpecification",
+        "ioBinding",
+        "property",
+        "sequenceFlow",
+        "incoming",
+        "outgoing",
+        "auditing",
+        "monitoring",
+        "supportedInterfaceRef",
+        "resourceRole",
+        "performer",
+        "humanPerformer",
+        "potentialOwner",
+        "multiInstanceLoopCharacteristics",
+        "standardLoopCharacteristics",
+        "completionCondition",
+        "correlationSubscription",
+    }
+)

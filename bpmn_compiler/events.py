@@ -1,0 +1,257 @@
+"""Event definitions: from ``<xEventDefinition>`` elements to resolved IR values.
+
+References (``messageRef``, ``signalRef``, ``errorRef``, ``escalationRef``) are resolved
+against the file's catalogue here, so the interpreter never looks anything up by id.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from bpmn_compiler import dialects
+from bpmn_compiler.context import Context, bpmn_children, did_you_mean, local
+from bpmn_compiler.ir import (
+    CancelEventDefinition,
+    CompensateEventDefinition,
+    ConditionalEventDefinition,
+    ErrorEventDefinition,
+    EscalationEventDefinition,
+    EventDefinition,
+    Expression,
+    LinkEventDefinition,
+    MessageEventDefinition,
+    SignalEventDefinition,
+    TerminateEventDefinition,
+    TimerEventDefinition,
+)
+
+#: Event-definition element → the kinds of event that may carry it.
+EVENT_DEFINITION_KINDS = (
+    "messageEventDefinition",
+    "timerEventDefinition",
+    "signalEventDefinition",
+    "errorEventDefinition",
+    "escalationEventDefinition",
+    "compensateEventDefinition",
+    "conditionalEventDefinition",
+    "linkEventDefinition",
+    "terminateEventDefinition",
+    "cancelEventDefinition",
+)
+
+
+def definition_elements(ctx: Context, event: etree._Element) -> list[etree._Element]:
+    """The event's definitions, inline or by ``eventDefinitionRef``."""
+    found = [c for c in bpmn_children(event) if local(c).endswith("EventDefinition")]
+    for ref in bpmn_children(event, "eventDefinitionRef"):
+        target = (ref.text or "").strip()
+        resolved = ctx.catalog.event_definitions.get(target)
+        if resolved is None:
+            ctx.report(
+                "unknown-reference",
+                f"eventDefinitionRef {target!r} names no event definition"
+                + did_you_mean(target, ctx.catalog.event_definitions),
+                event,
+            )
+        else:
+            found.append(resolved)
+    return found
+
+
+def parse_event_definition(
+    ctx: Context, event: etree._Element, allowed: frozenset[str]
+) -> tuple[bool, EventDefinition | None]:
+    """``(ok, definition)``; ``definition`` None is a none event. Reports what is wrong."""
+    definitions = definition_elements(ctx, event)
+    if not definitions:
+        return True, None
+    if len(definitions) > 1:
+        ctx.report(
+            "unsupported-multiple-event",
+            f"a {local(event)} with {len(definitions)} event definitions (multiple / parallel "
+            "multiple event) is not supported; split it into one event per trigger",
+            event,
+            execution=True,
+        )
+        return False, None
+    el = definitions[0]
+    kind = local(el)
+    if kind not in allowed:
+        readable = kind.removesuffix("EventDefinition")
+        ctx.report(
+            "invalid-event-definition",
+            f"a {local(event)} cannot have a {readable} event definition",
+            event,
+            execution=kind in EVENT_DEFINITION_KINDS,
+        )
+        return False, None
+    parsed = _PARSERS[kind](ctx, event, el)
+    return parsed is not None, parsed
+
+
+def _resolve(
+    ctx: Context, event: etree._Element, what: str, ref: str | None, catalog: dict[str, object]
+) -> bool:
+    if ref is None:
+        return True
+    if ref in catalog:
+        return True
+    ctx.report(
+        "unknown-reference",
+        f"{what} {ref!r} is not defined in this file" + did_you_mean(ref, catalog),
+        event,
+    )
+    return False
+
+
+def _ref(el: etree._Element, attr: str) -> str | None:
+    value = el.get(attr)
+    if value is None:
+        return None
+    value = value.strip()
+    # QName references may carry a prefix (tns:Message_1): the id is the local part.
+    return value.split(":", 1)[1] if ":" in value and not value.startswith("${") else value
+
+
+def _message(ctx: Context, event: etree._Element, el: etree._Element) -> EventDefinition | None:
+    ref = _ref(el, "messageRef")
+    if not _resolve(ctx, event, "messageRef", ref, ctx.catalog.messages):  # type: ignore[arg-type]
+        return None
+    message = ctx.catalog.messages.get(ref) if ref else None
+    name = None
+    if message is not None and message.name:
+        name = dialects.any_expression(message.name)
+    return MessageEventDefinition(
+        message_ref=ref,
+        message_name=name,
+        correlation_key=message.correlation_key if message else None,
+    )
+
+
+def _timer(ctx: Context, event: etree._Element, el: etree._Element) -> EventDefinition | None:
+    for child in bpmn_children(el):
+        kind = {"timeDate": "date", "timeDuration": "duration", "timeCycle": "cycle"}.get(
+            local(child)
+        )
+        text = (child.text or "").strip()
+        if kind and text:
+            return TimerEventDefinition(timer=kind, value=dialects.any_expression(text))
+    ctx.report(
+        "timer-without-value",
+        "a timer needs a timeDate, timeDuration or timeCycle with a value",
+        event,
+        execution=True,
+    )
+    return None
+
+
+def _signal(ctx: Context, event: etree._Element, el: etree._Element) -> EventDefinition | None:
+    ref = _ref(el, "signalRef")
+    if not _resolve(ctx, event, "signalRef", ref, ctx.catalog.signals):  # type: ignore[arg-type]
+        return None
+    signal = ctx.catalog.signals.get(ref) if ref else None
+    name = dialects.any_expression(signal.name) if signal and signal.name else None
+    if name is None:
+        ctx.report(
+            "signal-without-name",
+            "the signal event refers to no named signal; it cannot be broadcast or caught",
+            event,
+            execution=True,
+        )
+        return None
+    return SignalEventDefinition(signal_ref=ref, signal_name=name)
+
+
+def _error(ctx: Context, event: etree._Element, el: etree._Element) -> EventDefinition | None:
+    ref = _ref(el, "errorRef")
+    if not _resolve(ctx, event, "errorRef", ref, ctx.catalog.errors):  # type: ignore[arg-type]
+        return None
+    error = ctx.catalog.errors.get(ref) if ref else None
+    return ErrorEventDefinition(
+        error_ref=ref,
+        error_code=error.code if error else None,
+        error_name=error.name if error else None,
+        error_message=error.message if error else None,
+        code_variable=dialects.camunda_attr(el, "errorCodeVariable"),
+        message_variable=dialects.camunda_attr(el, "errorMessageVariable"),
+    )
+
+
+def _escalation(ctx: Context, event: etree._Element, el: etree._Element) -> EventDefinition | None:
+    ref = _ref(el, "escalationRef")
+    if not _resolve(ctx, event, "escalationRef", ref, ctx.catalog.escalations):  # type: ignore[arg-type]
+        return None
+    escalation = ctx.catalog.escalations.get(ref) if ref else None
+    return EscalationEventDefinition(
+        escalation_ref=ref,
+        escalation_code=escalation.code if escalation else None,
+        escalation_name=escalation.name if escalation else None,
+        code_variable=dialects.camunda_attr(el, "escalationCodeVariable"),
+    )
+
+
+def _compensate(ctx: Context, event: etree._Element, el: etree._Element) -> EventDefinition | None:  # noqa: ARG001
+    return CompensateEventDefinition(
+        activity_ref=_ref(el, "activityRef"),
+        wait_for_completion=(el.get("waitForCompletion") or "true").strip().lower() != "false",
+    )
+
+
+def _conditional(ctx: Context, event: etree._Element, el: etree._Element) -> EventDefinition | None:
+    condition = next(iter(bpmn_children(el, "condition")), None)
+    text = (condition.text or "").strip() if condition is not None else ""
+    if not text:
+        ctx.report(
+            "conditional-without-condition",
+            "a conditional event needs a condition expression",
+            event,
+            execution=True,
+        )
+        return None
+    events = dialects.camunda_attr(el, "variableEvents") or ""
+    return ConditionalEventDefinition(
+        condition=dialects.any_expression(text),
+        variable_name=dialects.camunda_attr(el, "variableName"),
+        variable_events=[e.strip() for e in events.split(",") if e.strip()],
+    )
+
+
+def _link(ctx: Context, event: etree._Element, el: etree._Element) -> EventDefinition | None:
+    name = (el.get("name") or event.get("name") or "").strip()
+    if not name:
+        ctx.report("link-without-name", "a link event needs a name to pair throw and catch", event)
+        return None
+    return LinkEventDefinition(link_name=name)
+
+
+def _terminate(ctx: Context, event: etree._Element, el: etree._Element) -> EventDefinition | None:  # noqa: ARG001
+    return TerminateEventDefinition()
+
+
+def _cancel(ctx: Context, event: etree._Element, el: etree._Element) -> EventDefinition | None:  # noqa: ARG001
+    return CancelEventDefinition()
+
+
+_PARSERS = {
+    "messageEventDefinition": _message,
+    "timerEventDefinition": _timer,
+    "signalEventDefinition": _signal,
+    "errorEventDefinition": _error,
+    "escalationEventDefinition": _escalation,
+    "compensateEventDefinition": _compensate,
+    "conditionalEventDefinition": _conditional,
+    "linkEventDefinition": _link,
+    "terminateEventDefinition": _terminate,
+    "cancelEventDefinition": _cancel,
+}
+
+
+def message_correlation(message: etree._Element) -> Expression | None:
+    """``zeebe:subscription correlationKey`` on a ``<message>``."""
+    subscription = dialects.zeebe(message, "subscription")
+    if subscription is None or not subscription.get("correlationKey"):
+        return None
+    return dialects.feel_or_literal(subscription.get("correlationKey", ""))
+
+
+__all__ = ["EVENT_DEFINITION_KINDS", "message_correlation", "parse_event_definition"]

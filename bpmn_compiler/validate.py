@@ -1,0 +1,310 @@
+"""Semantic checks on a built process: the rules a modeller breaks without noticing.
+
+Each check reports through the context with the element's id and line; checks that only
+matter for running the process are marked ``execution=True`` (warnings in documentation-
+only processes).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from lxml import etree
+
+from bpmn_compiler import timers
+from bpmn_compiler.context import Context
+from bpmn_compiler.ir import (
+    BoundaryEvent,
+    CallActivity,
+    EndEvent,
+    Gateway,
+    IntermediateCatchEvent,
+    IntermediateThrowEvent,
+    LinkEventDefinition,
+    MultiInstance,
+    Node,
+    ReceiveTask,
+    SequenceFlow,
+    StartEvent,
+    SubProcess,
+    TimerEventDefinition,
+)
+
+Find = Callable[[str], etree._Element | None]
+Here = etree._Element | None
+
+_ACTIVITY_KINDS = {
+    "task",
+    "serviceTask",
+    "scriptTask",
+    "userTask",
+    "receiveTask",
+    "callActivity",
+    "subProcess",
+}
+_EVENT_SUB_ONLY = {"error", "escalation", "compensate"}
+_EVENT_GATEWAY_TARGETS = {"message", "timer", "signal", "conditional"}
+
+
+def validate_process(
+    ctx: Context,
+    nodes: dict[str, Node],
+    flows: dict[str, SequenceFlow],
+    elements: dict[str, etree._Element],
+    process_el: etree._Element,
+    process_starts: list[str],
+    degraded: set[str] | frozenset[str] = frozenset(),
+) -> None:
+    """Check one process; ``degraded`` nodes lost flows to rejected elements, so checks
+    that count flows skip them (the root cause is reported already)."""
+    find: Find = elements.get
+    _check_starts(ctx, nodes, find, process_el, process_starts)
+    for node in nodes.values():
+        _check_node(ctx, node, nodes, flows, find, degraded=node.id in degraded)
+    _check_links(ctx, nodes, find)
+
+
+def _check_starts(
+    ctx: Context,
+    nodes: dict[str, Node],
+    find: Find,
+    process_el: etree._Element,
+    process_starts: list[str],
+) -> None:
+    if not process_starts:
+        ctx.report(
+            "no-start-event",
+            "the process has no start event, so no instance can begin",
+            process_el,
+            execution=True,
+        )
+    none_starts = [
+        s for s in process_starts if isinstance(n := nodes[s], StartEvent) and n.event is None
+    ]
+    if len(none_starts) > 1:
+        ctx.report(
+            "multiple-none-start-events",
+            f"the process has {len(none_starts)} none start events ({', '.join(none_starts)}); "
+            "a plain start could not choose between them",
+            find(none_starts[1]),
+            execution=True,
+        )
+    for start_id in process_starts:
+        start = nodes[start_id]
+        if isinstance(start, StartEvent) and start.event and start.event.kind in _EVENT_SUB_ONLY:
+            ctx.report(
+                "invalid-event-definition",
+                f"a {start.event.kind} start event is only allowed in an event sub-process",
+                find(start_id),
+                execution=True,
+            )
+
+
+def _check_node(
+    ctx: Context,
+    node: Node,
+    nodes: dict[str, Node],
+    flows: dict[str, SequenceFlow],
+    find: Find,
+    *,
+    degraded: bool,
+) -> None:
+    here = find(node.id)
+    default = getattr(node, "default_flow", None)
+    if default is not None:
+        if default not in node.outgoing:
+            ctx.report(
+                "invalid-default-flow",
+                f"the default flow {default!r} is not an outgoing flow of this element",
+                here,
+            )
+        elif flows[default].condition is not None:
+            ctx.report(
+                "default-flow-with-condition",
+                f"the default flow {default!r} has a condition, which is ignored",
+                here,
+                warning=True,
+            )
+
+    if isinstance(node, StartEvent):
+        if node.incoming:
+            ctx.report(
+                "start-event-with-incoming", "a start event cannot have incoming flows", here
+            )
+    elif isinstance(node, BoundaryEvent):
+        _check_boundary(ctx, node, nodes, here)
+    elif isinstance(node, Gateway) and not degraded:
+        _check_gateway(ctx, node, nodes, flows, here)
+    elif isinstance(node, SubProcess):
+        _check_sub_process(ctx, node, nodes, here)
+    elif isinstance(node, EndEvent) and node.outgoing:
+        ctx.report("end-event-with-outgoing", "an end event cannot have outgoing flows", here)
+
+    loop = getattr(node, "loop", None)
+    if isinstance(loop, MultiInstance) and loop.cardinality is None and loop.collection is None:
+        ctx.report(
+            "multi-instance-without-input",
+            "a multi-instance activity needs loopCardinality or a collection "
+            "(camunda:collection, zeebe:loopCharacteristics inputCollection)",
+            here,
+            execution=True,
+        )
+    event = getattr(node, "event", None)
+    if isinstance(event, TimerEventDefinition) and event.value.language == "literal":
+        try:
+            timers.validate(event.timer, event.value.source)
+        except timers.TimerValueError as exc:
+            ctx.report("invalid-timer", str(exc), here, execution=True)
+    if isinstance(node, CallActivity) and not node.called_element.source:
+        ctx.report("missing-called-element", "the called element is empty", here, execution=True)
+
+    needs_incoming = not isinstance(node, StartEvent | BoundaryEvent) and not (
+        getattr(node, "is_for_compensation", False)
+        or (isinstance(node, SubProcess) and node.variant == "event")
+        or (
+            isinstance(node, IntermediateCatchEvent) and isinstance(node.event, LinkEventDefinition)
+        )
+        or (isinstance(node, Gateway) and node.gateway == "eventBased" and node.instantiate)
+    )
+    parent = nodes.get(node.scope) if node.scope else None
+    if (
+        needs_incoming
+        and not degraded
+        and not node.incoming
+        and not (isinstance(parent, SubProcess) and parent.variant == "adHoc")
+    ):
+        ctx.report(
+            "no-incoming-flow",
+            "no sequence flow leads here, so this element never runs",
+            here,
+            warning=True,
+        )
+
+
+def _check_boundary(ctx: Context, node: BoundaryEvent, nodes: dict[str, Node], here: Here) -> None:
+    host = nodes.get(node.attached_to)
+    if node.incoming:
+        ctx.report("boundary-with-incoming", "a boundary event cannot have incoming flows", here)
+    if host is None:
+        return  # reported while resolving attachedToRef
+    if node.event.kind == "cancel" and not (
+        isinstance(host, SubProcess) and host.variant == "transaction"
+    ):
+        ctx.report(
+            "cancel-boundary-outside-transaction",
+            "a cancel boundary event can only be attached to a transaction sub-process",
+            here,
+            execution=True,
+        )
+
+
+def _check_gateway(
+    ctx: Context, node: Gateway, nodes: dict[str, Node], flows: dict[str, SequenceFlow], here: Here
+) -> None:
+    if node.gateway == "parallel":
+        for flow_id in node.outgoing:
+            if flows[flow_id].condition is not None:
+                ctx.report(
+                    "condition-ignored",
+                    f"flow {flow_id!r} leaves a parallel gateway: its condition is ignored",
+                    here,
+                    warning=True,
+                )
+    if node.gateway == "eventBased":
+        if len(node.outgoing) < 2 and not node.instantiate:
+            ctx.report(
+                "event-gateway-needs-events",
+                "an event-based gateway needs at least two outgoing flows to events",
+                here,
+                execution=True,
+            )
+        for flow_id in node.outgoing:
+            target = nodes.get(flows[flow_id].target)
+            ok = isinstance(target, ReceiveTask) or (
+                isinstance(target, IntermediateCatchEvent)
+                and target.event.kind in _EVENT_GATEWAY_TARGETS
+            )
+            if not ok:
+                ctx.report(
+                    "invalid-event-gateway-target",
+                    f"flow {flow_id!r} of an event-based gateway must lead to a message, timer, "
+                    "signal or conditional catch event or a receive task",
+                    here,
+                    execution=True,
+                )
+    if node.gateway in ("exclusive", "inclusive") and len(node.outgoing) > 1:
+        unconditional = [
+            f for f in node.outgoing if flows[f].condition is None and f != node.default_flow
+        ]
+        if unconditional:
+            ctx.report(
+                "flow-without-condition",
+                f"flow(s) {', '.join(unconditional)} leave a diverging {node.gateway} gateway "
+                "without a condition and are always taken",
+                here,
+                warning=True,
+            )
+
+
+def _check_sub_process(ctx: Context, node: SubProcess, nodes: dict[str, Node], here: Here) -> None:
+    starts = [nodes[s] for s in node.start_nodes]
+    if node.variant == "event":
+        if node.incoming or node.outgoing:
+            ctx.report(
+                "event-subprocess-with-flows",
+                "an event sub-process cannot have incoming or outgoing sequence flows",
+                here,
+            )
+        triggered = [s for s in starts if isinstance(s, StartEvent) and s.event is not None]
+        if len(starts) != 1 or len(triggered) != 1:
+            ctx.report(
+                "event-subprocess-start",
+                "an event sub-process needs exactly one start event, with a trigger",
+                here,
+                execution=True,
+            )
+        return
+    if node.variant == "adHoc" or not node.children:
+        return
+    none_starts = [s for s in starts if isinstance(s, StartEvent) and s.event is None]
+    if len(none_starts) != 1 or len(starts) != 1:
+        ctx.report(
+            "subprocess-start",
+            "an embedded sub-process needs exactly one none start event",
+            here,
+            execution=True,
+        )
+
+
+def _check_links(ctx: Context, nodes: dict[str, Node], find: Find) -> None:
+    catches: Counter[tuple[str | None, str]] = Counter()
+    for node in nodes.values():
+        if isinstance(node, IntermediateCatchEvent) and isinstance(node.event, LinkEventDefinition):
+            catches[(node.scope, node.event.link_name)] += 1
+    for (_, name), count in catches.items():
+        if count > 1:
+            ctx.report(
+                "duplicate-link",
+                f"{count} link catch events are named {name!r} in the same scope",
+                None,
+                execution=True,
+            )
+    for node in nodes.values():
+        if (
+            isinstance(node, IntermediateThrowEvent)
+            and isinstance(node.event, LinkEventDefinition)
+            and (node.scope, node.event.link_name) not in catches
+        ):
+            known = sorted(n for s, n in catches if s == node.scope)
+            ctx.report(
+                "unknown-link",
+                f"no link catch event named {node.event.link_name!r} in this scope"
+                + (f" (known: {', '.join(known)})" if known else ""),
+                find(node.id),
+                execution=True,
+            )
+
+
+def is_activity(node: Node) -> bool:
+    return node.kind in _ACTIVITY_KINDS
