@@ -22,6 +22,10 @@ run: $(STAMP)
 test: $(STAMP) lint typecheck
 	$(BIN)/pytest
 
+## make bench: benchmarks (not tests); results land in bench/results/.
+bench: $(STAMP)
+	$(BIN)/python -m bench.compile_speed
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

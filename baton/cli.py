@@ -203,5 +203,24 @@ def compile_cmd(
         raise typer.Exit(1)
 
 
+@app.command("docs")
+def docs_cmd(
+    check: bool = typer.Option(False, "--check", help="Fail if the committed page is stale."),
+    output: Path = typer.Option(Path("docs/bpmn-support.md"), help="Where the page goes."),
+) -> None:
+    """Write docs/bpmn-support.md from the compiler's registry."""
+    from bpmn_compiler.support import render
+
+    page = render()
+    if check:
+        if not output.exists() or output.read_text() != page:
+            _fail(f"{output} is stale: run 'baton docs'")
+        typer.echo(f"{output} is up to date")
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(page)
+    typer.echo(f"wrote {output}")
+
+
 if __name__ == "__main__":
     app()

@@ -28,6 +28,11 @@ def _wire(diagnostics: list[Diagnostic]) -> list[dict[str, object]]:
     status_code=status.HTTP_201_CREATED,
     response_model=DeploymentOut,
     summary="Deploy one or more .bpmn files (multipart/form-data, any field name)",
+    description=(
+        "Every file is compiled; any error rejects the whole deployment with the diagnostics "
+        "(code, element id, line) in `errors`. Form fields: `deployment-name`, and "
+        '`deploy-non-executable=true` to deploy processes marked isExecutable="false" too.'
+    ),
     responses={400: {"description": "Compile errors, with diagnostics in `errors`"}},
 )
 async def deploy(request: Request, store: StoreDep, principal: CurrentPrincipal) -> DeploymentOut:
@@ -36,6 +41,7 @@ async def deploy(request: Request, store: StoreDep, principal: CurrentPrincipal)
     if not uploads:
         raise ApiProblem("attach at least one .bpmn file as multipart/form-data")
     name_field = form.get("deployment-name") or form.get("name")
+    include_all = str(form.get("deploy-non-executable", "false")).lower() == "true"
     resources: list[definitions.Resource] = []
     warnings = []
     errors = []
@@ -46,7 +52,7 @@ async def deploy(request: Request, store: StoreDep, principal: CurrentPrincipal)
         data = await upload.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
             raise ApiProblem(f"{filename}: larger than {MAX_FILE_BYTES} bytes", status=413)
-        result = compile_bpmn(data, filename=filename)
+        result = compile_bpmn(data, filename=filename, include_non_executable=include_all)
         errors += result.errors
         warnings += [d for d in result.diagnostics if d.severity is Severity.WARNING]
         if result.ok and not result.definitions:

@@ -1,0 +1,264 @@
+"""What Baton supports, as data, and the ``docs/bpmn-support.md`` page rendered from it.
+
+The element table comes from the compiler's own registry, so the page cannot drift from
+the code; a test fails when the committed page differs from :func:`render`.
+"""
+
+from __future__ import annotations
+
+from bpmn_compiler.elements import IGNORED, REGISTRY
+
+#: (dialect, attribute or element, where, what Baton does with it)
+DIALECT_ATTRIBUTES: list[tuple[str, str, str, str]] = [
+    (
+        "Camunda 7",
+        'camunda:type="external" + camunda:topic',
+        "service-like tasks",
+        "activity named by the topic (external worker)",
+    ),
+    ("Camunda 7", "camunda:class", "service-like tasks, listeners", "activity named by the class"),
+    (
+        "Camunda 7",
+        "camunda:delegateExpression",
+        "service-like tasks, listeners",
+        "activity named by the bean (`${name}` → `name`)",
+    ),
+    (
+        "Camunda 7",
+        "camunda:expression + camunda:resultVariable",
+        "service-like tasks",
+        "JUEL evaluated in the workflow",
+    ),
+    (
+        "Camunda 7",
+        "camunda:connector (connectorId, inputOutput)",
+        "service-like tasks",
+        "activity `connector.<id>` with its own mappings",
+    ),
+    (
+        "Camunda 7",
+        "camunda:decisionRef, resultVariable, mapDecisionResult",
+        "business-rule tasks",
+        "decision evaluation",
+    ),
+    (
+        "Camunda 7",
+        "camunda:failedJobRetryTimeCycle `R<n>/<duration>`",
+        "activities",
+        "n attempts, duration between them (default 3)",
+    ),
+    (
+        "Camunda 7",
+        "camunda:asyncBefore / async / asyncAfter",
+        "activities",
+        "kept in the IR (`async_before`, `async_after`)",
+    ),
+    (
+        "Camunda 7",
+        "camunda:inputOutput (text, list, map, script)",
+        "activities, events",
+        "input/output mappings",
+    ),
+    ("Camunda 7", "camunda:properties", "service-like tasks", "passed to the activity as headers"),
+    (
+        "Camunda 7",
+        "camunda:assignee, candidateUsers, candidateGroups",
+        "user tasks",
+        "assignment (JUEL or literal, comma lists)",
+    ),
+    (
+        "Camunda 7",
+        "camunda:dueDate, followUpDate, priority, formKey",
+        "user tasks",
+        "task attributes",
+    ),
+    (
+        "Camunda 7",
+        "camunda:collection, camunda:elementVariable",
+        "multi-instance",
+        "collection to iterate",
+    ),
+    (
+        "Camunda 7",
+        'camunda:in / camunda:out (source, sourceExpression, target, variables="all", businessKey)',
+        "call activities",
+        "variable passing",
+    ),
+    (
+        "Camunda 7",
+        "camunda:calledElementBinding / Version / VersionTag",
+        "call activities",
+        "which version is called",
+    ),
+    (
+        "Camunda 7",
+        "camunda:executionListener, camunda:taskListener",
+        "any element",
+        "listeners (class, expression, delegate, script)",
+    ),
+    ("Camunda 7", "camunda:initiator", "start events", "variable receiving the starting user"),
+    (
+        "Camunda 7",
+        "camunda:errorCodeVariable, errorMessageVariable",
+        "error catch events",
+        "variables receiving the caught error",
+    ),
+    (
+        "Camunda 7",
+        "camunda:variableName, variableEvents",
+        "conditional events",
+        "which variable changes re-evaluate",
+    ),
+    (
+        "Camunda 7",
+        "camunda:resource, camunda:resultVariable",
+        "script tasks",
+        "external script, result variable",
+    ),
+    (
+        "Camunda 7",
+        "Activiti namespace under the `camunda:` prefix",
+        "everywhere",
+        "read as Camunda 7",
+    ),
+    (
+        "Zeebe",
+        "zeebe:taskDefinition type, retries",
+        "service-like tasks, message throw events",
+        "activity named by the job type; attempts (default 3)",
+    ),
+    ("Zeebe", "zeebe:taskHeaders", "service-like tasks", "passed to the activity as headers"),
+    ("Zeebe", "zeebe:ioMapping input/output", "activities, events", "FEEL input/output mappings"),
+    (
+        "Zeebe",
+        "zeebe:assignmentDefinition assignee, candidateUsers, candidateGroups",
+        "user tasks",
+        "assignment (FEEL or literal)",
+    ),
+    (
+        "Zeebe",
+        "zeebe:formDefinition formKey / formId / externalReference",
+        "user tasks",
+        "form reference",
+    ),
+    (
+        "Zeebe",
+        "zeebe:taskSchedule dueDate, followUpDate; zeebe:priorityDefinition",
+        "user tasks",
+        "task attributes",
+    ),
+    (
+        "Zeebe",
+        "zeebe:calledElement processId, propagateAllChildVariables, propagateAllParentVariables",
+        "call activities",
+        "called process and variable passing (both default true)",
+    ),
+    (
+        "Zeebe",
+        "zeebe:loopCharacteristics inputCollection, inputElement, outputCollection, outputElement",
+        "multi-instance",
+        "collection in, collection out",
+    ),
+    ("Zeebe", "zeebe:subscription correlationKey", "messages", "correlation key (FEEL)"),
+    (
+        "Zeebe",
+        "zeebe:script expression, resultVariable",
+        "script tasks",
+        "FEEL evaluated in the workflow",
+    ),
+    (
+        "Zeebe",
+        "zeebe:calledDecision decisionId, resultVariable",
+        "business-rule tasks",
+        "decision evaluation",
+    ),
+]
+
+#: What the interpreter runs today, per element (compiling is one step, running another).
+#: Update together with workflows/bpmn_process.py; anything absent here is "not yet".
+RUNS_TODAY: dict[str, str] = {
+    "startEvent": "none start",
+    "endEvent": "none end",
+    "task": "yes",
+    "manualTask": "yes",
+    "serviceTask": "activity implementations (type/topic/class/delegate), retries, incidents",
+    "userTask": "yes (assignee, candidates, priority, form key)",
+    "exclusiveGateway": "yes (conditions need the expression engine beyond variable lookups)",
+    "parallelGateway": "forks; joins not yet",
+}
+
+VALUE_RULES = [
+    "Zeebe values starting with `=` are FEEL; Camunda 7 values containing `${…}` or `#{…}` are JUEL; anything else is a literal.",
+    "Conditions, timers and loop cardinalities in standard BPMN elements follow the same rule, so one file may mix dialects.",
+    "Timers: ISO-8601 dates (`2026-12-24T18:00:00Z`), durations (`PT5M`, `P1DT2H`), repeating intervals (`R3/PT10M`, `R/2026-01-01T00:00:00Z/P1D`) and, for cycles, cron expressions; literal values are checked at deploy time.",
+    "Script tasks in `juel` or `feel` run in the workflow; other formats (`groovy`, `javascript`, …) run as activity `script.<format>`, served by any worker that speaks the language.",
+]
+
+PROCESS_RULES = [
+    '`isExecutable="true"` processes are deployed; `isExecutable="false"` ones are validated and not deployed (execution problems are warnings there); a missing attribute is treated as executable, with a warning.',
+    "Sequence flows may be written at process level even for sub-process content (some tools do); both ends must be in the same scope.",
+    "Sequence flows without an id get the stable id `source->target`.",
+    "XML with a DOCTYPE or entity declarations is refused; malformed XML is read in recovery mode with a warning when the BPMN root survives.",
+]
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+
+def render() -> str:
+    lines = [
+        "# BPMN support",
+        "",
+        "Generated by `baton docs` from the compiler's registry "
+        "(`bpmn_compiler/elements.py`, `bpmn_compiler/support.py`); do not edit by hand.",
+        "",
+        "## Elements",
+        "",
+        "*Compiles* means the element is validated at deploy time and carried in the IR; "
+        "*runs today* says how much of it the interpreter executes in this build (an element "
+        "that does not run yet parks its token in an incident naming it).",
+        "",
+        _row("element", "compiles", "runs today", "what it means", "event definitions", "details"),
+        _row("---", "---", "---", "---", "---", "---"),
+    ]
+    for tag, spec in sorted(REGISTRY.items()):
+        status = "yes" if spec.builder else "**rejected**"
+        runs = RUNS_TODAY.get(tag, "not yet") if spec.builder else "—"
+        lines.append(
+            _row(
+                f"`{tag}`",
+                status,
+                runs,
+                spec.summary,
+                ", ".join(spec.events) or "—",
+                spec.notes or "—",
+            )
+        )
+    lines += [
+        "",
+        "Any other element inside a process is reported as `unsupported-element` with its id "
+        "and line.",
+        "",
+        "## Dialect attributes",
+        "",
+        _row("dialect", "attribute", "on", "meaning"),
+        _row("---", "---", "---", "---"),
+        *(_row(d, f"`{a}`", on, meaning) for d, a, on, meaning in DIALECT_ATTRIBUTES),
+        "",
+        "## Values",
+        "",
+        *(f"* {rule}" for rule in VALUE_RULES),
+        "",
+        "## Processes and files",
+        "",
+        *(f"* {rule}" for rule in PROCESS_RULES),
+        "",
+        "## Read and ignored",
+        "",
+        "These do not change execution: "
+        + ", ".join(f"`{tag}`" for tag in sorted(IGNORED))
+        + ". Elements of other namespaces (tool extensions) are ignored too.",
+        "",
+    ]
+    return "\n".join(lines)
