@@ -203,6 +203,68 @@ def compile_cmd(
         raise typer.Exit(1)
 
 
+@app.command("feel-tck")
+def feel_tck_cmd(
+    path: Path = typer.Argument(..., help="Cases in the flattened DMN TCK JSON-lines format."),
+    as_json: bool = typer.Option(False, "--json", help="Summary and failures as JSON."),
+    verbose: bool = typer.Option(False, "-v", help="Print every failed case."),
+    suite: str = typer.Option("", help="Only cases whose suite name contains this text."),
+) -> None:
+    """Run FEEL conformance cases; closing line 'feel-tck: N passed, M failed (non-null: …)'."""
+    import datetime as dt
+    import json
+    import time
+
+    from bpmn_compiler.expressions.feel import tck
+
+    started = time.perf_counter()
+    cases = [c for c in tck.load(path) if suite in c.get("suite", "")]
+    summary = tck.Summary()
+    failures = []
+    for result in tck.run(cases, now=dt.datetime.now(dt.UTC)):
+        summary.add(result)
+        if not result.passed:
+            failures.append(result)
+            if verbose and not as_json:
+                typer.echo(
+                    f"FAIL {result.id}: {result.expression!r} expected {result.expected!r} "
+                    f"got {result.actual!r}" + (f" [{result.error}]" if result.error else "")
+                )
+    elapsed = time.perf_counter() - started
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "passed": summary.passed,
+                    "failed": summary.failed,
+                    "non_null_passed": summary.non_null_passed,
+                    "non_null": summary.non_null,
+                    "crashed": summary.crashed,
+                    "c8_pass_subset": [summary.c8_passed, summary.c8_total],
+                    "seconds": round(elapsed, 2),
+                    "failures": [
+                        {
+                            "id": f.id,
+                            "expression": f.expression,
+                            "expected": repr(f.expected),
+                            "actual": repr(f.actual),
+                            "error": f.error,
+                        }
+                        for f in failures
+                    ],
+                },
+                indent=2,
+            )
+        )
+    else:
+        total = summary.passed + summary.failed
+        typer.echo(
+            f"{total} cases in {elapsed:.1f}s; crashed: {summary.crashed}; "
+            f"cases Camunda 8 passes: {summary.c8_passed} of {summary.c8_total}"
+        )
+    typer.echo(summary.closing_line())
+
+
 @app.command("docs")
 def docs_cmd(
     check: bool = typer.Option(False, "--check", help="Fail if the committed page is stale."),

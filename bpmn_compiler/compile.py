@@ -12,16 +12,27 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from bpmn_compiler import namespaces as ns
-from bpmn_compiler.context import Catalog, Context, bpmn_children, did_you_mean, is_bpmn, local
+from bpmn_compiler.context import (
+    Catalog,
+    Context,
+    bpmn_children,
+    did_you_mean,
+    is_bpmn,
+    local,
+    ref,
+    xsd_bool,
+)
 from bpmn_compiler.diagram import read_diagram
-from bpmn_compiler.dialects import any_expression
+from bpmn_compiler.dialects import formal_expression
 from bpmn_compiler.elements import IGNORED, REGISTRY
 from bpmn_compiler.errors import CompileFailed, Diagnostic, Severity
 from bpmn_compiler.events import message_correlation
+from bpmn_compiler.expression_check import check_expressions
 from bpmn_compiler.ir import (
     BoundaryEvent,
     Error,
     Escalation,
+    Gateway,
     Message,
     MessageFlow,
     Node,
@@ -56,6 +67,11 @@ class CompileResult:
         return not self.errors
 
     @property
+    def recovered(self) -> bool:
+        """Read in XML recovery mode: fine to lint, never to deploy (text may be lost)."""
+        return any(d.code == "xml-recovered" for d in self.diagnostics)
+
+    @property
     def crashed(self) -> bool:
         return any(d.code == "internal-error" for d in self.diagnostics)
 
@@ -70,6 +86,7 @@ class ProcessWalker:
         self.elements: dict[str, etree._Element] = {}
         self.associations: list[tuple[str, str]] = []
         self.degraded: set[str] = set()  # nodes that lost a flow to a rejected element
+        self.rejected: dict[str, tuple[str, str | None]] = {}  # id → (tag, scope)
         self.start_nodes: list[str] = []
         self.event_subprocesses: list[str] = []
 
@@ -86,15 +103,17 @@ class ProcessWalker:
             name = local(child)
             element_id = child.get("id")
             if element_id:
-                if element_id in self.elements:
+                if element_id in self.elements or element_id in self.ctx.seen_ids:
                     self.ctx.report("duplicate-id", f"the id {element_id!r} is used twice", child)
+                    self.rejected[f"{element_id}#dup{child.sourceline}"] = (name, scope)
                     continue
                 self.elements[element_id] = child
+                self.ctx.seen_ids[element_id] = ""
             if name == "sequenceFlow":
                 self._flow(child)
                 continue
             if name == "association":
-                source, target = child.get("sourceRef"), child.get("targetRef")
+                source, target = ref(child.get("sourceRef")), ref(child.get("targetRef"))
                 if source and target:
                     self.associations.append((source, target))
                 continue
@@ -110,10 +129,13 @@ class ProcessWalker:
                 continue
             node = spec.builder(self.ctx, child, scope, self)
             if node is None:
+                self.rejected[element_id] = (name, scope)
                 continue
             self.nodes[node.id] = node
             children.append(node.id)
-            if isinstance(node, StartEvent):
+            if isinstance(node, StartEvent) or (
+                isinstance(node, Gateway) and node.instantiate and node.gateway == "eventBased"
+            ):
                 starts.append(node.id)
             if isinstance(node, SubProcess) and node.variant == "event":
                 event_subs.append(node.id)
@@ -132,12 +154,12 @@ class ProcessWalker:
             self.elements[flow_id] = el
         condition = None
         cond_el = next(iter(bpmn_children(el, "conditionExpression")), None)
-        if cond_el is not None and (cond_el.text or "").strip():
-            condition = any_expression(cond_el.text or "")
+        if cond_el is not None:
+            condition = formal_expression(self.ctx, cond_el, el, condition=True)
         self.flows[flow_id] = SequenceFlow(
             id=flow_id,
-            source=(el.get("sourceRef") or "").strip(),
-            target=(el.get("targetRef") or "").strip(),
+            source=ref(el.get("sourceRef")) or "",
+            target=ref(el.get("targetRef")) or "",
             name=el.get("name"),
             condition=condition,
             line=el.sourceline,
@@ -150,12 +172,12 @@ class ProcessWalker:
         for flow in list(self.flows.values()):
             el = self.elements[flow.id]
             broken = False
-            for role, ref in (("sourceRef", flow.source), ("targetRef", flow.target)):
-                if ref not in self.elements:
+            for role, end in (("sourceRef", flow.source), ("targetRef", flow.target)):
+                if end not in self.elements:
                     self.ctx.report(
                         "unknown-reference",
-                        f"{role} {ref!r} names no element of this process"
-                        + did_you_mean(ref, self.elements),
+                        f"{role} {end!r} names no element of this process"
+                        + did_you_mean(end, self.elements, self.ctx),
                         el,
                     )
                     broken = True
@@ -195,7 +217,7 @@ class ProcessWalker:
                 self.ctx.report(
                     "unknown-reference",
                     f"attachedToRef {node.attached_to!r} names no activity"
-                    + did_you_mean(node.attached_to, self.nodes),
+                    + did_you_mean(node.attached_to, self.nodes, self.ctx),
                     el,
                 )
                 continue
@@ -289,7 +311,7 @@ def _executable(ctx: Context, process: etree._Element, include_non_executable: b
             warning=True,
         )
         return True
-    return flag.strip().lower() == "true" or include_non_executable
+    return xsd_bool(flag, True) or include_non_executable
 
 
 def compile_bpmn(
@@ -326,6 +348,7 @@ def _compile(ctx: Context, data: bytes, result: CompileResult, include_all: bool
         )
         return
     catalog = _read_catalog(ctx, root)
+    ctx.expression_language = root.get("expressionLanguage")
     participants, flow_elements = _collaboration(root)
     processes = bpmn_children(root, "process")
     result.processes = len(processes)
@@ -350,6 +373,7 @@ def _compile(ctx: Context, data: bytes, result: CompileResult, include_all: bool
         walker.elements[key] = process
         _, walker.start_nodes, walker.event_subprocesses = walker.walk_scope(process, None)
         walker.connect()
+        check_expressions(ctx, walker.nodes, walker.flows, walker.elements)
         validate_process(
             ctx,
             walker.nodes,
@@ -358,6 +382,7 @@ def _compile(ctx: Context, data: bytes, result: CompileResult, include_all: bool
             process,
             walker.start_nodes,
             walker.degraded,
+            walker.rejected,
         )
         for element_id in walker.elements:
             owner[element_id] = key
@@ -413,26 +438,26 @@ def _message_flows(
     process_of_participant = {p: k for k, p in participants.items()}
     flows: list[MessageFlow] = []
     for el in elements:
-        source, target = el.get("sourceRef", ""), el.get("targetRef", "")
+        source, target = ref(el.get("sourceRef")) or "", ref(el.get("targetRef")) or ""
         ends: list[str | None] = []
-        for role, ref in (("sourceRef", source), ("targetRef", target)):
-            process = owner.get(ref) or process_of_participant.get(ref)
-            if process is None and ref not in participants.values():
+        for role, end in (("sourceRef", source), ("targetRef", target)):
+            process = owner.get(end) or process_of_participant.get(end)
+            if process is None and end not in participants.values():
                 ctx.report(
                     "unknown-reference",
-                    f"message flow {role} {ref!r} names no element"
-                    + did_you_mean(ref, list(owner) + list(participants.values())),
+                    f"message flow {role} {end!r} names no element"
+                    + did_you_mean(end, list(owner) + list(participants.values()), ctx),
                     el,
                     warning=True,
                 )
             ends.append(process)
-        message_ref = el.get("messageRef")
+        message_ref = ref(el.get("messageRef"))
         flows.append(
             MessageFlow(
                 id=el.get("id", ""),
                 source=source,
                 target=target,
-                message_ref=message_ref.split(":")[-1] if message_ref else None,
+                message_ref=message_ref,
                 source_process=ends[0],
                 target_process=ends[1],
             )

@@ -29,8 +29,39 @@ def bpmn_children(el: etree._Element, name: str | None = None) -> list[etree._El
     return [c for c in el if is_bpmn(c, name)]
 
 
-def did_you_mean(name: str, candidates: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+def xsd_bool(value: str | None, default: bool) -> bool:
+    """An xsd:boolean attribute: ``true``/``false`` and also ``1``/``0``."""
+    if value is None:
+        return default
+    text = value.strip().lower()
+    if text in ("true", "1"):
+        return True
+    if text in ("false", "0"):
+        return False
+    return default
+
+
+def ref(value: str | None) -> str | None:
+    """An id reference; QName forms (``tns:Task_1``) keep only the local part."""
+    if value is None:
+        return None
+    value = value.strip()
+    if ":" in value and not value.startswith(("${", "#{", "=")):
+        return value.rsplit(":", 1)[1]
+    return value
+
+
+_SUGGESTION_BUDGET = 200_000  # candidate comparisons per file: keeps bad files linear
+
+
+def did_you_mean(name: str, candidates: Iterable[str], ctx: Context | None = None) -> str:
+    """ " (did you mean 'x'?)" for a near miss; bounded so broken files stay fast."""
+    pool = list(candidates)
+    if ctx is not None:
+        if ctx.suggestion_work + len(pool) > _SUGGESTION_BUDGET:
+            return ""
+        ctx.suggestion_work += len(pool)
+    close = difflib.get_close_matches(name, pool, n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
@@ -58,6 +89,9 @@ class Context:
     diagnostics: list[Diagnostic]
     catalog: Catalog = field(default_factory=Catalog)
     executable: bool = True
+    expression_language: str | None = None  # definitions/@expressionLanguage
+    suggestion_work: int = 0
+    seen_ids: dict[str, str] = field(default_factory=dict)  # id → process key, file-wide
 
     def report(
         self,

@@ -10,7 +10,7 @@ from typing import Any
 from lxml import etree
 
 from bpmn_compiler import namespaces as ns
-from bpmn_compiler.context import Context, local
+from bpmn_compiler.context import Context, local, xsd_bool
 from bpmn_compiler.ir import (
     Expression,
     Implementation,
@@ -25,6 +25,7 @@ from bpmn_compiler.ir import (
 
 CAMUNDA_URIS = (ns.CAMUNDA, ns.ACTIVITI)
 _JUEL = re.compile(r"[$#]\{")
+JUEL_MARKER = _JUEL
 _RETRY_CYCLE = re.compile(r"^R(\d+)/(P\S+)$")
 EXPRESSION_SCRIPT_FORMATS = {"juel": "juel", "feel": "feel"}
 
@@ -50,6 +51,56 @@ def any_expression(text: str) -> Expression:
     """A value in a standard BPMN slot (condition, timer, cardinality): either dialect."""
     text = text.strip()
     return feel_or_literal(text) if text.startswith("=") else juel_or_literal(text)
+
+
+_XPATH = "http://www.w3.org/1999/XPath"
+
+
+def formal_expression(
+    ctx: Context, el: etree._Element, owner: etree._Element, *, condition: bool = False
+) -> Expression | None:
+    """The value of a standard slot (``conditionExpression``, ``loopCardinality``, …).
+
+    The ``language`` attribute (or the file's ``expressionLanguage``) decides: a FEEL URI
+    makes the text FEEL even without ``=``; a script language cannot be a condition here.
+    Without a language, ``=…`` is FEEL and ``${…}`` JUEL, as everywhere else.
+    """
+    text = (el.text or "").strip()
+    language = (el.get("language") or ctx.expression_language or "").strip()
+    lowered = language.lower()
+    if "feel" in lowered:
+        return Expression(language="feel", source=text.removeprefix("=").strip()) if text else None
+    if language and lowered not in ("juel", "el", _XPATH.lower(), "") and "xpath" not in lowered:
+        ctx.report(
+            "unsupported-expression-language",
+            f"expressions in {language!r} are not supported here; write them in FEEL "
+            "(=…) or JUEL (${…})",
+            owner,
+            execution=True,
+        )
+        return None
+    if not text:
+        if camunda_attr(el, "resource"):
+            ctx.report(
+                "unsupported-expression-language",
+                "external script resources are not supported as expressions here",
+                owner,
+                execution=True,
+            )
+        return None
+    value = any_expression(text)
+    if condition and value.language == "literal" and text not in ("true", "false"):
+        ctx.report(
+            "condition-not-an-expression",
+            f"the condition {text!r} is neither FEEL (=…) nor JUEL (${{…}}); it would never "
+            "be true",
+            owner,
+            execution=True,
+        )
+        return None
+    if value.language == "literal" and text in ("true", "false"):
+        return Expression(language="feel", source=text)
+    return value
 
 
 def camunda_list(text: str | None) -> list[Expression]:
@@ -226,7 +277,7 @@ def zeebe_job(ctx: Context, el: etree._Element) -> Implementation | None:
     task_type = (definition.get("type") or "").strip()
     raw = (definition.get("retries") or "").strip()
     retries = 3
-    if raw.isdigit():
+    if raw.isascii() and raw.isdecimal():
         retries = max(int(raw), 1)
     elif raw:
         ctx.report(
@@ -371,7 +422,7 @@ def _listener_implementation(listener: etree._Element) -> Implementation | None:
 
 def multi_instance(el: etree._Element) -> MultiInstance:
     """Standard loop data plus ``camunda:collection`` / ``zeebe:loopCharacteristics``."""
-    fields: dict[str, object] = {"sequential": (el.get("isSequential") or "").lower() == "true"}
+    fields: dict[str, object] = {"sequential": xsd_bool(el.get("isSequential"), False)}
     for child in el:
         if not isinstance(child.tag, str) or etree.QName(child).namespace != ns.BPMN:
             continue

@@ -14,7 +14,7 @@ from lxml import etree
 
 from bpmn_compiler import dialects
 from bpmn_compiler import namespaces as ns
-from bpmn_compiler.context import Context, bpmn_children, local
+from bpmn_compiler.context import Context, bpmn_children, did_you_mean, local, ref, xsd_bool
 from bpmn_compiler.events import parse_event_definition
 from bpmn_compiler.ir import (
     BoundaryEvent,
@@ -27,6 +27,7 @@ from bpmn_compiler.ir import (
     IntermediateThrowEvent,
     LoopCharacteristics,
     Mapping,
+    Message,
     MessageEventDefinition,
     Node,
     ReceiveTask,
@@ -80,8 +81,10 @@ def _loop(el: etree._Element) -> LoopCharacteristics | None:
             maximum = child.get("loopMaximum")
             return StandardLoop(
                 condition=dialects.any_expression(text) if text else None,
-                test_before=(child.get("testBefore") or "").lower() == "true",
-                maximum=int(maximum) if maximum and maximum.isdigit() else None,
+                test_before=xsd_bool(child.get("testBefore"), False),
+                maximum=int(maximum)
+                if maximum and maximum.isascii() and maximum.isdecimal()
+                else None,
             )
     return None
 
@@ -97,7 +100,7 @@ def _activity(el: etree._Element, scope: str | None, ctx: Context) -> dict[str, 
         "outputs": outputs,
         "async_before": before,
         "async_after": after,
-        "is_for_compensation": (el.get("isForCompensation") or "").lower() == "true",
+        "is_for_compensation": xsd_bool(el.get("isForCompensation"), False),
     }
 
 
@@ -105,7 +108,22 @@ def _implementation(ctx: Context, el: etree._Element) -> Implementation | None:
     return dialects.zeebe_job(ctx, el) or dialects.camunda_implementation(ctx, el)
 
 
+def _message(ctx: Context, el: etree._Element, message_ref: str) -> Message | None:
+    message = ctx.catalog.messages.get(message_ref)
+    if message is None:
+        ctx.report(
+            "unknown-reference",
+            f"messageRef {message_ref!r} is not defined in this file"
+            + did_you_mean(message_ref, ctx.catalog.messages, ctx),
+            el,
+        )
+    return message
+
+
 def _missing_implementation(ctx: Context, el: etree._Element, what: str) -> None:
+    last = ctx.diagnostics[-1] if ctx.diagnostics else None
+    if last is not None and last.code == "missing-task-type" and last.element_id == el.get("id"):
+        return  # the dialect reader already said what is missing
     ctx.report(
         "missing-implementation",
         f"a {what} needs an implementation: zeebe:taskDefinition type, "
@@ -182,7 +200,7 @@ def start_event(
     return StartEvent(
         **_base(el, scope, ctx),
         event=event,
-        interrupting=(el.get("isInterrupting") or "true").lower() != "false",
+        interrupting=xsd_bool(el.get("isInterrupting"), True),
         outputs=outputs,
         initiator=dialects.camunda_attr(el, "initiator"),
     )
@@ -264,7 +282,7 @@ def boundary_event(
             execution=True,
         )
         return None
-    attached = (el.get("attachedToRef") or "").strip()
+    attached = ref(el.get("attachedToRef")) or ""
     if not attached:
         ctx.report("boundary-not-attached", "a boundary event needs an attachedToRef", el)
         return None
@@ -272,7 +290,7 @@ def boundary_event(
     return BoundaryEvent(
         **_base(el, scope, ctx),
         attached_to=attached,
-        cancel_activity=(el.get("cancelActivity") or "true").lower() != "false",
+        cancel_activity=xsd_bool(el.get("cancelActivity"), True),
         event=event,
         outputs=outputs,
     )
@@ -302,7 +320,9 @@ def service_task(
                 decision_ref=dialects.feel_or_literal(called.get("decisionId", "")),
                 result_variable=called.get("resultVariable"),
             )
-    message_ref = el.get("messageRef")
+    message_ref = ref(el.get("messageRef"))
+    if message_ref and _message(ctx, el, message_ref) is None:
+        return None
     if implementation is None and kind == "send" and message_ref:
         implementation = Implementation(kind="none")
     if implementation is None:
@@ -394,35 +414,57 @@ def user_task(
         fields["candidate_groups"] = dialects.camunda_list(groups)
     if (form_key := dialects.camunda_attr(el, "formKey")) is not None:
         fields["form_key"] = form_key
-    # BPMN standard: <potentialOwner><resourceAssignmentExpression><formalExpression>
-    for owner in bpmn_children(el, "potentialOwner"):
-        for expr in owner.iter(f"{{{ns.BPMN}}}formalExpression"):
-            text = (expr.text or "").strip()
-            if text and not fields.get("candidate_users") and not fields.get("candidate_groups"):
-                fields["candidate_users"] = dialects.camunda_list(text)
+    _standard_assignment(el, fields)
     return UserTask(**fields)
+
+
+def _standard_assignment(el: etree._Element, fields: dict[str, Any]) -> None:
+    """BPMN ``humanPerformer`` (assignee) and ``potentialOwner`` (candidates), read as
+    Camunda 7 does: ``user(x)`` and ``group(y)`` prefixes, unprefixed entries are groups.
+    Vendor attributes, read before, take precedence."""
+
+    def expressions(kind: str) -> list[str]:
+        found: list[str] = []
+        for owner in bpmn_children(el, kind):
+            for expr in owner.iter(f"{{{ns.BPMN}}}formalExpression"):
+                if (expr.text or "").strip():
+                    found.append((expr.text or "").strip())
+        return found
+
+    performers = expressions("humanPerformer")
+    if performers and "assignee" not in fields:
+        fields["assignee"] = dialects.juel_or_literal(performers[0])
+    users: list[Expression] = []
+    groups: list[Expression] = []
+    for text in expressions("potentialOwner"):
+        bare = text.replace("${", "").replace("#{", "")
+        if dialects.JUEL_MARKER.search(text) and "(" not in bare:
+            groups.append(dialects.juel_or_literal(text))
+            continue
+        for part in (p.strip() for p in text.split(",")):
+            if part.startswith("user(") and part.endswith(")"):
+                users.append(dialects.juel_or_literal(part[5:-1].strip()))
+            elif part.startswith("group(") and part.endswith(")"):
+                groups.append(dialects.juel_or_literal(part[6:-1].strip()))
+            elif part:
+                groups.append(dialects.juel_or_literal(part))
+    if users and not fields.get("candidate_users"):
+        fields["candidate_users"] = users
+    if groups and not fields.get("candidate_groups"):
+        fields["candidate_groups"] = groups
 
 
 def receive_task(
     ctx: Context, el: etree._Element, scope: str | None, _walker: ProcessWalker
 ) -> Node | None:
-    ref = el.get("messageRef")
+    message_ref = ref(el.get("messageRef"))
     message = None
-    if ref:
-        ref = ref.split(":", 1)[-1]
-        message = ctx.catalog.messages.get(ref)
+    if message_ref:
+        message = _message(ctx, el, message_ref)
         if message is None:
-            from bpmn_compiler.context import did_you_mean
-
-            ctx.report(
-                "unknown-reference",
-                f"messageRef {ref!r} is not defined in this file"
-                + did_you_mean(ref, ctx.catalog.messages),
-                el,
-            )
             return None
     event = MessageEventDefinition(
-        message_ref=ref,
+        message_ref=message_ref,
         message_name=dialects.any_expression(message.name) if message and message.name else None,
         correlation_key=message.correlation_key if message else None,
     )
@@ -502,7 +544,7 @@ def sub_process(
         variant = "transaction"
     elif name == "adHocSubProcess":
         variant = "adHoc"
-    elif (el.get("triggeredByEvent") or "").lower() == "true":
+    elif xsd_bool(el.get("triggeredByEvent"), False):
         variant = "event"
     fields: dict[str, Any] = _activity(el, scope, ctx)
     sub_id = fields["id"]
@@ -537,7 +579,7 @@ def gateway(
         **_base(el, scope, ctx),
         gateway=kind,
         default_flow=el.get("default"),
-        instantiate=(el.get("instantiate") or "").lower() == "true",
+        instantiate=xsd_bool(el.get("instantiate"), False),
     )
 
 
@@ -710,8 +752,6 @@ IGNORED = frozenset(
         "supportedInterfaceRef",
         "resourceRole",
         "performer",
-        "humanPerformer",
-        "potentialOwner",
         "multiInstanceLoopCharacteristics",
         "standardLoopCharacteristics",
         "completionCondition",

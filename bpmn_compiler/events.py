@@ -9,7 +9,7 @@ from __future__ import annotations
 from lxml import etree
 
 from bpmn_compiler import dialects
-from bpmn_compiler.context import Context, bpmn_children, did_you_mean, local
+from bpmn_compiler.context import Context, bpmn_children, did_you_mean, local, ref, xsd_bool
 from bpmn_compiler.ir import (
     CancelEventDefinition,
     CompensateEventDefinition,
@@ -43,14 +43,14 @@ EVENT_DEFINITION_KINDS = (
 def definition_elements(ctx: Context, event: etree._Element) -> list[etree._Element]:
     """The event's definitions, inline or by ``eventDefinitionRef``."""
     found = [c for c in bpmn_children(event) if local(c).endswith("EventDefinition")]
-    for ref in bpmn_children(event, "eventDefinitionRef"):
-        target = (ref.text or "").strip()
+    for ref_el in bpmn_children(event, "eventDefinitionRef"):
+        target = ref(ref_el.text) or ""
         resolved = ctx.catalog.event_definitions.get(target)
         if resolved is None:
             ctx.report(
                 "unknown-reference",
                 f"eventDefinitionRef {target!r} names no event definition"
-                + did_you_mean(target, ctx.catalog.event_definitions),
+                + did_you_mean(target, ctx.catalog.event_definitions, ctx),
                 event,
             )
         else:
@@ -98,19 +98,14 @@ def _resolve(
         return True
     ctx.report(
         "unknown-reference",
-        f"{what} {ref!r} is not defined in this file" + did_you_mean(ref, catalog),
+        f"{what} {ref!r} is not defined in this file" + did_you_mean(ref, catalog, ctx),
         event,
     )
     return False
 
 
 def _ref(el: etree._Element, attr: str) -> str | None:
-    value = el.get(attr)
-    if value is None:
-        return None
-    value = value.strip()
-    # QName references may carry a prefix (tns:Message_1): the id is the local part.
-    return value.split(":", 1)[1] if ":" in value and not value.startswith("${") else value
+    return ref(el.get(attr))
 
 
 def _message(ctx: Context, event: etree._Element, el: etree._Element) -> EventDefinition | None:
@@ -193,7 +188,7 @@ def _escalation(ctx: Context, event: etree._Element, el: etree._Element) -> Even
 def _compensate(ctx: Context, event: etree._Element, el: etree._Element) -> EventDefinition | None:  # noqa: ARG001
     return CompensateEventDefinition(
         activity_ref=_ref(el, "activityRef"),
-        wait_for_completion=(el.get("waitForCompletion") or "true").strip().lower() != "false",
+        wait_for_completion=xsd_bool(el.get("waitForCompletion"), True),
     )
 
 

@@ -85,7 +85,7 @@ def parse_cycle(text: str) -> Cycle:
     if value.startswith("R"):
         parts = value.split("/")
         count = parts[0][1:]
-        if count and not count.isdigit():
+        if count and not (count.isascii() and count.isdecimal()):
             raise TimerValueError(f"{text!r}: repetitions must be a number (R3/PT10M)")
         repetitions = int(count) if count else None
         if len(parts) == 2:
@@ -103,6 +103,15 @@ def parse_cycle(text: str) -> Cycle:
 
 def validate(kind: str, text: str) -> None:
     """Raise :class:`TimerValueError` if ``text`` is not a valid ``kind`` timer value."""
+    try:
+        _validate(kind, text)
+    except (OverflowError, ValueError) as exc:
+        if isinstance(exc, TimerValueError):
+            raise
+        raise TimerValueError(f"{text!r} is out of range: {exc}") from exc
+
+
+def _validate(kind: str, text: str) -> None:
     if kind == "date":
         parse_date(text)
     elif kind == "duration":

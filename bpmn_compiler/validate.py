@@ -55,13 +55,25 @@ def validate_process(
     process_el: etree._Element,
     process_starts: list[str],
     degraded: set[str] | frozenset[str] = frozenset(),
+    rejected: dict[str, tuple[str, str | None]] | None = None,
 ) -> None:
     """Check one process; ``degraded`` nodes lost flows to rejected elements, so checks
     that count flows skip them (the root cause is reported already)."""
     find: Find = elements.get
-    _check_starts(ctx, nodes, find, process_el, process_starts)
+    rejected = rejected or {}
+    # a start event that was itself rejected is the root cause: no follow-up complaint
+    rejected_starts = {scope for tag, scope in rejected.values() if tag == "startEvent"}
+    if None not in rejected_starts:
+        _check_starts(ctx, nodes, find, process_el, process_starts)
     for node in nodes.values():
-        _check_node(ctx, node, nodes, flows, find, degraded=node.id in degraded)
+        _check_node(
+            ctx,
+            node,
+            nodes,
+            flows,
+            find,
+            degraded=node.id in degraded or node.id in rejected_starts,
+        )
     _check_links(ctx, nodes, find)
 
 
@@ -112,7 +124,7 @@ def _check_node(
 ) -> None:
     here = find(node.id)
     default = getattr(node, "default_flow", None)
-    if default is not None:
+    if default is not None and not degraded:
         if default not in node.outgoing:
             ctx.report(
                 "invalid-default-flow",
@@ -136,7 +148,7 @@ def _check_node(
         _check_boundary(ctx, node, nodes, here)
     elif isinstance(node, Gateway) and not degraded:
         _check_gateway(ctx, node, nodes, flows, here)
-    elif isinstance(node, SubProcess):
+    elif isinstance(node, SubProcess) and not degraded:
         _check_sub_process(ctx, node, nodes, here)
     elif isinstance(node, EndEvent) and node.outgoing:
         ctx.report("end-event-with-outgoing", "an end event cannot have outgoing flows", here)
@@ -281,15 +293,15 @@ def _check_links(ctx: Context, nodes: dict[str, Node], find: Find) -> None:
     catches: Counter[tuple[str | None, str]] = Counter()
     for node in nodes.values():
         if isinstance(node, IntermediateCatchEvent) and isinstance(node.event, LinkEventDefinition):
-            catches[(node.scope, node.event.link_name)] += 1
-    for (_, name), count in catches.items():
-        if count > 1:
-            ctx.report(
-                "duplicate-link",
-                f"{count} link catch events are named {name!r} in the same scope",
-                None,
-                execution=True,
-            )
+            key = (node.scope, node.event.link_name)
+            catches[key] += 1
+            if catches[key] == 2:
+                ctx.report(
+                    "duplicate-link",
+                    f"another link catch event is named {node.event.link_name!r} in this scope",
+                    find(node.id),
+                    execution=True,
+                )
     for node in nodes.values():
         if (
             isinstance(node, IntermediateThrowEvent)

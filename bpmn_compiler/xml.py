@@ -35,15 +35,6 @@ def parse_xml(
     ``expected_root`` element, the file is compiled with a warning saying where the damage
     is; otherwise it is an error.
     """
-    if b"<!DOCTYPE" in data[:4096] or b"<!ENTITY" in data[:65536]:
-        return None, [
-            _diagnostic(
-                "xml-doctype-forbidden",
-                "a DOCTYPE or entity declaration is not allowed in BPMN files",
-                filename,
-                1,
-            )
-        ]
     try:
         root = etree.fromstring(data, _parser(recover=False))
         if root.getroottree().docinfo.internalDTD is not None:

@@ -39,7 +39,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import contracts as c
     from workflows import search_attributes as sa
-    from workflows.expressions import ExpressionError, evaluate
+    from workflows.expressions import ExecutionContext, ExpressionError, evaluate
 
 SERVICE_TASK_TIMEOUT = timedelta(minutes=5)
 LOCAL_TIMEOUT = timedelta(seconds=30)
@@ -175,7 +175,7 @@ class BpmnProcess:
         if isinstance(node, Gateway) and node.gateway == "exclusive":
             for flow_id in candidates:
                 condition = flows[flow_id].condition
-                if condition is None or self._evaluate(condition) is True:
+                if condition is None or self._condition(flow_id, condition):
                     return [flow_id]
             if default is not None:
                 return [default]
@@ -183,7 +183,7 @@ class BpmnProcess:
         taken = [
             f
             for f in candidates
-            if (cond := flows[f].condition) is None or self._evaluate(cond) is True
+            if (cond := flows[f].condition) is None or self._condition(f, cond)
         ]
         if default is not None and not any(flows[f].condition is not None for f in taken):
             taken.append(default)
@@ -205,11 +205,25 @@ class BpmnProcess:
         else:
             raise _Incident(f"{node.kind} elements are not executable yet")
 
-    def _evaluate(self, expr: Expression) -> Any:
+    def _evaluate(self, expr: Expression, element_id: str | None = None) -> Any:
+        execution = ExecutionContext(
+            business_key=self._input.business_key,
+            process_instance_id=workflow.info().workflow_id,
+            current_activity_id=element_id,
+        )
         try:
-            return evaluate(expr, self._variables)
+            return evaluate(expr, self._variables, now=workflow.now(), execution=execution)
         except ExpressionError as exc:
-            raise _Incident(f"expression {exc.source!r}: {exc}") from exc
+            raise _Incident(f"expression {expr.source!r}: {exc}") from exc
+
+    def _condition(self, flow_id: str, expr: Expression) -> bool:
+        """A flow condition must yield a boolean (as in Zeebe); anything else is an incident."""
+        value = self._evaluate(expr, flow_id)
+        if not isinstance(value, bool):
+            raise _Incident(
+                f"the condition of flow {flow_id!r} ({expr.source!r}) gave {value!r}, not a boolean"
+            )
+        return value
 
     # ------------------------------------------------------- service tasks
 
@@ -285,8 +299,8 @@ class BpmnProcess:
     # ---------------------------------------------------------- user tasks
 
     async def _user_task(self, node: UserTask) -> None:
-        assignee = self._evaluate(node.assignee) if node.assignee else None
-        priority = self._evaluate(node.priority) if node.priority else 50
+        assignee = self._evaluate(node.assignee, node.id) if node.assignee else None
+        priority = self._evaluate(node.priority, node.id) if node.priority else 50
         task = c.UserTaskView(
             id=str(workflow.uuid4()),
             element_id=node.id,

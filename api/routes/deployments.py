@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from api.auth import CurrentPrincipal
@@ -52,7 +53,16 @@ async def deploy(request: Request, store: StoreDep, principal: CurrentPrincipal)
         data = await upload.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
             raise ApiProblem(f"{filename}: larger than {MAX_FILE_BYTES} bytes", status=413)
-        result = compile_bpmn(data, filename=filename, include_non_executable=include_all)
+        # compiling is CPU work: off the event loop, so one big upload stalls nobody
+        result = await run_in_threadpool(
+            compile_bpmn, data, filename=filename, include_non_executable=include_all
+        )
+        if result.recovered:
+            raise ApiProblem(
+                f"{filename}: the XML is malformed and could only be read in recovery mode, "
+                "where text may be lost; fix the file before deploying it",
+                errors=_wire(result.diagnostics),
+            )
         errors += result.errors
         warnings += [d for d in result.diagnostics if d.severity is Severity.WARNING]
         if result.ok and not result.definitions:
