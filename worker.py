@@ -21,6 +21,7 @@ from baton.settings import Settings, get_settings
 from baton.temporal_client import connect
 from store import Store
 from workflows.bpmn_process import BpmnProcess
+from workflows.runner import workflow_runner
 
 
 def build_worker(
@@ -35,6 +36,7 @@ def build_worker(
         task_queue=task_queue,
         workflows=[BpmnProcess],
         activities=[*build_activities(store), *extra_activities],
+        workflow_runner=workflow_runner(),
     )
 
 

@@ -14,19 +14,19 @@ from bpmn_compiler.expressions import ExpressionSyntaxError, compile_expression
 from bpmn_compiler.ir import Expression, Node, SequenceFlow
 
 
-def _expressions(value: Any, path: str) -> Iterator[tuple[str, Expression]]:
+def expressions_in(value: Any, path: str) -> Iterator[tuple[str, Expression]]:
     if isinstance(value, Expression):
         if value.language != "literal":
             yield path, value
     elif isinstance(value, BaseModel):
         for name in type(value).model_fields:
-            yield from _expressions(getattr(value, name), f"{path}.{name}" if path else name)
+            yield from expressions_in(getattr(value, name), f"{path}.{name}" if path else name)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            yield from _expressions(item, f"{path}[{i}]")
+            yield from expressions_in(item, f"{path}[{i}]")
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _expressions(item, f"{path}[{key!r}]")
+            yield from expressions_in(item, f"{path}[{key!r}]")
 
 
 def check_expressions(
@@ -37,7 +37,7 @@ def check_expressions(
 ) -> None:
     owners: list[tuple[str, BaseModel]] = [*nodes.items(), *flows.items()]
     for element_id, owner in owners:
-        for where, expression in _expressions(owner, ""):
+        for where, expression in expressions_in(owner, ""):
             try:
                 compile_expression(expression)
             except ExpressionSyntaxError as exc:

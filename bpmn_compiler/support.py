@@ -183,7 +183,7 @@ RUNS_TODAY: dict[str, str] = {
     "manualTask": "yes",
     "serviceTask": "activity implementations (type/topic/class/delegate), retries, incidents",
     "userTask": "yes (assignee, candidates, priority, form key)",
-    "exclusiveGateway": "yes (conditions need the expression engine beyond variable lookups)",
+    "exclusiveGateway": "yes: FEEL or JUEL conditions, default flow; no match or a non-boolean condition is an incident",
     "parallelGateway": "forks; joins not yet",
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from temporalio.client import WorkflowExecutionStatus
 
 from store import projections, queries
@@ -115,3 +116,53 @@ async def test_projection_never_moves_backwards(stack: Stack) -> None:
     await projections.apply(store, c.ProjectionBatch(tasks=[_task_row(5, c.TaskState.COMPLETED)]))
     row = await queries.get_task(store, "task-1")
     assert row is not None and row.revision == 5
+
+
+@pytest.mark.parametrize(
+    ("file", "key", "big", "small"),
+    [
+        (
+            "routing-feel.bpmn",
+            "routing-feel",
+            {"items": [{"price": 80}, {"price": 40}], "owner": {"name": "mary"}},
+            {"items": [{"price": 80}], "owner": {"name": "mary"}},
+        ),
+        (
+            "routing-juel.bpmn",
+            "routing-juel",
+            {"total": 120, "owner": {"name": "mary"}},
+            {"total": 80, "owner": {"name": "mary"}},
+        ),
+    ],
+)
+async def test_gateway_conditions_in_feel_and_juel(
+    stack: Stack, file: str, key: str, big: dict[str, Any], small: dict[str, Any]
+) -> None:
+    """Conditions run in the sandboxed workflow: FEEL with a zoned date-time and now(),
+    JUEL with execution.getVariable; the default flow takes the rest."""
+    await deploy(stack.http, BPMN_DIR / file)
+    for data, element, assignee in ((big, "big", "mary"), (small, "small", None)):
+        instance_id = await _start(stack, key, data)
+
+        async def task(instance_id: str = instance_id) -> dict[str, Any] | None:
+            r = await stack.http.get("/v1/bpms/tasks", params={"processInstanceId": instance_id})
+            items: list[dict[str, Any]] = r.json()["items"]
+            return items[0] if items else None
+
+        found = await eventually(task, what=f"a task in {element}")
+        assert found["taskDefinitionKey"] == element
+        assert found["assignee"] == assignee
+
+
+async def test_non_boolean_condition_is_an_incident(stack: Stack) -> None:
+    await deploy(stack.http, BPMN_DIR / "routing-feel.bpmn")
+    instance_id = await _start(stack, "routing-feel", {"items": "not a list", "owner": None})
+
+    async def incident() -> dict[str, Any] | None:
+        body = (await stack.http.get(f"/v1/bpms/process-instances/{instance_id}")).json()
+        return body if body["incidents"] else None
+
+    body = await eventually(incident, what="an incident")
+    [inc] = body["incidents"]
+    assert inc["activityId"] == "route"
+    assert "not a boolean" in inc["message"]

@@ -22,12 +22,17 @@ from tests.conftest import EXAMPLES, Stack
 from tests.support.http import deploy, eventually
 from workflows import contracts as c
 from workflows.bpmn_process import BpmnProcess
+from workflows.runner import workflow_runner
 
 HISTORIES = Path(__file__).parent / "histories"
 
 
 def _replayer() -> Replayer:
-    return Replayer(workflows=[BpmnProcess], data_converter=pydantic_data_converter)
+    return Replayer(
+        workflows=[BpmnProcess],
+        data_converter=pydantic_data_converter,
+        workflow_runner=workflow_runner(),
+    )
 
 
 @pytest.mark.parametrize("database_backend", ["sqlite"])

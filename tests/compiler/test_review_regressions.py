@@ -18,7 +18,7 @@ def test_qname_references_resolve() -> None:
         document(
             S + '<bpmn:task id="t"/><bpmn:boundaryEvent id="b" attachedToRef="tns:t">'
             "<bpmn:timerEventDefinition><bpmn:timeDuration>PT1M</bpmn:timeDuration>"
-            '</bpmn:timerEventDefinition></bpmn:boundaryEvent>'
+            "</bpmn:timerEventDefinition></bpmn:boundaryEvent>"
             '<bpmn:sequenceFlow id="f" sourceRef="tns:s" targetRef="tns:t"/>'
         ).replace("<bpmn:definitions ", '<bpmn:definitions xmlns:tns="http://test" ')
     )
@@ -30,9 +30,10 @@ def test_qname_references_resolve() -> None:
 def test_xsd_booleans_one_and_zero() -> None:
     d = one(
         document(
-            S + '<bpmn:task id="t"/><bpmn:boundaryEvent id="b" attachedToRef="t" cancelActivity="0">'
+            S
+            + '<bpmn:task id="t"/><bpmn:boundaryEvent id="b" attachedToRef="t" cancelActivity="0">'
             "<bpmn:timerEventDefinition><bpmn:timeDuration>PT1M</bpmn:timeDuration>"
-            '</bpmn:timerEventDefinition></bpmn:boundaryEvent>'
+            "</bpmn:timerEventDefinition></bpmn:boundaryEvent>"
             '<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="t"/>',
             executable="1",
         )
@@ -72,9 +73,13 @@ def test_condition_language_attribute() -> None:
     assert d.flows["f1"].condition == Expression(
         language="feel", source='Vacation Approval = "Approved"'
     )
-    script = compile_text(document(body.replace("https://www.omg.org/spec/DMN/20191111/FEEL/", "groovy")))
+    script = compile_text(
+        document(body.replace("https://www.omg.org/spec/DMN/20191111/FEEL/", "groovy"))
+    )
     assert [e.code for e in script.errors] == ["unsupported-expression-language"]
-    prose = compile_text(document(body.replace(' language="https://www.omg.org/spec/DMN/20191111/FEEL/"', "")))
+    prose = compile_text(
+        document(body.replace(' language="https://www.omg.org/spec/DMN/20191111/FEEL/"', ""))
+    )
     [error] = prose.errors
     assert (error.code, error.element_id) == ("condition-not-an-expression", "f1")
 
@@ -116,7 +121,9 @@ def test_duplicate_ids_across_processes() -> None:
     ],
 )
 def test_odd_numbers_never_crash(fragment: str) -> None:
-    result = compile_text(document(S + fragment + '<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="x"/>'))
+    result = compile_text(
+        document(S + fragment + '<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="x"/>')
+    )
     assert not result.crashed, [str(d) for d in result.diagnostics]
 
 

@@ -49,7 +49,7 @@ def test_arithmetic(source: str, expected: Any) -> None:
         ("false and null", False),
         ("true or null", True),
         ("false or null", None),
-        ('1 and true', None),
+        ("1 and true", None),
         ("1 = 1", True),
         ("1 = null", False),
         ("null = null", True),
@@ -86,7 +86,10 @@ def test_in_and_unary_tests(source: str, expected: Any) -> None:
 
 
 def test_names_paths_and_filters() -> None:
-    order = {"items": [{"price": 3, "qty": 2}, {"price": 10, "qty": 1}], "customer": {"name": "Ada"}}
+    order = {
+        "items": [{"price": 3, "qty": 2}, {"price": 10, "qty": 1}],
+        "customer": {"name": "Ada"},
+    }
     assert feel("order.customer.name", order=order) == "Ada"
     assert feel("order.items.price", order=order) == [D(3), D(10)]
     assert feel("order.items[price > 5].qty", order=order) == [D(1)]
@@ -104,7 +107,11 @@ def test_iteration_and_conditionals() -> None:
     assert feel("for x in 1..3, y in [10] return x + y") == [D(11), D(12), D(13)]
     assert feel("for i in 3..1 return i") == [D(3), D(2), D(1)]
     assert feel("for i in 0..4 return if i = 0 then 1 else partial[-1] * 2") == [
-        D(1), D(2), D(4), D(8), D(16)
+        D(1),
+        D(2),
+        D(4),
+        D(8),
+        D(16),
     ]
     assert feel("some x in [1, 5] satisfies x > 3") is True
     assert feel("every x in [1, 5] satisfies x > 3") is False
@@ -121,7 +128,7 @@ def test_user_functions_and_named_arguments() -> None:
 def test_instance_of() -> None:
     assert feel("1 instance of number") is True
     assert feel("null instance of Null") is True
-    assert feel('[1, 2] instance of list<number>') is True
+    assert feel("[1, 2] instance of list<number>") is True
     assert feel('[1, "a"] instance of list<number>') is False
     assert feel("{a: 1} instance of context<a: number>") is True
     assert feel("1 instance of Any") is True

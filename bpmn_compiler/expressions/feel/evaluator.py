@@ -172,6 +172,9 @@ def _context(node: ast.ContextLiteral, scope: Scope, ev: Evaluation) -> Any:
 def _range(node: ast.RangeLiteral, scope: Scope, ev: Evaluation) -> Any:
     start = _eval(node.start, scope, ev) if node.start is not None else None
     end = _eval(node.end, scope, ev) if node.end is not None else None
+    if (node.start is not None and start is None) or (node.end is not None and end is None):
+        _warn(ev, "a range endpoint is null")
+        return None  # an open end is written "< 10", never "(null..10)"
     if start is not None and end is not None and type_name(start) != type_name(end):
         _warn(ev, "range endpoints of different types")
         return None
@@ -320,6 +323,10 @@ def _test(test: ast.UnaryTest, value: Any, scope: Scope, ev: Evaluation) -> bool
     assert test.operand is not None
     inner = scope.child({"?": value})
     operand = _eval(test.operand, inner, ev)
+    if test.op == "==":  # an explicit "= x": plain equality, even for lists
+        return equals(value, operand)
+    if operand is None and isinstance(test.operand, ast.RangeLiteral):
+        return None  # "(null..10]" is not a range
     if test.op == "=":
         if _uses_input(test.operand) and isinstance(operand, bool):
             return operand
@@ -449,8 +456,9 @@ def _filter(node: ast.Filter, scope: Scope, ev: Evaluation) -> Any:
         return None if isinstance(probe, Decimal) else []
     kept = []
     for n, item in enumerate(items):
+        # a context item's own entries win over the implicit name "item"
         values: dict[str, Any] = (
-            {**item, "item": item} if isinstance(item, dict) else {"item": item}
+            {"item": item, **item} if isinstance(item, dict) else {"item": item}
         )
         result = _eval(node.condition, scope.child(values), ev)
         if n == 0 and isinstance(result, Decimal):
@@ -637,7 +645,7 @@ def evaluate_source(
 ) -> FeelResult:
     """Parse (cached) and evaluate; the value and the warnings explaining any null."""
     variables = variables or {}
-    names = frozenset(k for k in variables if " " in k)
+    names = frozenset(k for k in variables if not k.isidentifier())
     node = _parse_cached(source, names)
     return evaluate_node(node, variables, now=now, limits=limits)
 

@@ -157,12 +157,13 @@ class BuiltinFunction(FeelFunction):
 
 
 def load_library() -> None:
-    """Import every ``lib_*`` module so its functions register (idempotent)."""
-    import importlib
-    import pkgutil
-
-    from bpmn_compiler.expressions import feel
-
-    for module in pkgutil.iter_modules(feel.__path__):
-        if module.name.startswith("lib_"):
-            importlib.import_module(f"{feel.__name__}.{module.name}")
+    """Import every library module so its functions register (idempotent)."""
+    from bpmn_compiler.expressions.feel import (  # noqa: F401 - imported to register
+        lib_contexts,
+        lib_conversions,
+        lib_lists,
+        lib_numbers,
+        lib_ranges,
+        lib_strings,
+        lib_temporal,
+    )

@@ -75,15 +75,21 @@ _NAME_START_EXTRA = "_?"
 _NAME_PART_EXTRA = "_'"
 
 
+def _digit(ch: str) -> bool:
+    """ASCII digits only: "²" or "٣" are not part of FEEL numbers."""
+    return "0" <= ch <= "9"
+
+
 def _is_name_start(ch: str) -> bool:
     return ch.isalpha() or ch in _NAME_START_EXTRA or (ord(ch) > 0x7F and not ch.isspace())
 
 
 def _is_name_part(ch: str) -> bool:
-    return _is_name_start(ch) or ch.isdigit() or ch in _NAME_PART_EXTRA
+    return _is_name_start(ch) or _digit(ch) or ch in _NAME_PART_EXTRA
 
 
-_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r", "'": "'", "/": "/"}
+# DMN 1.4 string escapes; any other backslash stays as written ("\d" in a regex).
+_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "r": "\r", "'": "'"}
 
 
 def _string(source: str, start: int) -> tuple[str, int]:
@@ -115,7 +121,7 @@ def _string(source: str, start: int) -> tuple[str, int]:
                 out.append(chr(int(source[i + 2 : i + 8], 16)))
                 i += 8
                 continue
-            out.append(nxt)
+            out.append(ch + nxt)
             i += 2
             continue
         out.append(ch)
@@ -155,23 +161,23 @@ def tokenize(source: str) -> list[Token]:
             space = True
             continue
         start = i
-        if ch.isdigit() or (ch == "." and i + 1 < n and source[i + 1].isdigit()):
-            while i < n and source[i].isdigit():
+        if _digit(ch) or (ch == "." and i + 1 < n and _digit(source[i + 1])):
+            while i < n and _digit(source[i]):
                 i += 1
-            if i < n and source[i] == "." and i + 1 < n and source[i + 1].isdigit():
+            if i < n and source[i] == "." and i + 1 < n and _digit(source[i + 1]):
                 i += 1
-                while i < n and source[i].isdigit():
+                while i < n and _digit(source[i]):
                     i += 1
             if (
                 i < n
                 and source[i] in "eE"
                 and (
-                    (i + 1 < n and source[i + 1].isdigit())
-                    or (i + 2 < n and source[i + 1] in "+-" and source[i + 2].isdigit())
+                    (i + 1 < n and _digit(source[i + 1]))
+                    or (i + 2 < n and source[i + 1] in "+-" and _digit(source[i + 2]))
                 )
             ):
                 i += 2
-                while i < n and source[i].isdigit():
+                while i < n and _digit(source[i]):
                     i += 1
             text = source[start:i]
             tokens.append(Token("number", text, start, Decimal(text), space))

@@ -97,6 +97,12 @@ class Parser:
         self.i = 0
         self.depth = 0
         self.known = LIBRARY_NAMES | frozenset(n for n in names if " " in n)
+        # names the lexer would split ("Date-Time2"): matched on the source text
+        self.special = sorted(
+            (n for n in names if any(not (c.isalnum() or c in " _?'") for c in n)),
+            key=len,
+            reverse=True,
+        )
         # In "[1..10[" the closing "[" must not start a filter on 10.
         self.in_range_end = False
 
@@ -171,6 +177,19 @@ class Parser:
             raise self.error(f"{run[0].text!r} cannot start a name here", run[0])
         self.i += best
         return " ".join(t.text for t in run[:best])
+
+    def special_name(self, tok: Token) -> str | None:
+        """A declared name containing operator characters, written at ``tok``."""
+        for name in self.special:
+            end = tok.position + len(name)
+            follows = self.source[end] if end < len(self.source) else ""
+            if self.source.startswith(name, tok.position) and not (
+                follows.isalnum() or follows == "_"
+            ):
+                while self.tok.kind != "eof" and self.tok.position < end:
+                    self.i += 1
+                return name
+        return None
 
     # ---------------------------------------------------------- expression
 
@@ -412,6 +431,9 @@ class Parser:
             if tok.text == "not" and self.is_symbol("(", self.peek()):
                 self.i += 1
                 return ast.Name(tok.position, "not")
+            special = self.special_name(tok)
+            if special is not None:
+                return ast.Name(tok.position, special)
             return ast.Name(tok.position, self.take_name())
         if (
             self.is_symbol("<")
@@ -447,7 +469,7 @@ class Parser:
             "<=": (None, operand, False, True),
             ">": (operand, None, False, False),
             ">=": (operand, None, True, False),
-            "=": (operand, operand, True, True),
+            "==": (operand, operand, True, True),
         }.get(test.op)
         if bounds is None:
             raise self.error(f"'{test.op}' does not describe a range")
@@ -544,7 +566,8 @@ class Parser:
         tok = self.tok
         if self._starts_comparison_test():
             self.i += 1
-            return ast.UnaryTest(tok.position, tok.text, self.additive())
+            op = "==" if tok.text == "=" else tok.text
+            return ast.UnaryTest(tok.position, op, self.additive())
         if self.is_word("not") and self.is_symbol("(", self.peek()):
             self.i += 2
             tests = [self.unary_test()]

@@ -23,7 +23,7 @@ from bpmn_compiler.expressions.errors import LimitExceeded
 from bpmn_compiler.expressions.juel.context import ExecutionContext, JuelDateTime, TaskContext
 from bpmn_compiler.expressions.juel.values import (
     Fault,
-    _compare_values,
+    compare_values,
     to_double,
     to_int,
     to_long,
@@ -342,7 +342,7 @@ def _string_methods() -> dict[str, Method]:
     def compare_to(s: Any, args: tuple[Any, ...], call: Call) -> int:
         _arity("compareTo", args, 1)
         other = _str_arg("compareTo", args[0], call)
-        return _compare_values(s, other, call.budget)
+        return compare_values(s, other, call.budget)
 
     return {
         "equalsIgnoreCase": equals_ignore_case,
@@ -508,7 +508,7 @@ def _number_methods() -> dict[str, Method]:
         _arity("compareTo", args, 1)
         if args[0] is None:
             raise Fault("compareTo(null) (NullPointerException in Java)")
-        c = _compare_values(x, args[0], call.budget)
+        c = compare_values(x, args[0], call.budget)
         return 0 if c == 2 else c
 
     return {
@@ -629,7 +629,7 @@ def _date_time_methods() -> dict[str, Method]:
             other = args[0].value if isinstance(args[0], JuelDateTime) else args[0]
             if not isinstance(other, dt.datetime):
                 raise Fault(f"{name} needs a date, got {type_name(args[0])}")
-            return _compare_values(d.value, other, call.budget) == want
+            return compare_values(d.value, other, call.budget) == want
 
         return method
 
@@ -663,7 +663,7 @@ def _date_methods() -> dict[str, Method]:
             _arity(name, args, 1)
             if not isinstance(args[0], dt.datetime):
                 raise Fault(f"{name} needs a date, got {type_name(args[0])}")
-            return _compare_values(d, args[0], call.budget) == want
+            return compare_values(d, args[0], call.budget) == want
 
         return method
 

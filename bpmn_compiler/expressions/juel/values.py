@@ -35,6 +35,7 @@ from decimal import Decimal
 from typing import Any
 
 from bpmn_compiler.expressions.errors import LimitExceeded
+from bpmn_compiler.expressions.juel.context import ExecutionContext, JuelDateTime, TaskContext
 from bpmn_compiler.expressions.limits import Budget
 
 LONG_MIN = -(1 << 63)
@@ -336,8 +337,8 @@ def _append_str(value: Any, out: _Text, depth: int) -> None:
     elif isinstance(value, dt.datetime | dt.date):
         out.add(value.isoformat())
     else:
-        render = getattr(type(value), "juel_string", None)
-        out.add(render(value) if callable(render) else f"<{type(value).__name__}>")
+        known = isinstance(value, ExecutionContext | TaskContext | JuelDateTime)
+        out.add(value.juel_string() if known else f"<{type(value).__name__}>")
 
 
 # -- operators (EL 2.2 sections 1.7 and 1.8) -----------------------------------------
@@ -422,7 +423,7 @@ def negate(a: Any) -> Any:
     raise Fault(f"cannot negate {_describe(a)}")
 
 
-def _compare_values(a: Any, b: Any, budget: Budget) -> int:
+def compare_values(a: Any, b: Any, budget: Budget) -> int:
     """-1, 0 or 1 per the coercions of section 1.8.1 (callers handle ``null``)."""
     kinds = {_kind(a), _kind(b)}
     x: Any
@@ -459,7 +460,7 @@ def relational(op: str, a: Any, b: Any, budget: Budget) -> bool:
         return op in ("<=", ">=")
     if a is None or b is None:
         return False
-    c = _compare_values(a, b, budget)
+    c = compare_values(a, b, budget)
     if c == 2:
         return False
     if op == "<":
