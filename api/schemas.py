@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from bpmn_compiler import Diagnostic
+from store.definitions import DeployedDefinition
 
 T = TypeVar("T")
 
@@ -24,6 +25,17 @@ class DeployedDefinitionOut(Wire):
     name: str | None
     resource: str = Field(description="The uploaded file this definition came from.")
     new: bool = Field(description="False when identical content was already deployed.")
+
+    @classmethod
+    def of(cls, d: DeployedDefinition) -> DeployedDefinitionOut:
+        return cls(
+            key=d.key,
+            version=d.version,
+            sha256=d.sha256,
+            name=d.name,
+            resource=d.resource_name,
+            new=d.new,
+        )
 
 
 class DiagnosticOut(Wire):

@@ -166,24 +166,13 @@ class InstanceRow(BaseModel):
     revision: int
 
 
-class TaskRow(BaseModel):
-    """Read-model row of a user task, written by ``baton.project``."""
+class TaskRow(UserTaskView):
+    """Read-model row of a user task, written by ``baton.project``: the task as the
+    instance sees it, plus what a cross-instance inbox filters on."""
 
-    id: str
     process_instance_id: str
     definition_key: str
     business_key: str | None
-    element_id: str
-    name: str | None
-    state: TaskState
-    assignee: str | None
-    candidate_users: list[str]
-    candidate_groups: list[str]
-    form_key: str | None
-    priority: int
-    due: datetime | None
-    created: datetime
-    ended: datetime | None
     revision: int
 
 

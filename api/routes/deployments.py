@@ -85,17 +85,7 @@ async def deploy(request: Request, store: StoreDep, principal: CurrentPrincipal)
     return DeploymentOut(
         id=deployment_id,
         name=str(name_field) if isinstance(name_field, str) else None,
-        definitions=[
-            DeployedDefinitionOut(
-                key=d.key,
-                version=d.version,
-                sha256=d.sha256,
-                name=d.name,
-                resource=d.resource_name,
-                new=d.new,
-            )
-            for d in deployed
-        ],
+        definitions=[DeployedDefinitionOut.of(d) for d in deployed],
         warnings=[DiagnosticOut.of(w) for w in warnings],
     )
 
@@ -106,17 +96,7 @@ async def deploy(request: Request, store: StoreDep, principal: CurrentPrincipal)
     summary="The latest version of every deployed process key",
 )
 async def list_definitions(store: StoreDep, _: CurrentPrincipal) -> list[DeployedDefinitionOut]:
-    return [
-        DeployedDefinitionOut(
-            key=d.key,
-            version=d.version,
-            sha256=d.sha256,
-            name=d.name,
-            resource=d.resource_name,
-            new=False,
-        )
-        for d in await definitions.list_latest(store)
-    ]
+    return [DeployedDefinitionOut.of(d) for d in await definitions.list_latest(store)]
 
 
 @router.get(
@@ -131,11 +111,4 @@ async def get_definition(
         d = await definitions.find(store, key, version)
     except DefinitionNotFound as err:
         raise NotFound(str(err)) from err
-    return DeployedDefinitionOut(
-        key=d.key,
-        version=d.version,
-        sha256=d.sha256,
-        name=d.name,
-        resource=d.resource_name,
-        new=False,
-    )
+    return DeployedDefinitionOut.of(d)
