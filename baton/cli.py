@@ -265,6 +265,44 @@ def feel_tck_cmd(
     typer.echo(summary.closing_line())
 
 
+@app.command("conformance")
+def conformance_cmd(
+    paths: list[Path] = typer.Argument(..., help="Case folders, or folders that contain them."),
+    as_json: bool = typer.Option(False, "--json", help="Every outcome as JSON."),
+) -> None:
+    """Run BPMN conformance cases on the real engine.
+
+    Closing line: 'conformance: N passed, M failed'.
+    """
+    import asyncio
+    import json
+
+    from baton.conformance import run_all
+
+    summary = asyncio.run(run_all(paths))
+    if as_json:
+        typer.echo(
+            json.dumps(
+                [
+                    {
+                        "case": o.name,
+                        "passed": o.passed,
+                        "normalised": o.normalised,
+                        "detail": o.detail,
+                    }
+                    for o in summary.outcomes
+                ],
+                indent=2,
+            )
+        )
+    else:
+        for o in summary.outcomes:
+            status = "PASS" if o.passed else "FAIL"
+            note = " (normalised)" if o.normalised else ""
+            typer.echo(f"{status} {o.name}{note}" + (f": {o.detail}" if o.detail else ""))
+    typer.echo(summary.closing_line())
+
+
 @app.command("docs")
 def docs_cmd(
     check: bool = typer.Option(False, "--check", help="Fail if the committed page is stale."),

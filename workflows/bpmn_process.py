@@ -1,23 +1,28 @@
 """``BpmnProcess``: the one workflow that interprets every compiled definition.
 
-State is explicit: tokens positioned at elements, the variables, user tasks and incidents.
-Each token advances in its own asyncio task, so parallel waits (two user tasks, a task and a
-service call) need no special casing. Wait states are Temporal messages: a user task waits
-for the ``complete_user_task`` update (or signal), an incident for ``retry_incident``.
+State is explicit: tokens positioned at elements inside runs of scopes (the process, each
+embedded sub-process activation), plus the variables, user tasks, incidents and message
+subscriptions. Each token advances in its own asyncio task, so parallel waits need no
+special casing, and cancelling a token (an interrupting boundary event, a terminate end
+event) cancels exactly the Temporal commands it was waiting on.
+
+Wait states are Temporal messages: a user task waits for the ``complete_user_task``
+update (or signal), a message catch for ``deliver_message`` / ``correlate_message``, a
+signal catch for ``deliver_signal``, an incident for ``retry_incident``. Timers are
+workflow timers.
 
 Read models are written through ``_flush_loop``: every change marks rows dirty, and one
-local activity per workflow task upserts them with a revision that only grows, so a retry
-or a replay never moves a row backwards.
+local activity per workflow task upserts them with a revision that only grows.
 
-Determinism: only the SDK, pydantic models and our pure modules are imported, and those
-are passed through the sandbox so they are not re-imported for every run.
+Determinism: only the SDK, pydantic models and our pure modules are imported, passed
+through the sandbox (see ``workflows/runner.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -25,38 +30,54 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from bpmn_compiler import migrations
+    from bpmn_compiler import migrations, timers
     from bpmn_compiler.ir import (
+        BoundaryEvent,
+        CallActivity,
         EndEvent,
+        ErrorEventDefinition,
+        EscalationEventDefinition,
         Expression,
         Gateway,
+        Implementation,
+        IntermediateCatchEvent,
+        IntermediateThrowEvent,
+        LinkEventDefinition,
+        Mapping,
+        MessageEventDefinition,
         Node,
         ProcessDefinition,
+        ReceiveTask,
+        ScriptTask,
         ServiceTask,
+        SignalEventDefinition,
         StartEvent,
+        SubProcess,
         Task,
+        TerminateEventDefinition,
+        TimerEventDefinition,
         UserTask,
     )
     from workflows import contracts as c
     from workflows import search_attributes as sa
     from workflows.expressions import ExecutionContext, ExpressionError, evaluate
+    from workflows.graph import Graph
+    from workflows.tokens import BpmnThrow, Counts, ScopeRun, Subscription, Token
 
 SERVICE_TASK_TIMEOUT = timedelta(minutes=5)
 LOCAL_TIMEOUT = timedelta(seconds=30)
 INFRA_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)
 )
-
-
-@dataclass
-class _Token:
-    id: str
-    element_id: str
-    attempts: int | None = None  # an incident retry may grant a new number of attempts
+MAX_MESSAGE_BUFFER = 1000
 
 
 class _Incident(Exception):
     """Raised inside a token when an element cannot proceed; parks the token."""
+
+
+class _Exhausted(Exception):  # control flow, not a failure
+    """A repeating timer fired as often as its cycle allows."""
 
 
 @workflow.defn(name=c.WORKFLOW_NAME)
@@ -65,13 +86,20 @@ class BpmnProcess:
     def __init__(self, input: c.ProcessInput) -> None:
         self._input = input
         self._definition: ProcessDefinition | None = None
+        self._graph: Graph | None = None
         self._variables: dict[str, Any] = dict(input.variables)
-        self._tokens: dict[str, _Token] = {}
-        self._runners: set[asyncio.Task[None]] = set()
+        self._root: ScopeRun | None = None
+        self._scopes: list[ScopeRun] = []
         self._tasks: dict[str, c.UserTaskView] = {}
         self._incidents: dict[str, c.IncidentView] = {}
         self._retries: dict[str, c.RetryIncident] = {}
+        self._subscriptions: list[Subscription] = []
+        self._buffered: list[c.DeliverMessage] = []
+        self._seen_message_ids: set[str] = set()
+        self._timers: Counter[str] = Counter()  # element id → running timers
+        self._fire_requests: Counter[str] = Counter()
         self._history: list[c.HistoryEntry] = []
+        self._counts = Counts()
         self._state = c.InstanceState.ACTIVE
         self._start_time = workflow.info().start_time
         self._end_time: datetime | None = None
@@ -99,74 +127,132 @@ class BpmnProcess:
         )
         # Decoded raw and migrated: histories recorded with an older IR still replay.
         self._definition = migrations.load(raw)
+        self._graph = Graph(self._definition)
         self._record("PROCESS_STARTED", user_id=input.started_by, details={"version": ref.version})
         self._touch_instance()
         flusher = asyncio.create_task(self._flush_loop())
-        for start in self._definition.start_nodes[:1]:
-            self._spawn(start)
-        await workflow.wait_condition(lambda: not self._tokens or self._failure is not None)
+        start = input.start_event or self._definition.none_start()
+        if start is None or start not in self._definition.nodes:
+            raise ApplicationError(
+                f"process {ref.key!r} has no none start event; start it by message or timer",
+                type="NoStartEvent",
+                non_retryable=True,
+            )
+        root = self._root = self._new_scope(None, None)
+        self._spawn(root, start, via=None)
+        await workflow.wait_condition(lambda: root.finished or self._failure is not None)
         if self._failure is not None:
             raise self._failure
+        # a terminate end event completes the instance (BPMN and Camunda agree); the history
+        # says how it ended
         self._state = c.InstanceState.COMPLETED
         self._end_time = workflow.now()
-        self._record("PROCESS_ENDED")
+        self._record("PROCESS_ENDED", details={"terminated": root.terminated})
         self._touch_instance()
         await workflow.wait_condition(lambda: not self._dirty() and not self._flushing)
         flusher.cancel()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return c.ProcessResult(state=self._state, variables=self._variables)
 
-    # -------------------------------------------------------------- tokens
+    # --------------------------------------------------------- scopes, tokens
 
     def _new_id(self, prefix: str) -> str:
         self._next_id += 1
         return f"{prefix}{self._next_id}"
 
-    def _spawn(self, element_id: str) -> None:
-        token = _Token(id=self._new_id("t"), element_id=element_id)
-        self._tokens[token.id] = token
-        runner = asyncio.create_task(self._advance(token))
-        self._runners.add(runner)
-        runner.add_done_callback(self._runners.discard)
-        self._touch_instance()
+    def _new_scope(self, element_id: str | None, parent: ScopeRun | None) -> ScopeRun:
+        scope = ScopeRun(id=self._new_id("s"), element_id=element_id, parent=parent)
+        self._scopes.append(scope)
+        return scope
 
     def _node(self, element_id: str) -> Node:
         assert self._definition is not None
         return self._definition.nodes[element_id]
 
-    async def _advance(self, token: _Token) -> None:
-        """Run the element under ``token``, then move it along the outgoing flows."""
+    def _spawn(self, scope: ScopeRun, element_id: str, via: str | None) -> Token:
+        token = Token(id=self._new_id("t"), element_id=element_id, scope=scope, via=via)
+        scope.tokens[token.id] = token
+        token.task = asyncio.create_task(self._run_token(token))
+        self._touch_instance()
+        return token
+
+    def _finish_token(self, token: Token) -> None:
+        scope = token.scope
+        scope.tokens.pop(token.id, None)
+        if not scope.tokens and not scope.finished:
+            scope.finished = True
+        self._touch_instance()
+
+    async def _run_token(self, token: Token) -> None:
+        """Enter the element, run its behaviour, then follow the outgoing flows."""
+        node = self._node(token.element_id)
+        self._counts.entered[node.id] += 1
+        self._record("ACTIVITY_STARTED", node.id, details={"type": node.kind})
         try:
-            node = self._node(token.element_id)
-            self._record("ACTIVITY_STARTED", node.id, details={"type": node.kind})
             while True:
                 try:
-                    await self._execute(node, token)
-                    taken = self._taken_flows(node)
+                    outcome = await self._behave(node, token)
+                    taken = self._taken_flows(node) if outcome == "continue" else []
                     break
                 except _Incident as incident:
                     await self._park(node, token, str(incident))
-            self._record("ACTIVITY_COMPLETED", node.id)
-            targets = [self._flow_target(f) for f in taken]
-            del self._tokens[token.id]
-            self._touch_instance()
-            for target in targets:
-                self._spawn(target)
+                except BpmnThrow as thrown:
+                    if token.scope.parent is not None and self._catchable(token.scope, thrown):
+                        raise
+                    await self._park(
+                        node, token, f"uncaught {thrown.kind} {thrown.code!r}: {thrown.message}"
+                    )
         except asyncio.CancelledError:
+            if token.merged:
+                self._counts.merged[node.id] += 1
+            else:
+                self._counts.cancelled[node.id] += 1
+                self._record("ACTIVITY_CANCELLED", node.id)
+            self._finish_token(token)
             raise
+        except BpmnThrow as thrown:
+            # caught further up: this scope run ends, its host activity handles it
+            self._counts.completed[node.id] += 1
+            scope = token.scope
+            scope.tokens.pop(token.id, None)
+            scope.thrown = thrown
+            self._touch_instance()
+            return
         except Exception as exc:  # an interpreter bug: fail the workflow task, keep the run
             self._failure = exc
+            return
+        if outcome == "interrupted":
+            self._counts.cancelled[node.id] += 1
+            self._record("ACTIVITY_CANCELLED", node.id)
+            self._finish_token(token)
+            return
+        if token.merged:
+            self._counts.merged[node.id] += 1
+            self._finish_token(token)
+            return
+        self._counts.completed[node.id] += 1
+        self._record("ACTIVITY_COMPLETED", node.id)
+        scope = token.scope
+        scope.tokens.pop(token.id, None)
+        for flow_id in taken:
+            self._spawn(scope, self._flow_target(flow_id), via=flow_id)
+        if not scope.tokens and not scope.finished:
+            scope.finished = True
+        self._touch_instance()
 
     def _flow_target(self, flow_id: str) -> str:
         assert self._definition is not None
         return self._definition.flows[flow_id].target
 
+    # -------------------------------------------------------------- routing
+
     def _taken_flows(self, node: Node) -> list[str]:
         """Outgoing flows to follow.
 
         Exclusive gateway: the first flow (document order) whose condition holds, else the
-        default, else an incident. Elsewhere: every unconditional flow and every flow whose
-        condition holds, the default only when no conditional flow was taken.
+        default, else an incident. Inclusive gateway and other elements: every flow whose
+        condition holds (unconditional ones always), the default only when no other flow
+        is taken; an inclusive gateway with no flow to take is an incident.
         """
         assert self._definition is not None
         flows = self._definition.flows
@@ -180,30 +266,32 @@ class BpmnProcess:
             if default is not None:
                 return [default]
             raise _Incident("no outgoing flow of the exclusive gateway matched")
+        if isinstance(node, Gateway) and node.gateway in ("parallel", "eventBased"):
+            return [] if node.gateway == "eventBased" else list(node.outgoing)
         taken = [
             f
             for f in candidates
             if (cond := flows[f].condition) is None or self._condition(f, cond)
         ]
-        if default is not None and not any(flows[f].condition is not None for f in taken):
+        if default is not None and not taken:
             taken.append(default)
+        if (
+            isinstance(node, Gateway)
+            and node.gateway == "inclusive"
+            and node.outgoing
+            and not taken
+        ):
+            raise _Incident("no outgoing flow of the inclusive gateway matched")
         return taken
 
-    async def _execute(self, node: Node, token: _Token) -> None:
-        if isinstance(node, ServiceTask):
-            await self._service_task(node, token)
-        elif isinstance(node, UserTask):
-            await self._user_task(node)
-        elif isinstance(node, Task | StartEvent) or (
-            isinstance(node, EndEvent) and node.event is None
-        ):
-            return
-        elif isinstance(node, Gateway) and (
-            node.gateway == "exclusive" or (node.gateway == "parallel" and len(node.incoming) < 2)
-        ):
-            return  # joins (parallel, inclusive) come with the full token semantics
-        else:
-            raise _Incident(f"{node.kind} elements are not executable yet")
+    def _condition(self, flow_id: str, expr: Expression) -> bool:
+        """A flow condition must yield a boolean (as in Zeebe); anything else is an incident."""
+        value = self._evaluate(expr, flow_id)
+        if not isinstance(value, bool):
+            raise _Incident(
+                f"the condition of flow {flow_id!r} ({expr.source!r}) gave {value!r}, not a boolean"
+            )
+        return value
 
     def _evaluate(self, expr: Expression, element_id: str | None = None) -> Any:
         execution = ExecutionContext(
@@ -216,21 +304,77 @@ class BpmnProcess:
         except ExpressionError as exc:
             raise _Incident(f"expression {expr.source!r}: {exc}") from exc
 
-    def _condition(self, flow_id: str, expr: Expression) -> bool:
-        """A flow condition must yield a boolean (as in Zeebe); anything else is an incident."""
-        value = self._evaluate(expr, flow_id)
-        if not isinstance(value, bool):
-            raise _Incident(
-                f"the condition of flow {flow_id!r} ({expr.source!r}) gave {value!r}, not a boolean"
-            )
-        return value
+    # ------------------------------------------------------------ behaviour
 
-    # ------------------------------------------------------- service tasks
+    async def _behave(self, node: Node, token: Token) -> str:
+        """Run ``node`` for ``token``: "continue" along the outgoing flows, "end" here, or
+        "interrupted" (a boundary event took the token elsewhere)."""
+        boundaries = getattr(node, "boundary_events", [])
+        if boundaries:
+            return await self._with_boundaries(node, token, boundaries)
+        return "continue" if await self._body(node, token) else "end"
 
-    async def _service_task(self, node: ServiceTask, token: _Token) -> None:
-        impl = node.implementation
-        if impl.kind != "activity" or not impl.task_type:
-            raise _Incident(f"{impl.kind} implementations are not executable yet")
+    async def _body(self, node: Node, token: Token) -> bool:
+        if isinstance(node, StartEvent | Task):
+            return True
+        if isinstance(node, ServiceTask | ScriptTask):
+            await self._run_implementation(node, node.implementation, token)
+            return True
+        if isinstance(node, UserTask):
+            await self._user_task(node)
+            return True
+        if isinstance(node, Gateway):
+            return await self._gateway(node, token)
+        if isinstance(node, EndEvent):
+            return await self._end_event(node, token)
+        if isinstance(node, IntermediateThrowEvent):
+            return await self._throw_event(node, token)
+        if isinstance(node, IntermediateCatchEvent):
+            await self._catch(node, node.event)
+            self._apply_mappings(node.outputs, node.id)
+            return True
+        if isinstance(node, ReceiveTask):
+            await self._catch(node, node.event)
+            return True
+        if isinstance(node, SubProcess) and node.variant in ("embedded", "transaction"):
+            await self._sub_process(node, token)
+            return True
+        if isinstance(node, BoundaryEvent):
+            return True  # its trigger already happened; the token just leaves
+        if isinstance(node, CallActivity):
+            raise _Incident("call activities are not executable yet")
+        raise _Incident(f"{node.kind} elements are not executable yet")
+
+    # ------------------------------------------------- service and scripts
+
+    async def _run_implementation(self, node: Node, impl: Implementation, token: Token) -> None:
+        inputs = getattr(node, "inputs", [])
+        if impl.kind == "none":
+            return
+        if impl.kind == "expression" and impl.expression is not None:
+            value = self._evaluate(impl.expression, node.id)
+            if impl.result_variable:
+                self._set_variables({impl.result_variable: value}, node.id)
+            return
+        if impl.kind in ("activity", "script") and impl.task_type:
+            local = self._mapped(inputs, node.id)
+            if impl.script is not None:
+                local = {**local, "script": impl.script.source, "scriptFormat": impl.script.format}
+            result = await self._activity(node, impl, token, local)
+            outputs = getattr(node, "outputs", [])
+            if impl.result_variable and "result" in result:
+                result = {impl.result_variable: result["result"]}
+            if outputs:
+                self._apply_mappings(outputs, node.id, extra=result)
+            else:
+                self._set_variables(result, node.id)
+            return
+        raise _Incident(f"{impl.kind} implementations are not executable yet")
+
+    async def _activity(
+        self, node: Node, impl: Implementation, token: Token, inputs: dict[str, Any]
+    ) -> dict[str, Any]:
+        assert impl.task_type is not None
         attempts = token.attempts or impl.retries
         try:
             result = await workflow.execute_activity(
@@ -239,25 +383,437 @@ class BpmnProcess:
                     process_instance_id=workflow.info().workflow_id,
                     element_id=node.id,
                     business_key=self._input.business_key,
-                    variables=self._variables,
+                    variables={**self._variables, **inputs},
                     headers=impl.headers,
                 ),
                 result_type=c.ServiceTaskResult,
                 start_to_close_timeout=SERVICE_TASK_TIMEOUT,
-                retry_policy=RetryPolicy(maximum_attempts=attempts),
+                retry_policy=RetryPolicy(
+                    maximum_attempts=attempts, non_retryable_error_types=["BpmnError"]
+                ),
                 summary=f"{node.id}: {node.name or impl.task_type}",
             )
         except ActivityError as err:
             cause = err.cause
+            if isinstance(cause, ApplicationError) and cause.type == "BpmnError":
+                code = str(cause.details[0]) if cause.details else cause.message
+                raise BpmnThrow("error", code, cause.message, node.id) from err
             message = str(cause) if cause is not None else str(err)
             raise _Incident(
                 f"{impl.task_type} failed after {attempts} attempts: {message}"
             ) from err
-        self._set_variables(result.variables, node.id)
+        return dict(result.variables)
+
+    def _mapped(self, mappings: list[Mapping], element_id: str) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for mapping in mappings:
+            source = mapping.source
+            values[mapping.target] = (
+                self._evaluate(source, element_id) if isinstance(source, Expression) else None
+            )
+        return values
+
+    def _apply_mappings(
+        self, mappings: list[Mapping], element_id: str, extra: dict[str, Any] | None = None
+    ) -> None:
+        """Output mappings see the process variables plus what the element produced."""
+        if not mappings:
+            if extra:
+                self._set_variables(extra, element_id)
+            return
+        saved = self._variables
+        self._variables = {**saved, **(extra or {})}
+        try:
+            values = self._mapped(mappings, element_id)
+        finally:
+            self._variables = saved
+        self._set_variables(values, element_id)
+
+    # ------------------------------------------------------------ gateways
+
+    async def _gateway(self, node: Gateway, token: Token) -> bool:
+        if node.gateway == "eventBased":
+            await self._event_gateway(node, token)
+            return False
+        if len(node.incoming) > 1 and node.gateway in ("parallel", "inclusive"):
+            await self._join(node, token)
+        return True
+
+    async def _join(self, node: Gateway, token: Token) -> None:
+        """Wait until the join may fire; the token that fires it continues, the other
+        arrivals it consumes are merged."""
+        scope = token.scope
+
+        def arrivals() -> dict[str, list[Token]]:
+            found: dict[str, list[Token]] = {}
+            for other in scope.tokens.values():
+                if other.element_id == node.id and not other.merged and other.via:
+                    found.setdefault(other.via, []).append(other)
+            return found
+
+        def can_fire() -> bool:
+            if token.merged:
+                return True
+            present = arrivals()
+            if node.gateway == "parallel":
+                return all(flow in present for flow in node.incoming)
+            # inclusive: no other token of the scope can still arrive on an empty flow
+            assert self._graph is not None
+            for other in scope.tokens.values():
+                if other.element_id == node.id:
+                    continue
+                if node.id in self._graph.reachable(other.element_id):
+                    return False
+            return True
+
+        await workflow.wait_condition(can_fire)
+        if token.merged:
+            raise asyncio.CancelledError  # counted as merged by _run_token
+        for flow, waiting in arrivals().items():
+            consumed = [t for t in waiting if t is not token][: 1 if flow != token.via else 0]
+            for other in consumed:
+                other.merged = True
+        # only one token per incoming flow is consumed; later arrivals wait for the next firing
+
+    async def _event_gateway(self, node: Gateway, token: Token) -> None:
+        """The first of the following events wins; the token continues from it."""
+        assert self._definition is not None
+        targets = [self._flow_target(f) for f in node.outgoing]
+        waits: dict[asyncio.Task[None], str] = {}
+        for target in targets:
+            target_node = self._node(target)
+            event = getattr(target_node, "event", None)
+            waits[asyncio.create_task(self._catch(target_node, event))] = target
+        done, pending = await workflow.wait(list(waits), return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        winner = next(iter(done))
+        winner.result()
+        self._continue_after_catch(token.scope, waits[winner])
+
+    def _continue_after_catch(self, scope: ScopeRun, element_id: str) -> None:
+        """Enter and leave a catch event whose trigger already happened."""
+        node = self._node(element_id)
+        self._counts.entered[element_id] += 1
+        self._counts.completed[element_id] += 1
+        self._apply_mappings(getattr(node, "outputs", []), element_id)
+        for flow_id in self._taken_flows(node):
+            self._spawn(scope, self._flow_target(flow_id), via=flow_id)
+
+    # -------------------------------------------------------------- events
+
+    async def _end_event(self, node: EndEvent, token: Token) -> bool:
+        event = node.event
+        if event is None:
+            return False
+        if isinstance(event, TerminateEventDefinition):
+            self._terminate(token)
+            return False
+        if isinstance(event, ErrorEventDefinition | EscalationEventDefinition):
+            code = (
+                event.error_code
+                if isinstance(event, ErrorEventDefinition)
+                else event.escalation_code
+            )
+            raise BpmnThrow(event.kind, code, f"thrown by {node.id}", node.id)
+        if isinstance(event, SignalEventDefinition):
+            self._broadcast_signal(event, node.id)
+            return False
+        if isinstance(event, MessageEventDefinition):
+            if node.implementation is not None:
+                await self._run_implementation(node, node.implementation, token)
+            return False
+        raise _Incident(f"{event.kind} end events are not executable yet")
+
+    async def _throw_event(self, node: IntermediateThrowEvent, token: Token) -> bool:
+        event = node.event
+        if event is None:
+            return True
+        if isinstance(event, LinkEventDefinition):
+            self._spawn(token.scope, self._link_target(node, event.link_name), via=None)
+            return False
+        if isinstance(event, SignalEventDefinition):
+            self._broadcast_signal(event, node.id)
+            return True
+        if isinstance(event, MessageEventDefinition):
+            if node.implementation is not None:
+                await self._run_implementation(node, node.implementation, token)
+            return True
+        if isinstance(event, EscalationEventDefinition):
+            raise BpmnThrow("escalation", event.escalation_code, f"thrown by {node.id}", node.id)
+        raise _Incident(f"{event.kind} throw events are not executable yet")
+
+    def _link_target(self, node: Node, name: str) -> str:
+        assert self._definition is not None
+        for other in self._definition.nodes.values():
+            if (
+                isinstance(other, IntermediateCatchEvent)
+                and isinstance(other.event, LinkEventDefinition)
+                and other.event.link_name == name
+                and other.scope == node.scope
+            ):
+                return other.id
+        raise _Incident(f"no link catch event named {name!r}")
+
+    def _terminate(self, token: Token) -> None:
+        """Terminate end event: every other token of the scope is cancelled."""
+        scope = token.scope
+        scope.terminated = True
+        for other in list(scope.tokens.values()):
+            if other is not token and other.task is not None:
+                other.task.cancel()
+
+    async def _catch(self, node: Node, event: Any, occurrence: int = 0) -> None:
+        """Wait for the trigger of a catch event, receive task or boundary event."""
+        if isinstance(event, TimerEventDefinition):
+            await self._timer(node, event, occurrence)
+            return
+        if isinstance(event, MessageEventDefinition):
+            await self._wait_subscription(node, "message", self._message_name(event, node), event)
+            return
+        if isinstance(event, SignalEventDefinition):
+            name = self._signal_name(event, node)
+            await self._wait_subscription(node, "signal", name, event)
+            return
+        if isinstance(event, LinkEventDefinition):
+            return
+        kind = getattr(event, "kind", "none")
+        raise _Incident(f"{kind} catch events are not executable yet")
+
+    async def _timer(self, node: Node, event: TimerEventDefinition, occurrence: int = 0) -> None:
+        """A workflow timer that an operator may also fire early (``fire_timer``)."""
+        delay = self._timer_delay(node, event, occurrence)
+        self._timers[node.id] += 1
+        try:
+            await workflow.wait_condition(
+                lambda: self._fire_requests[node.id] > 0,
+                timeout=delay,
+                timeout_summary=f"{node.id}: {node.name or event.timer}",
+            )
+            self._fire_requests[node.id] -= 1
+        except TimeoutError:
+            pass  # the timer ran out: the normal case
+        finally:
+            self._timers[node.id] -= 1
+            if self._timers[node.id] <= 0:
+                del self._timers[node.id]
+
+    def _timer_delay(self, node: Node, event: TimerEventDefinition, occurrence: int) -> timedelta:
+        value = self._evaluate(event.value, node.id)
+        now = workflow.now()
+        try:
+            if event.timer == "date":
+                moment = value if isinstance(value, datetime) else timers.parse_date(str(value))
+                if moment.tzinfo is None:
+                    moment = moment.replace(tzinfo=UTC)
+                return max(moment - now, timedelta(0))
+            if event.timer == "duration":
+                if isinstance(value, timedelta):
+                    return value
+                return timers.parse_duration(str(value)).add_to(now) - now
+            cycle = timers.parse_cycle(str(value))
+        except timers.TimerValueError as exc:
+            raise _Incident(f"timer of {node.id}: {exc}") from exc
+        if cycle.interval is None:
+            raise _Incident(f"timer of {node.id}: cron cycles are not executable yet")
+        if cycle.repetitions is not None and occurrence >= cycle.repetitions:
+            raise _Exhausted
+        if cycle.start is not None and occurrence == 0:
+            start = cycle.start if cycle.start.tzinfo else cycle.start.replace(tzinfo=UTC)
+            return max(start - now, timedelta(0))
+        return cycle.interval.add_to(now) - now
+
+    def _message_name(self, event: MessageEventDefinition, node: Node) -> str:
+        """The message's name; an unnamed message is reachable only by element id."""
+        if event.message_name is None:
+            return ""
+        return str(self._evaluate(event.message_name, node.id))
+
+    def _signal_name(self, event: SignalEventDefinition, node: Node) -> str:
+        if event.signal_name is None:
+            return ""
+        return str(self._evaluate(event.signal_name, node.id))
+
+    async def _wait_subscription(self, node: Node, kind: str, name: str, event: Any) -> None:
+        key = None
+        if isinstance(event, MessageEventDefinition) and event.correlation_key is not None:
+            key = str(self._evaluate(event.correlation_key, node.id))
+        subscription = Subscription(
+            kind=kind,
+            name=name,
+            element_id=node.id,
+            correlation_key=key,
+            sequence=len(self._subscriptions),
+        )
+        self._subscriptions.append(subscription)
+        try:
+            if kind == "message":
+                self._take_buffered(subscription)
+            await workflow.wait_condition(lambda: subscription.delivered is not None)
+        finally:
+            subscription.cancelled = True
+            self._subscriptions = [s for s in self._subscriptions if not s.cancelled]
+        assert subscription.delivered is not None
+        self._set_variables(subscription.delivered, node.id)
+        self._record(
+            "MESSAGE_CORRELATED" if kind == "message" else "SIGNAL_RECEIVED",
+            node.id,
+            details={"name": name},
+        )
+
+    def _matching(
+        self, kind: str, name: str, key: str | None, element_id: str | None = None
+    ) -> list[Subscription]:
+        return [
+            s
+            for s in self._subscriptions
+            if s.kind == kind
+            and (s.element_id == element_id if element_id else s.name == name)
+            and not s.cancelled
+            and s.delivered is None
+            and (s.correlation_key is None or key is None or s.correlation_key == key)
+        ]
+
+    def _take_buffered(self, subscription: Subscription) -> None:
+        for message in self._buffered:
+            if message.name == subscription.name and (
+                subscription.correlation_key is None
+                or message.correlation_key in (None, subscription.correlation_key)
+            ):
+                self._buffered.remove(message)
+                subscription.delivered = dict(message.variables)
+                return
+
+    def _broadcast_signal(self, event: SignalEventDefinition, element_id: str) -> None:
+        """A signal thrown inside the instance reaches its own waiting catchers; other
+        instances are reached through the API's broadcast."""
+        if event.signal_name is None:
+            return
+        name = str(self._evaluate(event.signal_name, element_id))
+        for subscription in self._matching("signal", name, None):
+            subscription.delivered = {}
+
+    # ------------------------------------------------------ boundary events
+
+    async def _with_boundaries(self, node: Node, token: Token, boundary_ids: list[str]) -> str:
+        """Run the activity while its boundary events wait; an interrupting one that fires
+        cancels the activity and the token leaves through the boundary event."""
+        body = asyncio.create_task(self._body(node, token))
+        watchers: dict[asyncio.Task[Any], BoundaryEvent] = {}
+        boundaries = [self._node(b) for b in boundary_ids]
+
+        fired_count: Counter[str] = Counter()
+
+        def arm(boundary: BoundaryEvent) -> None:
+            if boundary.event.kind in ("error", "escalation", "compensate", "cancel"):
+                return  # caught when thrown, not awaited
+            wait = self._catch(boundary, boundary.event, fired_count[boundary.id])
+            watchers[asyncio.create_task(wait)] = boundary
+
+        for boundary in boundaries:
+            assert isinstance(boundary, BoundaryEvent)
+            arm(boundary)
+        try:
+            while True:
+                done, _ = await workflow.wait(
+                    [body, *watchers], return_when=asyncio.FIRST_COMPLETED
+                )
+                if body in done:
+                    return "continue" if body.result() else "end"
+                for fired in done:
+                    boundary = watchers.pop(fired)
+                    try:
+                        fired.result()
+                    except _Exhausted:
+                        continue  # a repeating timer that has no occurrence left
+                    fired_count[boundary.id] += 1
+                    if boundary.cancel_activity:
+                        body.cancel()
+                        await workflow.wait([body])
+                        self._leave_boundary(token, boundary)
+                        return "interrupted"
+                    self._leave_boundary(token, boundary)
+                    arm(boundary)  # non-interrupting: may fire again
+        except BpmnThrow as thrown:
+            catcher = self._boundary_for(boundaries, thrown)
+            if catcher is None:
+                raise
+            self._leave_boundary(token, catcher, thrown)
+            return "interrupted"
+        finally:
+            for watcher in watchers:
+                watcher.cancel()
+            if not body.done():
+                body.cancel()
+
+    def _boundary_for(self, boundaries: list[Node], thrown: BpmnThrow) -> BoundaryEvent | None:
+        fallback = None
+        for boundary in boundaries:
+            assert isinstance(boundary, BoundaryEvent)
+            event = boundary.event
+            if thrown.kind == "error" and isinstance(event, ErrorEventDefinition):
+                if event.error_code == thrown.code:
+                    return boundary
+                if event.error_code is None and fallback is None:
+                    fallback = boundary
+            if thrown.kind == "escalation" and isinstance(event, EscalationEventDefinition):
+                if event.escalation_code == thrown.code:
+                    return boundary
+                if event.escalation_code is None and fallback is None:
+                    fallback = boundary
+        return fallback
+
+    def _leave_boundary(
+        self, token: Token, boundary: BoundaryEvent, thrown: BpmnThrow | None = None
+    ) -> None:
+        if thrown is not None and isinstance(boundary.event, ErrorEventDefinition):
+            values: dict[str, Any] = {}
+            if boundary.event.code_variable:
+                values[boundary.event.code_variable] = thrown.code
+            if boundary.event.message_variable:
+                values[boundary.event.message_variable] = thrown.message
+            self._set_variables(values, boundary.id)
+        self._spawn(token.scope, boundary.id, via=None)
+
+    # ------------------------------------------------------ sub-processes
+
+    async def _sub_process(self, node: SubProcess, token: Token) -> None:
+        starts = [
+            s
+            for s in node.start_nodes
+            if isinstance((n := self._node(s)), StartEvent) and n.event is None
+        ]
+        if not starts:
+            return
+        scope = self._new_scope(node.id, token.scope)
+        self._spawn(scope, starts[0], via=None)
+        try:
+            await workflow.wait_condition(lambda: scope.finished or scope.thrown is not None)
+        except asyncio.CancelledError:
+            for inner in list(scope.tokens.values()):
+                if inner.task is not None:
+                    inner.task.cancel()
+            raise
+        if scope.thrown is not None:
+            for inner in list(scope.tokens.values()):
+                if inner.task is not None:
+                    inner.task.cancel()
+            raise scope.thrown
+
+    def _catchable(self, scope: ScopeRun, thrown: BpmnThrow) -> bool:
+        """Some sub-process boundary up the chain catches ``thrown``."""
+        for run in scope.chain():
+            if run.element_id is None:
+                return False
+            host = self._node(run.element_id)
+            boundaries = [self._node(b) for b in getattr(host, "boundary_events", [])]
+            if self._boundary_for(boundaries, thrown) is not None:
+                return True
+        return False
 
     # ---------------------------------------------------------- incidents
 
-    async def _park(self, node: Node, token: _Token, message: str) -> None:
+    async def _park(self, node: Node, token: Token, message: str) -> None:
         """Keep the token at ``node`` until an operator retries the incident."""
         incident = c.IncidentView(
             id=str(workflow.uuid4()),
@@ -307,8 +863,8 @@ class BpmnProcess:
             name=node.name,
             state=c.TaskState.ASSIGNED if assignee else c.TaskState.CREATED,
             assignee=str(assignee) if assignee else None,
-            candidate_users=self._string_list(node.candidate_users),
-            candidate_groups=self._string_list(node.candidate_groups),
+            candidate_users=self._string_list(node.candidate_users, node.id),
+            candidate_groups=self._string_list(node.candidate_groups, node.id),
             form_key=node.form_key,
             priority=int(priority),
             due=None,
@@ -319,12 +875,18 @@ class BpmnProcess:
         self._record(
             "TASK_CREATED", node.id, details={"task_id": task.id, "assignee": task.assignee}
         )
-        await workflow.wait_condition(lambda: task.state is c.TaskState.COMPLETED)
+        try:
+            await workflow.wait_condition(lambda: task.state is c.TaskState.COMPLETED)
+        except asyncio.CancelledError:
+            task.state = c.TaskState.CANCELED
+            task.ended = workflow.now()
+            self._touch_task(task.id)
+            raise
 
-    def _string_list(self, exprs: list[Expression]) -> list[str]:
+    def _string_list(self, exprs: list[Expression], element_id: str) -> list[str]:
         values: list[str] = []
         for expr in exprs:
-            value = self._evaluate(expr)
+            value = self._evaluate(expr, element_id)
             if isinstance(value, list):
                 values += [str(v) for v in value]
             elif isinstance(value, str):
@@ -377,10 +939,84 @@ class BpmnProcess:
         except ApplicationError as err:
             workflow.logger.warning("ignored complete_user_task signal: %s", err)
 
+    # ------------------------------------------------- messages and signals
+
+    def _deliver(self, message: c.DeliverMessage) -> Subscription | None:
+        if message.message_id:
+            if message.message_id in self._seen_message_ids:
+                return None
+            self._seen_message_ids.add(message.message_id)
+        matches = self._matching(
+            "message", message.name, message.correlation_key, message.element_id
+        )
+        if not matches:
+            return None
+        target = min(matches, key=lambda s: s.sequence)
+        target.delivered = dict(message.variables)
+        return target
+
+    @workflow.signal(
+        name=c.DELIVER_MESSAGE,
+        description="Deliver a BPMN message; buffered until an element waits for it.",
+    )
+    def deliver_message(self, message: c.DeliverMessage) -> None:
+        duplicate = message.message_id is not None and message.message_id in self._seen_message_ids
+        if self._deliver(message) is None and not duplicate:
+            self._buffered.append(message)
+            del self._buffered[:-MAX_MESSAGE_BUFFER]
+
+    @workflow.update(
+        name=c.CORRELATE_MESSAGE,
+        description="Correlate a BPMN message with a waiting element; rejected when none waits.",
+    )
+    def correlate_message(self, message: c.DeliverMessage) -> c.MessageCorrelated:
+        target = self._deliver(message)
+        if target is None:  # the validator saw a match; a duplicate id is acknowledged
+            return c.MessageCorrelated(element_id="")
+        return c.MessageCorrelated(element_id=target.element_id)
+
+    @correlate_message.validator
+    def _validate_correlate(self, message: c.DeliverMessage) -> None:
+        if message.message_id and message.message_id in self._seen_message_ids:
+            return
+        if not self._matching("message", message.name, message.correlation_key, message.element_id):
+            raise ApplicationError(
+                f"no element of this instance waits for message {message.name!r}",
+                type="MessageNotCorrelated",
+            )
+
+    @workflow.signal(
+        name=c.DELIVER_SIGNAL, description="A broadcast BPMN signal: every waiting catcher fires."
+    )
+    def deliver_signal(self, signal: c.DeliverSignal) -> None:
+        for subscription in self._matching("signal", signal.name, None, signal.element_id):
+            subscription.delivered = dict(signal.variables)
+
+    @workflow.update(name=c.FIRE_TIMER, description="Fire an element's running timer now.")
+    def fire_timer(self, cmd: c.FireTimer) -> None:
+        self._fire_requests[cmd.element_id] += 1
+
+    @fire_timer.validator
+    def _validate_fire_timer(self, cmd: c.FireTimer) -> None:
+        if self._timers[cmd.element_id] <= self._fire_requests[cmd.element_id]:
+            raise ApplicationError(
+                f"no timer of {cmd.element_id!r} is running", type="TimerNotFound"
+            )
+
+    @workflow.update(name=c.SET_VARIABLES, description="Set process variables.")
+    def set_variables(self, cmd: c.SetVariables) -> None:
+        self._set_variables(cmd.variables, None)
+
+    @set_variables.validator
+    def _validate_set_variables(self, cmd: c.SetVariables) -> None:
+        if self._state not in (c.InstanceState.ACTIVE, c.InstanceState.INCIDENT):
+            raise ApplicationError("the instance has ended", type="InstanceEnded")
+        _ = cmd
+
     # ---------------------------------------------------------- variables
 
     def _set_variables(
-        self, values: dict[str, Any], element_id: str, user_id: str | None = None
+        self, values: dict[str, Any], element_id: str | None, user_id: str | None = None
     ) -> None:
         if not values:
             return
@@ -396,6 +1032,7 @@ class BpmnProcess:
         description="State, active elements, open tasks, incidents, variables, case history.",
     )
     def state(self) -> c.ProcessStateView:
+        counts = self._counts.as_dicts()
         return c.ProcessStateView(
             definition=self._input.definition,
             business_key=self._input.business_key,
@@ -407,7 +1044,23 @@ class BpmnProcess:
             history=self._history,
             start_time=self._start_time,
             end_time=self._end_time,
+            counts=c.ElementCounts(**counts, waiting=self._waiting()),
+            waiting_messages=sorted({s.name for s in self._subscriptions if s.kind == "message"}),
+            waiting_timers=sorted(self._timers),
         )
+
+    def _waiting(self) -> dict[str, int]:
+        waiting: Counter[str] = Counter()
+        for token in self._live_tokens():
+            waiting[token.element_id] += 1
+        return dict(waiting)
+
+    def _live_tokens(self) -> list[Token]:
+        return [t for scope in self._live_scopes() for t in scope.tokens.values()]
+
+    def _live_scopes(self) -> list[ScopeRun]:
+        self._scopes = [s for s in self._scopes if not s.finished]
+        return self._scopes
 
     def _active(self) -> list[c.ActiveElement]:
         if self._definition is None:
@@ -419,7 +1072,7 @@ class BpmnProcess:
                 name=self._node(t.element_id).name,
                 type=self._node(t.element_id).kind,
             )
-            for t in self._tokens.values()
+            for t in self._live_tokens()
         ]
 
     def _record(
@@ -510,7 +1163,7 @@ class BpmnProcess:
 
     def _publish(self) -> None:
         """Current details (free) always; search attributes (one event) only on change."""
-        active = tuple(sorted({t.element_id for t in self._tokens.values()}))
+        active = tuple(sorted({t.element_id for t in self._live_tokens()}))
         incident = any(not i.resolved for i in self._incidents.values())
         lines = [f"**State:** {self._state.value}"]
         if active:

@@ -19,6 +19,11 @@ WORKFLOW_NAME = "BpmnProcess"
 # Handler names (update and signal share a name where both exist).
 COMPLETE_USER_TASK = "complete_user_task"
 RETRY_INCIDENT = "retry_incident"
+DELIVER_MESSAGE = "deliver_message"  # signal: fire and forget, buffered if nothing waits
+CORRELATE_MESSAGE = "correlate_message"  # update: rejected when nothing waits
+DELIVER_SIGNAL = "deliver_signal"
+SET_VARIABLES = "set_variables"
+FIRE_TIMER = "fire_timer"
 STATE_QUERY = "state"
 
 # Activity names of Baton's own infrastructure activities.
@@ -55,6 +60,9 @@ class ProcessInput(BaseModel):
     business_key: str | None = None
     variables: dict[str, Any] = Field(default_factory=dict)
     started_by: str | None = None
+    start_event: str | None = Field(
+        default=None, description="Start here instead of the none start event."
+    )
 
 
 class ProcessResult(BaseModel):
@@ -81,6 +89,48 @@ class RetryIncident(BaseModel):
     incident_id: str
     variables: dict[str, Any] = Field(default_factory=dict)
     attempts: int | None = Field(default=None, ge=1)
+
+
+class DeliverMessage(BaseModel):
+    """A BPMN message for this instance (``deliver_message`` / ``correlate_message``)."""
+
+    name: str
+    correlation_key: str | None = None
+    variables: dict[str, Any] = Field(default_factory=dict)
+    message_id: str | None = Field(default=None, description="Duplicates are ignored.")
+    element_id: str | None = Field(
+        default=None, description="Deliver to the subscription of this element, whatever its name."
+    )
+
+
+class MessageCorrelated(BaseModel):
+    element_id: str
+
+
+class DeliverSignal(BaseModel):
+    name: str
+    variables: dict[str, Any] = Field(default_factory=dict)
+    element_id: str | None = Field(default=None, description="Only this element's catcher.")
+
+
+class FireTimer(BaseModel):
+    """Fire the timer an element waits on now (an operator's "execute job now")."""
+
+    element_id: str
+
+
+class SetVariables(BaseModel):
+    variables: dict[str, Any]
+
+
+class ElementCounts(BaseModel):
+    """How often each element was entered, completed, cancelled or merged (at a join)."""
+
+    entered: dict[str, int] = Field(default_factory=dict)
+    completed: dict[str, int] = Field(default_factory=dict)
+    cancelled: dict[str, int] = Field(default_factory=dict)
+    merged: dict[str, int] = Field(default_factory=dict)
+    waiting: dict[str, int] = Field(default_factory=dict)
 
 
 class UserTaskView(BaseModel):
@@ -137,6 +187,13 @@ class ProcessStateView(BaseModel):
     history: list[HistoryEntry]
     start_time: datetime
     end_time: datetime | None = None
+    counts: ElementCounts = Field(default_factory=ElementCounts)
+    waiting_messages: list[str] = Field(
+        default_factory=list, description="Message names the instance waits for now."
+    )
+    waiting_timers: list[str] = Field(
+        default_factory=list, description="Elements whose timers are running."
+    )
 
 
 class ServiceTaskInput(BaseModel):

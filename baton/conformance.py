@@ -1,0 +1,391 @@
+"""``baton conformance``: run BPMN execution conformance cases on the real engine.
+
+Each case folder (format: ../shared/corpora/conformance/README.md) holds a diagram, the
+triggers to replay and the expected counts per element. The runner starts its own
+Temporal dev server, a SQLite store and a worker, and drives instances the way any
+client would: starting workflows, ``correlate_message``, ``deliver_signal``,
+``fire_timer`` (an operator's "run the timer now", so cases need no clock) and
+``complete_user_task``. It then compares the engine's own counts (the ``state`` query).
+
+The diagrams come from a token simulator and are not executable as drawn, so the runner
+adapts them the way the kit prescribes: plain tasks in ``wait_at`` become user tasks,
+gateway decisions become conditions on a ``decisions`` variable, and tasks without an
+implementation pass straight through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from baton.devserver import SPEED_FLAGS, temporal_binary
+from bpmn_compiler import compile_bpmn
+from bpmn_compiler import namespaces as ns
+from bpmn_compiler.ir import ProcessDefinition
+from store import Store
+from store import definitions as store_definitions
+from workflows import contracts as c
+from workflows import search_attributes as sa
+
+BPMN = ns.BPMN
+CAMUNDA = ns.CAMUNDA
+_SERVICE_LIKE = ("serviceTask", "sendTask", "scriptTask", "businessRuleTask")
+_KINDS = ("entered", "completed", "cancelled", "merged", "waiting")
+
+
+class Unsupported(Exception):  # a case needs something the runner cannot map yet
+    pass
+
+
+@dataclass
+class CaseOutcome:
+    name: str
+    passed: bool
+    detail: str = ""
+    normalised: bool = False
+
+
+@dataclass
+class Summary:
+    outcomes: list[CaseOutcome] = field(default_factory=list)
+
+    @property
+    def passed(self) -> int:
+        return sum(o.passed for o in self.outcomes)
+
+    @property
+    def failed(self) -> int:
+        return len(self.outcomes) - self.passed
+
+    def closing_line(self) -> str:
+        return f"conformance: {self.passed} passed, {self.failed} failed"
+
+
+def case_folders(paths: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if (path / "case.json").exists():
+            found.append(path)
+        elif path.is_dir():
+            found += sorted(p.parent for p in path.rglob("case.json"))
+    return found
+
+
+# --------------------------------------------------------------- adaptation
+
+
+def _q(local: str) -> str:
+    return f"{{{BPMN}}}{local}"
+
+
+def adapt(diagram: bytes, case: dict[str, Any]) -> bytes:
+    """Make a simulator diagram executable, as the kit's runner rules say."""
+    root = etree.fromstring(diagram)
+    config = case.get("config") or {}
+    wait_at = set(config.get("wait_at") or [])
+    decided = set(config.get("gateway_decisions") or {})
+    for step in case.get("steps", []):
+        decided |= set(step.get("gateway_decisions") or {})
+    # the simulator does not distinguish task types: only wait_at tasks wait
+    for local in ("task", "userTask", "manualTask"):
+        for el in list(root.iter(_q(local))):
+            el.tag = _q("userTask") if el.get("id") in wait_at else _q("task")
+    for local in _SERVICE_LIKE:
+        for el in root.iter(_q(local)):
+            if local == "scriptTask":
+                el.set("scriptFormat", "feel")
+                for old in el.findall(_q("script")):
+                    el.remove(old)
+                script = etree.SubElement(el, _q("script"))
+                script.text = "null"
+            else:
+                el.set(f"{{{CAMUNDA}}}expression", "${null}")
+    for timer in root.iter(_q("timerEventDefinition")):
+        if not any(len((child.text or "").strip()) for child in timer):
+            for child in list(timer):
+                timer.remove(child)
+            duration = etree.SubElement(timer, _q("timeDuration"))
+            duration.text = "P365D"  # fired by the case's timer step, never by the clock
+    for process in root.iter(_q("process")):
+        process.set("isExecutable", "true")
+        flows = {f.get("id"): f for f in process.iter(_q("sequenceFlow"))}
+        for gateway in [
+            *process.iter(_q("exclusiveGateway")),
+            *process.iter(_q("inclusiveGateway")),
+        ]:
+            gid = gateway.get("id")
+            if gid not in decided:
+                continue
+            if "default" in gateway.attrib:
+                del gateway.attrib["default"]
+            for flow in flows.values():
+                if flow.get("sourceRef") != gid:
+                    continue
+                for old in flow.findall(_q("conditionExpression")):
+                    flow.remove(old)
+                cond = etree.SubElement(flow, _q("conditionExpression"))
+                cond.text = f'= list contains(get value(decisions, "{gid}"), "{flow.get("id")}")'
+    _name_signals(root)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+
+
+def _name_signals(root: etree._Element) -> None:
+    """Signals without a name get their id as name, and signal events without a reference
+    share one synthetic signal, so catchers and throwers can pair as in the simulator."""
+    for signal in root.iter(_q("signal")):
+        if not signal.get("name"):
+            signal.set("name", signal.get("id", ""))
+    unreferenced = [d for d in root.iter(_q("signalEventDefinition")) if not d.get("signalRef")]
+    if unreferenced:
+        synthetic = etree.Element(_q("signal"), id="conformance-signal", name="conformance-signal")
+        root.insert(0, synthetic)
+        for definition in unreferenced:
+            definition.set("signalRef", "conformance-signal")
+
+
+# --------------------------------------------------------------------- run
+
+
+@dataclass
+class Instance:
+    process: str
+    handle: WorkflowHandle[Any, c.ProcessResult]
+
+
+class CaseRun:
+    def __init__(self, client: Client, store: Store, queue: str, folder: Path) -> None:
+        self.client = client
+        self.store = store
+        self.queue = queue
+        self.folder = folder
+        self.case: dict[str, Any] = json.loads((folder / "case.json").read_text())
+        self.instances: list[Instance] = []
+        self.definitions: dict[str, tuple[ProcessDefinition, c.DefinitionRef]] = {}
+        self.decisions: dict[str, list[str]] = dict(
+            (self.case.get("config") or {}).get("gateway_decisions") or {}
+        )
+
+    async def deploy(self) -> None:
+        diagram = adapt(
+            (self.folder / self.case.get("diagram", "diagram.bpmn")).read_bytes(), self.case
+        )
+        result = compile_bpmn(diagram, filename=str(self.folder), include_non_executable=True)
+        if not result.ok:
+            raise Unsupported(f"does not compile: {result.errors[0]}")
+        suffix = uuid.uuid4().hex[:8]
+        renamed = [d.model_copy(update={"key": f"{d.key}~{suffix}"}) for d in result.definitions]
+        _, deployed = await store_definitions.deploy(
+            self.store,
+            [store_definitions.Resource(self.case["name"], diagram, renamed)],
+        )
+        for original, d in zip(result.definitions, deployed, strict=True):
+            ref = c.DefinitionRef(key=d.key, version=d.version, sha256=d.sha256)
+            self.definitions[original.key] = (original, ref)
+
+    def _process_of(self, element_id: str) -> str:
+        for key, (definition, _) in self.definitions.items():
+            if element_id in definition.nodes:
+                return key
+        raise Unsupported(f"element {element_id!r} is in no executable process")
+
+    async def start(self, element_id: str) -> None:
+        process = self._process_of(element_id)
+        _, ref = self.definitions[process]
+        handle = await self.client.start_workflow(
+            c.WORKFLOW_NAME,
+            c.ProcessInput(
+                definition=ref, variables={"decisions": self.decisions}, start_event=element_id
+            ),
+            id=f"conformance-{uuid.uuid4()}",
+            task_queue=self.queue,
+            result_type=c.ProcessResult,
+        )
+        self.instances.append(Instance(process, handle))
+
+    async def step(self, step: dict[str, Any]) -> None:
+        if step.get("gateway_decisions"):
+            self.decisions.update(step["gateway_decisions"])
+            for instance in self.instances:
+                if await self._running(instance):
+                    await instance.handle.execute_update(
+                        c.SET_VARIABLES, c.SetVariables(variables={"decisions": self.decisions})
+                    )
+        kind, trigger = step["kind"], step["trigger"]
+        if step.get("implicit_start"):
+            raise Unsupported("implicit starts (processes without start event)")
+        if step.get("via") == "message-flow":
+            trigger = step["message_flow"]["target"]
+        if kind == "start" or (kind == "message" and step.get("element_type") == "startEvent"):
+            await self.start(trigger)
+            return
+        index = step.get("instance", 0)
+        if index >= len(self.instances):
+            raise Unsupported(f"step targets instance {index}, which was not started")
+        handle = self.instances[index].handle
+        if kind == "message":
+            await handle.execute_update(
+                c.CORRELATE_MESSAGE,
+                c.DeliverMessage(name="", element_id=trigger),
+                result_type=c.MessageCorrelated,
+            )
+        elif kind == "timer":
+            await handle.execute_update(c.FIRE_TIMER, c.FireTimer(element_id=trigger))
+        elif kind == "signal":
+            await handle.signal(c.DELIVER_SIGNAL, c.DeliverSignal(name="", element_id=trigger))
+        elif kind == "user":
+            view = await self.state(handle)
+            task = next(
+                t
+                for t in view.tasks
+                if t.element_id == trigger
+                and t.state in (c.TaskState.CREATED, c.TaskState.ASSIGNED)
+            )
+            await handle.execute_update(
+                c.COMPLETE_USER_TASK,
+                c.CompleteUserTask(task_id=task.id),
+                result_type=c.UserTaskCompleted,
+            )
+        else:
+            raise Unsupported(f"trigger kind {kind!r}")
+
+    async def state(self, handle: WorkflowHandle[Any, Any]) -> c.ProcessStateView:
+        view: c.ProcessStateView = await handle.query(c.STATE_QUERY, result_type=c.ProcessStateView)
+        return view
+
+    async def _running(self, instance: Instance) -> bool:
+        desc = await instance.handle.describe()
+        return desc.status == WorkflowExecutionStatus.RUNNING
+
+    async def quiesce(self) -> dict[str, Any]:
+        """Poll until nothing changes any more; returns the observed result."""
+        last: dict[str, Any] | None = None
+        stable = 0
+        for _ in range(200):
+            current = await self.observe()
+            stable = stable + 1 if current == last else 0
+            if stable >= 3:
+                return current
+            last = current
+            await asyncio.sleep(0.03)
+        return last or {}
+
+    async def observe(self) -> dict[str, Any]:
+        totals: dict[str, Counter[str]] = {k: Counter() for k in _KINDS}
+        instances: dict[str, dict[str, int]] = {}
+        ended_all = True
+        for instance in self.instances:
+            view = await self.state(instance.handle)
+            counts = view.counts.model_dump()
+            for kind in _KINDS:
+                totals[kind].update(counts[kind])
+            entry = instances.setdefault(instance.process, {"started": 0, "ended": 0})
+            entry["started"] += 1
+            if view.state is c.InstanceState.COMPLETED:
+                entry["ended"] += 1
+            else:
+                ended_all = False
+            if view.incidents and any(not i.resolved for i in view.incidents):
+                totals.setdefault("incidents", Counter()).update(
+                    i.element_id for i in view.incidents
+                )
+        result: dict[str, Any] = {k: {n: v for n, v in totals[k].items() if v} for k in _KINDS}
+        result["instances"] = instances
+        result["ends"] = ended_all
+        if "incidents" in totals:
+            result["incidents"] = dict(totals["incidents"])
+        return result
+
+
+def compare(
+    actual: dict[str, Any], expected: dict[str, Any], ignore: set[str]
+) -> tuple[bool, bool, str]:
+    """(strict match, normalised match, first difference)."""
+
+    def diff(exp: dict[str, Any]) -> str:
+        if actual.get("ends") != exp.get("ends"):
+            return f"ends: expected {exp.get('ends')}, got {actual.get('ends')}"
+        if actual.get("instances") != exp.get("instances"):
+            return f"instances: expected {exp.get('instances')}, got {actual.get('instances')}"
+        for kind in _KINDS:
+            want = {k: v for k, v in (exp.get(kind) or {}).items() if k not in ignore and v}
+            got = {k: v for k, v in (actual.get(kind) or {}).items() if k not in ignore and v}
+            if want != got:
+                return f"{kind}: expected {want}, got {got}"
+        return ""
+
+    strict = diff(expected)
+    if not strict:
+        return True, True, ""
+    normal = dict(expected)
+    moved = expected.get("throw_interrupted") or {}
+    if moved:
+        cancelled = Counter(expected.get("cancelled") or {})
+        completed = Counter(expected.get("completed") or {})
+        for node, n in moved.items():
+            cancelled[node] -= n
+            completed[node] += n
+        normal["cancelled"] = {k: v for k, v in cancelled.items() if v > 0}
+        normal["completed"] = dict(completed)
+    normalised = diff(normal)
+    return False, not normalised, strict
+
+
+async def run_case(client: Client, store: Store, queue: str, folder: Path) -> CaseOutcome:
+    run = CaseRun(client, store, queue, folder)
+    name = run.case.get("name", folder.name)
+    try:
+        await run.deploy()
+        for step in run.case["steps"]:
+            await run.step(step)
+            await run.quiesce()
+        actual = await run.quiesce()
+    except Unsupported as exc:
+        return CaseOutcome(name, False, f"unsupported: {exc}")
+    except Exception as exc:
+        return CaseOutcome(name, False, f"error: {type(exc).__name__}: {exc}")
+    if actual.get("incidents"):
+        return CaseOutcome(name, False, f"incidents at {actual['incidents']}")
+    ignore = {reason.split(":")[0].strip() for reason in run.case.get("order_sensitive") or []}
+    strict, normalised, detail = compare(actual, run.case["expected"], ignore)
+    return CaseOutcome(
+        name,
+        strict or normalised,
+        "" if strict or normalised else detail,
+        normalised and not strict,
+    )
+
+
+async def run_all(paths: list[Path]) -> Summary:
+    from worker import build_worker
+
+    summary = Summary()
+    folders = case_folders(paths)
+    with tempfile.TemporaryDirectory(prefix="baton-conformance-") as tmp:
+        env = await WorkflowEnvironment.start_local(
+            dev_server_existing_path=temporal_binary(),
+            data_converter=pydantic_data_converter,
+            search_attributes=sa.ALL,
+            dev_server_extra_args=SPEED_FLAGS,
+        )
+        store = Store(f"sqlite+aiosqlite:///{tmp}/conformance.db")
+        await store.init_schema()
+        queue = f"conformance-{uuid.uuid4().hex[:8]}"
+        try:
+            async with build_worker(env.client, store, queue):
+                for folder in folders:
+                    summary.outcomes.append(await run_case(env.client, store, queue, folder))
+        finally:
+            await store.dispose()
+            await env.shutdown()
+    return summary

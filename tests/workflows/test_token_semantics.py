@@ -1,0 +1,332 @@
+"""Token semantics of the interpreter: joins, scopes, timers, messages, signals, errors,
+terminate, event-based gateways and links, on a real worker and dev server."""
+
+from __future__ import annotations
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+
+from tests.conftest import Stack
+from tests.workflows.diagrams import diagram, flows, timer, user
+from tests.workflows.helpers import complete, open_tasks, start, state, until, waiting_at
+from workflows import contracts as c
+
+pytestmark = pytest.mark.parametrize("database_backend", ["sqlite"])
+
+
+async def test_parallel_fork_and_join(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "parallel",
+            '<bpmn:startEvent id="s"/><bpmn:parallelGateway id="fork"/>'
+            + user("a")
+            + user("b")
+            + '<bpmn:parallelGateway id="join"/><bpmn:endEvent id="e"/>'
+            + flows("s>fork", "fork>a", "fork>b", "a>join", "b>join", "join>e"),
+        ),
+    )
+    view = await until(handle, lambda v: set(open_tasks(v)) == {"a", "b"}, "both branches")
+    await complete(handle, "a")
+    view = await until(handle, lambda v: "join" in waiting_at(v), "a token waiting at the join")
+    assert view.state is c.InstanceState.ACTIVE
+    await complete(handle, "b")
+    result = await handle.result()
+    assert result.state is c.InstanceState.COMPLETED
+    counts = (await state(handle)).counts
+    assert counts.entered["join"] == 2
+    assert counts.completed["join"] == 1 and counts.merged["join"] == 1
+    assert counts.completed["e"] == 1
+
+
+async def test_inclusive_fork_and_join_wait_only_for_taken_branches(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "inclusive",
+            '<bpmn:startEvent id="s"/><bpmn:inclusiveGateway id="fork" default="f_fork_c"/>'
+            + user("a")
+            + user("b")
+            + user("c")
+            + '<bpmn:inclusiveGateway id="join"/><bpmn:endEvent id="e"/>'
+            + flows(
+                "s>fork",
+                "fork>a:=x > 1",
+                "fork>b:=x > 2",
+                "fork>c",
+                "a>join",
+                "b>join",
+                "c>join",
+                "join>e",
+            ),
+        ),
+        {"x": 5},
+    )
+    await until(handle, lambda v: set(open_tasks(v)) == {"a", "b"}, "a and b, not the default")
+    await complete(handle, "b")
+    await until(handle, lambda v: "join" in waiting_at(v), "b waits at the join")
+    await complete(handle, "a")
+    result = await handle.result()
+    assert result.state is c.InstanceState.COMPLETED
+    counts = (await state(handle)).counts
+    assert counts.entered.get("c", 0) == 0
+    assert (counts.entered["join"], counts.completed["join"], counts.merged["join"]) == (2, 1, 1)
+
+
+async def test_embedded_sub_process_scope(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "subproc",
+            '<bpmn:startEvent id="s"/><bpmn:subProcess id="sub"><bpmn:startEvent id="ss"/>'
+            + user("inner")
+            + '<bpmn:endEvent id="se"/>'
+            + flows("ss>inner", "inner>se")
+            + '</bpmn:subProcess><bpmn:endEvent id="e"/>'
+            + flows("s>sub", "sub>e"),
+        ),
+    )
+    view = await until(handle, lambda v: "inner" in open_tasks(v), "the inner task")
+    assert waiting_at(view) == {"sub", "inner"}
+    await complete(handle, "inner")
+    await handle.result()
+    counts = (await state(handle)).counts
+    assert counts.completed["sub"] == 1 and counts.completed["se"] == 1
+
+
+async def test_timer_catch_event(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "timer",
+            '<bpmn:startEvent id="s"/><bpmn:intermediateCatchEvent id="wait">'
+            + timer("duration", "PT1S")
+            + '</bpmn:intermediateCatchEvent><bpmn:endEvent id="e"/>'
+            + flows("s>wait", "wait>e"),
+        ),
+    )
+    view = await state(handle)
+    assert "wait" in waiting_at(view) or view.state is c.InstanceState.COMPLETED
+    result = await handle.result()
+    assert result.state is c.InstanceState.COMPLETED
+
+
+async def test_interrupting_timer_boundary_cancels_the_task(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "escalate",
+            '<bpmn:startEvent id="s"/>'
+            + user("review")
+            + '<bpmn:boundaryEvent id="late" attachedToRef="review">'
+            + timer("duration", "PT1S")
+            + '</bpmn:boundaryEvent><bpmn:endEvent id="done"/><bpmn:endEvent id="escalated"/>'
+            + flows("s>review", "review>done", "late>escalated"),
+        ),
+    )
+    await handle.result()
+    view = await state(handle)
+    assert view.counts.cancelled["review"] == 1
+    assert view.counts.completed["escalated"] == 1
+    assert view.counts.entered.get("done", 0) == 0
+    [task] = view.tasks
+    assert task.state is c.TaskState.CANCELED
+
+
+async def test_non_interrupting_cycle_boundary_fires_twice(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "reminders",
+            '<bpmn:startEvent id="s"/>'
+            + user("review")
+            + '<bpmn:boundaryEvent id="remind" attachedToRef="review" cancelActivity="false">'
+            + timer("cycle", "R2/PT1S")
+            + '</bpmn:boundaryEvent><bpmn:endEvent id="done"/><bpmn:endEvent id="reminded"/>'
+            + flows("s>review", "review>done", "remind>reminded"),
+        ),
+    )
+    await until(handle, lambda v: v.counts.completed.get("reminded", 0) == 2, "two reminders", 20)
+    await complete(handle, "review")
+    await handle.result()
+    view = await state(handle)
+    assert view.counts.completed["remind"] == 2 and view.counts.completed["done"] == 1
+
+
+async def test_message_catch_with_correlation_key(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "paid",
+            '<bpmn:startEvent id="s"/><bpmn:intermediateCatchEvent id="wait">'
+            '<bpmn:messageEventDefinition messageRef="m"/></bpmn:intermediateCatchEvent>'
+            '<bpmn:endEvent id="e"/>' + flows("s>wait", "wait>e"),
+            top='<bpmn:message id="m" name="payment-received"><bpmn:extensionElements>'
+            '<zeebe:subscription correlationKey="= orderId"/></bpmn:extensionElements></bpmn:message>',
+        ),
+        {"orderId": "A-1"},
+    )
+    await until(handle, lambda v: "payment-received" in v.waiting_messages, "the subscription")
+    with pytest.raises(WorkflowUpdateFailedError):
+        await handle.execute_update(
+            c.CORRELATE_MESSAGE,
+            c.DeliverMessage(name="payment-received", correlation_key="B-2"),
+            result_type=c.MessageCorrelated,
+        )
+    correlated = await handle.execute_update(
+        c.CORRELATE_MESSAGE,
+        c.DeliverMessage(name="payment-received", correlation_key="A-1", variables={"amount": 10}),
+        result_type=c.MessageCorrelated,
+    )
+    assert correlated.element_id == "wait"
+    result = await handle.result()
+    assert result.variables["amount"] == 10
+
+
+async def test_message_sent_early_is_buffered(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "buffered",
+            '<bpmn:startEvent id="s"/>'
+            + user("first")
+            + '<bpmn:receiveTask id="wait" messageRef="m"/><bpmn:endEvent id="e"/>'
+            + flows("s>first", "first>wait", "wait>e"),
+            top='<bpmn:message id="m" name="docs-arrived"/>',
+        ),
+    )
+    await handle.signal(c.DELIVER_MESSAGE, c.DeliverMessage(name="docs-arrived", message_id="x1"))
+    await handle.signal(c.DELIVER_MESSAGE, c.DeliverMessage(name="docs-arrived", message_id="x1"))
+    await complete(handle, "first")
+    result = await handle.result()
+    assert result.state is c.InstanceState.COMPLETED
+
+
+async def test_signal_and_message_boundary(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "cancelled",
+            '<bpmn:startEvent id="s"/>'
+            + user("work")
+            + '<bpmn:boundaryEvent id="stop" attachedToRef="work">'
+            '<bpmn:signalEventDefinition signalRef="sig"/></bpmn:boundaryEvent>'
+            '<bpmn:endEvent id="done"/><bpmn:endEvent id="stopped"/>'
+            + flows("s>work", "work>done", "stop>stopped"),
+            top='<bpmn:signal id="sig" name="shutdown"/>',
+        ),
+    )
+    await until(handle, lambda v: "work" in open_tasks(v), "the task")
+    await handle.signal(c.DELIVER_SIGNAL, c.DeliverSignal(name="shutdown"))
+    await handle.result()
+    counts = (await state(handle)).counts
+    assert counts.completed["stopped"] == 1 and counts.cancelled["work"] == 1
+
+
+async def test_error_end_event_caught_on_the_sub_process(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "errors",
+            '<bpmn:startEvent id="s"/><bpmn:subProcess id="sub"><bpmn:startEvent id="ss"/>'
+            '<bpmn:parallelGateway id="fork"/>'
+            + user("slow")
+            + '<bpmn:endEvent id="fail"><bpmn:errorEventDefinition errorRef="err"/></bpmn:endEvent>'
+            + flows("ss>fork", "fork>slow", "fork>fail")
+            + '</bpmn:subProcess><bpmn:boundaryEvent id="caught" attachedToRef="sub">'
+            '<bpmn:errorEventDefinition errorRef="err"/></bpmn:boundaryEvent>'
+            '<bpmn:endEvent id="ok"/><bpmn:endEvent id="handled"/>'
+            + flows("s>sub", "sub>ok", "caught>handled"),
+            top='<bpmn:error id="err" errorCode="REJECTED"/>',
+        ),
+    )
+    result = await handle.result()
+    assert result.state is c.InstanceState.COMPLETED
+    counts = (await state(handle)).counts
+    assert counts.completed["handled"] == 1
+    assert counts.cancelled["sub"] == 1 and counts.cancelled["slow"] == 1
+    assert counts.entered.get("ok", 0) == 0
+
+
+async def test_uncaught_error_is_an_incident(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "uncaught",
+            '<bpmn:startEvent id="s"/><bpmn:endEvent id="fail">'
+            '<bpmn:errorEventDefinition errorRef="err"/></bpmn:endEvent>' + flows("s>fail"),
+            top='<bpmn:error id="err" errorCode="BOOM"/>',
+        ),
+    )
+    view = await until(handle, lambda v: bool(v.incidents), "an incident")
+    assert view.state is c.InstanceState.INCIDENT
+    assert "BOOM" in view.incidents[0].message and view.incidents[0].element_id == "fail"
+
+
+async def test_terminate_end_event_cancels_other_branches(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "terminate",
+            '<bpmn:startEvent id="s"/><bpmn:parallelGateway id="fork"/>'
+            + user("pending")
+            + '<bpmn:endEvent id="kill"><bpmn:terminateEventDefinition/></bpmn:endEvent>'
+            + flows("s>fork", "fork>pending", "fork>kill"),
+        ),
+    )
+    result = await handle.result()
+    assert result.state is c.InstanceState.COMPLETED
+    view = await state(handle)
+    assert view.counts.cancelled["pending"] == 1
+    assert view.history[-1].details == {"terminated": True}
+
+
+async def test_event_based_gateway_first_event_wins(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "race",
+            '<bpmn:startEvent id="s"/><bpmn:eventBasedGateway id="g"/>'
+            '<bpmn:intermediateCatchEvent id="answer"><bpmn:messageEventDefinition messageRef="m"/>'
+            "</bpmn:intermediateCatchEvent>"
+            '<bpmn:intermediateCatchEvent id="timeout">'
+            + timer("duration", "PT1H")
+            + '</bpmn:intermediateCatchEvent><bpmn:endEvent id="answered"/><bpmn:endEvent id="late"/>'
+            + flows("s>g", "g>answer", "g>timeout", "answer>answered", "timeout>late"),
+            top='<bpmn:message id="m" name="answer"/>',
+        ),
+    )
+    await until(handle, lambda v: "answer" in v.waiting_messages, "the subscription")
+    await handle.execute_update(
+        c.CORRELATE_MESSAGE, c.DeliverMessage(name="answer"), result_type=c.MessageCorrelated
+    )
+    await handle.result()
+    counts = (await state(handle)).counts
+    assert counts.completed["answered"] == 1 and counts.entered.get("late", 0) == 0
+
+
+async def test_links_script_and_mappings(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "links",
+            '<bpmn:startEvent id="s"/>'
+            '<bpmn:scriptTask id="calc"><bpmn:extensionElements><zeebe:script expression="= a * 2" '
+            'resultVariable="doubled"/></bpmn:extensionElements></bpmn:scriptTask>'
+            '<bpmn:intermediateThrowEvent id="jump"><bpmn:linkEventDefinition name="L"/>'
+            "</bpmn:intermediateThrowEvent>"
+            '<bpmn:intermediateCatchEvent id="land"><bpmn:linkEventDefinition name="L"/>'
+            "</bpmn:intermediateCatchEvent>"
+            '<bpmn:serviceTask id="echo"><bpmn:extensionElements>'
+            '<zeebe:taskDefinition type="baton.echo"/>'
+            '<zeebe:taskHeaders><zeebe:header key="greeting" value="hi"/></zeebe:taskHeaders>'
+            '<zeebe:ioMapping><zeebe:output source="= greeting + &quot; there&quot;" target="said"/>'
+            "</zeebe:ioMapping></bpmn:extensionElements></bpmn:serviceTask>"
+            '<bpmn:endEvent id="e"/>' + flows("s>calc", "calc>jump", "land>echo", "echo>e"),
+        ),
+        {"a": 21},
+    )
+    result = await handle.result()
+    assert result.variables["doubled"] == 42
+    assert result.variables["said"] == "hi there"
+    assert "greeting" not in result.variables  # outputs replace the raw result

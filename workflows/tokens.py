@@ -1,0 +1,95 @@
+"""Interpreter state that is plain data: tokens, scope runs, throws, counters.
+
+Kept apart from the workflow class so the rules for counting and scoping read on their
+own. Nothing here calls Temporal APIs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(eq=False)
+class Token:
+    """A token at an element. ``via`` is the sequence flow it arrived by (joins need it)."""
+
+    id: str
+    element_id: str
+    scope: ScopeRun
+    via: str | None = None
+    attempts: int | None = None  # an incident retry may grant a new number of attempts
+    task: asyncio.Task[None] | None = None
+    merged: bool = False  # absorbed by a join another token activated
+    released: bool = False  # a join released this token to continue
+
+
+@dataclass(eq=False)
+class ScopeRun:
+    """One run of a scope: the process, or one activation of an embedded sub-process."""
+
+    id: str
+    element_id: str | None  # None for the process itself
+    parent: ScopeRun | None
+    tokens: dict[str, Token] = field(default_factory=dict)
+    finished: bool = False
+    thrown: BpmnThrow | None = None  # an error/escalation leaving this scope
+    terminated: bool = False
+
+    def chain(self) -> list[ScopeRun]:
+        scopes: list[ScopeRun] = []
+        scope: ScopeRun | None = self
+        while scope is not None:
+            scopes.append(scope)
+            scope = scope.parent
+        return scopes
+
+
+class BpmnThrow(Exception):  # a BPMN "throw", not a Python error
+    """An error or escalation thrown inside the process, travelling to its catcher."""
+
+    def __init__(
+        self, kind: str, code: str | None, message: str = "", element_id: str | None = None
+    ) -> None:
+        super().__init__(f"{kind} {code or '(no code)'}: {message}")
+        self.kind = kind
+        self.code = code
+        self.message = message
+        self.element_id = element_id
+
+
+class Interrupted(Exception):  # a control-flow signal, not a failure
+    """Raised in an activity body when a boundary event interrupts it."""
+
+
+@dataclass
+class Counts:
+    """Per element: entered, completed, cancelled and merged (see the conformance kit)."""
+
+    entered: Counter[str] = field(default_factory=Counter)
+    completed: Counter[str] = field(default_factory=Counter)
+    cancelled: Counter[str] = field(default_factory=Counter)
+    merged: Counter[str] = field(default_factory=Counter)
+
+    def as_dicts(self) -> dict[str, dict[str, int]]:
+        return {
+            "entered": dict(self.entered),
+            "completed": dict(self.completed),
+            "cancelled": dict(self.cancelled),
+            "merged": dict(self.merged),
+        }
+
+
+@dataclass(eq=False)
+class Subscription:
+    """A wait for a message or signal, created by a catch event, receive task or boundary."""
+
+    kind: str  # "message" | "signal"
+    name: str
+    element_id: str
+    correlation_key: str | None
+    sequence: int
+    delivered: dict[str, Any] | None = None  # the variables of the matching message/signal
+    cancelled: bool = False
