@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import typer
 
@@ -279,7 +279,13 @@ def conformance_cmd(
 
     from baton.conformance import run_all
 
-    summary = asyncio.run(run_all(paths))
+    def show(o: Any) -> None:
+        if not as_json:
+            status = "PASS" if o.passed else "FAIL"
+            note = " (normalised)" if o.normalised else ""
+            typer.echo(f"{status} {o.name}{note}" + (f": {o.detail}" if o.detail else ""))
+
+    summary = asyncio.run(run_all(paths, progress=show))
     if as_json:
         typer.echo(
             json.dumps(
@@ -295,11 +301,6 @@ def conformance_cmd(
                 indent=2,
             )
         )
-    else:
-        for o in summary.outcomes:
-            status = "PASS" if o.passed else "FAIL"
-            note = " (normalised)" if o.normalised else ""
-            typer.echo(f"{status} {o.name}{note}" + (f": {o.detail}" if o.detail else ""))
     typer.echo(summary.closing_line())
 
 

@@ -21,6 +21,7 @@ import tempfile
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ BPMN = ns.BPMN
 CAMUNDA = ns.CAMUNDA
 _SERVICE_LIKE = ("serviceTask", "sendTask", "scriptTask", "businessRuleTask")
 _KINDS = ("entered", "completed", "cancelled", "merged", "waiting")
+RPC_TIMEOUT = timedelta(seconds=5)
 
 
 class Unsupported(Exception):  # a case needs something the runner cannot map yet
@@ -219,7 +221,9 @@ class CaseRun:
             for instance in self.instances:
                 if await self._running(instance):
                     await instance.handle.execute_update(
-                        c.SET_VARIABLES, c.SetVariables(variables={"decisions": self.decisions})
+                        c.SET_VARIABLES,
+                        c.SetVariables(variables={"decisions": self.decisions}),
+                        rpc_timeout=RPC_TIMEOUT,
                     )
         kind, trigger = step["kind"], step["trigger"]
         if step.get("implicit_start"):
@@ -238,9 +242,12 @@ class CaseRun:
                 c.CORRELATE_MESSAGE,
                 c.DeliverMessage(name="", element_id=trigger),
                 result_type=c.MessageCorrelated,
+                rpc_timeout=RPC_TIMEOUT,
             )
         elif kind == "timer":
-            await handle.execute_update(c.FIRE_TIMER, c.FireTimer(element_id=trigger))
+            await handle.execute_update(
+                c.FIRE_TIMER, c.FireTimer(element_id=trigger), rpc_timeout=RPC_TIMEOUT
+            )
         elif kind == "signal":
             await handle.signal(c.DELIVER_SIGNAL, c.DeliverSignal(name="", element_id=trigger))
         elif kind == "user":
@@ -255,12 +262,15 @@ class CaseRun:
                 c.COMPLETE_USER_TASK,
                 c.CompleteUserTask(task_id=task.id),
                 result_type=c.UserTaskCompleted,
+                rpc_timeout=RPC_TIMEOUT,
             )
         else:
             raise Unsupported(f"trigger kind {kind!r}")
 
     async def state(self, handle: WorkflowHandle[Any, Any]) -> c.ProcessStateView:
-        view: c.ProcessStateView = await handle.query(c.STATE_QUERY, result_type=c.ProcessStateView)
+        view: c.ProcessStateView = await handle.query(
+            c.STATE_QUERY, result_type=c.ProcessStateView, rpc_timeout=RPC_TIMEOUT
+        )
         return view
 
     async def _running(self, instance: Instance) -> bool:
@@ -341,15 +351,24 @@ def compare(
     return False, not normalised, strict
 
 
+CASE_TIMEOUT = 30.0
+
+
 async def run_case(client: Client, store: Store, queue: str, folder: Path) -> CaseOutcome:
     run = CaseRun(client, store, queue, folder)
     name = run.case.get("name", folder.name)
-    try:
+
+    async def replay() -> dict[str, Any]:
         await run.deploy()
         for step in run.case["steps"]:
             await run.step(step)
             await run.quiesce()
-        actual = await run.quiesce()
+        return await run.quiesce()
+
+    try:
+        actual = await asyncio.wait_for(replay(), CASE_TIMEOUT)
+    except TimeoutError:
+        return CaseOutcome(name, False, f"timed out after {CASE_TIMEOUT:.0f} s")
     except Unsupported as exc:
         return CaseOutcome(name, False, f"unsupported: {exc}")
     except Exception as exc:
@@ -366,7 +385,7 @@ async def run_case(client: Client, store: Store, queue: str, folder: Path) -> Ca
     )
 
 
-async def run_all(paths: list[Path]) -> Summary:
+async def run_all(paths: list[Path], progress: Any = None) -> Summary:
     from worker import build_worker
 
     summary = Summary()
@@ -384,7 +403,10 @@ async def run_all(paths: list[Path]) -> Summary:
         try:
             async with build_worker(env.client, store, queue):
                 for folder in folders:
-                    summary.outcomes.append(await run_case(env.client, store, queue, folder))
+                    outcome = await run_case(env.client, store, queue, folder)
+                    summary.outcomes.append(outcome)
+                    if progress is not None:
+                        progress(outcome)
         finally:
             await store.dispose()
             await env.shutdown()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -70,10 +71,24 @@ INFRA_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)
 )
 MAX_MESSAGE_BUFFER = 1000
+#: Element entries allowed in one workflow task: a cycle without a wait state (a modelling
+#: error) must become an incident, not a workflow task that never yields.
+MAX_BURST = 2000
 
 
 class _Incident(Exception):
     """Raised inside a token when an element cannot proceed; parks the token."""
+
+
+@dataclass
+class _Catcher:
+    """Where a thrown error or escalation is caught."""
+
+    run: ScopeRun  # the scope whose event sub-process, or whose host's boundary, catches
+    interrupting: bool
+    esp: str | None = None
+    start: StartEvent | None = None
+    boundary: BoundaryEvent | None = None
 
 
 class _Exhausted(Exception):  # control flow, not a failure
@@ -105,6 +120,8 @@ class BpmnProcess:
         self._end_time: datetime | None = None
         self._failure: BaseException | None = None
         self._next_id = 0
+        self._burst_time: datetime | None = None
+        self._burst = 0
         # read-model outbox
         self._revision = 0
         self._instance_dirty = False
@@ -163,7 +180,67 @@ class BpmnProcess:
     def _new_scope(self, element_id: str | None, parent: ScopeRun | None) -> ScopeRun:
         scope = ScopeRun(id=self._new_id("s"), element_id=element_id, parent=parent)
         self._scopes.append(scope)
+        for esp_id, start in self._event_starts(scope):
+            event = start.event
+            if event is not None and event.kind in ("message", "timer", "signal"):
+                scope.watchers.append(asyncio.create_task(self._watch(scope, esp_id, start)))
         return scope
+
+    def _event_starts(self, scope: ScopeRun) -> list[tuple[str, StartEvent]]:
+        """The event sub-processes of ``scope`` with their (triggered) start events."""
+        assert self._definition is not None
+        if scope.element_id is None:
+            esp_ids = self._definition.event_subprocesses
+        else:
+            host = self._node(scope.element_id)
+            esp_ids = host.event_subprocesses if isinstance(host, SubProcess) else []
+        found: list[tuple[str, StartEvent]] = []
+        for esp_id in esp_ids:
+            esp = self._node(esp_id)
+            assert isinstance(esp, SubProcess)
+            for start_id in esp.start_nodes:
+                start = self._node(start_id)
+                if isinstance(start, StartEvent) and start.event is not None:
+                    found.append((esp_id, start))
+        return found
+
+    async def _watch(self, scope: ScopeRun, esp_id: str, start: StartEvent) -> None:
+        """Wait for an event sub-process's message/timer/signal start; a non-interrupting
+        one keeps listening after each trigger."""
+        occurrence = 0
+        while not scope.finished:
+            try:
+                await self._catch(start, start.event, occurrence)
+            except _Exhausted:
+                return
+            occurrence += 1
+            self._trigger_esp(scope, esp_id, start, current=None)
+            if start.interrupting:
+                return
+
+    def _trigger_esp(
+        self, scope: ScopeRun, esp_id: str, start: StartEvent, current: Token | None
+    ) -> None:
+        """Start an event sub-process in ``scope``; an interrupting one first cancels
+        everything else the scope does."""
+        token = Token(id=self._new_id("t"), element_id=esp_id, scope=scope, start_event=start.id)
+        scope.tokens[token.id] = token
+        if start.interrupting:
+            for other in list(scope.tokens.values()):
+                if other is not token and other is not current and other.task is not None:
+                    other.task.cancel()
+            for watcher in scope.watchers:
+                if watcher is not asyncio.current_task():
+                    watcher.cancel()
+        token.task = asyncio.create_task(self._run_token(token))
+        self._touch_instance()
+
+    def _finish_scope(self, scope: ScopeRun) -> None:
+        if scope.finished:
+            return
+        scope.finished = True
+        for watcher in scope.watchers:
+            watcher.cancel()
 
     def _node(self, element_id: str) -> Node:
         assert self._definition is not None
@@ -179,8 +256,8 @@ class BpmnProcess:
     def _finish_token(self, token: Token) -> None:
         scope = token.scope
         scope.tokens.pop(token.id, None)
-        if not scope.tokens and not scope.finished:
-            scope.finished = True
+        if not scope.tokens:
+            self._finish_scope(scope)
         self._touch_instance()
 
     async def _run_token(self, token: Token) -> None:
@@ -191,17 +268,33 @@ class BpmnProcess:
         try:
             while True:
                 try:
+                    self._count_burst(node)
                     outcome = await self._behave(node, token)
                     taken = self._taken_flows(node) if outcome == "continue" else []
                     break
                 except _Incident as incident:
                     await self._park(node, token, str(incident))
                 except BpmnThrow as thrown:
-                    if token.scope.parent is not None and self._catchable(token.scope, thrown):
-                        raise
-                    await self._park(
-                        node, token, f"uncaught {thrown.kind} {thrown.code!r}: {thrown.message}"
-                    )
+                    catcher = self._find_catcher(token.scope, thrown)
+                    if catcher is None:
+                        await self._park(
+                            node,
+                            token,
+                            f"uncaught {thrown.kind} {thrown.code!r}: {thrown.message}",
+                        )
+                        continue
+                    if not catcher.interrupting:
+                        # non-interrupting escalation: the catcher runs, the thrower goes on
+                        self._fire_catcher(catcher, thrown, token)
+                        outcome = "continue" if isinstance(node, IntermediateThrowEvent) else "end"
+                        taken = self._taken_flows(node) if outcome == "continue" else []
+                        break
+                    if catcher.run is token.scope and catcher.esp is not None:
+                        self._fire_catcher(catcher, thrown, token)
+                        outcome = "end" if thrown.element_id == node.id else "interrupted"
+                        taken = []
+                        break
+                    raise  # unwinds to the sub-process that hosts this scope
         except asyncio.CancelledError:
             if token.merged:
                 self._counts.merged[node.id] += 1
@@ -236,9 +329,21 @@ class BpmnProcess:
         scope.tokens.pop(token.id, None)
         for flow_id in taken:
             self._spawn(scope, self._flow_target(flow_id), via=flow_id)
-        if not scope.tokens and not scope.finished:
-            scope.finished = True
+        if not scope.tokens:
+            self._finish_scope(scope)
         self._touch_instance()
+
+    def _count_burst(self, node: Node) -> None:
+        now = workflow.now()
+        if now != self._burst_time:
+            self._burst_time, self._burst = now, 0
+        self._burst += 1
+        if self._burst > MAX_BURST:
+            self._burst = 0
+            raise _Incident(
+                f"more than {MAX_BURST} elements ran without any wait: {node.id} is on a cycle "
+                "that never waits (add a wait state or a condition that ends it)"
+            )
 
     def _flow_target(self, flow_id: str) -> str:
         assert self._definition is not None
@@ -338,6 +443,9 @@ class BpmnProcess:
             return True
         if isinstance(node, SubProcess) and node.variant in ("embedded", "transaction"):
             await self._sub_process(node, token)
+            return True
+        if isinstance(node, SubProcess) and node.variant == "event" and token.start_event:
+            await self._run_scope(node, token, token.start_event)
             return True
         if isinstance(node, BoundaryEvent):
             return True  # its trigger already happened; the token just leaves
@@ -785,8 +893,12 @@ class BpmnProcess:
         ]
         if not starts:
             return
+        await self._run_scope(node, token, starts[0])
+
+    async def _run_scope(self, node: SubProcess, token: Token, start: str) -> None:
+        """Run a child scope from ``start`` until it finishes or throws."""
         scope = self._new_scope(node.id, token.scope)
-        self._spawn(scope, starts[0], via=None)
+        self._spawn(scope, start, via=None)
         try:
             await workflow.wait_condition(lambda: scope.finished or scope.thrown is not None)
         except asyncio.CancelledError:
@@ -794,22 +906,57 @@ class BpmnProcess:
                 if inner.task is not None:
                     inner.task.cancel()
             raise
+        finally:
+            self._finish_scope(scope)
         if scope.thrown is not None:
             for inner in list(scope.tokens.values()):
                 if inner.task is not None:
                     inner.task.cancel()
             raise scope.thrown
 
-    def _catchable(self, scope: ScopeRun, thrown: BpmnThrow) -> bool:
-        """Some sub-process boundary up the chain catches ``thrown``."""
+    def _find_catcher(self, scope: ScopeRun, thrown: BpmnThrow) -> _Catcher | None:
+        """The nearest catcher up the scope chain: an event sub-process of a scope (exact
+        code before catch-all), else a boundary event of the sub-process hosting it."""
+        running = {run.element_id for run in scope.chain()}
         for run in scope.chain():
+            best: tuple[str, StartEvent] | None = None
+            for esp_id, start in self._event_starts(run):
+                if esp_id in running or start.event is None or start.event.kind != thrown.kind:
+                    continue
+                code = getattr(start.event, "error_code", None) or getattr(
+                    start.event, "escalation_code", None
+                )
+                if code == thrown.code:
+                    best = (esp_id, start)
+                    break
+                if code is None and best is None:
+                    best = (esp_id, start)
+            if best is not None:
+                interrupting = thrown.kind == "error" or best[1].interrupting
+                return _Catcher(run, interrupting, esp=best[0], start=best[1])
             if run.element_id is None:
-                return False
+                return None
             host = self._node(run.element_id)
             boundaries = [self._node(b) for b in getattr(host, "boundary_events", [])]
-            if self._boundary_for(boundaries, thrown) is not None:
-                return True
-        return False
+            boundary = self._boundary_for(boundaries, thrown)
+            if boundary is not None:
+                interrupting = thrown.kind == "error" or boundary.cancel_activity
+                return _Catcher(run, interrupting, boundary=boundary)
+        return None
+
+    def _fire_catcher(self, catcher: _Catcher, thrown: BpmnThrow, current: Token) -> None:
+        if catcher.esp is not None and catcher.start is not None:
+            event = catcher.start.event
+            if isinstance(event, ErrorEventDefinition):
+                values: dict[str, Any] = {}
+                if event.code_variable:
+                    values[event.code_variable] = thrown.code
+                if event.message_variable:
+                    values[event.message_variable] = thrown.message
+                self._set_variables(values, catcher.esp)
+            self._trigger_esp(catcher.run, catcher.esp, catcher.start, current=current)
+        elif catcher.boundary is not None and catcher.run.parent is not None:
+            self._spawn(catcher.run.parent, catcher.boundary.id, via=None)
 
     # ---------------------------------------------------------- incidents
 

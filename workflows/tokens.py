@@ -22,6 +22,7 @@ class Token:
     via: str | None = None
     attempts: int | None = None  # an incident retry may grant a new number of attempts
     task: asyncio.Task[None] | None = None
+    start_event: str | None = None  # for an event sub-process: the start event that fired
     merged: bool = False  # absorbed by a join another token activated
     released: bool = False  # a join released this token to continue
 
@@ -37,6 +38,7 @@ class ScopeRun:
     finished: bool = False
     thrown: BpmnThrow | None = None  # an error/escalation leaving this scope
     terminated: bool = False
+    watchers: list[asyncio.Task[None]] = field(default_factory=list)  # event sub-process triggers
 
     def chain(self) -> list[ScopeRun]:
         scopes: list[ScopeRun] = []
