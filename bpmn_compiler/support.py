@@ -177,14 +177,24 @@ DIALECT_ATTRIBUTES: list[tuple[str, str, str, str]] = [
 #: What the interpreter runs today, per element (compiling is one step, running another).
 #: Update together with workflows/bpmn_process.py; anything absent here is "not yet".
 RUNS_TODAY: dict[str, str] = {
-    "startEvent": "none start",
-    "endEvent": "none end",
+    "startEvent": "none start; message/timer/signal/error/escalation starts of event sub-processes",
+    "endEvent": "none, terminate, error, escalation, signal (inside the instance), message (runs its job)",
+    "intermediateCatchEvent": "message (name + correlation key, buffered), timer (date, duration, R/cycle), signal, link",
+    "intermediateThrowEvent": "none, link, signal (inside the instance), escalation, message (runs its job)",
+    "boundaryEvent": "timer (incl. repeating), message, signal: interrupting or not; error and escalation (by code or catch-all)",
     "task": "yes",
     "manualTask": "yes",
-    "serviceTask": "activity implementations (type/topic/class/delegate), retries, incidents",
-    "userTask": "yes (assignee, candidates, priority, form key)",
+    "serviceTask": "activity (type/topic/class/delegate; retries, incidents, BpmnError), expression + resultVariable, input/output mappings",
+    "sendTask": "like a service task; a bare messageRef passes through",
+    "scriptTask": "FEEL/JUEL in the workflow (resultVariable); other languages as activity script.<format>",
+    "userTask": "yes (assignee, candidates, priority, form key; cancelled by boundary/terminate)",
+    "receiveTask": "yes (message name + correlation key)",
+    "subProcess": "embedded and event sub-processes (interrupting or not); loops not yet",
+    "transaction": "as an embedded sub-process; cancel and compensation not yet",
     "exclusiveGateway": "yes: FEEL or JUEL conditions, default flow; no match or a non-boolean condition is an incident",
-    "parallelGateway": "forks; joins not yet",
+    "parallelGateway": "fork and join",
+    "inclusiveGateway": "fork (conditions, default) and join (waits only for tokens that can still arrive)",
+    "eventBasedGateway": "message, timer, signal and receive-task targets; the first wins",
 }
 
 VALUE_RULES = [

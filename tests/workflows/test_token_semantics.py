@@ -330,3 +330,80 @@ async def test_links_script_and_mappings(stack: Stack) -> None:
     assert result.variables["doubled"] == 42
     assert result.variables["said"] == "hi there"
     assert "greeting" not in result.variables  # outputs replace the raw result
+
+
+async def test_interrupting_message_event_sub_process(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "esp",
+            '<bpmn:startEvent id="s"/>'
+            + user("work")
+            + '<bpmn:endEvent id="e"/>'
+            + flows("s>work", "work>e")
+            + '<bpmn:subProcess id="cancel" triggeredByEvent="true">'
+            '<bpmn:startEvent id="cs"><bpmn:messageEventDefinition messageRef="m"/></bpmn:startEvent>'
+            + user("cleanup")
+            + '<bpmn:endEvent id="ce"/>'
+            + flows("cs>cleanup", "cleanup>ce")
+            + "</bpmn:subProcess>",
+            top='<bpmn:message id="m" name="order-cancelled"/>',
+        ),
+    )
+    await until(handle, lambda v: "work" in open_tasks(v), "the work task")
+    await handle.execute_update(
+        c.CORRELATE_MESSAGE, c.DeliverMessage(name="order-cancelled"), result_type=c.MessageCorrelated
+    )
+    view = await until(handle, lambda v: "cleanup" in open_tasks(v), "the cleanup task")
+    assert "work" not in open_tasks(view)
+    await complete(handle, "cleanup")
+    await handle.result()
+    counts = (await state(handle)).counts
+    assert counts.cancelled["work"] == 1 and counts.completed["cancel"] == 1
+    assert counts.entered.get("e", 0) == 0
+
+
+async def test_non_interrupting_timer_event_sub_process_and_error_event_sub_process(
+    stack: Stack,
+) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "esp2",
+            '<bpmn:startEvent id="s"/>'
+            + user("work")
+            + '<bpmn:endEvent id="fail"><bpmn:errorEventDefinition errorRef="err"/></bpmn:endEvent>'
+            + flows("s>work", "work>fail")
+            + '<bpmn:subProcess id="remind" triggeredByEvent="true">'
+            '<bpmn:startEvent id="rs" isInterrupting="false">'
+            + timer("duration", "PT1S")
+            + '</bpmn:startEvent><bpmn:endEvent id="re"/>'
+            + flows("rs>re")
+            + '</bpmn:subProcess><bpmn:subProcess id="recover" triggeredByEvent="true">'
+            '<bpmn:startEvent id="es"><bpmn:errorEventDefinition errorRef="err" '
+            'camunda:errorCodeVariable="why"/></bpmn:startEvent><bpmn:endEvent id="ee"/>'
+            + flows("es>ee")
+            + "</bpmn:subProcess>",
+            top='<bpmn:error id="err" errorCode="NOPE"/>',
+        ),
+    )
+    await until(handle, lambda v: v.counts.completed.get("remind", 0) == 1, "the reminder ran")
+    assert "work" in open_tasks(await state(handle))
+    await complete(handle, "work")
+    result = await handle.result()
+    assert result.variables["why"] == "NOPE"
+    counts = (await state(handle)).counts
+    assert counts.completed["recover"] == 1
+
+
+async def test_cycle_without_wait_state_is_an_incident(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "spin",
+            '<bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="g"/><bpmn:task id="t"/>'
+            + flows("s>g", "g>t", "t>g"),
+        ),
+    )
+    view = await until(handle, lambda v: bool(v.incidents), "an incident")
+    assert "never waits" in view.incidents[0].message
