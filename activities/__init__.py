@@ -14,7 +14,7 @@ from store import Store
 def build_activities(store: Store) -> list[Callable[..., Any]]:
     """All activities a Baton worker serves, bound to ``store``."""
     infra = InfrastructureActivities(store)
-    return [infra.load_definition, infra.project, *BUILTIN_ACTIVITIES]
+    return [infra.load_definition, infra.resolve_definition, infra.project, *BUILTIN_ACTIVITIES]
 
 
 __all__ = ["BUILTIN_ACTIVITIES", "InfrastructureActivities", "build_activities"]

@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from bpmn_compiler.ir import Diagram, ProcessDefinition
 from store import Store, definitions, projections
+from store.db import DefinitionNotFound
 from workflows import contracts as c
 
 _CACHE_SIZE = 256
@@ -37,6 +39,15 @@ class InfrastructureActivities:
         if len(self._cache) > _CACHE_SIZE:
             self._cache.popitem(last=False)
         return definition
+
+    @activity.defn(name=c.RESOLVE_DEFINITION)
+    async def resolve_definition(self, request: c.ResolveDefinition) -> c.DefinitionRef:
+        """The definition a call activity starts; a missing one is not worth retrying."""
+        try:
+            found = await definitions.find(self._store, request.key, request.version)
+        except DefinitionNotFound as err:
+            raise ApplicationError(str(err), type="DefinitionNotFound", non_retryable=True) from err
+        return c.DefinitionRef(key=found.key, version=found.version, sha256=found.sha256)
 
     @activity.defn(name=c.PROJECT)
     async def project(self, batch: c.ProjectionBatch) -> None:

@@ -21,6 +21,7 @@ through the sandbox (see ``workflows/runner.py``).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -46,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         LinkEventDefinition,
         Mapping,
         MessageEventDefinition,
+        MultiInstance,
         Node,
         ProcessDefinition,
         ReceiveTask,
@@ -74,6 +76,13 @@ MAX_MESSAGE_BUFFER = 1000
 #: Element entries allowed in one workflow task: a cycle without a wait state (a modelling
 #: error) must become an incident, not a workflow task that never yields.
 MAX_BURST = 2000
+
+
+#: Variables local to the running execution (a multi-instance item, its loop counters).
+#: A ContextVar, because each token runs in its own asyncio task and copies it.
+_LOCALS: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "locals", default=None
+)
 
 
 class _Incident(Exception):
@@ -404,8 +413,10 @@ class BpmnProcess:
             process_instance_id=workflow.info().workflow_id,
             current_activity_id=element_id,
         )
+        local = _LOCALS.get()
+        variables = {**self._variables, **local} if local else self._variables
         try:
-            return evaluate(expr, self._variables, now=workflow.now(), execution=execution)
+            return evaluate(expr, variables, now=workflow.now(), execution=execution)
         except ExpressionError as exc:
             raise _Incident(f"expression {expr.source!r}: {exc}") from exc
 
@@ -420,6 +431,80 @@ class BpmnProcess:
         return "continue" if await self._body(node, token) else "end"
 
     async def _body(self, node: Node, token: Token) -> bool:
+        """The element's behaviour; a multi-instance activity runs it once per item."""
+        loop = getattr(node, "loop", None)
+        if isinstance(loop, MultiInstance):
+            await self._multi_instance(node, loop, token)
+            return True
+        if loop is not None:
+            raise _Incident("standard loops are not executable yet")
+        return await self._single(node, token)
+
+    async def _multi_instance(self, node: Node, loop: MultiInstance, token: Token) -> None:
+        """Parallel or sequential instances over a collection or a cardinality; the
+        completion condition may end the rest early; results gather in outputCollection."""
+        if loop.collection is not None:
+            items = self._evaluate(loop.collection, node.id)
+            if not isinstance(items, list):
+                raise _Incident(f"the multi-instance collection of {node.id} is not a list")
+        elif loop.cardinality is not None:
+            count = self._evaluate(loop.cardinality, node.id)
+            if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+                raise _Incident(f"the loop cardinality of {node.id} is not a whole number")
+            items = list(range(1, count + 1))
+        else:
+            raise _Incident(f"{node.id} has neither a collection nor a cardinality")
+        total = len(items)
+        results: list[Any] = [None] * total
+        progress = {"completed": 0, "active": 0}
+
+        def counters() -> dict[str, Any]:
+            return {
+                "nrOfInstances": total,
+                "nrOfCompletedInstances": progress["completed"],
+                "nrOfActiveInstances": progress["active"],
+            }
+
+        async def one(index: int) -> None:
+            local = {"loopCounter": index + 1, **counters()}
+            if loop.element_variable:
+                local[loop.element_variable] = items[index]
+            _LOCALS.set(local)
+            progress["active"] += 1
+            await self._single(node, token)
+            progress["active"] -= 1
+            progress["completed"] += 1
+            if loop.output_element is not None:
+                results[index] = self._evaluate(loop.output_element, node.id)
+            elif loop.output_collection and loop.element_variable:
+                results[index] = self._variables.get(loop.element_variable)
+
+        def done_early() -> bool:
+            if loop.completion_condition is None:
+                return False
+            _LOCALS.set(counters())
+            return self._evaluate(loop.completion_condition, node.id) is True
+
+        if loop.sequential:
+            for index in range(total):
+                await asyncio.create_task(one(index))
+                if done_early():
+                    break
+        else:
+            runs = [asyncio.create_task(one(index)) for index in range(total)]
+            try:
+                await workflow.wait_condition(lambda: all(r.done() for r in runs) or done_early())
+            finally:
+                for run in runs:
+                    if not run.done():
+                        run.cancel()
+            for run in runs:
+                if run.done() and not run.cancelled() and run.exception() is not None:
+                    raise run.exception()  # type: ignore[misc]
+        if loop.output_collection:
+            self._set_variables({loop.output_collection: results}, node.id)
+
+    async def _single(self, node: Node, token: Token) -> bool:
         if isinstance(node, StartEvent | Task):
             return True
         if isinstance(node, ServiceTask | ScriptTask):
@@ -450,7 +535,8 @@ class BpmnProcess:
         if isinstance(node, BoundaryEvent):
             return True  # its trigger already happened; the token just leaves
         if isinstance(node, CallActivity):
-            raise _Incident("call activities are not executable yet")
+            await self._call_activity(node)
+            return True
         raise _Incident(f"{node.kind} elements are not executable yet")
 
     # ------------------------------------------------- service and scripts
@@ -536,6 +622,62 @@ class BpmnProcess:
         finally:
             self._variables = saved
         self._set_variables(values, element_id)
+
+    # ------------------------------------------------------- call activities
+
+    async def _call_activity(self, node: CallActivity) -> None:
+        """The called process runs as a child workflow; variables go in and out as the
+        diagram maps them (Zeebe propagates all by default, Camunda 7 only when asked)."""
+        key = str(self._evaluate(node.called_element, node.id))
+        version = int(node.version) if node.binding == "version" and node.version else None
+        try:
+            ref = await workflow.execute_local_activity(
+                c.RESOLVE_DEFINITION,
+                c.ResolveDefinition(key=key, version=version),
+                result_type=c.DefinitionRef,
+                start_to_close_timeout=LOCAL_TIMEOUT,
+                retry_policy=INFRA_RETRY,
+                summary=f"resolve {key}",
+            )
+        except ActivityError as err:
+            raise _Incident(f"called process {key!r}: {err.cause or err}") from err
+        variables: dict[str, Any] = {}
+        if node.propagate_all_parent_variables:
+            variables.update(self._variables)
+        variables.update(self._mapped(node.in_mappings, node.id))
+        variables.update(self._mapped(node.inputs, node.id))
+        business_key = (
+            str(self._evaluate(node.business_key, node.id))
+            if node.business_key is not None
+            else self._input.business_key
+        )
+        child_id = f"{workflow.info().workflow_id}/{node.id}/{workflow.uuid4().hex[:8]}"
+        result = await workflow.execute_child_workflow(
+            c.WORKFLOW_NAME,
+            c.ProcessInput(
+                definition=ref,
+                business_key=business_key,
+                variables=variables,
+                parent_instance_id=workflow.info().workflow_id,
+            ),
+            id=child_id,
+            result_type=c.ProcessResult,
+            static_summary=f"{key} v{ref.version}, called by {node.id}",
+        )
+        produced: dict[str, Any] = {}
+        if node.propagate_all_child_variables:
+            produced.update(result.variables)
+        if node.out_mappings:
+            saved = self._variables
+            self._variables = {**saved, **result.variables}
+            try:
+                produced.update(self._mapped(node.out_mappings, node.id))
+            finally:
+                self._variables = saved
+        if node.outputs:
+            self._apply_mappings(node.outputs, node.id, extra=produced)
+        else:
+            self._set_variables(produced, node.id)
 
     # ------------------------------------------------------------ gateways
 

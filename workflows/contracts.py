@@ -28,6 +28,7 @@ STATE_QUERY = "state"
 
 # Activity names of Baton's own infrastructure activities.
 LOAD_DEFINITION = "baton.load_definition"
+RESOLVE_DEFINITION = "baton.resolve_definition"
 PROJECT = "baton.project"
 
 
@@ -53,6 +54,13 @@ class DefinitionRef(BaseModel):
     sha256: str
 
 
+class ResolveDefinition(BaseModel):
+    """Which deployed definition a call activity starts (latest unless a version is given)."""
+
+    key: str
+    version: int | None = None
+
+
 class ProcessInput(BaseModel):
     """Input of ``BpmnProcess``: a definition reference, never the definition itself."""
 
@@ -62,6 +70,9 @@ class ProcessInput(BaseModel):
     started_by: str | None = None
     start_event: str | None = Field(
         default=None, description="Start here instead of the none start event."
+    )
+    parent_instance_id: str | None = Field(
+        default=None, description="Set when a call activity started this instance."
     )
 
 

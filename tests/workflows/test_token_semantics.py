@@ -352,7 +352,9 @@ async def test_interrupting_message_event_sub_process(stack: Stack) -> None:
     )
     await until(handle, lambda v: "work" in open_tasks(v), "the work task")
     await handle.execute_update(
-        c.CORRELATE_MESSAGE, c.DeliverMessage(name="order-cancelled"), result_type=c.MessageCorrelated
+        c.CORRELATE_MESSAGE,
+        c.DeliverMessage(name="order-cancelled"),
+        result_type=c.MessageCorrelated,
     )
     view = await until(handle, lambda v: "cleanup" in open_tasks(v), "the cleanup task")
     assert "work" not in open_tasks(view)
@@ -407,3 +409,88 @@ async def test_cycle_without_wait_state_is_an_incident(stack: Stack) -> None:
     )
     view = await until(handle, lambda v: bool(v.incidents), "an incident")
     assert "never waits" in view.incidents[0].message
+
+
+async def test_parallel_multi_instance_user_tasks_with_output_collection(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "mi",
+            '<bpmn:startEvent id="s"/><bpmn:userTask id="vote" camunda:assignee="${voter}">'
+            "<bpmn:multiInstanceLoopCharacteristics>"
+            '<bpmn:extensionElements><zeebe:loopCharacteristics inputCollection="= voters" '
+            'inputElement="voter" outputCollection="votes" outputElement="= approved"/>'
+            "</bpmn:extensionElements></bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>"
+            '<bpmn:endEvent id="e"/>' + flows("s>vote", "vote>e"),
+        ),
+        {"voters": ["ann", "bob", "cy"]},
+    )
+    view = await until(handle, lambda v: len(v.tasks) == 3, "three vote tasks")
+    assert sorted(t.assignee or "" for t in view.tasks) == ["ann", "bob", "cy"]
+    for task in view.tasks:
+        await handle.execute_update(
+            c.COMPLETE_USER_TASK,
+            c.CompleteUserTask(task_id=task.id, variables={"approved": task.assignee != "bob"}),
+            result_type=c.UserTaskCompleted,
+        )
+    result = await handle.result()
+    assert sorted(result.variables["votes"]) == [False, True, True]
+
+
+async def test_sequential_multi_instance_with_completion_condition(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "seq",
+            '<bpmn:startEvent id="s"/><bpmn:scriptTask id="add" scriptFormat="juel" '
+            'camunda:resultVariable="sum"><bpmn:multiInstanceLoopCharacteristics isSequential="true">'
+            "<bpmn:loopCardinality>${10}</bpmn:loopCardinality>"
+            "<bpmn:completionCondition>${nrOfCompletedInstances == 4}</bpmn:completionCondition>"
+            "</bpmn:multiInstanceLoopCharacteristics><bpmn:script>${sum + loopCounter}</bpmn:script>"
+            '</bpmn:scriptTask><bpmn:endEvent id="e"/>' + flows("s>add", "add>e"),
+        ),
+        {"sum": 0},
+    )
+    result = await handle.result()
+    assert result.variables["sum"] == 1 + 2 + 3 + 4
+
+
+async def test_call_activity_runs_a_child_instance(stack: Stack) -> None:
+    from tests.support.http import deploy
+
+    child = diagram(
+        "child",
+        '<bpmn:startEvent id="cs"/>'
+        + user("check", "${inspector}")
+        + '<bpmn:endEvent id="ce"/>'
+        + flows("cs>check", "check>ce"),
+    )
+    assert (await deploy(stack.http, child)).status_code == 201
+    handle = await start(
+        stack,
+        diagram(
+            "parent",
+            '<bpmn:startEvent id="s"/><bpmn:callActivity id="call" calledElement="child">'
+            '<bpmn:extensionElements><camunda:in source="who" target="inspector"/>'
+            '<camunda:out source="verdict" target="result"/></bpmn:extensionElements>'
+            '</bpmn:callActivity><bpmn:endEvent id="e"/>' + flows("s>call", "call>e"),
+        ),
+        {"who": "mary", "secret": 1},
+    )
+
+    async def child_task() -> c.UserTaskView | None:
+        r = await stack.http.get("/v1/bpms/tasks", params={"assignee": "mary"})
+        items = r.json()["items"]
+        return items[0] if items else None
+
+    from tests.support.http import eventually
+
+    task = await eventually(child_task, what="the child's task")
+    assert task["processDefinitionKey"] == "child"
+    done = await stack.http.post(
+        f"/v1/bpms/tasks/{task['id']}/complete", json={"processData": {"verdict": "ok"}}
+    )
+    assert done.status_code == 200
+    result = await handle.result()
+    assert result.variables["result"] == "ok"
+    assert "inspector" not in result.variables  # Camunda 7: only mapped variables come back
