@@ -8,11 +8,13 @@ Exception tree::
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -63,9 +65,20 @@ class Store:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def init_schema(self) -> None:
-        """Create missing tables (idempotent; the schema is additive until migrations land)."""
-        async with self.engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
+        """Create missing tables (idempotent; the schema is additive until migrations land).
+
+        The API and the worker start together and may both find a table missing: the
+        loser of that race sees "already exists" and simply checks again.
+        """
+        for attempt in range(5):
+            try:
+                async with self.engine.begin() as conn:
+                    await conn.run_sync(Base.metadata.create_all)
+                return
+            except (OperationalError, ProgrammingError, IntegrityError):
+                if attempt == 4:
+                    raise
+                await asyncio.sleep(0.1 * (attempt + 1))
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -10,6 +12,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from api.main import create_app
+from store import Store
 from tests.conftest import EXAMPLES, Stack
 from tests.support.http import deploy, eventually, problem
 from tests.support.ports import free_port
@@ -150,3 +153,15 @@ async def test_not_ready_when_temporal_is_down(stack: Stack) -> None:
         checks = ready.json()["checks"]
         assert checks["database"] == "ok"
         assert checks["temporal"].startswith("down")
+
+
+async def test_schema_creation_survives_a_race(tmp_path: Path) -> None:
+    """The API and the worker create the schema at the same moment on a fresh database."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'race.db'}"
+    stores = [Store(url) for _ in range(4)]
+    try:
+        await asyncio.gather(*(s.init_schema() for s in stores))
+        await stores[0].ping()
+    finally:
+        for s in stores:
+            await s.dispose()

@@ -19,6 +19,7 @@ import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from bpmn_compiler.expressions import regex_guard
 from bpmn_compiler.expressions.feel.functions import CallEnv, builtin
 
 _MAX_PATTERN = 10_000
@@ -693,8 +694,12 @@ def compile_xpath_regex(pattern: str, flags: str = "") -> re.Pattern[str]:
         raise RegexError(str(exc)) from exc
 
 
-def _regex(pattern: Any, flags: Any) -> re.Pattern[str]:
-    return compile_xpath_regex(_string(pattern), _flags(flags))
+def _regex(pattern: Any, flags: Any, subject: str = "") -> re.Pattern[str]:
+    """The compiled pattern, once ``regex_guard`` agrees it cannot backtrack for long on
+    ``subject`` (risky shapes make the call null; too much work raises LimitExceeded)."""
+    text = _string(pattern)
+    regex_guard.check(text, len(subject), search=True)
+    return compile_xpath_regex(text, _flags(flags))
 
 
 def _parse_replacement(replacement: str, groups: int) -> list[str | int]:
@@ -739,7 +744,7 @@ def _parse_replacement(replacement: str, groups: int) -> list[str | int]:
 def matches(text: Any, pattern: Any, flags: Any = None, *, env: CallEnv) -> bool:
     text = _string(text)
     env.budget.step(len(text) // 16 + 1)
-    return _regex(pattern, flags).search(text) is not None
+    return _regex(pattern, flags, text).search(text) is not None
 
 
 @builtin("replace", "input", "pattern", "replacement", "flags?")
@@ -752,7 +757,7 @@ def replace(
     env: CallEnv,
 ) -> str:
     text = _string(source)
-    regex = _regex(pattern, flags)
+    regex = _regex(pattern, flags, text)
     template = _string(replacement)
     if regex.match("") is not None:
         raise RegexError("the pattern matches a zero-length string")
@@ -782,7 +787,7 @@ def replace(
 @builtin("split", "string", "delimiter")
 def split(string: Any, delimiter: Any, *, env: CallEnv) -> list[str]:
     text = _string(string)
-    regex = _regex(delimiter, None)
+    regex = _regex(delimiter, None, text)
     if regex.match("") is not None:
         raise RegexError("the delimiter matches a zero-length string")
     parts: list[str] = []
@@ -798,7 +803,7 @@ def split(string: Any, delimiter: Any, *, env: CallEnv) -> list[str]:
 @builtin("extract", "input", "pattern")
 def extract(source: Any, pattern: Any, *, env: CallEnv) -> list[str]:
     text = _string(source)
-    regex = _regex(pattern, None)
+    regex = _regex(pattern, None, text)
     found: list[str] = []
     for match in regex.finditer(text):
         found.append(match.group(0))

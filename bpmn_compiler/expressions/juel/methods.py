@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from bpmn_compiler.expressions import regex_guard
 from bpmn_compiler.expressions.errors import LimitExceeded
 from bpmn_compiler.expressions.juel.context import ExecutionContext, JuelDateTime, TaskContext
 from bpmn_compiler.expressions.juel.values import (
@@ -34,13 +35,8 @@ from bpmn_compiler.expressions.juel.values import (
 )
 from bpmn_compiler.expressions.limits import Budget
 
-#: Regular expressions (``matches``, ``split``) run on Python's backtracking engine.
-#: Patterns that can backtrack exponentially are refused outright; for the rest, the
-#: worst-case number of backtracking steps is estimated from the pattern's shape and the
-#: subject's length and must stay below :data:`MAX_REGEX_COST` (about 0.1 s of work).
-MAX_REGEX_LENGTH = 500
-MAX_REGEX_SUBJECT = 100_000
-MAX_REGEX_COST = 20_000_000
+#: Regular expressions (``matches``, ``split``) are checked by ``regex_guard`` before
+#: they run on Python's backtracking engine.
 
 
 @dataclass(frozen=True)
@@ -102,124 +98,22 @@ def _checked_string(text: str, call: Call) -> str:
 # -- regular expressions -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _RegexShape:
-    """Backtracking cost of a pattern: every unbounded quantifier (``*``, ``+``,
-    ``{n,}``) may try each position of the subject, every ``?`` or ``|`` doubles it."""
-
-    pattern: re.Pattern[str]
-    unbounded: int
-    factor: int
-
-    def cost(self, subject_length: int, search: bool) -> int:
-        positions = subject_length + 1
-        return int(self.factor * positions ** (self.unbounded + (1 if search else 0)))
-
-
-def _quantifier(pattern: str, i: int) -> tuple[int, int, int] | None:
-    """The quantifier starting at ``i`` as (end offset, unbounded count, factor)."""
-    q = pattern[i]
-    if q in "*+":
-        end, unbounded, factor = i + 1, 1, 1
-    elif q == "?":
-        end, unbounded, factor = i + 1, 0, 2
-    else:
-        close = pattern.find("}", i)
-        match = re.fullmatch(r"(\d+)(,(\d*))?", pattern[i + 1 : close]) if close > 0 else None
-        if match is None:
-            return None  # a literal '{'
-        end = close + 1
-        if match[2] is None:
-            unbounded, factor = 0, 1
-        elif not match[3]:
-            unbounded, factor = 1, 1
-        else:
-            span = int(match[3][:6]) - int(match[1][:6]) + 1
-            unbounded, factor = (0, max(span, 1)) if span <= 1000 else (1, 1)
-    if end < len(pattern) and pattern[end] in "?+":
-        end += 1
-    return end, unbounded, factor
-
-
-def _regex_shape(pattern: str) -> tuple[int, int]:
-    """(unbounded quantifiers, fixed factor) of a pattern; refuses back-references,
-    lookaround and quantified groups that contain a quantifier or an alternation
-    (``(a+)+``, ``(a|a)*``: the exponential cases)."""
-    if len(pattern) > MAX_REGEX_LENGTH:
-        raise LimitExceeded(f"a regular expression longer than {MAX_REGEX_LENGTH} characters")
-    groups: list[bool] = []  # per open group: it contains a quantifier or a '|'
-    unbounded = 0
-    factor = 1
-    i = 0
-    n = len(pattern)
-    while i < n:
-        c = pattern[i]
-        risky_atom = False
-        if c == "\\":
-            nxt = pattern[i + 1] if i + 1 < n else ""
-            if (nxt.isdigit() and nxt != "0") or nxt == "k":
-                raise Fault("back-references are not supported in regular expressions")
-            i += 2
-        elif c == "[":
-            j = i + 1
-            if j < n and pattern[j] == "^":
-                j += 1
-            if j < n and pattern[j] == "]":
-                j += 1
-            while j < n and pattern[j] != "]":
-                j += 2 if pattern[j] == "\\" else 1
-            i = j + 1
-        elif c == "(":
-            if pattern.startswith(("(?=", "(?!", "(?<=", "(?<!"), i):
-                raise Fault("lookaround is not supported in regular expressions")
-            groups.append(False)
-            i += 1
-            continue
-        elif c == ")":
-            risky_atom = groups.pop() if groups else False
-            i += 1
-        elif c == "|":
-            factor = min(factor * 2, MAX_REGEX_COST + 1)
-            if groups:
-                groups[-1] = True
-            i += 1
-            continue
-        else:
-            i += 1
-        quantifier = _quantifier(pattern, i) if i < n and pattern[i] in "*+?{" else None
-        if quantifier is not None:
-            i, more_unbounded, more_factor = quantifier
-            if risky_atom:
-                raise Fault("nested quantifiers are not supported in regular expressions")
-            unbounded += more_unbounded
-            factor = min(factor * more_factor, MAX_REGEX_COST + 1)
-            if groups:
-                groups[-1] = True
-    return unbounded, factor
-
-
 @functools.lru_cache(maxsize=256)
-def _compile_regex(pattern: str) -> _RegexShape:
-    unbounded, factor = _regex_shape(pattern)
+def _compile_regex(pattern: str) -> re.Pattern[str]:
     try:
-        return _RegexShape(re.compile(pattern), unbounded, factor)
+        regex_guard.shape(pattern)
+        return re.compile(pattern)
+    except regex_guard.RegexRefused as exc:
+        raise Fault(str(exc)) from None
     except (re.error, OverflowError, RecursionError) as exc:
         raise Fault(f"invalid regular expression {pattern!r}: {exc}") from None
 
 
 def _regex(pattern: str, subject: str, call: Call, *, search: bool) -> re.Pattern[str]:
-    if len(subject) > MAX_REGEX_SUBJECT:
-        raise LimitExceeded(
-            f"regular expressions run on strings of at most {MAX_REGEX_SUBJECT} characters"
-        )
-    shape = _compile_regex(pattern)
-    if shape.cost(len(subject), search) > MAX_REGEX_COST:
-        raise LimitExceeded(
-            f"the regular expression {pattern!r} may backtrack too much on a string of "
-            f"{len(subject)} characters"
-        )
+    compiled = _compile_regex(pattern)
+    regex_guard.check(pattern, len(subject), search=search)
     call.budget.step(len(subject) // 16 + 1)
-    return shape.pattern
+    return compiled
 
 
 def _split(s: str, pattern: str, limit: int, call: Call) -> list[str]:
