@@ -69,7 +69,7 @@ def quantifier(pattern: str, i: int) -> tuple[int, int, int] | None:
 def shape(pattern: str) -> Shape:
     """The cost shape of ``pattern``; raises :class:`RegexRefused` for risky shapes."""
     if len(pattern) > MAX_REGEX_LENGTH:
-        raise LimitExceeded(f"a regular expression longer than {MAX_REGEX_LENGTH} characters")
+        raise RegexRefused(f"a regular expression longer than {MAX_REGEX_LENGTH} characters")
     groups: list[bool] = []  # per open group: it contains a quantifier or a '|'
     unbounded = 0
     factor = 1

@@ -333,6 +333,7 @@ def _test(test: ast.UnaryTest, value: Any, scope: Scope, ev: Evaluation) -> bool
         if isinstance(operand, FeelRange):
             return in_range(value, operand)
         if isinstance(operand, list):
+            ev.budget.step(len(operand) // 16 + 1)
             for item in operand:
                 hit = in_range(value, item) if isinstance(item, FeelRange) else equals(value, item)
                 if hit is True:
@@ -535,10 +536,13 @@ def _expand(start: Any, end: Any, ev: Evaluation, rng: FeelRange | None) -> list
             and isinstance(end, dt.date)
             and not isinstance(start, dt.datetime)
         ):
-            days = (end - start).days
-            ev.budget.collection(abs(days) + 1)
-            step = 1 if days >= 0 else -1
-            return [start + dt.timedelta(days=d) for d in range(0, days + step, step)]
+            try:
+                days = (end - start).days
+                ev.budget.collection(abs(days) + 1)
+                step = 1 if days >= 0 else -1
+                return [start + dt.timedelta(days=d) for d in range(0, days + step, step)]
+            except (TypeError, OverflowError, ValueError):
+                return None  # years outside Python's calendar
         return None
     if start != start.to_integral_value() or end != end.to_integral_value():
         return None
@@ -580,7 +584,9 @@ def _for(node: ast.For, scope: Scope, ev: Evaluation) -> Any:
     try:
         for inner in _combinations(node.iterations, scope, ev) or ():
             # "partial" is the results so far; shared, not copied (a copy per step is O(n²))
-            results.append(_eval(node.body, inner.child({"partial": results}), ev))
+            value = _eval(node.body, inner.child({"partial": results}), ev)
+            # "return partial" must not put the list inside itself
+            results.append(list(results) if value is results else value)
     except _NullDomain:
         return None
     return results
@@ -628,11 +634,13 @@ def evaluate_node(
     limits: Limits = DEFAULT_LIMITS,
 ) -> FeelResult:
     ev = Evaluation(budget=Budget(limits), now=now)
-    scope = Scope({k: to_feel(v) for k, v in variables.items()})
     try:
-        value = _eval(node, scope, ev)
+        # the thread's own decimal settings must never leak into FEEL arithmetic
+        with decimal.localcontext(DECIMAL):
+            scope = Scope({k: to_feel(v) for k, v in variables.items()})
+            value = _eval(node, scope, ev)
     except RecursionError as exc:
-        raise LimitExceeded("the expression recursed too deeply") from exc
+        raise LimitExceeded("the expression or its data nests too deeply") from exc
     return FeelResult(value, tuple(ev.warnings))
 
 

@@ -82,6 +82,8 @@ def to_feel(value: Any) -> Any:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None  # NaN and infinities are not FEEL numbers
         return Decimal(repr(value))
     if isinstance(value, dict):
         return {str(k): to_feel(v) for k, v in value.items()}
@@ -91,17 +93,28 @@ def to_feel(value: Any) -> Any:
 
 
 def to_python(value: Any) -> Any:
-    """Convert a FEEL value back to plain JSON-friendly Python (integral Decimals → int)."""
+    """Convert a FEEL value to the plain, JSON-friendly values process variables hold:
+    integral numbers become (exact) ints, others floats; durations their ISO-8601 text;
+    dates and times stay ``datetime`` values; ranges and functions have no JSON form and
+    become None."""
+    from bpmn_compiler.expressions.feel import temporal
+
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value
     if isinstance(value, Decimal):
-        if value == value.to_integral_value() and abs(value) < Decimal(10) ** 18:
+        if not value.is_finite():
+            return None
+        if value == value.to_integral_value():
             return int(value)
         return float(value)
     if isinstance(value, dict):
         return {k: to_python(v) for k, v in value.items()}
     if isinstance(value, list):
         return [to_python(v) for v in value]
+    if isinstance(value, temporal.DayTimeDuration | temporal.YearMonthDuration):
+        return temporal.to_string(value)
+    if isinstance(value, FeelRange | FeelFunction):
+        return None
     return value
 
 

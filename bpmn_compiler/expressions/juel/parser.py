@@ -227,6 +227,10 @@ class _ExprParser:
         tok = self.tok
         if tok.kind == "int":
             self.advance()
+            if len(tok.value) > 100:  # Java's long has 19 digits; Python's int() refuses 4,300+
+                raise ExpressionSyntaxError(
+                    "integer literal too long", source=self.source, position=tok.pos
+                )
             return Literal(tok.pos, 1, int(tok.value))
         if tok.kind == "float":
             self.advance()
