@@ -386,6 +386,11 @@ def _dtd_from_ns(ns: int) -> DayTimeDuration:
     return DayTimeDuration(_clean(Decimal(ns).scaleb(-9, DECIMAL)))
 
 
+def kind_name(value: Any) -> str | None:
+    """The FEEL type name of a temporal value, or None for anything else."""
+    return _kind(value)
+
+
 def _kind(value: Any) -> str | None:
     if isinstance(value, dt.datetime):
         return "date and time"

@@ -26,7 +26,6 @@ Arithmetic on numbers uses :data:`DECIMAL` (34 significant digits, half-even: IE
 
 from __future__ import annotations
 
-import datetime as dt
 import decimal
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -138,16 +137,9 @@ def type_name(value: Any) -> str:
         return "list"
     if isinstance(value, dict):
         return "context"
-    if isinstance(value, dt.datetime):
-        return "date and time"
-    if isinstance(value, dt.date):
-        return "date"
-    if isinstance(value, dt.time):
-        return "time"
-    if isinstance(value, temporal.DayTimeDuration):
-        return "days and time duration"
-    if isinstance(value, temporal.YearMonthDuration):
-        return "years and months duration"
+    temporal_kind = temporal.kind_name(value)
+    if temporal_kind is not None:
+        return temporal_kind
     if isinstance(value, FeelRange):
         return "range"
     if isinstance(value, FeelFunction):
