@@ -122,6 +122,7 @@ class BpmnProcess:
         self._seen_message_ids: set[str] = set()
         self._timers: Counter[str] = Counter()  # element id → running timers
         self._fire_requests: Counter[str] = Counter()
+        self._children: list[str] = []
         self._history: list[c.HistoryEntry] = []
         self._counts = Counts()
         self._state = c.InstanceState.ACTIVE
@@ -550,6 +551,10 @@ class BpmnProcess:
             if impl.result_variable:
                 self._set_variables({impl.result_variable: value}, node.id)
             return
+        if impl.kind == "decision" and impl.decision_ref is not None:
+            # a DMN decision is evaluated by whichever worker serves "decision:<id>"
+            ref = str(self._evaluate(impl.decision_ref, node.id))
+            impl = impl.model_copy(update={"kind": "activity", "task_type": f"decision:{ref}"})
         if impl.kind in ("activity", "script") and impl.task_type:
             local = self._mapped(inputs, node.id)
             if impl.script is not None:
@@ -652,6 +657,7 @@ class BpmnProcess:
             else self._input.business_key
         )
         child_id = f"{workflow.info().workflow_id}/{node.id}/{workflow.uuid4().hex[:8]}"
+        self._children.append(child_id)
         result = await workflow.execute_child_workflow(
             c.WORKFLOW_NAME,
             c.ProcessInput(
@@ -1336,6 +1342,8 @@ class BpmnProcess:
             counts=c.ElementCounts(**counts, waiting=self._waiting()),
             waiting_messages=sorted({s.name for s in self._subscriptions if s.kind == "message"}),
             waiting_timers=sorted(self._timers),
+            children=list(self._children),
+            waiting_elements=sorted({s.element_id for s in self._subscriptions}),
         )
 
     def _waiting(self) -> dict[str, int]:

@@ -205,6 +205,12 @@ class ProcessStateView(BaseModel):
     waiting_timers: list[str] = Field(
         default_factory=list, description="Elements whose timers are running."
     )
+    waiting_elements: list[str] = Field(
+        default_factory=list, description="Elements waiting for a message or signal."
+    )
+    children: list[str] = Field(
+        default_factory=list, description="Workflow ids of instances started by call activities."
+    )
 
 
 class ServiceTaskInput(BaseModel):
