@@ -178,10 +178,10 @@ DIALECT_ATTRIBUTES: list[tuple[str, str, str, str]] = [
 #: Update together with workflows/bpmn_process.py; anything absent here is "not yet".
 RUNS_TODAY: dict[str, str] = {
     "startEvent": "none start; message/timer/signal/error/escalation starts of event sub-processes",
-    "endEvent": "none, terminate, error, escalation, signal (inside the instance), message (runs its job)",
+    "endEvent": "none, terminate, error, escalation, compensation, cancel (transactions), signal (inside the instance), message (runs its job)",
     "intermediateCatchEvent": "message (name + correlation key, buffered), timer (date, duration, R/cycle), signal, link",
-    "intermediateThrowEvent": "none, link, signal (inside the instance), escalation, message (runs its job)",
-    "boundaryEvent": "timer (incl. repeating), message, signal: interrupting or not; error and escalation (by code or catch-all)",
+    "intermediateThrowEvent": "none, link, compensation, signal (inside the instance), escalation, message (runs its job)",
+    "boundaryEvent": "timer (incl. repeating), message, signal: interrupting or not; error and escalation (by code or catch-all); compensation handlers; cancel on transactions",
     "task": "yes",
     "manualTask": "yes",
     "serviceTask": "activity (type/topic/class/delegate; retries, incidents, BpmnError), expression + resultVariable, input/output mappings",
@@ -191,7 +191,7 @@ RUNS_TODAY: dict[str, str] = {
     "receiveTask": "yes (message name + correlation key)",
     "subProcess": "embedded and event sub-processes (interrupting or not), multi-instance",
     "callActivity": "child workflow of the latest (or given) version; in/out mappings, propagation",
-    "transaction": "as an embedded sub-process; cancel and compensation not yet",
+    "transaction": "cancel end event compensates, then leaves by the cancel boundary",
     "exclusiveGateway": "yes: FEEL or JUEL conditions, default flow; no match or a non-boolean condition is an incident",
     "parallelGateway": "fork and join",
     "inclusiveGateway": "fork (conditions, default) and join (waits only for tokens that can still arrive)",

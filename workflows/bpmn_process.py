@@ -36,6 +36,8 @@ with workflow.unsafe.imports_passed_through():
     from bpmn_compiler.ir import (
         BoundaryEvent,
         CallActivity,
+        CancelEventDefinition,
+        CompensateEventDefinition,
         EndEvent,
         ErrorEventDefinition,
         EscalationEventDefinition,
@@ -336,6 +338,7 @@ class BpmnProcess:
         self._counts.completed[node.id] += 1
         self._record("ACTIVITY_COMPLETED", node.id)
         scope = token.scope
+        self._remember_compensable(node, token)
         scope.tokens.pop(token.id, None)
         for flow_id in taken:
             self._spawn(scope, self._flow_target(flow_id), via=flow_id)
@@ -779,6 +782,14 @@ class BpmnProcess:
             if node.implementation is not None:
                 await self._run_implementation(node, node.implementation, token)
             return False
+        if isinstance(event, CompensateEventDefinition):
+            await self._compensate(token.scope, event)
+            return False
+        if isinstance(event, CancelEventDefinition):
+            # a transaction's cancel end: undo what completed, then leave by the cancel
+            # boundary event of the transaction
+            await self._compensate(token.scope, CompensateEventDefinition())
+            raise BpmnThrow("cancel", None, f"cancelled by {node.id}", node.id)
         raise _Incident(f"{event.kind} end events are not executable yet")
 
     async def _throw_event(self, node: IntermediateThrowEvent, token: Token) -> bool:
@@ -797,6 +808,9 @@ class BpmnProcess:
             return True
         if isinstance(event, EscalationEventDefinition):
             raise BpmnThrow("escalation", event.escalation_code, f"thrown by {node.id}", node.id)
+        if isinstance(event, CompensateEventDefinition):
+            await self._compensate(token.scope, event)
+            return True
         raise _Incident(f"{event.kind} throw events are not executable yet")
 
     def _link_target(self, node: Node, name: str) -> str:
@@ -1007,6 +1021,8 @@ class BpmnProcess:
         for boundary in boundaries:
             assert isinstance(boundary, BoundaryEvent)
             event = boundary.event
+            if thrown.kind == "cancel" and isinstance(event, CancelEventDefinition):
+                return boundary
             if thrown.kind == "error" and isinstance(event, ErrorEventDefinition):
                 if event.error_code == thrown.code:
                     return boundary
@@ -1046,6 +1062,7 @@ class BpmnProcess:
     async def _run_scope(self, node: SubProcess, token: Token, start: str) -> None:
         """Run a child scope from ``start`` until it finishes or throws."""
         scope = self._new_scope(node.id, token.scope)
+        token.child_run = scope
         self._spawn(scope, start, via=None)
         try:
             await workflow.wait_condition(lambda: scope.finished or scope.thrown is not None)
@@ -1105,6 +1122,73 @@ class BpmnProcess:
             self._trigger_esp(catcher.run, catcher.esp, catcher.start, current=current)
         elif catcher.boundary is not None and catcher.run.parent is not None:
             self._spawn(catcher.run.parent, catcher.boundary.id, via=None)
+
+    # -------------------------------------------------------- compensation
+
+    def _remember_compensable(self, node: Node, token: Token) -> None:
+        """A completed activity with a compensation handler, or a sub-process whose own
+        run left something to compensate, stays compensable in its scope."""
+        if getattr(node, "is_for_compensation", False):
+            return
+        child = token.child_run
+        if getattr(node, "compensation_handler", None) or (
+            child is not None and (child.compensable or self._compensation_esp(node) is not None)
+        ):
+            token.scope.compensable.append((node.id, child))
+
+    def _compensation_esp(self, node: Node) -> tuple[str, StartEvent] | None:
+        if not isinstance(node, SubProcess):
+            return None
+        for esp_id in node.event_subprocesses:
+            esp = self._node(esp_id)
+            assert isinstance(esp, SubProcess)
+            for start_id in esp.start_nodes:
+                start = self._node(start_id)
+                if isinstance(start, StartEvent) and isinstance(
+                    start.event, CompensateEventDefinition
+                ):
+                    return esp_id, start
+        return None
+
+    async def _compensate(self, scope: ScopeRun, event: CompensateEventDefinition) -> None:
+        """Run the handlers of completed activities of ``scope`` (or of the one named),
+        most recent first; each activity is compensated at most once."""
+        chosen = [
+            entry
+            for entry in reversed(scope.compensable)
+            if event.activity_ref is None or entry[0] == event.activity_ref
+        ]
+        for entry in chosen:
+            scope.compensable.remove(entry)
+        runs = [asyncio.create_task(self._compensate_one(scope, *entry)) for entry in chosen]
+        if event.wait_for_completion:
+            for run in runs:  # one after another, as the handlers were registered
+                await run
+
+    async def _compensate_one(
+        self, scope: ScopeRun, element_id: str, child: ScopeRun | None
+    ) -> None:
+        node = self._node(element_id)
+        handler = getattr(node, "compensation_handler", None)
+        if handler:
+            token = self._spawn(scope, handler, via=None)
+            if token.task is not None:
+                await token.task
+            return
+        if child is None:
+            return
+        esp = self._compensation_esp(node)
+        if esp is not None:
+            child.finished = False  # the sub-process's run compensates itself
+            token = Token(
+                id=self._new_id("t"), element_id=esp[0], scope=child, start_event=esp[1].id
+            )
+            child.tokens[token.id] = token
+            token.task = asyncio.create_task(self._run_token(token))
+            await token.task
+            child.finished = True
+            return
+        await self._compensate(child, CompensateEventDefinition())
 
     # ---------------------------------------------------------- incidents
 

@@ -23,6 +23,7 @@ class Token:
     attempts: int | None = None  # an incident retry may grant a new number of attempts
     task: asyncio.Task[None] | None = None
     start_event: str | None = None  # for an event sub-process: the start event that fired
+    child_run: ScopeRun | None = None  # the scope run a sub-process token created
     merged: bool = False  # absorbed by a join another token activated
     released: bool = False  # a join released this token to continue
 
@@ -39,6 +40,9 @@ class ScopeRun:
     thrown: BpmnThrow | None = None  # an error/escalation leaving this scope
     terminated: bool = False
     watchers: list[asyncio.Task[None]] = field(default_factory=list)  # event sub-process triggers
+    # completed activities that can still be compensated: (element id, its own run if a
+    # sub-process), in completion order
+    compensable: list[tuple[str, ScopeRun | None]] = field(default_factory=list)
 
     def chain(self) -> list[ScopeRun]:
         scopes: list[ScopeRun] = []

@@ -494,3 +494,25 @@ async def test_call_activity_runs_a_child_instance(stack: Stack) -> None:
     result = await handle.result()
     assert result.variables["result"] == "ok"
     assert "inspector" not in result.variables  # Camunda 7: only mapped variables come back
+
+
+async def test_compensation_runs_handlers_of_completed_activities(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "undo",
+            '<bpmn:startEvent id="s"/>'
+            '<bpmn:scriptTask id="book"><bpmn:extensionElements><zeebe:script expression="= &quot;booked&quot;" '
+            'resultVariable="hotel"/></bpmn:extensionElements></bpmn:scriptTask>'
+            '<bpmn:boundaryEvent id="undoBook" attachedToRef="book"><bpmn:compensateEventDefinition/></bpmn:boundaryEvent>'
+            '<bpmn:scriptTask id="cancelBooking" isForCompensation="true"><bpmn:extensionElements>'
+            '<zeebe:script expression="= &quot;cancelled&quot;" resultVariable="hotel"/></bpmn:extensionElements></bpmn:scriptTask>'
+            '<bpmn:association id="a" sourceRef="undoBook" targetRef="cancelBooking"/>'
+            '<bpmn:endEvent id="undoAll"><bpmn:compensateEventDefinition/></bpmn:endEvent>'
+            + flows("s>book", "book>undoAll"),
+        ),
+    )
+    result = await handle.result()
+    assert result.variables["hotel"] == "cancelled"
+    counts = (await state(handle)).counts
+    assert counts.completed["cancelBooking"] == 1 and counts.completed["undoAll"] == 1
