@@ -222,7 +222,7 @@ class BpmnProcess:
         occurrence = 0
         while not scope.finished:
             try:
-                await self._catch(start, start.event, occurrence)
+                await self._catch(start, start.event, occurrence, owner=scope.id)
             except _Exhausted:
                 return
             occurrence += 1
@@ -247,9 +247,14 @@ class BpmnProcess:
         token.task = asyncio.create_task(self._run_token(token))
         self._touch_instance()
 
-    def _finish_scope(self, scope: ScopeRun) -> None:
+    def _finish_scope(self, scope: ScopeRun, *, force: bool = False) -> None:
         if scope.finished:
             return
+        if not force and any(
+            s.owner == scope.id and s.delivered is not None and not s.cancelled
+            for s in self._subscriptions
+        ):
+            return  # an event sub-process was just triggered: it will run in this scope
         scope.finished = True
         for watcher in scope.watchers:
             watcher.cancel()
@@ -833,17 +838,20 @@ class BpmnProcess:
             if other is not token and other.task is not None:
                 other.task.cancel()
 
-    async def _catch(self, node: Node, event: Any, occurrence: int = 0) -> None:
+    async def _catch(
+        self, node: Node, event: Any, occurrence: int = 0, owner: str | None = None
+    ) -> None:
         """Wait for the trigger of a catch event, receive task or boundary event."""
         if isinstance(event, TimerEventDefinition):
             await self._timer(node, event, occurrence)
             return
         if isinstance(event, MessageEventDefinition):
-            await self._wait_subscription(node, "message", self._message_name(event, node), event)
+            name = self._message_name(event, node)
+            await self._wait_subscription(node, "message", name, event, owner)
             return
         if isinstance(event, SignalEventDefinition):
             name = self._signal_name(event, node)
-            await self._wait_subscription(node, "signal", name, event)
+            await self._wait_subscription(node, "signal", name, event, owner)
             return
         if isinstance(event, LinkEventDefinition):
             return
@@ -904,7 +912,9 @@ class BpmnProcess:
             return ""
         return str(self._evaluate(event.signal_name, node.id))
 
-    async def _wait_subscription(self, node: Node, kind: str, name: str, event: Any) -> None:
+    async def _wait_subscription(
+        self, node: Node, kind: str, name: str, event: Any, owner: str | None = None
+    ) -> None:
         key = None
         if isinstance(event, MessageEventDefinition) and event.correlation_key is not None:
             key = str(self._evaluate(event.correlation_key, node.id))
@@ -914,6 +924,7 @@ class BpmnProcess:
             element_id=node.id,
             correlation_key=key,
             sequence=len(self._subscriptions),
+            owner=owner,
         )
         self._subscriptions.append(subscription)
         try:
@@ -968,7 +979,6 @@ class BpmnProcess:
     async def _with_boundaries(self, node: Node, token: Token, boundary_ids: list[str]) -> str:
         """Run the activity while its boundary events wait; an interrupting one that fires
         cancels the activity and the token leaves through the boundary event."""
-        body = asyncio.create_task(self._body(node, token))
         watchers: dict[asyncio.Task[Any], BoundaryEvent] = {}
         boundaries = [self._node(b) for b in boundary_ids]
 
@@ -983,6 +993,8 @@ class BpmnProcess:
         for boundary in boundaries:
             assert isinstance(boundary, BoundaryEvent)
             arm(boundary)
+        # created after the watchers, so they subscribe before the body can throw
+        body = asyncio.create_task(self._body(node, token))
         try:
             while True:
                 done, _ = await workflow.wait(
@@ -1072,7 +1084,7 @@ class BpmnProcess:
                     inner.task.cancel()
             raise
         finally:
-            self._finish_scope(scope)
+            self._finish_scope(scope, force=True)
         if scope.thrown is not None:
             for inner in list(scope.tokens.values()):
                 if inner.task is not None:

@@ -99,3 +99,4 @@ class Subscription:
     sequence: int
     delivered: dict[str, Any] | None = None  # the variables of the matching message/signal
     cancelled: bool = False
+    owner: str | None = None  # the scope run whose event sub-process this starts
