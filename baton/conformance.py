@@ -139,6 +139,16 @@ def adapt(diagram: bytes, case: dict[str, Any]) -> bytes:
                 cond = etree.SubElement(flow, _q("conditionExpression"))
                 cond.text = f'= list contains(get value(decisions, "{gid}"), "{flow.get("id")}")'
     _name_signals(root)
+    for link in root.iter(_q("linkEventDefinition")):
+        if not (link.get("name") or "").strip():
+            link.set("name", "conformance-link")  # unnamed links pair with each other
+    for definition in root.iter(_q("conditionalEventDefinition")):
+        for old in definition.findall(_q("condition")):
+            definition.remove(old)
+        parent = definition.getparent()
+        event_id = parent.get("id", "") if parent is not None else ""
+        condition = etree.SubElement(definition, _q("condition"))
+        condition.text = f'= get value(conditions, "{event_id}") = true'
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
@@ -174,6 +184,7 @@ class CaseRun:
         self.case: dict[str, Any] = json.loads((folder / "case.json").read_text())
         self.instances: list[Instance] = []
         self.definitions: dict[str, tuple[ProcessDefinition, c.DefinitionRef]] = {}
+        self.conditions: dict[str, bool] = {}
         self.decisions: dict[str, list[str]] = dict(
             (self.case.get("config") or {}).get("gateway_decisions") or {}
         )
@@ -207,7 +218,9 @@ class CaseRun:
         handle = await self.client.start_workflow(
             c.WORKFLOW_NAME,
             c.ProcessInput(
-                definition=ref, variables={"decisions": self.decisions}, start_event=element_id
+                definition=ref,
+                variables={"decisions": self.decisions, "conditions": {}},
+                start_event=element_id,
             ),
             id=f"conformance-{uuid.uuid4()}",
             task_queue=self.queue,
@@ -247,6 +260,13 @@ class CaseRun:
         elif kind == "timer":
             await handle.execute_update(
                 c.FIRE_TIMER, c.FireTimer(element_id=trigger), rpc_timeout=RPC_TIMEOUT
+            )
+        elif kind == "conditional":
+            self.conditions[trigger] = True
+            await handle.execute_update(
+                c.SET_VARIABLES,
+                c.SetVariables(variables={"conditions": dict(self.conditions)}),
+                rpc_timeout=RPC_TIMEOUT,
             )
         elif kind == "signal":
             await handle.signal(c.DELIVER_SIGNAL, c.DeliverSignal(name="", element_id=trigger))

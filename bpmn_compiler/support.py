@@ -179,7 +179,7 @@ DIALECT_ATTRIBUTES: list[tuple[str, str, str, str]] = [
 RUNS_TODAY: dict[str, str] = {
     "startEvent": "none start; message/timer/signal/error/escalation starts of event sub-processes",
     "endEvent": "none, terminate, error, escalation, compensation, cancel (transactions), signal (inside the instance), message (runs its job)",
-    "intermediateCatchEvent": "message (name + correlation key, buffered), timer (date, duration, R/cycle), signal, link",
+    "intermediateCatchEvent": "message (name + correlation key, buffered), timer (date, duration, R/cycle), signal, conditional, link",
     "intermediateThrowEvent": "none, link, compensation, signal (inside the instance), escalation, message (runs its job)",
     "boundaryEvent": "timer (incl. repeating), message, signal: interrupting or not; error and escalation (by code or catch-all); compensation handlers; cancel on transactions",
     "task": "yes",

@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         CallActivity,
         CancelEventDefinition,
         CompensateEventDefinition,
+        ConditionalEventDefinition,
         EndEvent,
         ErrorEventDefinition,
         EscalationEventDefinition,
@@ -855,8 +856,19 @@ class BpmnProcess:
             return
         if isinstance(event, LinkEventDefinition):
             return
+        if isinstance(event, ConditionalEventDefinition):
+            # re-checked whenever the instance's state changes (e.g. set_variables)
+            await workflow.wait_condition(lambda: self._condition_holds(event, node))
+            return
         kind = getattr(event, "kind", "none")
         raise _Incident(f"{kind} catch events are not executable yet")
+
+    def _condition_holds(self, event: ConditionalEventDefinition, node: Node) -> bool:
+        """Evaluated inside a wait condition: must not raise; only True counts."""
+        try:
+            return self._evaluate(event.condition, node.id) is True
+        except _Incident:
+            return False
 
     async def _timer(self, node: Node, event: TimerEventDefinition, occurrence: int = 0) -> None:
         """A workflow timer that an operator may also fire early (``fire_timer``)."""

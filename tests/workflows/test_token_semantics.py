@@ -516,3 +516,23 @@ async def test_compensation_runs_handlers_of_completed_activities(stack: Stack) 
     assert result.variables["hotel"] == "cancelled"
     counts = (await state(handle)).counts
     assert counts.completed["cancelBooking"] == 1 and counts.completed["undoAll"] == 1
+
+
+async def test_conditional_catch_waits_for_its_condition(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "conditional",
+            '<bpmn:startEvent id="s"/><bpmn:intermediateCatchEvent id="ready">'
+            "<bpmn:conditionalEventDefinition><bpmn:condition>= stock &gt; 10</bpmn:condition>"
+            '</bpmn:conditionalEventDefinition></bpmn:intermediateCatchEvent><bpmn:endEvent id="e"/>'
+            + flows("s>ready", "ready>e"),
+        ),
+        {"stock": 3},
+    )
+    await until(handle, lambda v: "ready" in waiting_at(v), "the conditional wait")
+    await handle.execute_update(c.SET_VARIABLES, c.SetVariables(variables={"stock": 5}))
+    assert "ready" in waiting_at(await state(handle))
+    await handle.execute_update(c.SET_VARIABLES, c.SetVariables(variables={"stock": 12}))
+    result = await handle.result()
+    assert result.variables["stock"] == 12
