@@ -212,6 +212,13 @@ class CaseRun:
                 return key
         raise Unsupported(f"element {element_id!r} is in no executable process")
 
+    def _is_start(self, element_id: str) -> bool:
+        for definition, _ in self.definitions.values():
+            node = definition.nodes.get(element_id)
+            if node is not None:
+                return node.kind == "startEvent" and node.scope is None
+        return False
+
     async def start(self, element_id: str) -> None:
         process = self._process_of(element_id)
         _, ref = self.definitions[process]
@@ -243,7 +250,7 @@ class CaseRun:
             raise Unsupported("implicit starts (processes without start event)")
         if step.get("via") == "message-flow":
             trigger = step["message_flow"]["target"]
-        if kind == "start" or (kind == "message" and step.get("element_type") == "startEvent"):
+        if kind == "start" or (kind == "message" and self._is_start(trigger)):
             await self.start(trigger)
             return
         index = step.get("instance", 0)
