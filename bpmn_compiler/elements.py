@@ -218,19 +218,30 @@ def _throw_implementation(ctx: Context, el: etree._Element) -> Implementation | 
     return None
 
 
-def end_event(
-    ctx: Context, el: etree._Element, scope: str | None, _walker: ProcessWalker
+def _throwing(
+    ctx: Context,
+    el: etree._Element,
+    scope: str | None,
+    allowed: frozenset[str],
+    cls: type[EndEvent] | type[IntermediateThrowEvent],
 ) -> Node | None:
-    ok, event = parse_event_definition(ctx, el, _END)
+    """End and intermediate throw events: same data, different allowed triggers."""
+    ok, event = parse_event_definition(ctx, el, allowed)
     if not ok:
         return None
     inputs, _ = dialects.io_mappings(el)
-    return EndEvent(
+    return cls(
         **_base(el, scope, ctx),
         event=event,
         inputs=inputs,
         implementation=_throw_implementation(ctx, el),
     )
+
+
+def end_event(
+    ctx: Context, el: etree._Element, scope: str | None, _walker: ProcessWalker
+) -> Node | None:
+    return _throwing(ctx, el, scope, _END, EndEvent)
 
 
 def intermediate_catch_event(
@@ -255,16 +266,7 @@ def intermediate_catch_event(
 def intermediate_throw_event(
     ctx: Context, el: etree._Element, scope: str | None, _walker: ProcessWalker
 ) -> Node | None:
-    ok, event = parse_event_definition(ctx, el, _THROW)
-    if not ok:
-        return None
-    inputs, _ = dialects.io_mappings(el)
-    return IntermediateThrowEvent(
-        **_base(el, scope, ctx),
-        event=event,
-        inputs=inputs,
-        implementation=_throw_implementation(ctx, el),
-    )
+    return _throwing(ctx, el, scope, _THROW, IntermediateThrowEvent)
 
 
 def boundary_event(

@@ -18,6 +18,14 @@ PASSING = [
     "error-trigger-boundary",
     "terminate",
     "message-flow-trigger-receive-task",
+    "catch-event",
+    "event-based-gateway",
+    "compensation-end",
+    "compensation-intermediate-throw",
+    "transaction-compensation",
+    "signal-trigger-event-sub-process",
+    "event-sub-process-non-interrupting",
+    "message-flow-trigger-start-event",
 ]
 
 
