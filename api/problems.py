@@ -4,6 +4,7 @@ Exception tree::
 
     ApiProblem              any error answered as problem+json (status, title, detail)
      ├── NotFound           404
+     ├── Forbidden          403
      ├── Conflict           409
      └── Unavailable        503 (Temporal or the database cannot be reached in time)
 
@@ -44,6 +45,11 @@ class NotFound(ApiProblem):
 class Conflict(ApiProblem):
     status = 409
     title = "Conflict"
+
+
+class Forbidden(ApiProblem):
+    status = 403
+    title = "Forbidden"
 
 
 class Unavailable(ApiProblem):

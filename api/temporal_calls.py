@@ -18,7 +18,7 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.problems import ApiProblem, Conflict, NotFound, Unavailable
+from api.problems import ApiProblem, Conflict, Forbidden, NotFound, Unavailable
 from baton.settings import Settings
 
 T = TypeVar("T")
@@ -27,6 +27,8 @@ T = TypeVar("T")
 _REJECTIONS: dict[str, type[ApiProblem]] = {
     "TaskNotFound": NotFound,
     "TaskNotActive": Conflict,
+    "TaskNotPermitted": Forbidden,
+    "TaskAlreadyClaimed": Conflict,
     "IncidentNotFound": NotFound,
     "IncidentResolved": Conflict,
 }

@@ -165,3 +165,17 @@ async def test_schema_creation_survives_a_race(tmp_path: Path) -> None:
     finally:
         for s in stores:
             await s.dispose()
+
+
+async def test_only_the_assignee_or_a_candidate_completes(stack: Stack) -> None:
+    task = await _open_task(stack)  # assigned to john, candidate group "accounting"
+    as_mary = {"Authorization": "Bearer demo-mary"}
+    body = problem(
+        await stack.http.post(f"/v1/bpms/tasks/{task['id']}/complete", json={}, headers=as_mary),
+        403,
+    )
+    assert body["code"] == "TaskNotPermitted"
+    assert (await stack.http.get(f"/v1/bpms/tasks/{task['id']}")).json()["state"] == "ASSIGNED"
+    as_john = {"Authorization": "Bearer demo-john"}
+    ok = await stack.http.post(f"/v1/bpms/tasks/{task['id']}/complete", json={}, headers=as_john)
+    assert ok.status_code == 200

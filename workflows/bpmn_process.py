@@ -1298,20 +1298,100 @@ class BpmnProcess:
                 values.append(str(value))
         return values
 
-    def _check_completable(self, cmd: c.CompleteUserTask) -> c.UserTaskView:
-        task = self._tasks.get(cmd.task_id)
+    def _active_task(self, task_id: str) -> c.UserTaskView:
+        task = self._tasks.get(task_id)
         if task is None:
-            raise ApplicationError(
-                f"no user task {cmd.task_id} in this instance", type="TaskNotFound"
-            )
+            raise ApplicationError(f"no user task {task_id} in this instance", type="TaskNotFound")
         if task.state not in (c.TaskState.CREATED, c.TaskState.ASSIGNED):
             raise ApplicationError(
-                f"user task {cmd.task_id} is {task.state.value}", type="TaskNotActive"
+                f"user task {task_id} is {task.state.value}", type="TaskNotActive"
             )
         return task
 
+    def _may_work_on(self, task: c.UserTaskView, actor: c.Actor) -> bool:
+        """Camunda's rule: the assignee works on an assigned task; an unassigned one is
+        open to its candidates (or to anyone when it names none); admins may do all."""
+        if actor.user_id is None or actor.admin:
+            return True
+        if task.assignee:
+            return task.assignee == actor.user_id
+        if not task.candidate_users and not task.candidate_groups:
+            return True
+        return actor.user_id in task.candidate_users or bool(
+            set(actor.groups) & set(task.candidate_groups)
+        )
+
+    def _check_permitted(self, task: c.UserTaskView, actor: c.Actor) -> None:
+        if not self._may_work_on(task, actor):
+            raise ApplicationError(
+                f"{actor.user_id} may not work on user task {task.id}", type="TaskNotPermitted"
+            )
+
+    def _claimable(self, cmd: c.TaskCommand) -> c.UserTaskView:
+        task = self._active_task(cmd.task_id)
+        if task.assignee and task.assignee != cmd.user_id:
+            raise ApplicationError(
+                f"user task {task.id} is claimed by {task.assignee}", type="TaskAlreadyClaimed"
+            )
+        self._check_permitted(task.model_copy(update={"assignee": None}), cmd)
+        return task
+
+    @workflow.update(name=c.CLAIM_TASK, description="Claim an open user task for the caller.")
+    def claim_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
+        task = self._claimable(cmd)
+        self._set_assignee(task, cmd.user_id, cmd, "TASK_CLAIMED")
+        return task
+
+    @claim_task.validator
+    def _validate_claim(self, cmd: c.TaskCommand) -> None:
+        if cmd.user_id is None:
+            raise ApplicationError("claiming needs a user", type="TaskNotPermitted")
+        self._claimable(cmd)
+
+    @workflow.update(name=c.UNCLAIM_TASK, description="Give a claimed user task back.")
+    def unclaim_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
+        task = self._active_task(cmd.task_id)
+        self._set_assignee(task, None, cmd, "TASK_UNCLAIMED")
+        return task
+
+    @unclaim_task.validator
+    def _validate_unclaim(self, cmd: c.TaskCommand) -> None:
+        task = self._active_task(cmd.task_id)
+        if not (cmd.user_id is None or cmd.admin or task.assignee == cmd.user_id):
+            raise ApplicationError(
+                f"only the assignee may unclaim user task {task.id}", type="TaskNotPermitted"
+            )
+
+    @workflow.update(name=c.ASSIGN_TASK, description="Set (or clear) a user task's assignee.")
+    def assign_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
+        task = self._active_task(cmd.task_id)
+        self._set_assignee(task, cmd.assignee, cmd, "TASK_ASSIGNED")
+        return task
+
+    @assign_task.validator
+    def _validate_assign(self, cmd: c.TaskCommand) -> None:
+        task = self._active_task(cmd.task_id)
+        if not (cmd.user_id is None or cmd.admin or task.assignee == cmd.user_id):
+            raise ApplicationError(
+                f"only an admin or the assignee may reassign user task {task.id}",
+                type="TaskNotPermitted",
+            )
+
+    def _set_assignee(
+        self, task: c.UserTaskView, assignee: str | None, actor: c.Actor, kind: str
+    ) -> None:
+        task.assignee = assignee
+        task.state = c.TaskState.ASSIGNED if assignee else c.TaskState.CREATED
+        self._touch_task(task.id)
+        self._record(
+            kind,
+            task.element_id,
+            user_id=actor.user_id,
+            details={"task_id": task.id, "assignee": assignee},
+        )
+
     def _complete(self, cmd: c.CompleteUserTask) -> None:
-        task = self._check_completable(cmd)
+        task = self._active_task(cmd.task_id)
         task.state = c.TaskState.COMPLETED
         task.ended = workflow.now()
         self._touch_task(task.id)
@@ -1330,7 +1410,7 @@ class BpmnProcess:
 
     @complete_user_task.validator
     def _validate_complete(self, cmd: c.CompleteUserTask) -> None:
-        self._check_completable(cmd)
+        self._check_permitted(self._active_task(cmd.task_id), cmd)
 
     @workflow.signal(
         name=c.COMPLETE_USER_TASK,

@@ -18,6 +18,9 @@ WORKFLOW_NAME = "BpmnProcess"
 
 # Handler names (update and signal share a name where both exist).
 COMPLETE_USER_TASK = "complete_user_task"
+CLAIM_TASK = "claim_task"
+UNCLAIM_TASK = "unclaim_task"
+ASSIGN_TASK = "assign_task"
 RETRY_INCIDENT = "retry_incident"
 DELIVER_MESSAGE = "deliver_message"  # signal: fire and forget, buffered if nothing waits
 CORRELATE_MESSAGE = "correlate_message"  # update: rejected when nothing waits
@@ -81,12 +84,27 @@ class ProcessResult(BaseModel):
     variables: dict[str, Any]
 
 
-class CompleteUserTask(BaseModel):
+class Actor(BaseModel):
+    """Who acts on a task, as the API resolved the caller. ``user_id`` None is a trusted
+    system caller (an SDK client or an operator tool), which the rules do not restrict."""
+
+    user_id: str | None = None
+    groups: list[str] = Field(default_factory=list)
+    admin: bool = False
+
+
+class CompleteUserTask(Actor):
     """Payload of the ``complete_user_task`` update and signal."""
 
     task_id: str
     variables: dict[str, Any] = Field(default_factory=dict)
-    user_id: str | None = None
+
+
+class TaskCommand(Actor):
+    """Claim, unclaim or assign a user task (``assignee`` for assign)."""
+
+    task_id: str
+    assignee: str | None = None
 
 
 class UserTaskCompleted(BaseModel):

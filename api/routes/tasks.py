@@ -101,7 +101,13 @@ async def complete_task(
         settings,
         row.process_instance_id,
         c.COMPLETE_USER_TASK,
-        c.CompleteUserTask(task_id=task_id, variables=body.process_data, user_id=principal.subject),
+        c.CompleteUserTask(
+            task_id=task_id,
+            variables=body.process_data,
+            user_id=principal.subject,
+            groups=sorted(principal.roles),
+            admin="admin" in principal.roles,
+        ),
         c.UserTaskCompleted,
     )
     return CompleteTaskOut(

@@ -536,3 +536,59 @@ async def test_conditional_catch_waits_for_its_condition(stack: Stack) -> None:
     await handle.execute_update(c.SET_VARIABLES, c.SetVariables(variables={"stock": 12}))
     result = await handle.result()
     assert result.variables["stock"] == 12
+
+
+async def test_claim_unclaim_assign_rules(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "claims",
+            '<bpmn:startEvent id="s"/><bpmn:userTask id="t" camunda:candidateGroups="sales"/>'
+            '<bpmn:endEvent id="e"/>' + flows("s>t", "t>e"),
+        ),
+    )
+    view = await until(handle, lambda v: "t" in open_tasks(v), "the task")
+    tid = open_tasks(view)["t"].id
+    outsider = c.TaskCommand(task_id=tid, user_id="eve", groups=["support"])
+    with pytest.raises(WorkflowUpdateFailedError):
+        await handle.execute_update(c.CLAIM_TASK, outsider, result_type=c.UserTaskView)
+    claimed = await handle.execute_update(
+        c.CLAIM_TASK,
+        c.TaskCommand(task_id=tid, user_id="ann", groups=["sales"]),
+        result_type=c.UserTaskView,
+    )
+    assert claimed.assignee == "ann" and claimed.state is c.TaskState.ASSIGNED
+    with pytest.raises(WorkflowUpdateFailedError):  # already claimed by ann
+        await handle.execute_update(
+            c.CLAIM_TASK,
+            c.TaskCommand(task_id=tid, user_id="bob", groups=["sales"]),
+            result_type=c.UserTaskView,
+        )
+    with pytest.raises(WorkflowUpdateFailedError):  # only ann may complete now
+        await handle.execute_update(
+            c.COMPLETE_USER_TASK,
+            c.CompleteUserTask(task_id=tid, user_id="bob", groups=["sales"]),
+            result_type=c.UserTaskCompleted,
+        )
+    await handle.execute_update(
+        c.UNCLAIM_TASK, c.TaskCommand(task_id=tid, user_id="ann"), result_type=c.UserTaskView
+    )
+    await handle.execute_update(
+        c.ASSIGN_TASK,
+        c.TaskCommand(task_id=tid, admin=True, user_id="boss", assignee="bob"),
+        result_type=c.UserTaskView,
+    )
+    await handle.execute_update(
+        c.COMPLETE_USER_TASK,
+        c.CompleteUserTask(task_id=tid, user_id="bob"),
+        result_type=c.UserTaskCompleted,
+    )
+    await handle.result()
+    kinds = [h.type for h in (await state(handle)).history if h.type.startswith("TASK_")]
+    assert kinds == [
+        "TASK_CREATED",
+        "TASK_CLAIMED",
+        "TASK_UNCLAIMED",
+        "TASK_ASSIGNED",
+        "TASK_COMPLETED",
+    ]
