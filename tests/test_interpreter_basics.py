@@ -166,3 +166,4 @@ async def test_non_boolean_condition_is_an_incident(stack: Stack) -> None:
     [inc] = body["incidents"]
     assert inc["activityId"] == "route"
     assert "not a boolean" in inc["message"]
+    assert "no property" in inc["message"], inc["message"]  # the FEEL warning says why

@@ -66,7 +66,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import contracts as c
     from workflows import search_attributes as sa
-    from workflows.expressions import ExecutionContext, ExpressionError, evaluate
+    from workflows.expressions import ExecutionContext, ExpressionError, evaluate, explain
     from workflows.graph import Graph
     from workflows.tokens import BpmnThrow, Counts, ScopeRun, Subscription, Token
 
@@ -412,8 +412,10 @@ class BpmnProcess:
         """A flow condition must yield a boolean (as in Zeebe); anything else is an incident."""
         value = self._evaluate(expr, flow_id)
         if not isinstance(value, bool):
+            why = explain(expr, self._variables, now=workflow.now()) if value is None else ""
             raise _Incident(
-                f"the condition of flow {flow_id!r} ({expr.source!r}) gave {value!r}, not a boolean"
+                f"the condition of flow {flow_id!r} ({expr.source!r}) gave {value!r}, "
+                f"not a boolean" + (f" ({why})" if why else "")
             )
         return value
 

@@ -15,7 +15,7 @@ from bpmn_compiler.expressions import ExpressionError, compile_expression
 from bpmn_compiler.expressions.juel.context import ExecutionContext
 from bpmn_compiler.ir import Expression
 
-__all__ = ["ExecutionContext", "ExpressionError", "evaluate"]
+__all__ = ["ExecutionContext", "ExpressionError", "evaluate", "explain"]
 
 
 def evaluate(
@@ -29,3 +29,11 @@ def evaluate(
     compiled = compile_expression(expr)
     specials = {"execution": execution} if execution is not None else None
     return compiled.evaluate(variables, now=now, specials=specials)
+
+
+def explain(expr: Expression, variables: dict[str, Any], *, now: dt.datetime | None = None) -> str:
+    """The FEEL warnings behind a null, joined for an incident message ("" if none)."""
+    try:
+        return "; ".join(compile_expression(expr).explain(variables, now=now)[:3])
+    except ExpressionError:
+        return ""

@@ -66,10 +66,6 @@ class BpmnThrow(Exception):  # a BPMN "throw", not a Python error
         self.element_id = element_id
 
 
-class Interrupted(Exception):  # a control-flow signal, not a failure
-    """Raised in an activity body when a boundary event interrupts it."""
-
-
 @dataclass
 class Counts:
     """Per element: entered, completed, cancelled and merged (see the conformance kit)."""

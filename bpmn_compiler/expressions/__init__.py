@@ -69,6 +69,15 @@ class CompiledExpression:
             return to_python(result.value)
         return self.tree.evaluate(variables, specials=specials, budget=Budget(limits), now=now)
 
+    def explain(
+        self, variables: dict[str, Any], *, now: dt.datetime | None = None
+    ) -> tuple[str, ...]:
+        """Why a FEEL evaluation gave null (unknown names, type mismatches …); empty for
+        other languages, whose problems raise instead."""
+        if self.expression.language != "feel":
+            return ()
+        return evaluate_node(self.tree, variables, now=now).warnings
+
 
 @lru_cache(maxsize=4096)
 def compile_expression(expression: Expression) -> CompiledExpression:
