@@ -25,6 +25,7 @@ test: $(STAMP) lint typecheck
 ## make bench: benchmarks (not tests); results land in bench/results/.
 bench: $(STAMP)
 	$(BIN)/python -m bench.compile_speed
+	$(BIN)/python -m bench.events_per_element
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
