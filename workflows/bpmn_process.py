@@ -79,6 +79,9 @@ MAX_MESSAGE_BUFFER = 1000
 #: Element entries allowed in one workflow task: a cycle without a wait state (a modelling
 #: error) must become an incident, not a workflow task that never yields.
 MAX_BURST = 2000
+#: ``workflow.patched`` marker: an uncaught error/escalation from a throw or end event
+#: acts like a none event instead of parking an incident (see _unhandled_throw_passes).
+UNHANDLED_THROW_PATCH = "unhandled-throw-is-none-event"
 
 
 #: Variables local to the running execution (a multi-instance item, its loop counters).
@@ -294,6 +297,10 @@ class BpmnProcess:
                     await self._park(node, token, str(incident))
                 except BpmnThrow as thrown:
                     catcher = self._find_catcher(token.scope, thrown)
+                    if catcher is None and self._unhandled_throw_passes(node, thrown):
+                        outcome = "continue" if isinstance(node, IntermediateThrowEvent) else "end"
+                        taken = self._taken_flows(node) if outcome == "continue" else []
+                        break
                     if catcher is None:
                         await self._park(
                             node,
@@ -351,6 +358,25 @@ class BpmnProcess:
         if not scope.tokens:
             self._finish_scope(scope)
         self._touch_instance()
+
+    def _unhandled_throw_passes(self, node: Node, thrown: BpmnThrow) -> bool:
+        """An error or escalation thrown by an end or intermediate throw event that no
+        one catches behaves like a none event (BPMN leaves an uncaught escalation without
+        effect; Camunda 7 treats an unhandled error end event as a none end event). It is
+        kept in the case history. Errors raised by service tasks still park as incidents:
+        silently dropping failed work would lose it. Histories recorded before this rule
+        raised an incident here, hence the patch marker."""
+        if (
+            thrown.kind not in ("error", "escalation")
+            or thrown.element_id != node.id
+            or not isinstance(node, EndEvent | IntermediateThrowEvent)
+            or not workflow.patched(UNHANDLED_THROW_PATCH)
+        ):
+            return False
+        self._record(
+            f"UNHANDLED_{thrown.kind.upper()}", node.id, details={"code": thrown.code or ""}
+        )
+        return True
 
     def _count_burst(self, node: Node) -> None:
         now = workflow.now()

@@ -19,4 +19,10 @@ async def flaky_backend(task: ServiceTaskInput) -> ServiceTaskResult:
     return ServiceTaskResult(variables={"backendCalls": activity.info().attempt})
 
 
-TEST_ACTIVITIES: list[Callable[..., Any]] = [flaky_backend]
+@activity.defn(name="test.reject")
+async def reject(task: ServiceTaskInput) -> ServiceTaskResult:
+    """Throws the BPMN error ``REJECTED``, as a worker reports a business failure."""
+    raise ApplicationError("application rejected", "REJECTED", type="BpmnError")
+
+
+TEST_ACTIVITIES: list[Callable[..., Any]] = [flaky_backend, reject]

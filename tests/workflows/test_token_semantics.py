@@ -248,19 +248,43 @@ async def test_error_end_event_caught_on_the_sub_process(stack: Stack) -> None:
     assert counts.entered.get("ok", 0) == 0
 
 
-async def test_uncaught_error_is_an_incident(stack: Stack) -> None:
+async def test_uncaught_error_end_and_escalation_act_as_none_events(stack: Stack) -> None:
     handle = await start(
         stack,
         diagram(
             "uncaught",
-            '<bpmn:startEvent id="s"/><bpmn:endEvent id="fail">'
-            '<bpmn:errorEventDefinition errorRef="err"/></bpmn:endEvent>' + flows("s>fail"),
-            top='<bpmn:error id="err" errorCode="BOOM"/>',
+            '<bpmn:startEvent id="s"/><bpmn:intermediateThrowEvent id="escalate">'
+            '<bpmn:escalationEventDefinition escalationRef="esc"/></bpmn:intermediateThrowEvent>'
+            '<bpmn:endEvent id="fail"><bpmn:errorEventDefinition errorRef="err"/></bpmn:endEvent>'
+            + flows("s>escalate", "escalate>fail"),
+            top='<bpmn:error id="err" errorCode="BOOM"/>'
+            '<bpmn:escalation id="esc" escalationCode="LATE"/>',
+        ),
+    )
+    result = await handle.result()
+    assert result.state is c.InstanceState.COMPLETED
+    view = await state(handle)
+    assert view.counts.completed["escalate"] == 1 and view.counts.completed["fail"] == 1
+    unhandled = [(h.type, h.element_id, h.details) for h in view.history if "UNHANDLED" in h.type]
+    assert unhandled == [
+        ("UNHANDLED_ESCALATION", "escalate", {"code": "LATE"}),
+        ("UNHANDLED_ERROR", "fail", {"code": "BOOM"}),
+    ]
+
+
+async def test_uncaught_error_from_a_service_task_is_an_incident(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "uncaught-task",
+            '<bpmn:startEvent id="s"/><bpmn:serviceTask id="check"><bpmn:extensionElements>'
+            '<zeebe:taskDefinition type="test.reject"/></bpmn:extensionElements>'
+            '</bpmn:serviceTask><bpmn:endEvent id="e"/>' + flows("s>check", "check>e"),
         ),
     )
     view = await until(handle, lambda v: bool(v.incidents), "an incident")
     assert view.state is c.InstanceState.INCIDENT
-    assert "BOOM" in view.incidents[0].message and view.incidents[0].element_id == "fail"
+    assert "REJECTED" in view.incidents[0].message and view.incidents[0].element_id == "check"
 
 
 async def test_terminate_end_event_cancels_other_branches(stack: Stack) -> None:
