@@ -8,6 +8,7 @@ patched change.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from temporalio.worker import Replayer
 from bpmn_compiler.ir import IR_VERSION
 from tests.conftest import EXAMPLES, Stack
 from tests.support.http import deploy, eventually
+from tests.workflows.diagrams import esp_rethrow, uncaught_throws
+from tests.workflows.helpers import start, until
 from workflows import contracts as c
 from workflows.bpmn_process import BpmnProcess
 from workflows.runner import workflow_runner
@@ -69,3 +72,23 @@ async def test_recorded_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     result = await _replayer().replay_workflow(history, raise_on_replay_failure=False)
     assert result.replay_failure is None, f"{path.name}: {result.replay_failure}"
+
+
+@pytest.mark.parametrize("database_backend", ["sqlite"])
+@pytest.mark.parametrize("case", ["uncaught", "rethrow"])
+async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
+    """The throw rules behind ``UNHANDLED_THROW_PATCH`` and ``ESP_RETHROW_PATCH``: a fresh
+    run replays; ``throws-<case>-prepatch.json`` (recorded before the rules, when both
+    diagrams parked an incident) must keep replaying on the old path."""
+    handle = await start(stack, uncaught_throws() if case == "uncaught" else esp_rethrow())
+    view = await until(handle, lambda v: v.state is not c.InstanceState.ACTIVE, "the end")
+    tag = os.environ.get("BATON_RECORD_HISTORIES")
+    if tag:  # let the read-model flush run too, so the history holds its commands
+        await asyncio.sleep(3)
+    history = await handle.fetch_history()
+    result = await _replayer().replay_workflow(history)
+    assert result.replay_failure is None
+    if tag:
+        (HISTORIES / f"throws-{case}-{tag}.json").write_text(history.to_json())
+    else:
+        assert view.state is c.InstanceState.COMPLETED

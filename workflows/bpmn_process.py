@@ -82,6 +82,9 @@ MAX_BURST = 2000
 #: ``workflow.patched`` marker: an uncaught error/escalation from a throw or end event
 #: acts like a none event instead of parking an incident (see _unhandled_throw_passes).
 UNHANDLED_THROW_PATCH = "unhandled-throw-is-none-event"
+#: ``workflow.patched`` marker: a throw out of an event sub-process skips that scope's
+#: event sub-processes (see _rethrower).
+ESP_RETHROW_PATCH = "event-subprocess-rethrow"
 
 
 #: Variables local to the running execution (a multi-instance item, its loop counters).
@@ -296,7 +299,7 @@ class BpmnProcess:
                 except _Incident as incident:
                     await self._park(node, token, str(incident))
                 except BpmnThrow as thrown:
-                    catcher = self._find_catcher(token.scope, thrown)
+                    catcher = self._find_catcher(token.scope, thrown, self._rethrower(node))
                     if catcher is None and self._unhandled_throw_passes(node, thrown):
                         outcome = "continue" if isinstance(node, IntermediateThrowEvent) else "end"
                         taken = self._taken_flows(node) if outcome == "continue" else []
@@ -316,7 +319,7 @@ class BpmnProcess:
                         break
                     if catcher.run is token.scope and catcher.esp is not None:
                         self._fire_catcher(catcher, thrown, token)
-                        outcome = "end" if thrown.element_id == node.id else "interrupted"
+                        outcome = "interrupted"
                         taken = []
                         break
                     raise  # unwinds to the sub-process that hosts this scope
@@ -330,7 +333,7 @@ class BpmnProcess:
             raise
         except BpmnThrow as thrown:
             # caught further up: this scope run ends, its host activity handles it
-            self._counts.completed[node.id] += 1
+            self._counts.cancelled[node.id] += 1
             scope = token.scope
             scope.tokens.pop(token.id, None)
             scope.thrown = thrown
@@ -1131,10 +1134,27 @@ class BpmnProcess:
                     inner.task.cancel()
             raise scope.thrown
 
-    def _find_catcher(self, scope: ScopeRun, thrown: BpmnThrow) -> _Catcher | None:
+    def _rethrower(self, node: Node) -> str | None:
+        """An event sub-process whose own run threw: its scope has already handled one
+        event, so the throw goes past that scope's event sub-processes to the boundary
+        events of its host (BPMN "rethrow"). Before this rule the sub-process caught its
+        own throw again until the burst limit parked it, hence the patch marker."""
+        if (
+            isinstance(node, SubProcess)
+            and node.variant == "event"
+            and workflow.patched(ESP_RETHROW_PATCH)
+        ):
+            return node.id
+        return None
+
+    def _find_catcher(
+        self, scope: ScopeRun, thrown: BpmnThrow, rethrower: str | None = None
+    ) -> _Catcher | None:
         """The nearest catcher up the scope chain: an event sub-process of a scope (exact
         code before catch-all), else a boundary event of the sub-process hosting it."""
         running = {run.element_id for run in scope.chain()}
+        if rethrower is not None:
+            running.add(rethrower)
         for run in scope.chain():
             best: tuple[str, StartEvent] | None = None
             for esp_id, start in self._event_starts(run):

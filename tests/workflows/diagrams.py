@@ -52,3 +52,37 @@ def timer(kind: str, value: str) -> str:
     return (
         f"<bpmn:timerEventDefinition><bpmn:{tag}>{value}</bpmn:{tag}></bpmn:timerEventDefinition>"
     )
+
+
+def uncaught_throws() -> tuple[str, bytes]:
+    """An escalation and an error end event that nothing catches (act as none events)."""
+    return diagram(
+        "uncaught",
+        '<bpmn:startEvent id="s"/><bpmn:intermediateThrowEvent id="escalate">'
+        '<bpmn:escalationEventDefinition escalationRef="esc"/></bpmn:intermediateThrowEvent>'
+        '<bpmn:endEvent id="fail"><bpmn:errorEventDefinition errorRef="err"/></bpmn:endEvent>'
+        + flows("s>escalate", "escalate>fail"),
+        top='<bpmn:error id="err" errorCode="BOOM"/>'
+        '<bpmn:escalation id="esc" escalationCode="LATE"/>',
+    )
+
+
+def esp_rethrow() -> tuple[str, bytes]:
+    """An error event sub-process that throws the error again: its host's boundary
+    event catches it (the sub-process must not catch its own throw)."""
+    return diagram(
+        "rethrow",
+        '<bpmn:startEvent id="s"/><bpmn:subProcess id="sub"><bpmn:startEvent id="ss"/>'
+        '<bpmn:endEvent id="fail"><bpmn:errorEventDefinition errorRef="err"/></bpmn:endEvent>'
+        '<bpmn:subProcess id="handler" triggeredByEvent="true"><bpmn:startEvent id="hs">'
+        '<bpmn:errorEventDefinition errorRef="err"/></bpmn:startEvent>'
+        '<bpmn:endEvent id="again"><bpmn:errorEventDefinition errorRef="err"/></bpmn:endEvent>'
+        + flows("hs>again")
+        + "</bpmn:subProcess>"
+        + flows("ss>fail")
+        + '</bpmn:subProcess><bpmn:boundaryEvent id="caught" attachedToRef="sub">'
+        '<bpmn:errorEventDefinition errorRef="err"/></bpmn:boundaryEvent>'
+        '<bpmn:endEvent id="ok"/><bpmn:endEvent id="handled"/>'
+        + flows("s>sub", "sub>ok", "caught>handled"),
+        top='<bpmn:error id="err" errorCode="BOOM"/>',
+    )

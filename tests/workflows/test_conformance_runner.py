@@ -26,6 +26,12 @@ PASSING = [
     "signal-trigger-event-sub-process",
     "event-sub-process-non-interrupting",
     "message-flow-trigger-start-event",
+    "error-no-catch",
+    "escalation-no-catch",
+    "error-rethrow",
+    "escalation-rethrow",
+    "error-nested-trigger-boundary",
+    "event-sub-process-nested-cancelation-throws-escalation",
 ]
 
 

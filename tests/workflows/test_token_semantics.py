@@ -7,7 +7,7 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
 from tests.conftest import Stack
-from tests.workflows.diagrams import diagram, flows, timer, user
+from tests.workflows.diagrams import diagram, esp_rethrow, flows, timer, uncaught_throws, user
 from tests.workflows.helpers import complete, open_tasks, start, state, until, waiting_at
 from workflows import contracts as c
 
@@ -251,15 +251,7 @@ async def test_error_end_event_caught_on_the_sub_process(stack: Stack) -> None:
 async def test_uncaught_error_end_and_escalation_act_as_none_events(stack: Stack) -> None:
     handle = await start(
         stack,
-        diagram(
-            "uncaught",
-            '<bpmn:startEvent id="s"/><bpmn:intermediateThrowEvent id="escalate">'
-            '<bpmn:escalationEventDefinition escalationRef="esc"/></bpmn:intermediateThrowEvent>'
-            '<bpmn:endEvent id="fail"><bpmn:errorEventDefinition errorRef="err"/></bpmn:endEvent>'
-            + flows("s>escalate", "escalate>fail"),
-            top='<bpmn:error id="err" errorCode="BOOM"/>'
-            '<bpmn:escalation id="esc" escalationCode="LATE"/>',
-        ),
+        uncaught_throws(),
     )
     result = await handle.result()
     assert result.state is c.InstanceState.COMPLETED
@@ -270,6 +262,19 @@ async def test_uncaught_error_end_and_escalation_act_as_none_events(stack: Stack
         ("UNHANDLED_ESCALATION", "escalate", {"code": "LATE"}),
         ("UNHANDLED_ERROR", "fail", {"code": "BOOM"}),
     ]
+
+
+async def test_error_rethrown_by_an_event_sub_process_reaches_the_boundary(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        esp_rethrow(),
+    )
+    view = await until(handle, lambda v: v.state is not c.InstanceState.ACTIVE, "the end")
+    assert view.state is c.InstanceState.COMPLETED, view.incidents
+    counts = view.counts
+    assert counts.entered["hs"] == 1  # the event sub-process ran once, not in a loop
+    assert counts.completed["handled"] == 1 and counts.entered.get("ok", 0) == 0
+    assert counts.cancelled["sub"] == 1 and counts.cancelled["handler"] == 1
 
 
 async def test_uncaught_error_from_a_service_task_is_an_incident(stack: Stack) -> None:
