@@ -21,7 +21,7 @@ from temporalio.worker import Replayer
 from bpmn_compiler.ir import IR_VERSION
 from tests.conftest import EXAMPLES, Stack
 from tests.support.http import deploy, eventually
-from tests.workflows.diagrams import esp_rethrow, uncaught_throws
+from tests.workflows.diagrams import esp_compensation, esp_rethrow, uncaught_throws
 from tests.workflows.helpers import start, until
 from workflows import contracts as c
 from workflows.bpmn_process import BpmnProcess
@@ -75,12 +75,17 @@ async def test_recorded_history_replays(path: Path) -> None:
 
 
 @pytest.mark.parametrize("database_backend", ["sqlite"])
-@pytest.mark.parametrize("case", ["uncaught", "rethrow"])
+@pytest.mark.parametrize("case", ["uncaught", "rethrow", "compensation"])
 async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
-    """The throw rules behind ``UNHANDLED_THROW_PATCH`` and ``ESP_RETHROW_PATCH``: a fresh
-    run replays; ``throws-<case>-prepatch.json`` (recorded before the rules, when both
-    diagrams parked an incident) must keep replaying on the old path."""
-    handle = await start(stack, uncaught_throws() if case == "uncaught" else esp_rethrow())
+    """The throw rules behind ``UNHANDLED_THROW_PATCH``, ``ESP_RETHROW_PATCH`` and
+    ``ESP_COMPENSATION_PATCH``: a fresh run replays; ``throws-<case>-prepatch.json``
+    (recorded before the rules) must keep replaying on the old path."""
+    diagrams = {
+        "uncaught": uncaught_throws,
+        "rethrow": esp_rethrow,
+        "compensation": esp_compensation,
+    }
+    handle = await start(stack, diagrams[case]())
     view = await until(handle, lambda v: v.state is not c.InstanceState.ACTIVE, "the end")
     tag = os.environ.get("BATON_RECORD_HISTORIES")
     if tag:  # let the read-model flush run too, so the history holds its commands

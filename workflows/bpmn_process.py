@@ -85,6 +85,9 @@ UNHANDLED_THROW_PATCH = "unhandled-throw-is-none-event"
 #: ``workflow.patched`` marker: a throw out of an event sub-process skips that scope's
 #: event sub-processes (see _rethrower).
 ESP_RETHROW_PATCH = "event-subprocess-rethrow"
+#: ``workflow.patched`` marker: compensation thrown inside an event sub-process undoes
+#: the enclosing scope (see _compensation_scope).
+ESP_COMPENSATION_PATCH = "event-subprocess-compensates-host"
 
 
 #: Variables local to the running execution (a multi-instance item, its loop counters).
@@ -820,12 +823,14 @@ class BpmnProcess:
                 await self._run_implementation(node, node.implementation, token)
             return False
         if isinstance(event, CompensateEventDefinition):
-            await self._compensate(token.scope, event)
+            await self._compensate(self._compensation_scope(token.scope), event)
             return False
         if isinstance(event, CancelEventDefinition):
             # a transaction's cancel end: undo what completed, then leave by the cancel
             # boundary event of the transaction
-            await self._compensate(token.scope, CompensateEventDefinition())
+            await self._compensate(
+                self._compensation_scope(token.scope), CompensateEventDefinition()
+            )
             raise BpmnThrow("cancel", None, f"cancelled by {node.id}", node.id)
         raise _Incident(f"{event.kind} end events are not executable yet")
 
@@ -846,7 +851,7 @@ class BpmnProcess:
         if isinstance(event, EscalationEventDefinition):
             raise BpmnThrow("escalation", event.escalation_code, f"thrown by {node.id}", node.id)
         if isinstance(event, CompensateEventDefinition):
-            await self._compensate(token.scope, event)
+            await self._compensate(self._compensation_scope(token.scope), event)
             return True
         raise _Incident(f"{event.kind} throw events are not executable yet")
 
@@ -1221,6 +1226,23 @@ class BpmnProcess:
                 ):
                     return esp_id, start
         return None
+
+    def _compensation_scope(self, scope: ScopeRun) -> ScopeRun:
+        """Where a compensation throw looks for completed activities: its own scope, but
+        for a throw inside an event sub-process the scope hosting that sub-process (the
+        sub-process itself has nothing completed to undo; BPMN and Camunda compensate
+        the enclosing scope). Before this rule such throws found nothing, hence the
+        patch marker."""
+        if scope.element_id is None or scope.parent is None:
+            return scope
+        host = self._node(scope.element_id)
+        if (
+            isinstance(host, SubProcess)
+            and host.variant == "event"
+            and workflow.patched(ESP_COMPENSATION_PATCH)
+        ):
+            return scope.parent
+        return scope
 
     async def _compensate(self, scope: ScopeRun, event: CompensateEventDefinition) -> None:
         """Run the handlers of completed activities of ``scope`` (or of the one named),

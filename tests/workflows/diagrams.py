@@ -86,3 +86,22 @@ def esp_rethrow() -> tuple[str, bytes]:
         + flows("s>sub", "sub>ok", "caught>handled"),
         top='<bpmn:error id="err" errorCode="BOOM"/>',
     )
+
+
+def esp_compensation() -> tuple[str, bytes]:
+    """An escalation event sub-process whose compensation end event undoes task ``a`` of
+    the enclosing scope."""
+    return diagram(
+        "esp-compensation",
+        '<bpmn:startEvent id="s"/><bpmn:task id="a"/>'
+        '<bpmn:boundaryEvent id="undo" attachedToRef="a"><bpmn:compensateEventDefinition/>'
+        '</bpmn:boundaryEvent><bpmn:task id="undo_a" isForCompensation="true"/>'
+        '<bpmn:endEvent id="late"><bpmn:escalationEventDefinition escalationRef="esc"/>'
+        '</bpmn:endEvent><bpmn:subProcess id="handler" triggeredByEvent="true">'
+        '<bpmn:startEvent id="hs"><bpmn:escalationEventDefinition escalationRef="esc"/>'
+        '</bpmn:startEvent><bpmn:endEvent id="comp"><bpmn:compensateEventDefinition '
+        'activityRef="a"/></bpmn:endEvent>' + flows("hs>comp") + "</bpmn:subProcess>"
+        '<bpmn:association id="as" associationDirection="One" sourceRef="undo" '
+        'targetRef="undo_a"/>' + flows("s>a", "a>late"),
+        top='<bpmn:escalation id="esc" escalationCode="LATE"/>',
+    )

@@ -32,6 +32,10 @@ PASSING = [
     "escalation-rethrow",
     "error-nested-trigger-boundary",
     "event-sub-process-nested-cancelation-throws-escalation",
+    "compensation-event-sub-process",
+    "compensation-booking",
+    "collapsed-sub-process-compensation-event-sub-process",
+    "transaction-cancel-from-nested-scope",
 ]
 
 

@@ -7,7 +7,15 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
 from tests.conftest import Stack
-from tests.workflows.diagrams import diagram, esp_rethrow, flows, timer, uncaught_throws, user
+from tests.workflows.diagrams import (
+    diagram,
+    esp_compensation,
+    esp_rethrow,
+    flows,
+    timer,
+    uncaught_throws,
+    user,
+)
 from tests.workflows.helpers import complete, open_tasks, start, state, until, waiting_at
 from workflows import contracts as c
 
@@ -275,6 +283,15 @@ async def test_error_rethrown_by_an_event_sub_process_reaches_the_boundary(stack
     assert counts.entered["hs"] == 1  # the event sub-process ran once, not in a loop
     assert counts.completed["handled"] == 1 and counts.entered.get("ok", 0) == 0
     assert counts.cancelled["sub"] == 1 and counts.cancelled["handler"] == 1
+
+
+async def test_compensation_thrown_in_an_event_sub_process_undoes_its_host(
+    stack: Stack,
+) -> None:
+    handle = await start(stack, esp_compensation())
+    view = await until(handle, lambda v: v.state is not c.InstanceState.ACTIVE, "the end")
+    assert view.state is c.InstanceState.COMPLETED, view.incidents
+    assert view.counts.completed["undo_a"] == 1 and view.counts.completed["comp"] == 1
 
 
 async def test_uncaught_error_from_a_service_task_is_an_incident(stack: Stack) -> None:
