@@ -21,7 +21,12 @@ from temporalio.worker import Replayer
 from bpmn_compiler.ir import IR_VERSION
 from tests.conftest import EXAMPLES, Stack
 from tests.support.http import deploy, eventually
-from tests.workflows.diagrams import esp_compensation, esp_rethrow, uncaught_throws
+from tests.workflows.diagrams import (
+    empty_ad_hoc,
+    esp_compensation,
+    esp_rethrow,
+    uncaught_throws,
+)
 from tests.workflows.helpers import start, until
 from workflows import contracts as c
 from workflows.bpmn_process import BpmnProcess
@@ -75,15 +80,17 @@ async def test_recorded_history_replays(path: Path) -> None:
 
 
 @pytest.mark.parametrize("database_backend", ["sqlite"])
-@pytest.mark.parametrize("case", ["uncaught", "rethrow", "compensation"])
+@pytest.mark.parametrize("case", ["uncaught", "rethrow", "compensation", "adhoc"])
 async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
-    """The throw rules behind ``UNHANDLED_THROW_PATCH``, ``ESP_RETHROW_PATCH`` and
-    ``ESP_COMPENSATION_PATCH``: a fresh run replays; ``throws-<case>-prepatch.json``
-    (recorded before the rules) must keep replaying on the old path."""
+    """The rules behind ``UNHANDLED_THROW_PATCH``, ``ESP_RETHROW_PATCH``,
+    ``ESP_COMPENSATION_PATCH`` and ``EMPTY_AD_HOC_PATCH``: a fresh run replays;
+    ``throws-<case>-prepatch.json`` (recorded before the rules) must keep replaying on
+    the old path."""
     diagrams = {
         "uncaught": uncaught_throws,
         "rethrow": esp_rethrow,
         "compensation": esp_compensation,
+        "adhoc": empty_ad_hoc,
     }
     handle = await start(stack, diagrams[case]())
     view = await until(handle, lambda v: v.state is not c.InstanceState.ACTIVE, "the end")

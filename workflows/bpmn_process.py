@@ -88,6 +88,9 @@ ESP_RETHROW_PATCH = "event-subprocess-rethrow"
 #: ``workflow.patched`` marker: compensation thrown inside an event sub-process undoes
 #: the enclosing scope (see _compensation_scope).
 ESP_COMPENSATION_PATCH = "event-subprocess-compensates-host"
+#: ``workflow.patched`` marker: an empty ad-hoc sub-process completes instead of parking
+#: an incident (ad-hoc sub-processes with content are not executable yet).
+EMPTY_AD_HOC_PATCH = "empty-ad-hoc-completes"
 
 
 #: Variables local to the running execution (a multi-instance item, its loop counters).
@@ -578,6 +581,13 @@ class BpmnProcess:
             return True
         if isinstance(node, BoundaryEvent):
             return True  # its trigger already happened; the token just leaves
+        if (
+            isinstance(node, SubProcess)
+            and node.variant == "adHoc"
+            and not node.children
+            and workflow.patched(EMPTY_AD_HOC_PATCH)
+        ):
+            return True  # nothing can be activated inside: it completes at once
         if isinstance(node, CallActivity):
             await self._call_activity(node)
             return True

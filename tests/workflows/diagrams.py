@@ -105,3 +105,12 @@ def esp_compensation() -> tuple[str, bytes]:
         'targetRef="undo_a"/>' + flows("s>a", "a>late"),
         top='<bpmn:escalation id="esc" escalationCode="LATE"/>',
     )
+
+
+def empty_ad_hoc() -> tuple[str, bytes]:
+    """An ad-hoc sub-process with nothing inside: it completes at once."""
+    return diagram(
+        "empty-ad-hoc",
+        '<bpmn:startEvent id="s"/><bpmn:adHocSubProcess id="adhoc"/><bpmn:endEvent id="e"/>'
+        + flows("s>adhoc", "adhoc>e"),
+    )

@@ -36,6 +36,7 @@ PASSING = [
     "compensation-booking",
     "collapsed-sub-process-compensation-event-sub-process",
     "transaction-cancel-from-nested-scope",
+    "sub-process-empty-continuation",
 ]
 
 

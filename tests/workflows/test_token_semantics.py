@@ -9,6 +9,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from tests.conftest import Stack
 from tests.workflows.diagrams import (
     diagram,
+    empty_ad_hoc,
     esp_compensation,
     esp_rethrow,
     flows,
@@ -292,6 +293,13 @@ async def test_compensation_thrown_in_an_event_sub_process_undoes_its_host(
     view = await until(handle, lambda v: v.state is not c.InstanceState.ACTIVE, "the end")
     assert view.state is c.InstanceState.COMPLETED, view.incidents
     assert view.counts.completed["undo_a"] == 1 and view.counts.completed["comp"] == 1
+
+
+async def test_empty_ad_hoc_sub_process_completes(stack: Stack) -> None:
+    handle = await start(stack, empty_ad_hoc())
+    view = await until(handle, lambda v: v.state is not c.InstanceState.ACTIVE, "the end")
+    assert view.state is c.InstanceState.COMPLETED, view.incidents
+    assert view.counts.completed["adhoc"] == 1 and view.counts.completed["e"] == 1
 
 
 async def test_uncaught_error_from_a_service_task_is_an_incident(stack: Stack) -> None:
