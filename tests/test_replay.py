@@ -25,6 +25,7 @@ from tests.workflows.diagrams import (
     empty_ad_hoc,
     esp_compensation,
     esp_rethrow,
+    gateway_sink,
     uncaught_throws,
 )
 from tests.workflows.helpers import start, until
@@ -80,10 +81,11 @@ async def test_recorded_history_replays(path: Path) -> None:
 
 
 @pytest.mark.parametrize("database_backend", ["sqlite"])
-@pytest.mark.parametrize("case", ["uncaught", "rethrow", "compensation", "adhoc"])
+@pytest.mark.parametrize("case", ["uncaught", "rethrow", "compensation", "adhoc", "sink"])
 async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
     """The rules behind ``UNHANDLED_THROW_PATCH``, ``ESP_RETHROW_PATCH``,
-    ``ESP_COMPENSATION_PATCH`` and ``EMPTY_AD_HOC_PATCH``: a fresh run replays;
+    ``ESP_COMPENSATION_PATCH``, ``EMPTY_AD_HOC_PATCH`` and ``SINK_PATCH``: a fresh run
+    replays;
     ``throws-<case>-prepatch.json`` (recorded before the rules) must keep replaying on
     the old path."""
     diagrams = {
@@ -91,6 +93,7 @@ async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
         "rethrow": esp_rethrow,
         "compensation": esp_compensation,
         "adhoc": empty_ad_hoc,
+        "sink": gateway_sink,
     }
     handle = await start(stack, diagrams[case]())
     view = await until(handle, lambda v: v.state is not c.InstanceState.ACTIVE, "the end")

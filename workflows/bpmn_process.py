@@ -91,6 +91,9 @@ ESP_COMPENSATION_PATCH = "event-subprocess-compensates-host"
 #: ``workflow.patched`` marker: an empty ad-hoc sub-process completes instead of parking
 #: an incident (ad-hoc sub-processes with content are not executable yet).
 EMPTY_AD_HOC_PATCH = "empty-ad-hoc-completes"
+#: ``workflow.patched`` marker: a gateway with no outgoing flow at all ends its token
+#: (implicit end) instead of parking a "no flow matched" incident.
+SINK_PATCH = "gateway-without-outgoing-is-implicit-end"
 
 
 #: Variables local to the running execution (a multi-instance item, its loop counters).
@@ -408,15 +411,19 @@ class BpmnProcess:
     def _taken_flows(self, node: Node) -> list[str]:
         """Outgoing flows to follow.
 
-        Exclusive gateway: the first flow (document order) whose condition holds, else the
-        default, else an incident. Inclusive gateway and other elements: every flow whose
-        condition holds (unconditional ones always), the default only when no other flow
-        is taken; an inclusive gateway with no flow to take is an incident.
+        A gateway with no outgoing flow at all ends the token, as any element without
+        outgoing flows does. Exclusive gateway: the first flow (document order) whose
+        condition holds, else the default, else an incident. Inclusive gateway and other
+        elements: every flow whose condition holds (unconditional ones always), the
+        default only when no other flow is taken; an inclusive gateway with no flow to
+        take is an incident.
         """
         assert self._definition is not None
         flows = self._definition.flows
         default = getattr(node, "default_flow", None)
         candidates = [f for f in node.outgoing if f != default]
+        if isinstance(node, Gateway) and not node.outgoing and workflow.patched(SINK_PATCH):
+            return []  # a gateway without outgoing flows is an implicit end, not a dead end
         if isinstance(node, Gateway) and node.gateway == "exclusive":
             for flow_id in candidates:
                 condition = flows[flow_id].condition

@@ -114,3 +114,14 @@ def empty_ad_hoc() -> tuple[str, bytes]:
         '<bpmn:startEvent id="s"/><bpmn:adHocSubProcess id="adhoc"/><bpmn:endEvent id="e"/>'
         + flows("s>adhoc", "adhoc>e"),
     )
+
+
+def gateway_sink() -> tuple[str, bytes]:
+    """A parallel fork whose one branch runs into an exclusive gateway without outgoing
+    flows (an implicit end) while the other reaches the end event."""
+    return diagram(
+        "gateway-sink",
+        '<bpmn:startEvent id="s"/><bpmn:parallelGateway id="fork"/>'
+        '<bpmn:exclusiveGateway id="sink"/><bpmn:endEvent id="e"/>'
+        + flows("s>fork", "fork>sink", "fork>e"),
+    )

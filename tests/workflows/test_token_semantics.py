@@ -13,6 +13,7 @@ from tests.workflows.diagrams import (
     esp_compensation,
     esp_rethrow,
     flows,
+    gateway_sink,
     timer,
     uncaught_throws,
     user,
@@ -300,6 +301,13 @@ async def test_empty_ad_hoc_sub_process_completes(stack: Stack) -> None:
     view = await until(handle, lambda v: v.state is not c.InstanceState.ACTIVE, "the end")
     assert view.state is c.InstanceState.COMPLETED, view.incidents
     assert view.counts.completed["adhoc"] == 1 and view.counts.completed["e"] == 1
+
+
+async def test_gateway_without_outgoing_flows_is_an_implicit_end(stack: Stack) -> None:
+    handle = await start(stack, gateway_sink())
+    view = await until(handle, lambda v: v.state is not c.InstanceState.ACTIVE, "the end")
+    assert view.state is c.InstanceState.COMPLETED, view.incidents
+    assert view.counts.completed["sink"] == 1 and view.counts.completed["e"] == 1
 
 
 async def test_uncaught_error_from_a_service_task_is_an_incident(stack: Stack) -> None:
