@@ -178,9 +178,9 @@ DIALECT_ATTRIBUTES: list[tuple[str, str, str, str]] = [
 #: Update together with workflows/bpmn_process.py; anything absent here is "not yet".
 RUNS_TODAY: dict[str, str] = {
     "startEvent": "none start; message/timer/signal/error/escalation starts of event sub-processes",
-    "endEvent": "none, terminate, error, escalation, compensation, cancel (transactions), signal (inside the instance), message (runs its job)",
+    "endEvent": "none, terminate, error and escalation (uncaught: act as a none end), compensation, cancel (transactions), signal (inside the instance), message (runs its job)",
     "intermediateCatchEvent": "message (name + correlation key, buffered), timer (date, duration, R/cycle), signal, conditional, link",
-    "intermediateThrowEvent": "none, link, compensation, signal (inside the instance), escalation, message (runs its job)",
+    "intermediateThrowEvent": "none, link, compensation, signal (inside the instance), escalation (uncaught: passes through), message (runs its job)",
     "boundaryEvent": "timer (incl. repeating), message, signal: interrupting or not; error and escalation (by code or catch-all); compensation handlers; cancel on transactions",
     "task": "yes",
     "manualTask": "yes",
@@ -192,7 +192,8 @@ RUNS_TODAY: dict[str, str] = {
     "subProcess": "embedded and event sub-processes (interrupting or not), multi-instance",
     "callActivity": "child workflow of the latest (or given) version; in/out mappings, propagation",
     "transaction": "cancel end event compensates, then leaves by the cancel boundary",
-    "exclusiveGateway": "yes: FEEL or JUEL conditions, default flow; no match or a non-boolean condition is an incident",
+    "adHocSubProcess": "empty ones complete at once; with content: not yet (incident)",
+    "exclusiveGateway": "yes: FEEL or JUEL conditions, default flow; no match or a non-boolean condition is an incident; no outgoing flow at all is an implicit end",
     "parallelGateway": "fork and join",
     "inclusiveGateway": "fork (conditions, default) and join (waits only for tokens that can still arrive)",
     "eventBasedGateway": "message, timer, signal and receive-task targets; the first wins",
