@@ -21,8 +21,10 @@ through the sandbox (see ``workflows/runner.py``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -64,11 +66,12 @@ with workflow.unsafe.imports_passed_through():
         TimerEventDefinition,
         UserTask,
     )
+    from workflows import continuation
     from workflows import contracts as c
     from workflows import search_attributes as sa
     from workflows.expressions import ExecutionContext, ExpressionError, evaluate, explain
     from workflows.graph import Graph
-    from workflows.tokens import BpmnThrow, Counts, ScopeRun, Subscription, Token
+    from workflows.tokens import BpmnThrow, Counts, ScopeRun, Subscription, Token, Wait
 
 SERVICE_TASK_TIMEOUT = timedelta(minutes=5)
 LOCAL_TIMEOUT = timedelta(seconds=30)
@@ -94,6 +97,17 @@ EMPTY_AD_HOC_PATCH = "empty-ad-hoc-completes"
 #: ``workflow.patched`` marker: a gateway with no outgoing flow at all ends its token
 #: (implicit end) instead of parking a "no flow matched" incident.
 SINK_PATCH = "gateway-without-outgoing-is-implicit-end"
+#: ``workflow.patched`` marker: long histories continue as new (see _drain_when_due).
+CONTINUE_AS_NEW_PATCH = "continue-as-new-at-quiet-point"
+#: How long new tokens are held at their element's entry while the run drains for
+#: continue-as-new; if the instance is not quiet by then, it goes on and tries later.
+DRAIN_PATIENCE = timedelta(minutes=5)
+#: After a drain gave up, wait for this many more history events before the next one.
+DRAIN_BACKOFF_EVENTS = 500
+#: Case-history entries, seen message ids and child ids carried into the next run.
+CARRIED_HISTORY = 500
+CARRIED_MESSAGE_IDS = 1000
+CARRIED_CHILDREN = 1000
 
 
 #: Variables local to the running execution (a multi-instance item, its loop counters).
@@ -122,6 +136,18 @@ class _Exhausted(Exception):  # control flow, not a failure
     """A repeating timer fired as often as its cycle allows."""
 
 
+@contextlib.contextmanager
+def _waiting(holder: Token | ScopeRun, key: str, wait: Wait) -> Iterator[Wait]:
+    """Register what ``holder`` waits for while the body awaits it (the material of a
+    continue-as-new snapshot); unregistered however the wait ends."""
+    holder.waits[key] = wait
+    try:
+        yield wait
+    finally:
+        if holder.waits.get(key) is wait:
+            del holder.waits[key]
+
+
 @workflow.defn(name=c.WORKFLOW_NAME)
 class BpmnProcess:
     @workflow.init
@@ -137,7 +163,7 @@ class BpmnProcess:
         self._retries: dict[str, c.RetryIncident] = {}
         self._subscriptions: list[Subscription] = []
         self._buffered: list[c.DeliverMessage] = []
-        self._seen_message_ids: set[str] = set()
+        self._seen_message_ids: dict[str, None] = {}  # ordered, so snapshots are deterministic
         self._timers: Counter[str] = Counter()  # element id → running timers
         self._fire_requests: Counter[str] = Counter()
         self._children: list[str] = []
@@ -150,6 +176,12 @@ class BpmnProcess:
         self._next_id = 0
         self._burst_time: datetime | None = None
         self._burst = 0
+        # continue-as-new
+        self._runs = 1
+        self._history_dropped = 0
+        self._draining = False  # new tokens wait at their element's entry
+        self._drain_after = 0  # history length before which no drain starts
+        self._detached = 0  # compensation runs nobody waits for
         # read-model outbox
         self._revision = 0
         self._instance_dirty = False
@@ -173,21 +205,38 @@ class BpmnProcess:
         # Decoded raw and migrated: histories recorded with an older IR still replay.
         self._definition = migrations.load(raw)
         self._graph = Graph(self._definition)
-        self._record("PROCESS_STARTED", user_id=input.started_by, details={"version": ref.version})
-        self._touch_instance()
-        flusher = asyncio.create_task(self._flush_loop())
-        start = input.start_event or self._definition.none_start()
-        if start is None or start not in self._definition.nodes:
-            raise ApplicationError(
-                f"process {ref.key!r} has no none start event; start it by message or timer",
-                type="NoStartEvent",
-                non_retryable=True,
+        if input.resume is not None:
+            root = self._root = self._restore(input.resume)
+            self._touch_instance()
+            flusher = asyncio.create_task(self._flush_loop())
+        else:
+            self._record(
+                "PROCESS_STARTED", user_id=input.started_by, details={"version": ref.version}
             )
-        root = self._root = self._new_scope(None, None)
-        self._spawn(root, start, via=None)
-        await workflow.wait_condition(lambda: root.finished or self._failure is not None)
+            self._touch_instance()
+            flusher = asyncio.create_task(self._flush_loop())
+            start = input.start_event or self._definition.none_start()
+            if start is None or start not in self._definition.nodes:
+                raise ApplicationError(
+                    f"process {ref.key!r} has no none start event; start it by message or timer",
+                    type="NoStartEvent",
+                    non_retryable=True,
+                )
+            root = self._root = self._new_scope(None, None)
+            self._spawn(root, start, via=None)
+        drainer = asyncio.create_task(self._drain_when_due())
+        await workflow.wait_condition(
+            lambda: root.finished or self._failure is not None or self._may_continue()
+        )
         if self._failure is not None:
             raise self._failure
+        drainer.cancel()
+        if not root.finished:
+            flusher.cancel()
+            workflow.continue_as_new(
+                self._next_run(),
+                search_attributes=workflow.info().typed_search_attributes,
+            )
         # a terminate end event completes the instance (BPMN and Camunda agree); the history
         # says how it ended
         self._state = c.InstanceState.COMPLETED
@@ -235,10 +284,11 @@ class BpmnProcess:
     async def _watch(self, scope: ScopeRun, esp_id: str, start: StartEvent) -> None:
         """Wait for an event sub-process's message/timer/signal start; a non-interrupting
         one keeps listening after each trigger."""
-        occurrence = 0
+        snap = scope.resume.get(start.id)
+        occurrence = snap.occurrence if snap is not None else 0
         while not scope.finished:
             try:
-                await self._catch(start, start.event, occurrence, owner=scope.id)
+                await self._catch(start, start.event, occurrence, owner=scope.id, holder=scope)
             except _Exhausted:
                 return
             occurrence += 1
@@ -279,8 +329,12 @@ class BpmnProcess:
         assert self._definition is not None
         return self._definition.nodes[element_id]
 
-    def _spawn(self, scope: ScopeRun, element_id: str, via: str | None) -> Token:
-        token = Token(id=self._new_id("t"), element_id=element_id, scope=scope, via=via)
+    def _spawn(
+        self, scope: ScopeRun, element_id: str, via: str | None, *, awaited: bool = False
+    ) -> Token:
+        token = Token(
+            id=self._new_id("t"), element_id=element_id, scope=scope, via=via, awaited=awaited
+        )
         scope.tokens[token.id] = token
         token.task = asyncio.create_task(self._run_token(token))
         self._touch_instance()
@@ -293,12 +347,20 @@ class BpmnProcess:
             self._finish_scope(scope)
         self._touch_instance()
 
-    async def _run_token(self, token: Token) -> None:
-        """Enter the element, run its behaviour, then follow the outgoing flows."""
+    async def _run_token(self, token: Token, *, resumed: bool = False) -> None:
+        """Enter the element, run its behaviour, then follow the outgoing flows. A token
+        ``resumed`` after continue-as-new was entered in an earlier run."""
         node = self._node(token.element_id)
-        self._counts.entered[node.id] += 1
-        self._record("ACTIVITY_STARTED", node.id, details={"type": node.kind})
+        if not resumed:
+            self._counts.entered[node.id] += 1
+            self._record("ACTIVITY_STARTED", node.id, details={"type": node.kind})
         try:
+            if not resumed and self._draining and not token.awaited:
+                await self._hold(token)
+            token.resume.pop("@enter", None)
+            parked = token.resume.pop("@incident", None)
+            if parked is not None:
+                await self._await_retry(node, token, self._incidents[parked.incident_id])
             while True:
                 try:
                     self._count_burst(node)
@@ -488,7 +550,11 @@ class BpmnProcess:
         """The element's behaviour; a multi-instance activity runs it once per item."""
         loop = getattr(node, "loop", None)
         if isinstance(loop, MultiInstance):
-            await self._multi_instance(node, loop, token)
+            token.busy = True  # instance coroutines are not carried by continue-as-new
+            try:
+                await self._multi_instance(node, loop, token)
+            finally:
+                token.busy = False
             return True
         if loop is not None:
             raise _Incident("standard loops are not executable yet")
@@ -565,7 +631,7 @@ class BpmnProcess:
             await self._run_implementation(node, node.implementation, token)
             return True
         if isinstance(node, UserTask):
-            await self._user_task(node)
+            await self._user_task(node, token)
             return True
         if isinstance(node, Gateway):
             return await self._gateway(node, token)
@@ -574,11 +640,11 @@ class BpmnProcess:
         if isinstance(node, IntermediateThrowEvent):
             return await self._throw_event(node, token)
         if isinstance(node, IntermediateCatchEvent):
-            await self._catch(node, node.event)
+            await self._catch(node, node.event, holder=token)
             self._apply_mappings(node.outputs, node.id)
             return True
         if isinstance(node, ReceiveTask):
-            await self._catch(node, node.event)
+            await self._catch(node, node.event, holder=token)
             return True
         if isinstance(node, SubProcess) and node.variant in ("embedded", "transaction"):
             await self._sub_process(node, token)
@@ -596,7 +662,11 @@ class BpmnProcess:
         ):
             return True  # nothing can be activated inside: it completes at once
         if isinstance(node, CallActivity):
-            await self._call_activity(node)
+            token.busy = True  # a child workflow does not survive continue-as-new
+            try:
+                await self._call_activity(node)
+            finally:
+                token.busy = False
             return True
         raise _Incident(f"{node.kind} elements are not executable yet")
 
@@ -782,7 +852,9 @@ class BpmnProcess:
                     return False
             return True
 
-        await workflow.wait_condition(can_fire)
+        token.resume.pop(node.id, None)
+        with _waiting(token, node.id, Wait("join", can_fire)):
+            await workflow.wait_condition(can_fire)
         if token.merged:
             raise asyncio.CancelledError  # counted as merged by _run_token
         for flow, waiting in arrivals().items():
@@ -799,8 +871,9 @@ class BpmnProcess:
         for target in targets:
             target_node = self._node(target)
             event = getattr(target_node, "event", None)
-            waits[asyncio.create_task(self._catch(target_node, event))] = target
-        done, pending = await workflow.wait(list(waits), return_when=asyncio.FIRST_COMPLETED)
+            waits[asyncio.create_task(self._catch(target_node, event, holder=token))] = target
+        with _waiting(token, node.id, Wait("gateway", lambda: False)):
+            done, pending = await workflow.wait(list(waits), return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
         winner = next(iter(done))
@@ -893,25 +966,30 @@ class BpmnProcess:
                 other.task.cancel()
 
     async def _catch(
-        self, node: Node, event: Any, occurrence: int = 0, owner: str | None = None
+        self,
+        node: Node,
+        event: Any,
+        occurrence: int = 0,
+        owner: str | None = None,
+        *,
+        holder: Token | ScopeRun,
     ) -> None:
-        """Wait for the trigger of a catch event, receive task or boundary event."""
+        """Wait for the trigger of a catch event, receive task or boundary event; the
+        wait is registered on ``holder`` under the catching element's id."""
         if isinstance(event, TimerEventDefinition):
-            await self._timer(node, event, occurrence)
+            await self._timer(node, event, occurrence, holder)
             return
-        if isinstance(event, MessageEventDefinition):
-            name = self._message_name(event, node)
-            await self._wait_subscription(node, "message", name, event, owner)
-            return
-        if isinstance(event, SignalEventDefinition):
-            name = self._signal_name(event, node)
-            await self._wait_subscription(node, "signal", name, event, owner)
+        if isinstance(event, MessageEventDefinition | SignalEventDefinition):
+            await self._wait_subscription(node, event, owner, holder, occurrence)
             return
         if isinstance(event, LinkEventDefinition):
             return
         if isinstance(event, ConditionalEventDefinition):
             # re-checked whenever the instance's state changes (e.g. set_variables)
-            await workflow.wait_condition(lambda: self._condition_holds(event, node))
+            holder.resume.pop(node.id, None)
+            ready = lambda: self._condition_holds(event, node)  # noqa: E731
+            with _waiting(holder, node.id, Wait("conditional", ready, occurrence=occurrence)):
+                await workflow.wait_condition(ready)
             return
         kind = getattr(event, "kind", "none")
         raise _Incident(f"{kind} catch events are not executable yet")
@@ -923,16 +1001,27 @@ class BpmnProcess:
         except _Incident:
             return False
 
-    async def _timer(self, node: Node, event: TimerEventDefinition, occurrence: int = 0) -> None:
-        """A workflow timer that an operator may also fire early (``fire_timer``)."""
-        delay = self._timer_delay(node, event, occurrence)
+    async def _timer(
+        self, node: Node, event: TimerEventDefinition, occurrence: int, holder: Token | ScopeRun
+    ) -> None:
+        """A workflow timer that an operator may also fire early (``fire_timer``). After
+        continue-as-new it keeps the deadline it had."""
+        snap = holder.resume.pop(node.id, None)
+        now = workflow.now()
+        if snap is not None and snap.deadline is not None:
+            delay = max(snap.deadline - now, timedelta(0))
+        else:
+            delay = self._timer_delay(node, event, occurrence)
+        ready = lambda: self._fire_requests[node.id] > 0  # noqa: E731
+        wait = Wait("timer", ready, deadline=now + delay, occurrence=occurrence)
         self._timers[node.id] += 1
         try:
-            await workflow.wait_condition(
-                lambda: self._fire_requests[node.id] > 0,
-                timeout=delay,
-                timeout_summary=f"{node.id}: {node.name or event.timer}",
-            )
+            with _waiting(holder, node.id, wait):
+                await workflow.wait_condition(
+                    ready,
+                    timeout=delay,
+                    timeout_summary=f"{node.id}: {node.name or event.timer}",
+                )
             self._fire_requests[node.id] -= 1
         except TimeoutError:
             pass  # the timer ran out: the normal case
@@ -978,24 +1067,48 @@ class BpmnProcess:
         return str(self._evaluate(event.signal_name, node.id))
 
     async def _wait_subscription(
-        self, node: Node, kind: str, name: str, event: Any, owner: str | None = None
+        self,
+        node: Node,
+        event: MessageEventDefinition | SignalEventDefinition,
+        owner: str | None,
+        holder: Token | ScopeRun,
+        occurrence: int,
     ) -> None:
-        key = None
-        if isinstance(event, MessageEventDefinition) and event.correlation_key is not None:
-            key = str(self._evaluate(event.correlation_key, node.id))
-        subscription = Subscription(
-            kind=kind,
-            name=name,
-            element_id=node.id,
-            correlation_key=key,
-            sequence=len(self._subscriptions),
-            owner=owner,
-        )
+        snap = holder.resume.pop(node.id, None)
+        if snap is not None and snap.subscription is not None:
+            # names and keys were evaluated when the wait began, not again
+            subscription = continuation.subscription_from(snap.subscription)
+        elif isinstance(event, MessageEventDefinition):
+            name = self._message_name(event, node)
+            key = None
+            if event.correlation_key is not None:
+                key = str(self._evaluate(event.correlation_key, node.id))
+            subscription = Subscription(
+                kind="message",
+                name=name,
+                element_id=node.id,
+                correlation_key=key,
+                sequence=len(self._subscriptions),
+                owner=owner,
+            )
+        else:
+            subscription = Subscription(
+                kind="signal",
+                name=self._signal_name(event, node),
+                element_id=node.id,
+                correlation_key=None,
+                sequence=len(self._subscriptions),
+                owner=owner,
+            )
+        kind, name = subscription.kind, subscription.name
         self._subscriptions.append(subscription)
+        ready = lambda: subscription.delivered is not None  # noqa: E731
+        wait = Wait(kind, ready, subscription=subscription, occurrence=occurrence)
         try:
             if kind == "message":
                 self._take_buffered(subscription)
-            await workflow.wait_condition(lambda: subscription.delivered is not None)
+            with _waiting(holder, node.id, wait):
+                await workflow.wait_condition(ready)
         finally:
             subscription.cancelled = True
             self._subscriptions = [s for s in self._subscriptions if not s.cancelled]
@@ -1048,16 +1161,22 @@ class BpmnProcess:
         boundaries = [self._node(b) for b in boundary_ids]
 
         fired_count: Counter[str] = Counter()
+        # after continue-as-new, only the boundary waits that were still armed come back
+        resuming = dict(token.resume) if token.resume else None
+        if resuming is not None:
+            for key, snap in resuming.items():
+                fired_count[key] = snap.occurrence
 
         def arm(boundary: BoundaryEvent) -> None:
             if boundary.event.kind in ("error", "escalation", "compensate", "cancel"):
                 return  # caught when thrown, not awaited
-            wait = self._catch(boundary, boundary.event, fired_count[boundary.id])
+            wait = self._catch(boundary, boundary.event, fired_count[boundary.id], holder=token)
             watchers[asyncio.create_task(wait)] = boundary
 
         for boundary in boundaries:
             assert isinstance(boundary, BoundaryEvent)
-            arm(boundary)
+            if resuming is None or boundary.id in resuming:
+                arm(boundary)
         # created after the watchers, so they subscribe before the body can throw
         body = asyncio.create_task(self._body(node, token))
         try:
@@ -1137,12 +1256,19 @@ class BpmnProcess:
         await self._run_scope(node, token, starts[0])
 
     async def _run_scope(self, node: SubProcess, token: Token, start: str) -> None:
-        """Run a child scope from ``start`` until it finishes or throws."""
-        scope = self._new_scope(node.id, token.scope)
-        token.child_run = scope
-        self._spawn(scope, start, via=None)
+        """Run a child scope from ``start`` until it finishes or throws (after
+        continue-as-new: go on waiting for the run restored from the snapshot)."""
+        snap = token.resume.pop(node.id, None)
+        if snap is not None and token.child_run is not None:
+            scope = token.child_run
+        else:
+            scope = self._new_scope(node.id, token.scope)
+            token.child_run = scope
+            self._spawn(scope, start, via=None)
+        ready = lambda: scope.finished or scope.thrown is not None  # noqa: E731
         try:
-            await workflow.wait_condition(lambda: scope.finished or scope.thrown is not None)
+            with _waiting(token, node.id, Wait("scope", ready, scope=scope)):
+                await workflow.wait_condition(ready)
         except asyncio.CancelledError:
             for inner in list(scope.tokens.values()):
                 if inner.task is not None:
@@ -1271,10 +1397,19 @@ class BpmnProcess:
         ]
         for entry in chosen:
             scope.compensable.remove(entry)
-        runs = [asyncio.create_task(self._compensate_one(scope, *entry)) for entry in chosen]
+        runs = [asyncio.create_task(self._detached_run(scope, *entry)) for entry in chosen]
         if event.wait_for_completion:
             for run in runs:  # one after another, as the handlers were registered
                 await run
+
+    async def _detached_run(self, scope: ScopeRun, element_id: str, child: ScopeRun | None) -> None:
+        """A compensation run is a coroutine of its own: no continue-as-new while any
+        is under way (the snapshot could not carry it)."""
+        self._detached += 1
+        try:
+            await self._compensate_one(scope, element_id, child)
+        finally:
+            self._detached -= 1
 
     async def _compensate_one(
         self, scope: ScopeRun, element_id: str, child: ScopeRun | None
@@ -1282,7 +1417,7 @@ class BpmnProcess:
         node = self._node(element_id)
         handler = getattr(node, "compensation_handler", None)
         if handler:
-            token = self._spawn(scope, handler, via=None)
+            token = self._spawn(scope, handler, via=None, awaited=True)
             if token.task is not None:
                 await token.task
             return
@@ -1292,7 +1427,11 @@ class BpmnProcess:
         if esp is not None:
             child.finished = False  # the sub-process's run compensates itself
             token = Token(
-                id=self._new_id("t"), element_id=esp[0], scope=child, start_event=esp[1].id
+                id=self._new_id("t"),
+                element_id=esp[0],
+                scope=child,
+                start_event=esp[1].id,
+                awaited=True,
             )
             child.tokens[token.id] = token
             token.task = asyncio.create_task(self._run_token(token))
@@ -1317,7 +1456,12 @@ class BpmnProcess:
             "INCIDENT_CREATED", node.id, details={"incident_id": incident.id, "message": message}
         )
         self._refresh_state()
-        await workflow.wait_condition(lambda: incident.id in self._retries)
+        await self._await_retry(node, token, incident)
+
+    async def _await_retry(self, node: Node, token: Token, incident: c.IncidentView) -> None:
+        ready = lambda: incident.id in self._retries  # noqa: E731
+        with _waiting(token, "@incident", Wait("incident", ready, incident_id=incident.id)):
+            await workflow.wait_condition(ready)
         retry = self._retries.pop(incident.id)
         incident.resolved = True
         token.attempts = retry.attempts
@@ -1344,7 +1488,11 @@ class BpmnProcess:
 
     # ---------------------------------------------------------- user tasks
 
-    async def _user_task(self, node: UserTask) -> None:
+    async def _user_task(self, node: UserTask, token: Token) -> None:
+        snap = token.resume.pop(node.id, None)
+        if snap is not None and snap.task_id in self._tasks:
+            await self._await_task(token, self._tasks[snap.task_id])
+            return
         assignee = self._evaluate(node.assignee, node.id) if node.assignee else None
         priority = self._evaluate(node.priority, node.id) if node.priority else 50
         task = c.UserTaskView(
@@ -1365,8 +1513,13 @@ class BpmnProcess:
         self._record(
             "TASK_CREATED", node.id, details={"task_id": task.id, "assignee": task.assignee}
         )
+        await self._await_task(token, task)
+
+    async def _await_task(self, token: Token, task: c.UserTaskView) -> None:
+        ready = lambda: task.state is c.TaskState.COMPLETED  # noqa: E731
         try:
-            await workflow.wait_condition(lambda: task.state is c.TaskState.COMPLETED)
+            with _waiting(token, task.element_id, Wait("task", ready, task_id=task.id)):
+                await workflow.wait_condition(ready)
         except asyncio.CancelledError:
             task.state = c.TaskState.CANCELED
             task.ended = workflow.now()
@@ -1515,7 +1668,7 @@ class BpmnProcess:
         if message.message_id:
             if message.message_id in self._seen_message_ids:
                 return None
-            self._seen_message_ids.add(message.message_id)
+            self._seen_message_ids[message.message_id] = None
         matches = self._matching(
             "message", message.name, message.correlation_key, message.element_id
         )
@@ -1595,6 +1748,106 @@ class BpmnProcess:
             "VARIABLES_UPDATED", element_id, user_id=user_id, details={"names": sorted(values)}
         )
 
+    # ------------------------------------------------------ continue-as-new
+
+    async def _hold(self, token: Token) -> None:
+        """While the run drains for continue-as-new, a token that just entered its element
+        waits here; the next run starts its behaviour."""
+        ready = lambda: not self._draining  # noqa: E731
+        with _waiting(token, "@enter", Wait("enter", ready)):
+            await workflow.wait_condition(ready)
+
+    def _continue_due(self) -> bool:
+        info = workflow.info()
+        length = info.get_current_history_length()
+        if length < self._drain_after:
+            return False
+        limit = self._input.continue_as_new_after
+        if not (info.is_continue_as_new_suggested() or (limit is not None and length >= limit)):
+            return False
+        # a multi-instance body or a call activity cannot be carried over: let it finish
+        return not any(t.busy for t in self._live_tokens())
+
+    async def _drain_when_due(self) -> None:
+        """When the history grows long (the server suggests it, or the input's limit is
+        reached), hold new tokens at entry until every token waits somewhere a snapshot
+        can describe; ``run`` then continues as new. An instance that does not become
+        quiet within ``DRAIN_PATIENCE`` goes on and tries again later."""
+        while True:
+            await workflow.wait_condition(self._continue_due)
+            if not workflow.patched(CONTINUE_AS_NEW_PATCH):
+                return
+            self._draining = True
+            await workflow.sleep(DRAIN_PATIENCE, summary="drain for continue-as-new")
+            self._draining = False
+            self._drain_after = workflow.info().get_current_history_length() + DRAIN_BACKOFF_EVENTS
+
+    def _may_continue(self) -> bool:
+        return (
+            self._draining
+            and self._detached == 0
+            and not self._dirty()
+            and not self._flushing
+            and workflow.all_handlers_finished()
+            and continuation.quiet(self._live_scopes())
+        )
+
+    def _next_run(self) -> c.ProcessInput:
+        """The input of the next run: the same instance, with its open state as data."""
+        assert self._root is not None
+        history = self._history[-CARRIED_HISTORY:]
+        carried = c.Continuation(
+            runs=self._runs,
+            root=self._root.id,
+            scopes=continuation.snapshot_scopes(self._live_scopes()),
+            tasks=[
+                t
+                for t in self._tasks.values()
+                if t.state in (c.TaskState.CREATED, c.TaskState.ASSIGNED)
+            ],
+            incidents=[i for i in self._incidents.values() if not i.resolved],
+            buffered=list(self._buffered),
+            seen_message_ids=list(self._seen_message_ids)[-CARRIED_MESSAGE_IDS:],
+            children=self._children[-CARRIED_CHILDREN:],
+            history=history,
+            history_dropped=self._history_dropped + len(self._history) - len(history),
+            counts=self._counts.as_dicts(),
+            state=self._state,
+            start_time=self._start_time,
+            next_id=self._next_id,
+            revision=self._revision,
+        )
+        return self._input.model_copy(
+            update={"variables": dict(self._variables), "resume": carried, "start_event": None}
+        )
+
+    def _restore(self, carried: c.Continuation) -> ScopeRun:
+        """Rebuild the previous run's open state and restart the coroutines of its tokens
+        and event sub-process triggers; each picks up its wait from the snapshot."""
+        scopes = continuation.restore_scopes(carried.scopes)
+        self._runs = carried.runs + 1
+        self._tasks = {t.id: t for t in carried.tasks}
+        self._incidents = {i.id: i for i in carried.incidents}
+        self._buffered = list(carried.buffered)
+        self._seen_message_ids = dict.fromkeys(carried.seen_message_ids)
+        self._children = list(carried.children)
+        self._history = list(carried.history)
+        self._history_dropped = carried.history_dropped
+        self._counts = Counts(**{k: Counter(v) for k, v in carried.counts.items()})
+        self._state = carried.state
+        self._start_time = carried.start_time
+        self._next_id = carried.next_id
+        self._revision = carried.revision
+        self._dirty_tasks.update(self._tasks)
+        self._scopes = [s for s in scopes.values() if not s.finished]
+        for scope in self._scopes:
+            for esp_id, start in self._event_starts(scope):
+                if start.id in scope.resume:
+                    scope.watchers.append(asyncio.create_task(self._watch(scope, esp_id, start)))
+            for token in list(scope.tokens.values()):
+                token.task = asyncio.create_task(self._run_token(token, resumed=True))
+        return scopes[carried.root]
+
     # -------------------------------------------------------------- query
 
     @workflow.query(
@@ -1619,6 +1872,8 @@ class BpmnProcess:
             waiting_timers=sorted(self._timers),
             children=list(self._children),
             waiting_elements=sorted({s.element_id for s in self._subscriptions}),
+            runs=self._runs,
+            history_dropped=self._history_dropped,
         )
 
     def _waiting(self) -> dict[str, int]:

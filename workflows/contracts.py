@@ -77,6 +77,18 @@ class ProcessInput(BaseModel):
     parent_instance_id: str | None = Field(
         default=None, description="Set when a call activity started this instance."
     )
+    continue_as_new_after: int | None = Field(
+        default=None,
+        ge=100,
+        description=(
+            "Continue as new once the history has this many events (besides when the "
+            "server suggests it). Mainly for tests; leave unset in production."
+        ),
+    )
+    resume: Continuation | None = Field(
+        default=None,
+        description="Set only by the workflow itself when it continues as new.",
+    )
 
 
 class ProcessResult(BaseModel):
@@ -229,6 +241,10 @@ class ProcessStateView(BaseModel):
     children: list[str] = Field(
         default_factory=list, description="Workflow ids of instances started by call activities."
     )
+    runs: int = Field(default=1, description="Runs of this instance so far (continue-as-new).")
+    history_dropped: int = Field(
+        default=0, description="Older case-history entries not carried into this run."
+    )
 
 
 class ServiceTaskInput(BaseModel):
@@ -273,3 +289,75 @@ class ProjectionBatch(BaseModel):
 
     instances: list[InstanceRow] = Field(default_factory=list)
     tasks: list[TaskRow] = Field(default_factory=list)
+
+
+# ------------------------------------------------------------ continue-as-new snapshot
+
+
+class SubscriptionSnapshot(BaseModel):
+    kind: str
+    name: str
+    element_id: str
+    correlation_key: str | None = None
+    sequence: int = 0
+    owner: str | None = None
+
+
+class WaitSnapshot(BaseModel):
+    """A wait carried into the next run: a user task, a subscription, a timer's deadline,
+    an open incident, a sub-process run, a join, or a token not yet entered."""
+
+    kind: str
+    task_id: str | None = None
+    subscription: SubscriptionSnapshot | None = None
+    deadline: datetime | None = None
+    occurrence: int = 0
+    incident_id: str | None = None
+    scope_id: str | None = None
+
+
+class TokenSnapshot(BaseModel):
+    id: str
+    element_id: str
+    via: str | None = None
+    attempts: int | None = None
+    start_event: str | None = None
+    child_run: str | None = None
+    merged: bool = False
+    waits: dict[str, WaitSnapshot] = Field(default_factory=dict)
+
+
+class ScopeSnapshot(BaseModel):
+    id: str
+    element_id: str | None
+    parent: str | None
+    finished: bool = False
+    terminated: bool = False
+    compensable: list[tuple[str, str | None]] = Field(default_factory=list)
+    tokens: list[TokenSnapshot] = Field(default_factory=list)
+    waits: dict[str, WaitSnapshot] = Field(default_factory=dict)
+
+
+class Continuation(BaseModel):
+    """Everything a run hands to the next one when it continues as new. Completed tasks,
+    resolved incidents and older case history stay in the read models and the previous
+    runs' histories; only what is still open travels."""
+
+    runs: int = Field(description="How many runs came before the next one.")
+    root: str
+    scopes: list[ScopeSnapshot]
+    tasks: list[UserTaskView] = Field(default_factory=list)
+    incidents: list[IncidentView] = Field(default_factory=list)
+    buffered: list[DeliverMessage] = Field(default_factory=list)
+    seen_message_ids: list[str] = Field(default_factory=list)
+    children: list[str] = Field(default_factory=list)
+    history: list[HistoryEntry] = Field(default_factory=list)
+    history_dropped: int = 0
+    counts: dict[str, dict[str, int]] = Field(default_factory=dict)
+    state: InstanceState = InstanceState.ACTIVE
+    start_time: datetime
+    next_id: int
+    revision: int
+
+
+ProcessInput.model_rebuild()

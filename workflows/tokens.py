@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +26,14 @@ class Token:
     start_event: str | None = None  # for an event sub-process: the start event that fired
     child_run: ScopeRun | None = None  # the scope run a sub-process token created
     merged: bool = False  # absorbed by a join another token activated
-    released: bool = False  # a join released this token to continue
+    # what the token waits for now, by the element that waits (itself, a boundary event,
+    # an event gateway's target) or by a marker ("@enter", "@incident"); a snapshot for
+    # continue-as-new is made of these
+    waits: dict[str, Wait] = field(default_factory=dict)
+    # waits to restore after continue-as-new, consumed by the element that waits
+    resume: dict[str, Any] = field(default_factory=dict)
+    awaited: bool = False  # another coroutine waits for this token (compensation)
+    busy: bool = False  # in a multi-instance body or a call activity: cannot be snapshotted
 
 
 @dataclass(eq=False)
@@ -43,6 +51,8 @@ class ScopeRun:
     # completed activities that can still be compensated: (element id, its own run if a
     # sub-process), in completion order
     compensable: list[tuple[str, ScopeRun | None]] = field(default_factory=list)
+    waits: dict[str, Wait] = field(default_factory=dict)  # event sub-process start triggers
+    resume: dict[str, Any] = field(default_factory=dict)
 
     def chain(self) -> list[ScopeRun]:
         scopes: list[ScopeRun] = []
@@ -96,3 +106,22 @@ class Subscription:
     delivered: dict[str, Any] | None = None  # the variables of the matching message/signal
     cancelled: bool = False
     owner: str | None = None  # the scope run whose event sub-process this starts
+
+
+@dataclass(eq=False)
+class Wait:
+    """One wait of a token or scope that a continue-as-new snapshot can carry over.
+
+    ``ready`` is the condition the waiting coroutine waits on: a snapshot is only taken
+    when no wait is ready, so no trigger that already arrived can be lost.
+    """
+
+    kind: str  # enter | task | message | signal | timer | conditional | join | gateway
+    #            | incident | scope
+    ready: Callable[[], bool]
+    task_id: str | None = None
+    subscription: Subscription | None = None
+    deadline: Any = None  # datetime of a timer
+    occurrence: int = 0  # of a repeating timer
+    incident_id: str | None = None
+    scope: ScopeRun | None = None

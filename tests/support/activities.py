@@ -25,4 +25,10 @@ async def reject(task: ServiceTaskInput) -> ServiceTaskResult:
     raise ApplicationError("application rejected", "REJECTED", type="BpmnError")
 
 
-TEST_ACTIVITIES: list[Callable[..., Any]] = [flaky_backend, reject]
+@activity.defn(name="test.increment")
+async def increment(task: ServiceTaskInput) -> ServiceTaskResult:
+    """Adds one to ``count``: the body of long loops (one activity per iteration)."""
+    return ServiceTaskResult(variables={"count": int(task.variables.get("count", 0)) + 1})
+
+
+TEST_ACTIVITIES: list[Callable[..., Any]] = [flaky_backend, reject, increment]
