@@ -98,6 +98,9 @@ EMPTY_AD_HOC_PATCH = "empty-ad-hoc-completes"
 #: (implicit end) instead of parking a "no flow matched" incident.
 SINK_PATCH = "gateway-without-outgoing-is-implicit-end"
 #: ``workflow.patched`` marker: long histories continue as new (see _drain_when_due).
+#: ``workflow.patched`` marker: the projection activity runs only when a read-model row
+#: changed; a change that only the Web UI shows (active elements) costs no event.
+LEAN_PROJECTION_PATCH = "projection-only-for-changed-rows"
 CONTINUE_AS_NEW_PATCH = "continue-as-new-at-quiet-point"
 #: How long new tokens are held at their element's entry while the run drains for
 #: continue-as-new; if the instance is not quiet by then, it goes on and tries later.
@@ -188,6 +191,7 @@ class BpmnProcess:
         self._dirty_tasks: set[str] = set()
         self._flushing = False
         self._published: tuple[tuple[str, ...], str, bool] | None = None
+        self._row_written: tuple[str, datetime | None] | None = None  # last instance row
 
     # ------------------------------------------------------------------ run
 
@@ -1944,17 +1948,18 @@ class BpmnProcess:
         while True:
             await workflow.wait_condition(self._dirty)
             batch = self._take_batch()
-            self._flushing = True
-            try:
-                await workflow.execute_local_activity(
-                    c.PROJECT,
-                    batch,
-                    start_to_close_timeout=LOCAL_TIMEOUT,
-                    retry_policy=INFRA_RETRY,
-                    summary="read models",
-                )
-            finally:
-                self._flushing = False
+            if batch.instances or batch.tasks or not workflow.patched(LEAN_PROJECTION_PATCH):
+                self._flushing = True
+                try:
+                    await workflow.execute_local_activity(
+                        c.PROJECT,
+                        batch,
+                        start_to_close_timeout=LOCAL_TIMEOUT,
+                        retry_policy=INFRA_RETRY,
+                        summary="read models",
+                    )
+                finally:
+                    self._flushing = False
             self._publish()
 
     def _take_batch(self) -> c.ProjectionBatch:
@@ -1971,7 +1976,11 @@ class BpmnProcess:
                 for tid in sorted(self._dirty_tasks)
             ]
         )
-        if self._instance_dirty:
+        row = (self._state.value, self._end_time)
+        if self._instance_dirty and (
+            row != self._row_written or not workflow.patched(LEAN_PROJECTION_PATCH)
+        ):
+            self._row_written = row
             batch.instances.append(
                 c.InstanceRow(
                     id=workflow.info().workflow_id,

@@ -4,17 +4,24 @@ travel into the next run."""
 
 from __future__ import annotations
 
+import os
 import uuid
-from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from temporalio.api.enums.v1 import EventType
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
 
 from tests.conftest import Stack
 from tests.support.http import deploy, eventually
 from tests.workflows.diagrams import diagram, flows, timer
 from tests.workflows.helpers import open_tasks, state, until
 from workflows import contracts as c
+from workflows.bpmn_process import BpmnProcess
+from workflows.runner import workflow_runner
+
+HISTORIES = Path(__file__).parent.parent / "histories"
 
 pytestmark = pytest.mark.parametrize("database_backend", ["sqlite"])
 
@@ -118,4 +125,46 @@ async def test_a_loop_of_5001_iterations_continues_as_new_without_losing_anythin
         return True if got.json().get("state") == "COMPLETED" else None
 
     await eventually(row_completed, what="the instance row", timeout=10)
-    _ = timedelta
+
+
+async def test_every_run_of_a_continued_instance_replays(stack: Stack) -> None:
+    """Determinism of the restore path: each run's history (the later ones start from a
+    snapshot) replays on the current interpreter; one is kept for future versions."""
+    deployed = (await deploy(stack.http, long_loop())).json()["definitions"][0]
+    ref = c.DefinitionRef(
+        key=deployed["key"], version=deployed["version"], sha256=deployed["sha256"]
+    )
+    handle = await stack.client.start_workflow(
+        c.WORKFLOW_NAME,
+        c.ProcessInput(
+            definition=ref, variables={"count": ITERATIONS - 60}, continue_as_new_after=100
+        ),
+        id=f"short-loop-{uuid.uuid4()}",
+        task_queue=stack.settings.task_queue,
+        result_type=c.ProcessResult,
+    )
+    await until(handle, lambda v: v.variables.get("count") == ITERATIONS, "the loop", timeout=60)
+    view = await until(handle, lambda v: "review" in open_tasks(v), "the review task")
+    assert view.runs >= 3
+    run_id = handle.first_execution_run_id
+    histories = []
+    while run_id:
+        run = stack.client.get_workflow_handle(handle.id, run_id=run_id)
+        history = await run.fetch_history()
+        histories.append(history)
+        last = history.events[-1]
+        if last.event_type != EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW:
+            break
+        run_id = last.workflow_execution_continued_as_new_event_attributes.new_execution_run_id
+    assert len(histories) == view.runs
+    replayer = Replayer(
+        workflows=[BpmnProcess],
+        data_converter=pydantic_data_converter,
+        workflow_runner=workflow_runner(),
+    )
+    for history in histories:
+        result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
+        assert result.replay_failure is None
+    if os.environ.get("BATON_RECORD_HISTORIES"):
+        (HISTORIES / "continue-as-new-run2.json").write_text(histories[1].to_json())
+    await handle.terminate("test over")
