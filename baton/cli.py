@@ -301,7 +301,7 @@ def conformance_cmd(
                 indent=2,
             )
         )
-    typer.echo(summary.closing_line())
+    typer.echo(summary.closing_line(), err=as_json)
 
 
 @app.command("docs")

@@ -16,10 +16,14 @@ implementation pass straight through.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
+import sys
 import tempfile
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -387,10 +391,11 @@ async def run_case(client: Client, store: Store, queue: str, folder: Path) -> Ca
 
     async def replay() -> dict[str, Any]:
         await run.deploy()
+        settled: dict[str, Any] = {}
         for step in run.case["steps"]:
             await run.step(step)
-            await run.quiesce()
-        return await run.quiesce()
+            settled = await run.quiesce()
+        return settled or await run.quiesce()
 
     try:
         actual = await asyncio.wait_for(replay(), CASE_TIMEOUT)
@@ -412,18 +417,34 @@ async def run_case(client: Client, store: Store, queue: str, folder: Path) -> Ca
     )
 
 
+@contextlib.contextmanager
+def _server_output_to_stderr() -> Iterator[None]:
+    """The dev server inherits stdout and prints a banner: point its stdout at stderr, so
+    ``--json`` output stays parseable."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 async def run_all(paths: list[Path], progress: Any = None) -> Summary:
     from worker import build_worker
 
     summary = Summary()
     folders = case_folders(paths)
     with tempfile.TemporaryDirectory(prefix="baton-conformance-") as tmp:
-        env = await WorkflowEnvironment.start_local(
-            dev_server_existing_path=temporal_binary(),
-            data_converter=pydantic_data_converter,
-            search_attributes=sa.ALL,
-            dev_server_extra_args=SPEED_FLAGS,
-        )
+        with _server_output_to_stderr():
+            env = await WorkflowEnvironment.start_local(
+                dev_server_existing_path=temporal_binary(),
+                data_converter=pydantic_data_converter,
+                search_attributes=sa.ALL,
+                dev_server_extra_args=SPEED_FLAGS,
+            )
         store = Store(f"sqlite+aiosqlite:///{tmp}/conformance.db")
         await store.init_schema()
         queue = f"conformance-{uuid.uuid4().hex[:8]}"

@@ -26,6 +26,8 @@ from tests.workflows.diagrams import (
     esp_compensation,
     esp_rethrow,
     gateway_sink,
+    link_join,
+    signal_scope,
     uncaught_throws,
 )
 from tests.workflows.helpers import start, until
@@ -81,11 +83,13 @@ async def test_recorded_history_replays(path: Path) -> None:
 
 
 @pytest.mark.parametrize("database_backend", ["sqlite"])
-@pytest.mark.parametrize("case", ["uncaught", "rethrow", "compensation", "adhoc", "sink"])
+@pytest.mark.parametrize(
+    "case", ["uncaught", "rethrow", "compensation", "adhoc", "sink", "signal", "link"]
+)
 async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
     """The rules behind ``UNHANDLED_THROW_PATCH``, ``ESP_RETHROW_PATCH``,
-    ``ESP_COMPENSATION_PATCH``, ``EMPTY_AD_HOC_PATCH`` and ``SINK_PATCH``: a fresh run
-    replays;
+    ``ESP_COMPENSATION_PATCH``, ``EMPTY_AD_HOC_PATCH``, ``SINK_PATCH``,
+    ``SIGNAL_SCOPE_PATCH`` and ``JOIN_THROUGH_LINKS_PATCH``: a fresh run replays;
     ``throws-<case>-prepatch.json`` (recorded before the rules) must keep replaying on
     the old path."""
     diagrams = {
@@ -94,6 +98,8 @@ async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
         "compensation": esp_compensation,
         "adhoc": empty_ad_hoc,
         "sink": gateway_sink,
+        "signal": signal_scope,
+        "link": link_join,
     }
     handle = await start(stack, diagrams[case]())
     view = await until(handle, lambda v: v.state is not c.InstanceState.ACTIVE, "the end")
@@ -107,3 +113,8 @@ async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
         (HISTORIES / f"throws-{case}-{tag}.json").write_text(history.to_json())
     else:
         assert view.state is c.InstanceState.COMPLETED
+        if case == "signal":
+            assert view.counts.completed.get("he") == 1 and "outer" not in view.counts.entered
+            assert view.counts.cancelled.get("shout") == 1
+        if case == "link":
+            assert view.counts.entered["join"] == 2 and view.counts.completed["e"] == 1

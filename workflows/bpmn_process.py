@@ -101,6 +101,13 @@ SINK_PATCH = "gateway-without-outgoing-is-implicit-end"
 #: ``workflow.patched`` marker: the projection activity runs only when a read-model row
 #: changed; a change that only the Web UI shows (active elements) costs no event.
 LEAN_PROJECTION_PATCH = "projection-only-for-changed-rows"
+#: ``workflow.patched`` marker: an inclusive join also waits for tokens that can reach it
+#: through link events.
+JOIN_THROUGH_LINKS_PATCH = "inclusive-join-follows-links"
+#: ``workflow.patched`` marker: a signal thrown inside the instance reaches enclosing
+#: catchers innermost first and stops at the first interrupting one (see _throw_signal);
+#: unnamed signals reach unnamed catchers.
+SIGNAL_SCOPE_PATCH = "signal-throw-innermost-first"
 CONTINUE_AS_NEW_PATCH = "continue-as-new-at-quiet-point"
 #: How long new tokens are held at their element's entry while the run drains for
 #: continue-as-new; if the instance is not quiet by then, it goes on and tries later.
@@ -833,6 +840,7 @@ class BpmnProcess:
         """Wait until the join may fire; the token that fires it continues, the other
         arrivals it consumes are merged."""
         scope = token.scope
+        links = node.gateway == "inclusive" and workflow.patched(JOIN_THROUGH_LINKS_PATCH)
 
         def arrivals() -> dict[str, list[Token]]:
             found: dict[str, list[Token]] = {}
@@ -852,7 +860,7 @@ class BpmnProcess:
             for other in scope.tokens.values():
                 if other.element_id == node.id:
                     continue
-                if node.id in self._graph.reachable(other.element_id):
+                if node.id in self._graph.reachable(other.element_id, links=links):
                     return False
             return True
 
@@ -910,7 +918,7 @@ class BpmnProcess:
             )
             raise BpmnThrow(event.kind, code, f"thrown by {node.id}", node.id)
         if isinstance(event, SignalEventDefinition):
-            self._broadcast_signal(event, node.id)
+            await self._throw_signal(event, node, token)
             return False
         if isinstance(event, MessageEventDefinition):
             if node.implementation is not None:
@@ -936,7 +944,7 @@ class BpmnProcess:
             self._spawn(token.scope, self._link_target(node, event.link_name), via=None)
             return False
         if isinstance(event, SignalEventDefinition):
-            self._broadcast_signal(event, node.id)
+            await self._throw_signal(event, node, token)
             return True
         if isinstance(event, MessageEventDefinition):
             if node.implementation is not None:
@@ -1146,6 +1154,38 @@ class BpmnProcess:
                 self._buffered.remove(message)
                 subscription.delivered = dict(message.variables)
                 return
+
+    async def _throw_signal(self, event: SignalEventDefinition, node: Node, token: Token) -> None:
+        """A signal thrown inside the instance. Catchers that do not enclose the thrower
+        (other branches, intermediate catch events) all receive it. Catchers enclosing
+        it — event sub-processes of its scopes and boundary events of the sub-processes
+        it runs in — receive it innermost first, and the first interrupting one ends the
+        throw: it cancels the thrower with its scope, so the signal goes no further
+        (what the BPMN token simulation does). Other instances are reached through the
+        API's broadcast."""
+        if not workflow.patched(SIGNAL_SCOPE_PATCH):
+            self._broadcast_signal(event, node.id)
+            return
+        name = self._signal_name(event, node)
+        depth = {run.element_id: i for i, run in enumerate(token.scope.chain()) if run.element_id}
+        owners = {run.id: i for i, run in enumerate(token.scope.chain())}
+        enclosing: list[tuple[float, bool, Subscription]] = []
+        for subscription in self._matching("signal", name, None):
+            catcher = self._node(subscription.element_id)
+            if isinstance(catcher, BoundaryEvent) and catcher.attached_to in depth:
+                # the boundary sits outside the run of its host: just beyond its ESPs
+                level = depth[catcher.attached_to] + 0.5
+                enclosing.append((level, catcher.cancel_activity, subscription))
+            elif subscription.owner is not None and subscription.owner in owners:
+                interrupting = isinstance(catcher, StartEvent) and catcher.interrupting
+                enclosing.append((owners[subscription.owner], interrupting, subscription))
+            else:
+                subscription.delivered = {}
+        for _, interrupting, subscription in sorted(enclosing, key=lambda e: e[0]):
+            subscription.delivered = {}
+            if interrupting:
+                # the catcher cancels this token's scope, and this token with it
+                await workflow.wait_condition(lambda: False)
 
     def _broadcast_signal(self, event: SignalEventDefinition, element_id: str) -> None:
         """A signal thrown inside the instance reaches its own waiting catchers; other

@@ -125,3 +125,39 @@ def gateway_sink() -> tuple[str, bytes]:
         '<bpmn:exclusiveGateway id="sink"/><bpmn:endEvent id="e"/>'
         + flows("s>fork", "fork>sink", "fork>e"),
     )
+
+
+def signal_scope() -> tuple[str, bytes]:
+    """A signal end event inside ``sub``: the sub-process's own (interrupting)
+    signal event sub-process catches it, the boundary on ``sub`` does not."""
+    return diagram(
+        "signal-scope",
+        '<bpmn:startEvent id="s"/><bpmn:subProcess id="sub"><bpmn:startEvent id="ss"/>'
+        '<bpmn:endEvent id="shout"><bpmn:signalEventDefinition signalRef="sig"/></bpmn:endEvent>'
+        '<bpmn:subProcess id="heard" triggeredByEvent="true"><bpmn:startEvent id="hs">'
+        '<bpmn:signalEventDefinition signalRef="sig"/></bpmn:startEvent><bpmn:endEvent id="he"/>'
+        + flows("hs>he")
+        + "</bpmn:subProcess>"
+        + flows("ss>shout")
+        + '</bpmn:subProcess><bpmn:boundaryEvent id="outer" attachedToRef="sub">'
+        '<bpmn:signalEventDefinition signalRef="sig"/></bpmn:boundaryEvent><bpmn:endEvent id="e"/>'
+        '<bpmn:endEvent id="oe"/>' + flows("s>sub", "sub>e", "outer>oe"),
+        top='<bpmn:signal id="sig" name="shout"/>',
+    )
+
+
+def link_join() -> tuple[str, bytes]:
+    """An inclusive join fed directly and through a link event after a short timer: it
+    must wait for the linked token and fire once."""
+    return diagram(
+        "link-join",
+        '<bpmn:startEvent id="s"/><bpmn:parallelGateway id="fork"/>'
+        '<bpmn:intermediateCatchEvent id="wait">'
+        "<bpmn:timerEventDefinition><bpmn:timeDuration>PT1S</bpmn:timeDuration>"
+        "</bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>"
+        '<bpmn:intermediateThrowEvent id="jump"><bpmn:linkEventDefinition name="L"/>'
+        '</bpmn:intermediateThrowEvent><bpmn:intermediateCatchEvent id="land">'
+        '<bpmn:linkEventDefinition name="L"/></bpmn:intermediateCatchEvent>'
+        '<bpmn:inclusiveGateway id="join"/><bpmn:endEvent id="e"/>'
+        + flows("s>fork", "fork>join", "fork>wait", "wait>jump", "land>join", "join>e"),
+    )
