@@ -250,8 +250,6 @@ class CaseRun:
                         rpc_timeout=RPC_TIMEOUT,
                     )
         kind, trigger = step["kind"], step["trigger"]
-        if step.get("implicit_start"):
-            raise Unsupported("implicit starts (processes without start event)")
         if step.get("via") == "message-flow":
             trigger = step["message_flow"]["target"]
         if kind == "start" or (kind == "message" and self._is_start(trigger)):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping as AnyMapping
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -489,11 +490,34 @@ class ProcessDefinition(_Frozen):
 
     def none_start(self) -> str | None:
         """The process-level none start event, where a plain start begins."""
-        for node_id in self.start_nodes:
-            node = self.nodes[node_id]
-            if isinstance(node, StartEvent) and node.event is None:
-                return node_id
-        return None
+        starts = self.none_starts()
+        return starts[0] if starts else None
+
+    def none_starts(self) -> list[str]:
+        return [
+            node_id
+            for node_id in self.start_nodes
+            if isinstance(node := self.nodes[node_id], StartEvent) and node.event is None
+        ]
+
+
+def implicit_starts(nodes: AnyMapping[str, Node], scope: str | None) -> list[str]:
+    """Elements of ``scope`` that get a token when it starts although no sequence flow
+    leads to them: BPMN's implicit start of a process without start events, which the
+    BPMN token simulation applies beside start events too. Boundary events, compensation
+    handlers, event sub-processes and link catch events are reached otherwise."""
+    return [
+        node.id
+        for node in nodes.values()
+        if node.scope == scope
+        and not node.incoming
+        and not isinstance(node, StartEvent | BoundaryEvent)
+        and not getattr(node, "is_for_compensation", False)
+        and not (isinstance(node, SubProcess) and node.variant == "event")
+        and not (
+            isinstance(node, IntermediateCatchEvent) and isinstance(node.event, LinkEventDefinition)
+        )
+    ]
 
 
 ListValue.model_rebuild()

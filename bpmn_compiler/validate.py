@@ -29,6 +29,7 @@ from bpmn_compiler.ir import (
     StartEvent,
     SubProcess,
     TimerEventDefinition,
+    implicit_starts,
 )
 
 Find = Callable[[str], etree._Element | None]
@@ -84,12 +85,22 @@ def _check_starts(
     process_el: etree._Element,
     process_starts: list[str],
 ) -> None:
-    if not process_starts:
+    implicit = implicit_starts(nodes, None)
+    if not process_starts and not implicit:
         ctx.report(
             "no-start-event",
-            "the process has no start event, so no instance can begin",
+            "the process has no start event and no element without incoming sequence flow, "
+            "so no instance can begin",
             process_el,
             execution=True,
+        )
+    elif not process_starts:
+        ctx.report(
+            "implicit-start",
+            "the process has no start event: a start puts a token on every element without "
+            f"incoming sequence flow ({', '.join(implicit)})",
+            process_el,
+            warning=True,
         )
     none_starts = [
         s for s in process_starts if isinstance(n := nodes[s], StartEvent) and n.event is None
@@ -98,9 +109,9 @@ def _check_starts(
         ctx.report(
             "multiple-none-start-events",
             f"the process has {len(none_starts)} none start events ({', '.join(none_starts)}); "
-            "a plain start could not choose between them",
+            "a start must name the one it begins at",
             find(none_starts[1]),
-            execution=True,
+            warning=True,
         )
     for start_id in process_starts:
         start = nodes[start_id]
@@ -188,7 +199,8 @@ def _check_node(
     ):
         ctx.report(
             "no-incoming-flow",
-            "no sequence flow leads here, so this element never runs",
+            "no sequence flow leads here: it gets a token whenever its scope starts "
+            "(implicit start), beside the start events",
             here,
             warning=True,
         )
@@ -269,10 +281,10 @@ def _check_sub_process(ctx: Context, node: SubProcess, nodes: dict[str, Node], h
                 here,
             )
         triggered = [s for s in starts if isinstance(s, StartEvent) and s.event is not None]
-        if len(starts) != 1 or len(triggered) != 1:
+        if not starts or len(triggered) != len(starts):
             ctx.report(
                 "event-subprocess-start",
-                "an event sub-process needs exactly one start event, with a trigger",
+                "an event sub-process needs start events with a trigger (each one starts it)",
                 here,
                 execution=True,
             )
@@ -280,10 +292,11 @@ def _check_sub_process(ctx: Context, node: SubProcess, nodes: dict[str, Node], h
     if node.variant == "adHoc" or not node.children:
         return
     none_starts = [s for s in starts if isinstance(s, StartEvent) and s.event is None]
-    if len(none_starts) != 1 or len(starts) != 1:
+    if len(none_starts) != len(starts) or not (none_starts or implicit_starts(nodes, node.id)):
         ctx.report(
             "subprocess-start",
-            "an embedded sub-process needs exactly one none start event",
+            "an embedded sub-process needs none start events (or elements without incoming "
+            "sequence flow) and no triggered ones",
             here,
             execution=True,
         )

@@ -26,6 +26,7 @@ from tests.workflows.diagrams import (
     esp_compensation,
     esp_rethrow,
     gateway_sink,
+    implicit_start,
     link_join,
     signal_scope,
     uncaught_throws,
@@ -84,12 +85,13 @@ async def test_recorded_history_replays(path: Path) -> None:
 
 @pytest.mark.parametrize("database_backend", ["sqlite"])
 @pytest.mark.parametrize(
-    "case", ["uncaught", "rethrow", "compensation", "adhoc", "sink", "signal", "link"]
+    "case", ["uncaught", "rethrow", "compensation", "adhoc", "sink", "signal", "link", "implicit"]
 )
 async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
     """The rules behind ``UNHANDLED_THROW_PATCH``, ``ESP_RETHROW_PATCH``,
     ``ESP_COMPENSATION_PATCH``, ``EMPTY_AD_HOC_PATCH``, ``SINK_PATCH``,
-    ``SIGNAL_SCOPE_PATCH`` and ``JOIN_THROUGH_LINKS_PATCH``: a fresh run replays;
+    ``SIGNAL_SCOPE_PATCH``, ``JOIN_THROUGH_LINKS_PATCH`` and ``IMPLICIT_START_PATCH``:
+    a fresh run replays;
     ``throws-<case>-prepatch.json`` (recorded before the rules) must keep replaying on
     the old path."""
     diagrams = {
@@ -100,6 +102,7 @@ async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
         "sink": gateway_sink,
         "signal": signal_scope,
         "link": link_join,
+        "implicit": implicit_start,
     }
     handle = await start(stack, diagrams[case]())
     view = await until(handle, lambda v: v.state is not c.InstanceState.ACTIVE, "the end")
@@ -118,3 +121,5 @@ async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
             assert view.counts.cancelled.get("shout") == 1
         if case == "link":
             assert view.counts.entered["join"] == 2 and view.counts.completed["e"] == 1
+        if case == "implicit":
+            assert view.counts.completed.get("stray") == 1

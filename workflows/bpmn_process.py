@@ -65,6 +65,7 @@ with workflow.unsafe.imports_passed_through():
         TerminateEventDefinition,
         TimerEventDefinition,
         UserTask,
+        implicit_starts,
     )
     from workflows import continuation
     from workflows import contracts as c
@@ -108,6 +109,9 @@ JOIN_THROUGH_LINKS_PATCH = "inclusive-join-follows-links"
 #: catchers innermost first and stops at the first interrupting one (see _throw_signal);
 #: unnamed signals reach unnamed catchers.
 SIGNAL_SCOPE_PATCH = "signal-throw-innermost-first"
+#: ``workflow.patched`` marker: elements without incoming sequence flow get a token when
+#: their scope starts, beside its start events (see _scope_starts).
+IMPLICIT_START_PATCH = "implicit-start-beside-start-events"
 CONTINUE_AS_NEW_PATCH = "continue-as-new-at-quiet-point"
 #: How long new tokens are held at their element's entry while the run drains for
 #: continue-as-new; if the instance is not quiet by then, it goes on and tries later.
@@ -226,15 +230,10 @@ class BpmnProcess:
             )
             self._touch_instance()
             flusher = asyncio.create_task(self._flush_loop())
-            start = input.start_event or self._definition.none_start()
-            if start is None or start not in self._definition.nodes:
-                raise ApplicationError(
-                    f"process {ref.key!r} has no none start event; start it by message or timer",
-                    type="NoStartEvent",
-                    non_retryable=True,
-                )
+            starts = self._process_starts(input)
             root = self._root = self._new_scope(None, None)
-            self._spawn(root, start, via=None)
+            for start in starts:
+                self._spawn(root, start, via=None)
         drainer = asyncio.create_task(self._drain_when_due())
         await workflow.wait_condition(
             lambda: root.finished or self._failure is not None or self._may_continue()
@@ -260,6 +259,46 @@ class BpmnProcess:
         return c.ProcessResult(state=self._state, variables=self._variables)
 
     # --------------------------------------------------------- scopes, tokens
+
+    def _process_starts(self, input: c.ProcessInput) -> list[str]:
+        """Where a new instance puts its first tokens: the start event asked for (or the
+        only none start event), plus every element without incoming sequence flow."""
+        assert self._definition is not None
+        key = input.definition.key
+        start = input.start_event
+        if start is None:
+            nones = self._definition.none_starts()
+            if len(nones) > 1:
+                raise ApplicationError(
+                    f"process {key!r} has several none start events ({', '.join(nones)}); "
+                    "name the one to begin at",
+                    type="NoStartEvent",
+                    non_retryable=True,
+                )
+            start = nones[0] if nones else None
+        if start is not None and start not in self._definition.nodes:
+            raise ApplicationError(
+                f"process {key!r} has no element {start!r} to start at",
+                type="NoStartEvent",
+                non_retryable=True,
+            )
+        implicit = implicit_starts(self._definition.nodes, None)
+        if start is None and not implicit:
+            raise ApplicationError(
+                f"process {key!r} has no none start event; start it by message or timer",
+                type="NoStartEvent",
+                non_retryable=True,
+            )
+        return self._scope_starts([start] if start else [], implicit)
+
+    def _scope_starts(self, starts: list[str], implicit: list[str]) -> list[str]:
+        """Start events plus the scope's elements without incoming sequence flow (the
+        BPMN token simulation's rule; BPMN's own for scopes without start events). Only
+        diagrams that have such elements ask for the patch marker."""
+        extra = [n for n in implicit if n not in starts]
+        if extra and (not starts or workflow.patched(IMPLICIT_START_PATCH)):
+            return starts + extra
+        return starts
 
     def _new_id(self, prefix: str) -> str:
         self._next_id += 1
@@ -661,7 +700,7 @@ class BpmnProcess:
             await self._sub_process(node, token)
             return True
         if isinstance(node, SubProcess) and node.variant == "event" and token.start_event:
-            await self._run_scope(node, token, token.start_event)
+            await self._run_scope(node, token, [token.start_event])
             return True
         if isinstance(node, BoundaryEvent):
             return True  # its trigger already happened; the token just leaves
@@ -1295,11 +1334,15 @@ class BpmnProcess:
             for s in node.start_nodes
             if isinstance((n := self._node(s)), StartEvent) and n.event is None
         ]
-        if not starts:
+        if not starts and not (token.resume or implicit_starts(self._nodes(), node.id)):
             return
-        await self._run_scope(node, token, starts[0])
+        await self._run_scope(node, token, starts)
 
-    async def _run_scope(self, node: SubProcess, token: Token, start: str) -> None:
+    def _nodes(self) -> dict[str, Node]:
+        assert self._definition is not None
+        return self._definition.nodes
+
+    async def _run_scope(self, node: SubProcess, token: Token, starts: list[str]) -> None:
         """Run a child scope from ``start`` until it finishes or throws (after
         continue-as-new: go on waiting for the run restored from the snapshot)."""
         snap = token.resume.pop(node.id, None)
@@ -1308,7 +1351,8 @@ class BpmnProcess:
         else:
             scope = self._new_scope(node.id, token.scope)
             token.child_run = scope
-            self._spawn(scope, start, via=None)
+            for start in self._scope_starts(starts, implicit_starts(self._nodes(), node.id)):
+                self._spawn(scope, start, via=None)
         ready = lambda: scope.finished or scope.thrown is not None  # noqa: E731
         try:
             with _waiting(token, node.id, Wait("scope", ready, scope=scope)):

@@ -56,18 +56,12 @@ CASES = [
         id="duplicate-id",
     ),
     pytest.param(
-        '<bpmn:task id="bad"/>',
+        '<bpmn:task id="a"/><bpmn:task id="b"/><bpmn:sequenceFlow id="f1" sourceRef="a" '
+        'targetRef="b"/><bpmn:sequenceFlow id="f2" sourceRef="b" targetRef="a"/>',
         "no-start-event",
         "p",
         "no start event",
         id="no-start",
-    ),
-    pytest.param(
-        S + '<bpmn:startEvent id="bad"/>',
-        "multiple-none-start-events",
-        "bad",
-        "none start events",
-        id="two-none-starts",
     ),
     pytest.param(
         S + '<bpmn:startEvent id="bad"><bpmn:errorEventDefinition/></bpmn:startEvent>',
@@ -130,12 +124,14 @@ CASES = [
         id="default-flow",
     ),
     pytest.param(
-        S + '<bpmn:subProcess id="bad"><bpmn:task id="only"/></bpmn:subProcess>'
+        S + '<bpmn:subProcess id="bad"><bpmn:startEvent id="t"><bpmn:messageEventDefinition '
+        'messageRef="Message"/></bpmn:startEvent><bpmn:task id="only"/><bpmn:sequenceFlow id="g" '
+        'sourceRef="t" targetRef="only"/></bpmn:subProcess>'
         '<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="bad"/>',
         "subprocess-start",
         "bad",
-        "none start event",
-        id="subprocess-without-start",
+        "none start events",
+        id="subprocess-with-triggered-start",
     ),
     pytest.param(
         S + '<bpmn:subProcess id="bad" triggeredByEvent="true"><bpmn:startEvent id="es"/>'
@@ -295,3 +291,24 @@ def test_sequence_flows_without_ids_get_stable_names() -> None:
     result = compile_text(xml)
     assert result.ok
     assert list(result.definitions[0].flows) == ["s->e"]
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (S + '<bpmn:startEvent id="bad"/>', "multiple-none-start-events"),
+        ('<bpmn:task id="bad"/>', "implicit-start"),
+    ],
+    ids=["two-none-starts", "implicit-start"],
+)
+def test_start_choices_are_warnings(body: str, code: str) -> None:
+    """Several none start events (a start names one) and a process without start events
+    (every element without incoming flow starts) run, with a warning saying how."""
+    result = compile_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions '
+        'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" '
+        'targetNamespace="t">\n<bpmn:process id="p" isExecutable="true">\n'
+        f"{body}\n</bpmn:process>\n</bpmn:definitions>\n"
+    )
+    assert not result.errors, [str(d) for d in result.errors]
+    assert code in {d.code for d in result.warnings}

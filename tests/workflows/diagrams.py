@@ -161,3 +161,12 @@ def link_join() -> tuple[str, bytes]:
         '<bpmn:inclusiveGateway id="join"/><bpmn:endEvent id="e"/>'
         + flows("s>fork", "fork>join", "fork>wait", "wait>jump", "land>join", "join>e"),
     )
+
+
+def implicit_start() -> tuple[str, bytes]:
+    """A start event plus a task no flow leads to: the task gets a token at the start."""
+    return diagram(
+        "implicit-start",
+        '<bpmn:startEvent id="s"/><bpmn:endEvent id="e"/><bpmn:task id="stray"/>'
+        '<bpmn:endEvent id="e2"/>' + flows("s>e", "stray>e2"),
+    )
