@@ -35,7 +35,7 @@ def build_worker(
         client,
         task_queue=task_queue,
         workflows=[BpmnProcess],
-        activities=[*build_activities(store), *extra_activities],
+        activities=[*build_activities(store, client), *extra_activities],
         workflow_runner=workflow_runner(),
     )
 

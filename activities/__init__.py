@@ -6,15 +6,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from temporalio.client import Client
+
 from activities.builtin import BUILTIN_ACTIVITIES
 from activities.infrastructure import InfrastructureActivities
+from activities.signals import SignalActivities
 from store import Store
 
 
-def build_activities(store: Store) -> list[Callable[..., Any]]:
-    """All activities a Baton worker serves, bound to ``store``."""
+def build_activities(store: Store, client: Client) -> list[Callable[..., Any]]:
+    """All activities a Baton worker serves, bound to ``store`` (and ``client``, for
+    signals that reach other instances)."""
     infra = InfrastructureActivities(store)
-    return [infra.load_definition, infra.resolve_definition, infra.project, *BUILTIN_ACTIVITIES]
+    signals = SignalActivities(client, store)
+    return [
+        infra.load_definition,
+        infra.resolve_definition,
+        infra.project,
+        signals.broadcast_signal,
+        *BUILTIN_ACTIVITIES,
+    ]
 
 
-__all__ = ["BUILTIN_ACTIVITIES", "InfrastructureActivities", "build_activities"]
+__all__ = ["BUILTIN_ACTIVITIES", "InfrastructureActivities", "SignalActivities", "build_activities"]

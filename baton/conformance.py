@@ -25,7 +25,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +95,7 @@ def _q(local: str) -> str:
     return f"{{{BPMN}}}{local}"
 
 
-def adapt(diagram: bytes, case: dict[str, Any]) -> bytes:
+def adapt(diagram: bytes, case: dict[str, Any], *, scope: str = "") -> bytes:
     """Make a simulator diagram executable, as the kit's runner rules say."""
     root = etree.fromstring(diagram)
     config = case.get("config") or {}
@@ -142,7 +142,7 @@ def adapt(diagram: bytes, case: dict[str, Any]) -> bytes:
                     flow.remove(old)
                 cond = etree.SubElement(flow, _q("conditionExpression"))
                 cond.text = f'= list contains(get value(decisions, "{gid}"), "{flow.get("id")}")'
-    _name_signals(root)
+    _name_signals(root, scope)
     for link in root.iter(_q("linkEventDefinition")):
         if not (link.get("name") or "").strip():
             link.set("name", "conformance-link")  # unnamed links pair with each other
@@ -156,15 +156,18 @@ def adapt(diagram: bytes, case: dict[str, Any]) -> bytes:
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
 
 
-def _name_signals(root: etree._Element) -> None:
+def _name_signals(root: etree._Element, scope: str) -> None:
     """Signals without a name get their id as name, and signal events without a reference
-    share one synthetic signal, so catchers and throwers can pair as in the simulator."""
+    share one synthetic signal, so catchers and throwers can pair as in the simulator.
+    With a ``scope``, every name gets it as suffix: signals reach every instance of every
+    deployed process, and the cases of one run must not hear each other."""
+    suffix = f"~{scope}" if scope else ""
     for signal in root.iter(_q("signal")):
-        if not signal.get("name"):
-            signal.set("name", signal.get("id", ""))
+        signal.set("name", (signal.get("name") or signal.get("id") or "") + suffix)
     unreferenced = [d for d in root.iter(_q("signalEventDefinition")) if not d.get("signalRef")]
     if unreferenced:
-        synthetic = etree.Element(_q("signal"), id="conformance-signal", name="conformance-signal")
+        name = "conformance-signal" + suffix
+        synthetic = etree.Element(_q("signal"), id="conformance-signal", name=name)
         root.insert(0, synthetic)
         for definition in unreferenced:
             definition.set("signalRef", "conformance-signal")
@@ -187,6 +190,7 @@ class CaseRun:
         self.folder = folder
         self.case: dict[str, Any] = json.loads((folder / "case.json").read_text())
         self.instances: list[Instance] = []
+        self.since = datetime.now(UTC) - timedelta(seconds=2)
         self.definitions: dict[str, tuple[ProcessDefinition, c.DefinitionRef]] = {}
         self.conditions: dict[str, bool] = {}
         self.decisions: dict[str, list[str]] = dict(
@@ -194,13 +198,15 @@ class CaseRun:
         )
 
     async def deploy(self) -> None:
+        suffix = uuid.uuid4().hex[:8]
         diagram = adapt(
-            (self.folder / self.case.get("diagram", "diagram.bpmn")).read_bytes(), self.case
+            (self.folder / self.case.get("diagram", "diagram.bpmn")).read_bytes(),
+            self.case,
+            scope=suffix,
         )
         result = compile_bpmn(diagram, filename=str(self.folder), include_non_executable=True)
         if not result.ok:
             raise Unsupported(f"does not compile: {result.errors[0]}")
-        suffix = uuid.uuid4().hex[:8]
         renamed = [d.model_copy(update={"key": f"{d.key}~{suffix}"}) for d in result.definitions]
         _, deployed = await store_definitions.deploy(
             self.store,
@@ -319,7 +325,26 @@ class CaseRun:
             await asyncio.sleep(0.03)
         return last or {}
 
+    async def discover(self) -> None:
+        """Instances the engine started by itself (a signal start reached by a signal
+        thrown in one of ours): their ids extend the thrower's."""
+        known = {i.handle.id for i in self.instances}
+        since = self.since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        query = f'WorkflowType = "{c.WORKFLOW_NAME}" AND StartTime >= "{since}"'
+        found = [
+            wf.id
+            async for wf in self.client.list_workflows(query)
+            if wf.id not in known and any(wf.id.startswith(k + "/") for k in known)
+        ]
+        process_of = {ref.key: key for key, (_, ref) in self.definitions.items()}
+        for workflow_id in sorted(found):
+            handle = self.client.get_workflow_handle(workflow_id, result_type=c.ProcessResult)
+            view = await self.state(handle)
+            if view.definition.key in process_of:
+                self.instances.append(Instance(process_of[view.definition.key], handle))
+
     async def observe(self) -> dict[str, Any]:
+        await self.discover()
         totals: dict[str, Counter[str]] = {k: Counter() for k in _KINDS}
         instances: dict[str, dict[str, int]] = {}
         ended_all = True

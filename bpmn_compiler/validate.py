@@ -90,9 +90,9 @@ def _check_starts(
         ctx.report(
             "no-start-event",
             "the process has no start event and no element without incoming sequence flow, "
-            "so no instance can begin",
+            "so no instance can begin (only its event sub-processes could ever run)",
             process_el,
-            execution=True,
+            warning=True,
         )
     elif not process_starts:
         ctx.report(

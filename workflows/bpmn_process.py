@@ -112,6 +112,9 @@ SIGNAL_SCOPE_PATCH = "signal-throw-innermost-first"
 #: ``workflow.patched`` marker: elements without incoming sequence flow get a token when
 #: their scope starts, beside its start events (see _scope_starts).
 IMPLICIT_START_PATCH = "implicit-start-beside-start-events"
+#: ``workflow.patched`` marker: a signal thrown inside also reaches other instances and
+#: starts processes with a matching signal start event (``baton.broadcast_signal``).
+SIGNAL_BROADCAST_PATCH = "signal-reaches-other-instances"
 CONTINUE_AS_NEW_PATCH = "continue-as-new-at-quiet-point"
 #: How long new tokens are held at their element's entry while the run drains for
 #: continue-as-new; if the instance is not quiet by then, it goes on and tries later.
@@ -1206,6 +1209,20 @@ class BpmnProcess:
             self._broadcast_signal(event, node.id)
             return
         name = self._signal_name(event, node)
+        if name and workflow.patched(SIGNAL_BROADCAST_PATCH):
+            # other instances first: this token may be cancelled by its own catcher below
+            await workflow.execute_local_activity(
+                c.BROADCAST_SIGNAL,
+                c.BroadcastSignal(
+                    name=name,
+                    sender_instance_id=workflow.info().workflow_id,
+                    throw_id=self._new_id("signal-"),
+                ),
+                result_type=c.SignalBroadcast,
+                start_to_close_timeout=LOCAL_TIMEOUT,
+                retry_policy=INFRA_RETRY,
+                summary=f"signal {name!r} to other instances",
+            )
         depth = {run.element_id: i for i, run in enumerate(token.scope.chain()) if run.element_id}
         owners = {run.id: i for i, run in enumerate(token.scope.chain())}
         enclosing: list[tuple[float, bool, Subscription]] = []

@@ -33,6 +33,7 @@ STATE_QUERY = "state"
 LOAD_DEFINITION = "baton.load_definition"
 RESOLVE_DEFINITION = "baton.resolve_definition"
 PROJECT = "baton.project"
+BROADCAST_SIGNAL = "baton.broadcast_signal"
 
 
 class InstanceState(StrEnum):
@@ -152,6 +153,21 @@ class DeliverSignal(BaseModel):
     name: str
     variables: dict[str, Any] = Field(default_factory=dict)
     element_id: str | None = Field(default=None, description="Only this element's catcher.")
+
+
+class BroadcastSignal(BaseModel):
+    """A signal thrown inside an instance, for every other instance and for processes
+    that a signal with this name starts (``baton.broadcast_signal``)."""
+
+    name: str
+    variables: dict[str, Any] = Field(default_factory=dict)
+    sender_instance_id: str | None = None
+    throw_id: str = Field(description="Unique per throw: makes started instance ids stable.")
+
+
+class SignalBroadcast(BaseModel):
+    started: list[str] = Field(default_factory=list, description="Workflow ids started.")
+    signalled: int = Field(default=0, description="Running instances the signal was sent to.")
 
 
 class FireTimer(BaseModel):

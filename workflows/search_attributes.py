@@ -3,7 +3,9 @@ the tests and docker-compose (keep `deploy/temporal-setup.sh` in step)."""
 
 from __future__ import annotations
 
-from temporalio.common import SearchAttributeKey
+from typing import Any
+
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
 PROCESS_KEY = SearchAttributeKey.for_keyword("BpmnProcessKey")
 PROCESS_VERSION = SearchAttributeKey.for_int("BpmnProcessVersion")
@@ -23,6 +25,19 @@ _CLI_TYPES = {
     "FLOAT": "Double",
     "DATETIME": "Datetime",
 }
+
+
+def at_start(key: str, version: int, business_key: str | None) -> TypedSearchAttributes:
+    """What an instance carries from its first event: found by process and business key
+    before its first workflow task has run."""
+    pairs: list[SearchAttributePair[Any]] = [
+        SearchAttributePair(PROCESS_KEY, key),
+        SearchAttributePair(PROCESS_VERSION, version),
+        SearchAttributePair(STATE, "ACTIVE"),
+    ]
+    if business_key:
+        pairs.append(SearchAttributePair(BUSINESS_KEY, business_key))
+    return TypedSearchAttributes(pairs)
 
 
 def cli_flags() -> list[str]:

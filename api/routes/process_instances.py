@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 from temporalio.client import WorkflowHandle
-from temporalio.common import SearchAttributePair, TypedSearchAttributes
 
 from api import temporal_calls
 from api.auth import CurrentPrincipal
@@ -49,13 +48,6 @@ async def start_instance(
     except DefinitionNotFound as err:
         raise NotFound(str(err), field="processDefinitionKey") from err
     instance_id = str(uuid.uuid4())
-    attributes: list[SearchAttributePair[Any]] = [
-        SearchAttributePair(sa.PROCESS_KEY, d.key),
-        SearchAttributePair(sa.PROCESS_VERSION, d.version),
-        SearchAttributePair(sa.STATE, c.InstanceState.ACTIVE.value),
-    ]
-    if body.business_key:
-        attributes.append(SearchAttributePair(sa.BUSINESS_KEY, body.business_key))
     summary = f"{d.name or d.key} v{d.version}"
     if body.business_key:
         summary += f" · {body.business_key}"
@@ -70,7 +62,7 @@ async def start_instance(
         id=instance_id,
         result_type=c.ProcessResult,
         task_queue=settings.task_queue,
-        search_attributes=TypedSearchAttributes(attributes),
+        search_attributes=sa.at_start(d.key, d.version, body.business_key),
         static_summary=summary,
         static_details=(
             f"BPMN process `{d.key}` version {d.version} (sha256 `{d.sha256[:12]}`), "

@@ -56,14 +56,6 @@ CASES = [
         id="duplicate-id",
     ),
     pytest.param(
-        '<bpmn:task id="a"/><bpmn:task id="b"/><bpmn:sequenceFlow id="f1" sourceRef="a" '
-        'targetRef="b"/><bpmn:sequenceFlow id="f2" sourceRef="b" targetRef="a"/>',
-        "no-start-event",
-        "p",
-        "no start event",
-        id="no-start",
-    ),
-    pytest.param(
         S + '<bpmn:startEvent id="bad"><bpmn:errorEventDefinition/></bpmn:startEvent>',
         "invalid-event-definition",
         "bad",
@@ -298,12 +290,19 @@ def test_sequence_flows_without_ids_get_stable_names() -> None:
     [
         (S + '<bpmn:startEvent id="bad"/>', "multiple-none-start-events"),
         ('<bpmn:task id="bad"/>', "implicit-start"),
+        (
+            '<bpmn:task id="a"/><bpmn:task id="b"/><bpmn:sequenceFlow id="f1" sourceRef="a" '
+            'targetRef="b"/><bpmn:sequenceFlow id="f2" sourceRef="b" targetRef="a"/>',
+            "no-start-event",
+        ),
     ],
-    ids=["two-none-starts", "implicit-start"],
+    ids=["two-none-starts", "implicit-start", "no-start"],
 )
 def test_start_choices_are_warnings(body: str, code: str) -> None:
     """Several none start events (a start names one) and a process without start events
-    (every element without incoming flow starts) run, with a warning saying how."""
+    (every element without incoming flow starts) run, with a warning saying how; a
+    process that can never start (only event sub-processes could run) deploys with a
+    warning too."""
     result = compile_text(
         '<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions '
         'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d" '

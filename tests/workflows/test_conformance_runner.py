@@ -82,6 +82,8 @@ PASSING = [
     "signal-trigger-boundary-event",
     "signal-trigger-event-sub-process",
     "signal-trigger-intermediate-catch-event",
+    "signal-trigger-multiple-start-events",
+    "signal-trigger-start-event",
     "simple",
     "simple-2",
     "sub-process-empty-continuation",
