@@ -10,6 +10,7 @@ from temporalio.client import Client
 
 from activities.builtin import BUILTIN_ACTIVITIES
 from activities.infrastructure import InfrastructureActivities
+from activities.message_flows import MessageFlowActivities
 from activities.signals import SignalActivities
 from store import Store
 
@@ -19,11 +20,13 @@ def build_activities(store: Store, client: Client) -> list[Callable[..., Any]]:
     signals that reach other instances)."""
     infra = InfrastructureActivities(store)
     signals = SignalActivities(client, store)
+    flows = MessageFlowActivities(client, store)
     return [
         infra.load_definition,
         infra.resolve_definition,
         infra.project,
         signals.broadcast_signal,
+        flows.send_along_flow,
         *BUILTIN_ACTIVITIES,
     ]
 

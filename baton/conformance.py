@@ -207,7 +207,27 @@ class CaseRun:
         result = compile_bpmn(diagram, filename=str(self.folder), include_non_executable=True)
         if not result.ok:
             raise Unsupported(f"does not compile: {result.errors[0]}")
-        renamed = [d.model_copy(update={"key": f"{d.key}~{suffix}"}) for d in result.definitions]
+
+        def scoped(key: str | None) -> str | None:
+            return f"{key}~{suffix}" if key is not None else None
+
+        renamed = [
+            d.model_copy(
+                update={
+                    "key": scoped(d.key),
+                    "message_flows": [
+                        f.model_copy(
+                            update={
+                                "source_process": scoped(f.source_process),
+                                "target_process": scoped(f.target_process),
+                            }
+                        )
+                        for f in d.message_flows
+                    ],
+                }
+            )
+            for d in result.definitions
+        ]
         _, deployed = await store_definitions.deploy(
             self.store,
             [store_definitions.Resource(self.case["name"], diagram, renamed)],
@@ -258,6 +278,8 @@ class CaseRun:
         kind, trigger = step["kind"], step["trigger"]
         if step.get("via") == "message-flow":
             trigger = step["message_flow"]["target"]
+            if not any(trigger in d.nodes for d, _ in self.definitions.values()):
+                return  # a message to a pool's border: nothing listens there
         if kind == "start" or (kind == "message" and self._is_start(trigger)):
             await self.start(trigger)
             return

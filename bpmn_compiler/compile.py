@@ -41,6 +41,7 @@ from bpmn_compiler.ir import (
     Signal,
     StartEvent,
     SubProcess,
+    Waypoint,
 )
 from bpmn_compiler.validate import is_activity, validate_process
 from bpmn_compiler.xml import parse_xml
@@ -397,8 +398,11 @@ def _compile(ctx: Context, data: bytes, result: CompileResult, include_all: bool
         built.append((process, walker, ok and ctx.executable))
 
     ctx.executable = True
-    message_flows = _message_flows(ctx, flow_elements, participants, owner)
     diagram = read_diagram(root)
+    message_flows = [
+        _attached(flow, diagram.edges.get(flow.id))
+        for flow in _message_flows(ctx, flow_elements, participants, owner)
+    ]
     for process, walker, deployable in built:
         if not deployable:
             continue
@@ -463,6 +467,14 @@ def _message_flows(
             )
         )
     return flows
+
+
+def _attached(flow: MessageFlow, points: list[Waypoint] | None) -> MessageFlow:
+    """Where the flow touches its ends, left to right: an element handles its message
+    flows in that order (the BPMN token simulation's rule)."""
+    if not points:
+        return flow
+    return flow.model_copy(update={"source_x": points[0].x, "target_x": points[-1].x})
 
 
 def compile_or_raise(

@@ -439,6 +439,10 @@ class MessageFlow(_Frozen):
     message_ref: str | None = None
     source_process: str | None = None
     target_process: str | None = None
+    # x of the points where the flow attaches (BPMN DI): the order an element handles
+    # several message flows in
+    source_x: float | None = None
+    target_x: float | None = None
 
 
 class Bounds(_Frozen):

@@ -28,6 +28,7 @@ from tests.workflows.diagrams import (
     gateway_sink,
     implicit_start,
     link_join,
+    message_flow_pair,
     signal_scope,
     uncaught_throws,
 )
@@ -85,13 +86,14 @@ async def test_recorded_history_replays(path: Path) -> None:
 
 @pytest.mark.parametrize("database_backend", ["sqlite"])
 @pytest.mark.parametrize(
-    "case", ["uncaught", "rethrow", "compensation", "adhoc", "sink", "signal", "link", "implicit"]
+    "case",
+    ["uncaught", "rethrow", "compensation", "adhoc", "sink", "signal", "link", "implicit", "flows"],
 )
 async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
     """The rules behind ``UNHANDLED_THROW_PATCH``, ``ESP_RETHROW_PATCH``,
     ``ESP_COMPENSATION_PATCH``, ``EMPTY_AD_HOC_PATCH``, ``SINK_PATCH``,
-    ``SIGNAL_SCOPE_PATCH``, ``JOIN_THROUGH_LINKS_PATCH`` and ``IMPLICIT_START_PATCH``:
-    a fresh run replays;
+    ``SIGNAL_SCOPE_PATCH``, ``JOIN_THROUGH_LINKS_PATCH``, ``IMPLICIT_START_PATCH``,
+    ``MESSAGE_FLOW_PATCH``: a fresh run replays;
     ``throws-<case>-prepatch.json`` (recorded before the rules) must keep replaying on
     the old path."""
     diagrams = {
@@ -103,6 +105,7 @@ async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
         "signal": signal_scope,
         "link": link_join,
         "implicit": implicit_start,
+        "flows": message_flow_pair,
     }
     handle = await start(stack, diagrams[case]())
     view = await until(handle, lambda v: v.state is not c.InstanceState.ACTIVE, "the end")
@@ -123,3 +126,6 @@ async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
             assert view.counts.entered["join"] == 2 and view.counts.completed["e"] == 1
         if case == "implicit":
             assert view.counts.completed.get("stray") == 1
+        if case == "flows":  # the answer came back from the pong instance it started
+            assert [e.type for e in view.history].count("MESSAGE_SENT") == 1
+            assert view.counts.completed["hear"] == 1

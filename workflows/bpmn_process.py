@@ -52,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
         LinkEventDefinition,
         Mapping,
         MessageEventDefinition,
+        MessageFlow,
         MultiInstance,
         Node,
         ProcessDefinition,
@@ -115,6 +116,9 @@ IMPLICIT_START_PATCH = "implicit-start-beside-start-events"
 #: ``workflow.patched`` marker: a signal thrown inside also reaches other instances and
 #: starts processes with a matching signal start event (``baton.broadcast_signal``).
 SIGNAL_BROADCAST_PATCH = "signal-reaches-other-instances"
+#: ``workflow.patched`` marker: message flows between pools carry messages (see
+#: _message_flows); a buffered message addressed to an element reaches that element.
+MESSAGE_FLOW_PATCH = "message-flows-carry-messages"
 CONTINUE_AS_NEW_PATCH = "continue-as-new-at-quiet-point"
 #: How long new tokens are held at their element's entry while the run drains for
 #: continue-as-new; if the instance is not quiet by then, it goes on and tries later.
@@ -184,6 +188,7 @@ class BpmnProcess:
         self._timers: Counter[str] = Counter()  # element id → running timers
         self._fire_requests: Counter[str] = Counter()
         self._children: list[str] = []
+        self._partners: dict[str, list[str]] = {k: list(v) for k, v in input.partners.items()}
         self._history: list[c.HistoryEntry] = []
         self._counts = Counts()
         self._state = c.InstanceState.ACTIVE
@@ -678,6 +683,8 @@ class BpmnProcess:
             self._set_variables({loop.output_collection: results}, node.id)
 
     async def _single(self, node: Node, token: Token) -> bool:
+        if self._has_message_flows(node):
+            await self._message_flows(node, token)
         if isinstance(node, StartEvent | Task):
             return True
         if isinstance(node, ServiceTask | ScriptTask):
@@ -722,6 +729,90 @@ class BpmnProcess:
                 token.busy = False
             return True
         raise _Incident(f"{node.kind} elements are not executable yet")
+
+    # ---------------------------------------------------------- message flows
+
+    def _has_message_flows(self, node: Node) -> bool:
+        assert self._definition is not None
+        if not self._definition.message_flows or not isinstance(
+            node, Task | ServiceTask | ScriptTask | UserTask | EndEvent | IntermediateThrowEvent
+        ):
+            return False
+        return any(node.id in (f.source, f.target) for f in self._definition.message_flows)
+
+    async def _message_flows(self, node: Node, token: Token) -> None:
+        """An element with message flows to or from other pools handles them when its
+        token arrives, left to right as they attach to it in the diagram: an outgoing
+        flow sends, an incoming one (tasks only) waits for its message; then the element
+        does its own work. Messages carry no variables."""
+        assert self._definition is not None
+        steps: list[tuple[float, int, MessageFlow, bool]] = []
+        for index, flow in enumerate(self._definition.message_flows):
+            if flow.source == node.id:
+                steps.append(
+                    (flow.source_x if flow.source_x is not None else 1e18, index, flow, True)
+                )
+            if flow.target == node.id and not isinstance(node, EndEvent | IntermediateThrowEvent):
+                steps.append(
+                    (flow.target_x if flow.target_x is not None else 1e18, index, flow, False)
+                )
+        if not steps or not workflow.patched(MESSAGE_FLOW_PATCH):
+            return
+        token.busy = True  # a half-done sequence cannot be carried by continue-as-new
+        try:
+            for _, _, flow, sends in sorted(steps, key=lambda s: (s[0], s[1])):
+                if sends:
+                    await self._send_along(flow)
+                else:
+                    await self._wait_along(node, flow)
+        finally:
+            token.busy = False
+
+    async def _send_along(self, flow: MessageFlow) -> None:
+        if flow.target_process is None:
+            return
+        sent = await workflow.execute_local_activity(
+            c.SEND_ALONG_FLOW,
+            c.SendAlongFlow(
+                flow_id=flow.id,
+                target=flow.target,
+                target_process=flow.target_process,
+                sender_instance_id=workflow.info().workflow_id,
+                sender_process=self._input.definition.key,
+                partners=self._partners.get(flow.target_process, []),
+                throw_id=self._new_id("m"),
+            ),
+            result_type=c.FlowSent,
+            start_to_close_timeout=LOCAL_TIMEOUT,
+            retry_policy=INFRA_RETRY,
+            summary=f"message flow {flow.id} to {flow.target}",
+        )
+        if sent.started:
+            self._partners.setdefault(flow.target_process, []).append(sent.started)
+        self._record(
+            "MESSAGE_SENT",
+            flow.source,
+            details={"flow": flow.id, "started": sent.started or "", "delivered": sent.delivered},
+        )
+
+    async def _wait_along(self, node: Node, flow: MessageFlow) -> None:
+        subscription = Subscription(
+            kind="flow",
+            name=flow.id,
+            element_id=node.id,
+            correlation_key=None,
+            sequence=len(self._subscriptions),
+        )
+        self._subscriptions.append(subscription)
+        try:
+            self._take_buffered(subscription)
+            await workflow.wait_condition(lambda: subscription.delivered is not None)
+        finally:
+            subscription.cancelled = True
+            self._subscriptions = [s for s in self._subscriptions if not s.cancelled]
+        assert subscription.delivered is not None
+        self._set_variables(subscription.delivered, node.id)
+        self._record("MESSAGE_CORRELATED", node.id, details={"flow": flow.id})
 
     # ------------------------------------------------- service and scripts
 
@@ -1189,7 +1280,15 @@ class BpmnProcess:
 
     def _take_buffered(self, subscription: Subscription) -> None:
         for message in self._buffered:
-            if message.name == subscription.name and (
+            by_name = message.name == subscription.name
+            by_element = (
+                not by_name
+                and subscription.kind == "message"
+                and message.element_id is not None
+                and message.element_id == subscription.element_id
+                and workflow.patched(MESSAGE_FLOW_PATCH)
+            )
+            if (by_name or by_element) and (
                 subscription.correlation_key is None
                 or message.correlation_key in (None, subscription.correlation_key)
             ):
@@ -1774,9 +1873,15 @@ class BpmnProcess:
             if message.message_id in self._seen_message_ids:
                 return None
             self._seen_message_ids[message.message_id] = None
-        matches = self._matching(
-            "message", message.name, message.correlation_key, message.element_id
-        )
+        matches = [
+            s
+            for s in self._subscriptions
+            if s.kind == "flow"
+            and s.name == message.name
+            and s.element_id == message.element_id
+            and s.delivered is None
+            and not s.cancelled
+        ] or self._matching("message", message.name, message.correlation_key, message.element_id)
         if not matches:
             return None
         target = min(matches, key=lambda s: s.sequence)
@@ -1923,7 +2028,12 @@ class BpmnProcess:
             revision=self._revision,
         )
         return self._input.model_copy(
-            update={"variables": dict(self._variables), "resume": carried, "start_event": None}
+            update={
+                "variables": dict(self._variables),
+                "resume": carried,
+                "start_event": None,
+                "partners": self._partners,
+            }
         )
 
     def _restore(self, carried: c.Continuation) -> ScopeRun:

@@ -34,6 +34,7 @@ LOAD_DEFINITION = "baton.load_definition"
 RESOLVE_DEFINITION = "baton.resolve_definition"
 PROJECT = "baton.project"
 BROADCAST_SIGNAL = "baton.broadcast_signal"
+SEND_ALONG_FLOW = "baton.send_along_flow"
 
 
 class InstanceState(StrEnum):
@@ -84,6 +85,13 @@ class ProcessInput(BaseModel):
         description=(
             "Continue as new once the history has this many events (besides when the "
             "server suggests it). Mainly for tests; leave unset in production."
+        ),
+    )
+    partners: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description=(
+            "Instances this one exchanges messages with along message flows, by process "
+            "key (the instance that started it by a message, the ones it started)."
         ),
     )
     resume: Continuation | None = Field(
@@ -163,6 +171,26 @@ class BroadcastSignal(BaseModel):
     variables: dict[str, Any] = Field(default_factory=dict)
     sender_instance_id: str | None = None
     throw_id: str = Field(description="Unique per throw: makes started instance ids stable.")
+
+
+class SendAlongFlow(BaseModel):
+    """One message travelling along a message flow to another pool
+    (``baton.send_along_flow``): it starts an instance when it reaches a start event,
+    else it goes to the partner instances of the target process."""
+
+    flow_id: str
+    target: str
+    target_process: str
+    sender_instance_id: str
+    sender_process: str
+    partners: list[str] = Field(default_factory=list)
+    variables: dict[str, Any] = Field(default_factory=dict)
+    throw_id: str
+
+
+class FlowSent(BaseModel):
+    started: str | None = Field(default=None, description="Workflow id of a started instance.")
+    delivered: int = 0
 
 
 class SignalBroadcast(BaseModel):

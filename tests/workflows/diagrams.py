@@ -170,3 +170,30 @@ def implicit_start() -> tuple[str, bytes]:
         '<bpmn:startEvent id="s"/><bpmn:endEvent id="e"/><bpmn:task id="stray"/>'
         '<bpmn:endEvent id="e2"/>' + flows("s>e", "stray>e2"),
     )
+
+
+def message_flow_pair() -> tuple[str, bytes]:
+    """Two pools: ``ping`` throws a message along a flow to the start event of ``pong``
+    (starting it) and waits at a task for the answer that ``pong``'s end event sends."""
+    xml = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions {NAMESPACES} '
+        'xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" '
+        'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" '
+        'xmlns:di="http://www.omg.org/spec/DD/20100524/DI" id="d_pair" '
+        'targetNamespace="http://test">\n'
+        '<bpmn:collaboration id="c"><bpmn:participant id="pa" processRef="ping"/>'
+        '<bpmn:participant id="pb" processRef="pong"/>'
+        '<bpmn:messageFlow id="call" sourceRef="ask" targetRef="pong_start"/>'
+        '<bpmn:messageFlow id="answer" sourceRef="pong_end" targetRef="hear"/>'
+        "</bpmn:collaboration>\n"
+        '<bpmn:process id="ping" isExecutable="true"><bpmn:startEvent id="s"/>'
+        '<bpmn:intermediateThrowEvent id="ask"><bpmn:messageEventDefinition/>'
+        '</bpmn:intermediateThrowEvent><bpmn:task id="hear"/><bpmn:endEvent id="e"/>'
+        + flows("s>ask", "ask>hear", "hear>e")
+        + '</bpmn:process>\n<bpmn:process id="pong" isExecutable="true">'
+        '<bpmn:startEvent id="pong_start"/><bpmn:endEvent id="pong_end">'
+        "<bpmn:messageEventDefinition/></bpmn:endEvent>"
+        + flows("pong_start>pong_end")
+        + "</bpmn:process>\n</bpmn:definitions>\n"
+    )
+    return "pair.bpmn", xml.encode()
