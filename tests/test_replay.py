@@ -23,6 +23,7 @@ from tests.conftest import EXAMPLES, Stack
 from tests.support.http import deploy, eventually
 from tests.workflows.diagrams import (
     empty_ad_hoc,
+    escalation_by_reference,
     esp_compensation,
     esp_rethrow,
     gateway_sink,
@@ -87,13 +88,24 @@ async def test_recorded_history_replays(path: Path) -> None:
 @pytest.mark.parametrize("database_backend", ["sqlite"])
 @pytest.mark.parametrize(
     "case",
-    ["uncaught", "rethrow", "compensation", "adhoc", "sink", "signal", "link", "implicit", "flows"],
+    [
+        "uncaught",
+        "rethrow",
+        "compensation",
+        "adhoc",
+        "sink",
+        "signal",
+        "link",
+        "implicit",
+        "flows",
+        "escref",
+    ],
 )
 async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
     """The rules behind ``UNHANDLED_THROW_PATCH``, ``ESP_RETHROW_PATCH``,
     ``ESP_COMPENSATION_PATCH``, ``EMPTY_AD_HOC_PATCH``, ``SINK_PATCH``,
     ``SIGNAL_SCOPE_PATCH``, ``JOIN_THROUGH_LINKS_PATCH``, ``IMPLICIT_START_PATCH``,
-    ``MESSAGE_FLOW_PATCH``: a fresh run replays;
+    ``MESSAGE_FLOW_PATCH``, ``THROW_REF_PATCH``: a fresh run replays;
     ``throws-<case>-prepatch.json`` (recorded before the rules) must keep replaying on
     the old path."""
     diagrams = {
@@ -106,6 +118,7 @@ async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
         "link": link_join,
         "implicit": implicit_start,
         "flows": message_flow_pair,
+        "escref": escalation_by_reference,
     }
     handle = await start(stack, diagrams[case]())
     view = await until(handle, lambda v: v.state is not c.InstanceState.ACTIVE, "the end")
@@ -129,3 +142,5 @@ async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
         if case == "flows":  # the answer came back from the pong instance it started
             assert [e.type for e in view.history].count("MESSAGE_SENT") == 1
             assert view.counts.completed["hear"] == 1
+        if case == "escref":
+            assert view.counts.completed.get("ne") == 1 and view.counts.completed.get("ae") == 1

@@ -119,6 +119,9 @@ SIGNAL_BROADCAST_PATCH = "signal-reaches-other-instances"
 #: ``workflow.patched`` marker: message flows between pools carry messages (see
 #: _message_flows); a buffered message addressed to an element reaches that element.
 MESSAGE_FLOW_PATCH = "message-flows-carry-messages"
+#: ``workflow.patched`` marker: among catchers without code, the one referencing the same
+#: code-less error/escalation as the throw comes first (see _catches).
+THROW_REF_PATCH = "code-less-throws-match-by-reference"
 CONTINUE_AS_NEW_PATCH = "continue-as-new-at-quiet-point"
 #: How long new tokens are held at their element's entry while the run drains for
 #: continue-as-new; if the instance is not quiet by then, it goes on and tries later.
@@ -155,6 +158,14 @@ class _Catcher:
 
 class _Exhausted(Exception):  # control flow, not a failure
     """A repeating timer fired as often as its cycle allows."""
+
+
+def _code_and_ref(
+    event: ErrorEventDefinition | EscalationEventDefinition,
+) -> tuple[str | None, str | None]:
+    if isinstance(event, ErrorEventDefinition):
+        return event.error_code, event.error_ref
+    return event.escalation_code, event.escalation_ref
 
 
 @contextlib.contextmanager
@@ -1044,12 +1055,8 @@ class BpmnProcess:
             self._terminate(token)
             return False
         if isinstance(event, ErrorEventDefinition | EscalationEventDefinition):
-            code = (
-                event.error_code
-                if isinstance(event, ErrorEventDefinition)
-                else event.escalation_code
-            )
-            raise BpmnThrow(event.kind, code, f"thrown by {node.id}", node.id)
+            code, ref = _code_and_ref(event)
+            raise BpmnThrow(event.kind, code, f"thrown by {node.id}", node.id, ref)
         if isinstance(event, SignalEventDefinition):
             await self._throw_signal(event, node, token)
             return False
@@ -1084,7 +1091,13 @@ class BpmnProcess:
                 await self._run_implementation(node, node.implementation, token)
             return True
         if isinstance(event, EscalationEventDefinition):
-            raise BpmnThrow("escalation", event.escalation_code, f"thrown by {node.id}", node.id)
+            raise BpmnThrow(
+                "escalation",
+                event.escalation_code,
+                f"thrown by {node.id}",
+                node.id,
+                event.escalation_ref,
+            )
         if isinstance(event, CompensateEventDefinition):
             await self._compensate(self._compensation_scope(token.scope), event)
             return True
@@ -1418,17 +1431,35 @@ class BpmnProcess:
             event = boundary.event
             if thrown.kind == "cancel" and isinstance(event, CancelEventDefinition):
                 return boundary
-            if thrown.kind == "error" and isinstance(event, ErrorEventDefinition):
-                if event.error_code == thrown.code:
+            if thrown.kind == event.kind and isinstance(
+                event, ErrorEventDefinition | EscalationEventDefinition
+            ):
+                match = self._catches(event, thrown)
+                if match == 2:
                     return boundary
-                if event.error_code is None and fallback is None:
-                    fallback = boundary
-            if thrown.kind == "escalation" and isinstance(event, EscalationEventDefinition):
-                if event.escalation_code == thrown.code:
-                    return boundary
-                if event.escalation_code is None and fallback is None:
+                if match == 1 and fallback is None:
                     fallback = boundary
         return fallback
+
+    def _catches(
+        self, event: ErrorEventDefinition | EscalationEventDefinition, thrown: BpmnThrow
+    ) -> int:
+        """2: the catcher names what was thrown; 1: it catches it as a catch-all; 0: not
+        this. A catcher without code catches every code (Camunda 7, Zeebe). Among those,
+        the one that references the same code-less error/escalation element as the throw
+        (or, for a throw that references none, the one that references none) is the
+        exact match, as in the BPMN token simulation. Before that rule every code-less
+        catcher was an exact match for a code-less throw, hence the patch marker,
+        consulted only where the ranking differs."""
+        code, ref = _code_and_ref(event)
+        if code is not None:
+            return 2 if code == thrown.code else 0
+        if thrown.code is not None:
+            return 1
+        new = 2 if ref == thrown.ref else 1
+        if new != 2 and not workflow.patched(THROW_REF_PATCH):
+            return 2
+        return new
 
     def _leave_boundary(
         self, token: Token, boundary: BoundaryEvent, thrown: BpmnThrow | None = None
@@ -1512,13 +1543,12 @@ class BpmnProcess:
             for esp_id, start in self._event_starts(run):
                 if esp_id in running or start.event is None or start.event.kind != thrown.kind:
                     continue
-                code = getattr(start.event, "error_code", None) or getattr(
-                    start.event, "escalation_code", None
-                )
-                if code == thrown.code:
+                assert isinstance(start.event, ErrorEventDefinition | EscalationEventDefinition)
+                match = self._catches(start.event, thrown)
+                if match == 2:
                     best = (esp_id, start)
                     break
-                if code is None and best is None:
+                if match == 1 and best is None:
                     best = (esp_id, start)
             if best is not None:
                 interrupting = thrown.kind == "error" or best[1].interrupting

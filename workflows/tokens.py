@@ -67,13 +67,19 @@ class BpmnThrow(Exception):  # a BPMN "throw", not a Python error
     """An error or escalation thrown inside the process, travelling to its catcher."""
 
     def __init__(
-        self, kind: str, code: str | None, message: str = "", element_id: str | None = None
+        self,
+        kind: str,
+        code: str | None,
+        message: str = "",
+        element_id: str | None = None,
+        ref: str | None = None,
     ) -> None:
         super().__init__(f"{kind} {code or '(no code)'}: {message}")
         self.kind = kind
         self.code = code
         self.message = message
         self.element_id = element_id
+        self.ref = ref  # the error/escalation element thrown, when it has no code
 
 
 @dataclass

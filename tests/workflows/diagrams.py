@@ -197,3 +197,26 @@ def message_flow_pair() -> tuple[str, bytes]:
         + "</bpmn:process>\n</bpmn:definitions>\n"
     )
     return "pair.bpmn", xml.encode()
+
+
+def escalation_by_reference() -> tuple[str, bytes]:
+    """Two non-interrupting escalation event sub-processes without codes: ``named``
+    references escalation ``esc``, ``any`` none. A throw of ``esc`` goes to ``named``, a
+    throw that references nothing to ``any``."""
+    return diagram(
+        "escalation-ref",
+        '<bpmn:startEvent id="s"/><bpmn:intermediateThrowEvent id="plain">'
+        "<bpmn:escalationEventDefinition/></bpmn:intermediateThrowEvent>"
+        '<bpmn:intermediateThrowEvent id="named_throw"><bpmn:escalationEventDefinition '
+        'escalationRef="esc"/></bpmn:intermediateThrowEvent><bpmn:endEvent id="e"/>'
+        '<bpmn:subProcess id="named" triggeredByEvent="true"><bpmn:startEvent id="ns" '
+        'isInterrupting="false"><bpmn:escalationEventDefinition escalationRef="esc"/>'
+        '</bpmn:startEvent><bpmn:endEvent id="ne"/>' + flows("ns>ne") + "</bpmn:subProcess>"
+        '<bpmn:subProcess id="any" triggeredByEvent="true"><bpmn:startEvent id="as" '
+        'isInterrupting="false"><bpmn:escalationEventDefinition/></bpmn:startEvent>'
+        '<bpmn:endEvent id="ae"/>'
+        + flows("as>ae")
+        + "</bpmn:subProcess>"
+        + flows("s>plain", "plain>named_throw", "named_throw>e"),
+        top='<bpmn:escalation id="esc" name="late"/>',
+    )

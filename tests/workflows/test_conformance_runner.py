@@ -93,6 +93,7 @@ PASSING = [
     "simple-2",
     "sub-process-empty-continuation",
     "terminate",
+    "token-sink-all",
     "token-sink-task",
     "transaction-cancel-from-nested-scope",
     "transaction-cancel-trigger-cancel-boundary",
