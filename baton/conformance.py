@@ -142,6 +142,7 @@ def adapt(diagram: bytes, case: dict[str, Any], *, scope: str = "") -> bytes:
                     flow.remove(old)
                 cond = etree.SubElement(flow, _q("conditionExpression"))
                 cond.text = f'= list contains(get value(decisions, "{gid}"), "{flow.get("id")}")'
+    _manual_boundaries(root)
     _name_signals(root, scope)
     for link in root.iter(_q("linkEventDefinition")):
         if not (link.get("name") or "").strip():
@@ -154,6 +155,21 @@ def adapt(diagram: bytes, case: dict[str, Any], *, scope: str = "") -> bytes:
         condition = etree.SubElement(definition, _q("condition"))
         condition.text = f'= get value(conditions, "{event_id}") = true'
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+
+
+def _manual_boundaries(root: etree._Element) -> None:
+    """A boundary event without event definition is fired by hand in the simulator (step
+    kind ``other``). Baton's manual trigger for it: a signal of its own, which the runner
+    sends to that one element."""
+    for boundary in root.iter(_q("boundaryEvent")):
+        if any(
+            isinstance(child.tag, str) and child.tag.endswith("EventDefinition")
+            for child in boundary
+        ):
+            continue
+        signal_id = f"manual-{boundary.get('id', '')}"
+        root.insert(0, etree.Element(_q("signal"), id=signal_id, name=signal_id))
+        etree.SubElement(boundary, _q("signalEventDefinition"), signalRef=signal_id)
 
 
 def _name_signals(root: etree._Element, scope: str) -> None:
@@ -305,7 +321,7 @@ class CaseRun:
                 c.SetVariables(variables={"conditions": dict(self.conditions)}),
                 rpc_timeout=RPC_TIMEOUT,
             )
-        elif kind == "signal":
+        elif kind in ("signal", "other"):  # "other": a manual boundary (see adapt)
             await handle.signal(c.DELIVER_SIGNAL, c.DeliverSignal(name="", element_id=trigger))
         elif kind == "user":
             view = await self.state(handle)

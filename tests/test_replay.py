@@ -22,6 +22,7 @@ from bpmn_compiler.ir import IR_VERSION
 from tests.conftest import EXAMPLES, Stack
 from tests.support.http import deploy, eventually
 from tests.workflows.diagrams import (
+    compensate_both,
     empty_ad_hoc,
     escalation_by_reference,
     esp_compensation,
@@ -99,13 +100,15 @@ async def test_recorded_history_replays(path: Path) -> None:
         "implicit",
         "flows",
         "escref",
+        "compboth",
     ],
 )
 async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
     """The rules behind ``UNHANDLED_THROW_PATCH``, ``ESP_RETHROW_PATCH``,
     ``ESP_COMPENSATION_PATCH``, ``EMPTY_AD_HOC_PATCH``, ``SINK_PATCH``,
     ``SIGNAL_SCOPE_PATCH``, ``JOIN_THROUGH_LINKS_PATCH``, ``IMPLICIT_START_PATCH``,
-    ``MESSAGE_FLOW_PATCH``, ``THROW_REF_PATCH``: a fresh run replays;
+    ``MESSAGE_FLOW_PATCH``, ``THROW_REF_PATCH``, ``COMPENSATE_BOTH_PATCH``: a fresh run
+    replays;
     ``throws-<case>-prepatch.json`` (recorded before the rules) must keep replaying on
     the old path."""
     diagrams = {
@@ -119,6 +122,7 @@ async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
         "implicit": implicit_start,
         "flows": message_flow_pair,
         "escref": escalation_by_reference,
+        "compboth": compensate_both,
     }
     handle = await start(stack, diagrams[case]())
     view = await until(handle, lambda v: v.state is not c.InstanceState.ACTIVE, "the end")
@@ -144,3 +148,6 @@ async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
             assert view.counts.completed["hear"] == 1
         if case == "escref":
             assert view.counts.completed.get("ne") == 1 and view.counts.completed.get("ae") == 1
+        if case == "compboth":
+            assert view.counts.completed.get("undo_a") == 1
+            assert view.counts.completed.get("undo_sub") == 1

@@ -122,6 +122,9 @@ MESSAGE_FLOW_PATCH = "message-flows-carry-messages"
 #: ``workflow.patched`` marker: among catchers without code, the one referencing the same
 #: code-less error/escalation as the throw comes first (see _catches).
 THROW_REF_PATCH = "code-less-throws-match-by-reference"
+#: ``workflow.patched`` marker: compensating a sub-process that has both a compensation
+#: event sub-process and a compensation boundary event runs both (see _compensate_one).
+COMPENSATE_BOTH_PATCH = "compensate-sub-process-and-boundary-handler"
 CONTINUE_AS_NEW_PATCH = "continue-as-new-at-quiet-point"
 #: How long new tokens are held at their element's entry while the run drains for
 #: continue-as-new; if the instance is not quiet by then, it goes on and tries later.
@@ -1349,7 +1352,8 @@ class BpmnProcess:
                 enclosing.append((owners[subscription.owner], interrupting, subscription))
             else:
                 subscription.delivered = {}
-        for _, interrupting, subscription in sorted(enclosing, key=lambda e: e[0]):
+        # at one level, an interrupting catcher absorbs the signal before the others
+        for _, interrupting, subscription in sorted(enclosing, key=lambda e: (e[0], not e[1])):
             subscription.delivered = {}
             if interrupting:
                 # the catcher cancels this token's scope, and this token with it
@@ -1646,20 +1650,37 @@ class BpmnProcess:
             self._detached -= 1
 
     async def _compensate_one(
-        self, scope: ScopeRun, element_id: str, child: ScopeRun | None
+        self,
+        scope: ScopeRun,
+        element_id: str,
+        child: ScopeRun | None,
+        *,
+        inner_only: bool = False,
     ) -> None:
         node = self._node(element_id)
         handler = getattr(node, "compensation_handler", None)
-        if handler:
+        esp = self._compensation_esp(node) if child is not None else None
+        if (
+            handler
+            and esp is not None
+            and not inner_only
+            and workflow.patched(COMPENSATE_BOTH_PATCH)
+        ):
+            # a sub-process with a compensation event sub-process and a compensation
+            # boundary event: its run undoes itself first, then the boundary's handler
+            await self._compensate_one(scope, element_id, child, inner_only=True)
+        if handler and not inner_only:
             token = self._spawn(scope, handler, via=None, awaited=True)
             if token.task is not None:
                 await token.task
             return
         if child is None:
             return
-        esp = self._compensation_esp(node)
         if esp is not None:
-            child.finished = False  # the sub-process's run compensates itself
+            # the sub-process's run compensates itself (back among the live scopes)
+            child.finished = False
+            if child not in self._scopes:
+                self._scopes.append(child)
             token = Token(
                 id=self._new_id("t"),
                 element_id=esp[0],

@@ -220,3 +220,29 @@ def escalation_by_reference() -> tuple[str, bytes]:
         + flows("s>plain", "plain>named_throw", "named_throw>e"),
         top='<bpmn:escalation id="esc" name="late"/>',
     )
+
+
+def compensate_both() -> tuple[str, bytes]:
+    """Sub-process ``sub`` has a compensation event sub-process (undoing ``a`` inside)
+    and a compensation boundary event (handler ``undo_sub``): compensating ``sub`` runs
+    both."""
+    return diagram(
+        "compensate-both",
+        '<bpmn:startEvent id="s"/><bpmn:subProcess id="sub"><bpmn:startEvent id="ss"/>'
+        '<bpmn:task id="a"/><bpmn:boundaryEvent id="ca" attachedToRef="a">'
+        "<bpmn:compensateEventDefinition/></bpmn:boundaryEvent>"
+        '<bpmn:task id="undo_a" isForCompensation="true"/>'
+        '<bpmn:association id="as1" associationDirection="One" sourceRef="ca" targetRef="undo_a"/>'
+        '<bpmn:subProcess id="esp" triggeredByEvent="true"><bpmn:startEvent id="es">'
+        '<bpmn:compensateEventDefinition/></bpmn:startEvent><bpmn:endEvent id="ee">'
+        '<bpmn:compensateEventDefinition activityRef="a"/></bpmn:endEvent>'
+        + flows("es>ee")
+        + "</bpmn:subProcess>"
+        + flows("ss>a")
+        + '</bpmn:subProcess><bpmn:boundaryEvent id="csub" attachedToRef="sub">'
+        "<bpmn:compensateEventDefinition/></bpmn:boundaryEvent>"
+        '<bpmn:task id="undo_sub" isForCompensation="true"/>'
+        '<bpmn:association id="as2" associationDirection="One" sourceRef="csub" '
+        'targetRef="undo_sub"/><bpmn:endEvent id="undo"><bpmn:compensateEventDefinition '
+        'activityRef="sub"/></bpmn:endEvent>' + flows("s>sub", "sub>undo"),
+    )

@@ -10,6 +10,7 @@ from tests.conftest import SHARED
 CASES = SHARED / "corpora" / "conformance" / "visible"
 PASSING = [
     "boundary-interrupting-sub-process",
+    "boundary-interrupting-task",
     "boundary-non-interrupting-task",
     "catch-event",
     "collapsed-event-sub-process",
@@ -23,6 +24,7 @@ PASSING = [
     "compensation-error",
     "compensation-event-sub-process",
     "compensation-intermediate-throw",
+    "compensation-nested",
     "compensation-no-compensate-activity",
     "error-catch-all-boundary-none",
     "error-catch-all-boundary-ref",
@@ -46,6 +48,7 @@ PASSING = [
     "event-based-gateway",
     "event-sub-process-implicit-start",
     "event-sub-process-multiple-starts",
+    "event-sub-process-nested-cancelation-absorb-event",
     "event-sub-process-nested-cancelation-rethrow",
     "event-sub-process-nested-cancelation-throws-escalation",
     "event-sub-process-non-interrupting",
