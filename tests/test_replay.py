@@ -32,6 +32,7 @@ from tests.workflows.diagrams import (
     link_join,
     message_flow_pair,
     signal_scope,
+    standard_loop,
     uncaught_throws,
 )
 from tests.workflows.helpers import start, until
@@ -101,14 +102,15 @@ async def test_recorded_history_replays(path: Path) -> None:
         "flows",
         "escref",
         "compboth",
+        "stdloop",
     ],
 )
 async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
     """The rules behind ``UNHANDLED_THROW_PATCH``, ``ESP_RETHROW_PATCH``,
     ``ESP_COMPENSATION_PATCH``, ``EMPTY_AD_HOC_PATCH``, ``SINK_PATCH``,
     ``SIGNAL_SCOPE_PATCH``, ``JOIN_THROUGH_LINKS_PATCH``, ``IMPLICIT_START_PATCH``,
-    ``MESSAGE_FLOW_PATCH``, ``THROW_REF_PATCH``, ``COMPENSATE_BOTH_PATCH``: a fresh run
-    replays;
+    ``MESSAGE_FLOW_PATCH``, ``THROW_REF_PATCH``, ``COMPENSATE_BOTH_PATCH``,
+    ``STANDARD_LOOP_PATCH``: a fresh run replays;
     ``throws-<case>-prepatch.json`` (recorded before the rules) must keep replaying on
     the old path."""
     diagrams = {
@@ -123,8 +125,9 @@ async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
         "flows": message_flow_pair,
         "escref": escalation_by_reference,
         "compboth": compensate_both,
+        "stdloop": standard_loop,
     }
-    handle = await start(stack, diagrams[case]())
+    handle = await start(stack, diagrams[case](), {"count": 0} if case == "stdloop" else None)
     view = await until(handle, lambda v: v.state is not c.InstanceState.ACTIVE, "the end")
     tag = os.environ.get("BATON_RECORD_HISTORIES")
     if tag:  # let the read-model flush run too, so the history holds its commands
@@ -151,3 +154,5 @@ async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
         if case == "compboth":
             assert view.counts.completed.get("undo_a") == 1
             assert view.counts.completed.get("undo_sub") == 1
+        if case == "stdloop":
+            assert view.variables["count"] == 3

@@ -60,6 +60,7 @@ with workflow.unsafe.imports_passed_through():
         ScriptTask,
         ServiceTask,
         SignalEventDefinition,
+        StandardLoop,
         StartEvent,
         SubProcess,
         Task,
@@ -125,6 +126,8 @@ THROW_REF_PATCH = "code-less-throws-match-by-reference"
 #: ``workflow.patched`` marker: compensating a sub-process that has both a compensation
 #: event sub-process and a compensation boundary event runs both (see _compensate_one).
 COMPENSATE_BOTH_PATCH = "compensate-sub-process-and-boundary-handler"
+#: ``workflow.patched`` marker: standard loops run instead of parking an incident.
+STANDARD_LOOP_PATCH = "standard-loops-run"
 CONTINUE_AS_NEW_PATCH = "continue-as-new-at-quiet-point"
 #: How long new tokens are held at their element's entry while the run drains for
 #: continue-as-new; if the instance is not quiet by then, it goes on and tries later.
@@ -223,6 +226,7 @@ class BpmnProcess:
         self._instance_dirty = False
         self._dirty_tasks: set[str] = set()
         self._flushing = False
+        self._local_busy = False  # a message/signal local activity is in flight
         self._published: tuple[tuple[str, ...], str, bool] | None = None
         self._row_written: tuple[str, datetime | None] | None = None  # last instance row
 
@@ -628,9 +632,43 @@ class BpmnProcess:
             finally:
                 token.busy = False
             return True
+        if isinstance(loop, StandardLoop) and workflow.patched(STANDARD_LOOP_PATCH):
+            token.busy = True  # the loop's counter lives in this coroutine
+            try:
+                await self._standard_loop(node, loop, token)
+            finally:
+                token.busy = False
+            return True
         if loop is not None:
             raise _Incident("standard loops are not executable yet")
         return await self._single(node, token)
+
+    async def _standard_loop(self, node: Node, loop: StandardLoop, token: Token) -> None:
+        """BPMN's standard loop: run the activity while ``loopCondition`` holds, testing
+        before each run (``testBefore``) or after it (the default, so it runs at least
+        once), at most ``loopMaximum`` times; ``loopCounter`` counts the runs."""
+        if loop.condition is None and loop.maximum is None:
+            raise _Incident(f"the standard loop of {node.id} has neither a condition nor a maximum")
+        runs = 0
+
+        def again() -> bool:
+            if loop.condition is None:
+                return True
+            _LOCALS.set({"loopCounter": runs})
+            return self._evaluate(loop.condition, node.id) is True
+
+        outer = _LOCALS.get()  # restored, so the tokens after the loop do not see its counter
+        try:
+            while loop.maximum is None or runs < loop.maximum:
+                if loop.test_before and not again():
+                    return
+                _LOCALS.set({"loopCounter": runs + 1})
+                await self._single(node, token)
+                runs += 1
+                if not loop.test_before and not again():
+                    return
+        finally:
+            _LOCALS.set(outer)
 
     async def _multi_instance(self, node: Node, loop: MultiInstance, token: Token) -> None:
         """Parallel or sequential instances over a collection or a cardinality; the
@@ -785,7 +823,7 @@ class BpmnProcess:
     async def _send_along(self, flow: MessageFlow) -> None:
         if flow.target_process is None:
             return
-        sent = await workflow.execute_local_activity(
+        sent = await self._exclusive_local(
             c.SEND_ALONG_FLOW,
             c.SendAlongFlow(
                 flow_id=flow.id,
@@ -1326,7 +1364,7 @@ class BpmnProcess:
         name = self._signal_name(event, node)
         if name and workflow.patched(SIGNAL_BROADCAST_PATCH):
             # other instances first: this token may be cancelled by its own catcher below
-            await workflow.execute_local_activity(
+            await self._exclusive_local(
                 c.BROADCAST_SIGNAL,
                 c.BroadcastSignal(
                     name=name,
@@ -2208,7 +2246,7 @@ class BpmnProcess:
     async def _flush_loop(self) -> None:
         """Write dirty rows in one local activity per workflow task, then update the UI."""
         while True:
-            await workflow.wait_condition(self._dirty)
+            await workflow.wait_condition(lambda: self._dirty() and not self._local_busy)
             batch = self._take_batch()
             if batch.instances or batch.tasks or not workflow.patched(LEAN_PROJECTION_PATCH):
                 self._flushing = True
@@ -2223,6 +2261,18 @@ class BpmnProcess:
                 finally:
                     self._flushing = False
             self._publish()
+
+    async def _exclusive_local(self, activity: str, arg: Any, **options: Any) -> Any:
+        """A local activity that never runs beside the projection's: results of two local
+        activities in flight can reach the workflow in separate activations when first
+        run but in one on replay (sdk-python#1578), and the order in which the flush
+        loop then publishes search attributes would differ."""
+        await workflow.wait_condition(lambda: not self._flushing and not self._local_busy)
+        self._local_busy = True
+        try:
+            return await workflow.execute_local_activity(activity, arg, **options)
+        finally:
+            self._local_busy = False
 
     def _take_batch(self) -> c.ProjectionBatch:
         ref = self._input.definition

@@ -246,3 +246,16 @@ def compensate_both() -> tuple[str, bytes]:
         'targetRef="undo_sub"/><bpmn:endEvent id="undo"><bpmn:compensateEventDefinition '
         'activityRef="sub"/></bpmn:endEvent>' + flows("s>sub", "sub>undo"),
     )
+
+
+def standard_loop() -> tuple[str, bytes]:
+    """A Camunda 7 service task with a standard loop: adds one to ``count`` while
+    ``count < 3`` (tested after each run), at most 10 times."""
+    return diagram(
+        "standard-loop",
+        '<bpmn:startEvent id="s"/><bpmn:serviceTask id="add" camunda:expression="${count + 1}" '
+        'camunda:resultVariable="count"><bpmn:standardLoopCharacteristics loopMaximum="10">'
+        "<bpmn:loopCondition>${count &lt; 3}</bpmn:loopCondition>"
+        '</bpmn:standardLoopCharacteristics></bpmn:serviceTask><bpmn:endEvent id="e"/>'
+        + flows("s>add", "add>e"),
+    )

@@ -14,6 +14,7 @@ from tests.workflows.diagrams import (
     esp_rethrow,
     flows,
     gateway_sink,
+    standard_loop,
     timer,
     uncaught_throws,
     user,
@@ -654,3 +655,46 @@ async def test_claim_unclaim_assign_rules(stack: Stack) -> None:
         "TASK_ASSIGNED",
         "TASK_COMPLETED",
     ]
+
+
+async def test_standard_loop_runs_while_its_condition_holds(stack: Stack) -> None:
+    handle = await start(stack, standard_loop(), {"count": 0})
+    result = await handle.result()
+    assert result.variables["count"] == 3
+    view = await state(handle)
+    assert view.counts.entered["add"] == 1 and view.counts.completed["add"] == 1
+    assert "loopCounter" not in result.variables
+
+
+async def test_standard_loop_with_test_before_and_maximum(stack: Stack) -> None:
+    """``testBefore``: a condition false at once means no run; ``loopMaximum`` bounds a
+    loop whose condition stays true; each run of a user task is a new task."""
+    body = (
+        '<bpmn:startEvent id="s"/><bpmn:userTask id="review" camunda:assignee="john">'
+        '<bpmn:standardLoopCharacteristics testBefore="true" loopMaximum="2">'
+        "<bpmn:loopCondition>${again}</bpmn:loopCondition></bpmn:standardLoopCharacteristics>"
+        '</bpmn:userTask><bpmn:endEvent id="e"/>' + flows("s>review", "review>e")
+    )
+    skipped = await start(stack, diagram("loop-skip", body), {"again": False})
+    assert (await skipped.result()).state is c.InstanceState.COMPLETED
+    assert not (await state(skipped)).tasks
+    handle = await start(stack, diagram("loop-max", body), {"again": True})
+    await complete(handle, "review")
+    view = await until(handle, lambda v: len(v.tasks) == 2, "the second run's task")
+    assert view.tasks[0].id != view.tasks[1].id
+    await complete(handle, "review")
+    assert (await handle.result()).state is c.InstanceState.COMPLETED
+    assert [e.type for e in (await state(handle)).history].count("TASK_CREATED") == 2
+
+
+async def test_standard_loop_without_condition_or_maximum_is_an_incident(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "loop-forever",
+            '<bpmn:startEvent id="s"/><bpmn:task id="t"><bpmn:standardLoopCharacteristics/>'
+            '</bpmn:task><bpmn:endEvent id="e"/>' + flows("s>t", "t>e"),
+        ),
+    )
+    view = await until(handle, lambda v: bool(v.incidents), "an incident")
+    assert "neither a condition nor a maximum" in view.incidents[0].message
