@@ -88,3 +88,25 @@ class TaskRecord(Base):
     created: Mapped[datetime]
     ended: Mapped[datetime | None]
     revision: Mapped[int]
+
+
+class IncidentRecord(Base):
+    """Read model of incidents across instances: what operators list and retry."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (
+        Index("ix_incident_open", "resolved", "created"),
+        Index("ix_incident_instance", "process_instance_id"),
+        Index("ix_incident_key", "definition_key", "resolved"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    process_instance_id: Mapped[str] = mapped_column(String(255))
+    definition_key: Mapped[str] = mapped_column(String(255))
+    business_key: Mapped[str | None] = mapped_column(String(255))
+    element_id: Mapped[str] = mapped_column(String(255))
+    message: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int]
+    created: Mapped[datetime]
+    resolved: Mapped[bool]
+    revision: Mapped[int]

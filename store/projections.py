@@ -12,7 +12,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 from store.db import Store
-from store.models import Base, InstanceRecord, TaskRecord
+from store.models import Base, IncidentRecord, InstanceRecord, TaskRecord
 from workflows.contracts import ProjectionBatch
 
 
@@ -36,3 +36,6 @@ async def apply(store: Store, batch: ProjectionBatch) -> None:
         if batch.tasks:
             rows = [r.model_dump() for r in batch.tasks]
             await session.execute(_upsert(store, TaskRecord, rows))
+        if batch.incidents:
+            rows = [r.model_dump() for r in batch.incidents]
+            await session.execute(_upsert(store, IncidentRecord, rows))

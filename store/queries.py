@@ -9,7 +9,7 @@ from typing import Generic, TypeVar
 from sqlalchemy import Select, func, select
 
 from store.db import Store
-from store.models import InstanceRecord, TaskRecord
+from store.models import IncidentRecord, InstanceRecord, TaskRecord
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -75,3 +75,16 @@ async def get_task(store: Store, task_id: str) -> TaskRecord | None:
 async def get_instance(store: Store, instance_id: str) -> InstanceRecord | None:
     async with store.session() as session:
         return await session.get(InstanceRecord, instance_id)
+
+
+async def list_incidents(
+    store: Store, *, instance_id: str | None = None, open_only: bool = False
+) -> list[IncidentRecord]:
+    """Incidents across instances, oldest first (an operator's work list)."""
+    query = select(IncidentRecord).order_by(IncidentRecord.created, IncidentRecord.id)
+    if instance_id is not None:
+        query = query.where(IncidentRecord.process_instance_id == instance_id)
+    if open_only:
+        query = query.where(IncidentRecord.resolved.is_(False))
+    async with store.session() as session:
+        return list(await session.scalars(query))

@@ -63,6 +63,19 @@ async def test_exhausted_retries_park_an_incident_until_retried(stack: Stack) ->
     final = (await stack.http.get(f"/v1/bpms/process-instances/{instance_id}")).json()
     assert final["incidents"][0]["state"] == "RESOLVED"
 
+    async def resolved_row() -> list[Any] | None:
+        rows = await queries.list_incidents(stack.store, instance_id=instance_id)
+        return rows if rows and rows[0].resolved else None
+
+    [row] = await eventually(resolved_row, what="the incident row resolved")
+    assert (row.id, row.element_id, row.definition_key) == (
+        inc["id"],
+        "callBackend",
+        "flaky-service",
+    )
+    assert "backend down" in row.message
+    assert await queries.list_incidents(stack.store, open_only=True) == []
+
 
 async def test_plain_sdk_signal_completes_a_task(stack: Stack) -> None:
     await deploy(stack.http, EXAMPLES / "invoice-approval.bpmn")

@@ -225,6 +225,7 @@ class BpmnProcess:
         self._revision = 0
         self._instance_dirty = False
         self._dirty_tasks: set[str] = set()
+        self._dirty_incidents: set[str] = set()
         self._flushing = False
         self._local_busy = False  # a message/signal local activity is in flight
         self._published: tuple[tuple[str, ...], str, bool] | None = None
@@ -1745,6 +1746,7 @@ class BpmnProcess:
             created=workflow.now(),
         )
         self._incidents[incident.id] = incident
+        self._dirty_incidents.add(incident.id)
         self._record(
             "INCIDENT_CREATED", node.id, details={"incident_id": incident.id, "message": message}
         )
@@ -1757,6 +1759,7 @@ class BpmnProcess:
             await workflow.wait_condition(ready)
         retry = self._retries.pop(incident.id)
         incident.resolved = True
+        self._dirty_incidents.add(incident.id)
         token.attempts = retry.attempts
         self._set_variables(retry.variables, node.id)
         self._record("INCIDENT_RESOLVED", node.id, details={"incident_id": incident.id})
@@ -2241,14 +2244,19 @@ class BpmnProcess:
         self._touch_instance()
 
     def _dirty(self) -> bool:
-        return self._instance_dirty or bool(self._dirty_tasks)
+        return self._instance_dirty or bool(self._dirty_tasks) or bool(self._dirty_incidents)
 
     async def _flush_loop(self) -> None:
         """Write dirty rows in one local activity per workflow task, then update the UI."""
         while True:
             await workflow.wait_condition(lambda: self._dirty() and not self._local_busy)
             batch = self._take_batch()
-            if batch.instances or batch.tasks or not workflow.patched(LEAN_PROJECTION_PATCH):
+            if (
+                batch.instances
+                or batch.tasks
+                or batch.incidents
+                or not workflow.patched(LEAN_PROJECTION_PATCH)
+            ):
                 self._flushing = True
                 try:
                     await workflow.execute_local_activity(
@@ -2305,8 +2313,20 @@ class BpmnProcess:
                     revision=self._revision,
                 )
             )
+        batch.incidents = [
+            c.IncidentRow(
+                **self._incidents[iid].model_dump(),
+                process_instance_id=workflow.info().workflow_id,
+                definition_key=ref.key,
+                business_key=self._input.business_key,
+                revision=self._revision,
+            )
+            for iid in sorted(self._dirty_incidents)
+            if iid in self._incidents
+        ]
         self._instance_dirty = False
         self._dirty_tasks.clear()
+        self._dirty_incidents.clear()
         return batch
 
     def _publish(self) -> None:

@@ -328,11 +328,21 @@ class TaskRow(UserTaskView):
     revision: int
 
 
+class IncidentRow(IncidentView):
+    """Read-model row of an incident, written by ``baton.project``."""
+
+    process_instance_id: str
+    definition_key: str
+    business_key: str | None
+    revision: int
+
+
 class ProjectionBatch(BaseModel):
     """Upserts collected during one workflow task; rows only ever move forward by revision."""
 
     instances: list[InstanceRow] = Field(default_factory=list)
     tasks: list[TaskRow] = Field(default_factory=list)
+    incidents: list[IncidentRow] = Field(default_factory=list)
 
 
 # ------------------------------------------------------------ continue-as-new snapshot
