@@ -29,6 +29,8 @@ _REJECTIONS: dict[str, type[ApiProblem]] = {
     "TaskNotActive": Conflict,
     "TaskNotPermitted": Forbidden,
     "TaskAlreadyClaimed": Conflict,
+    "TaskDelegated": Conflict,
+    "TaskNotDelegated": Conflict,
     "IncidentNotFound": NotFound,
     "IncidentResolved": Conflict,
 }

@@ -12,7 +12,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Connection, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import (
@@ -35,6 +35,18 @@ class DefinitionNotFound(StoreError):
         self.version = version
         what = f"{key!r}" if version is None else f"{key!r} version {version}"
         super().__init__(f"no deployed process definition {what}")
+
+
+def _add_missing_columns(conn: Connection) -> None:
+    """Additive schema changes for databases created by an earlier version: a column a
+    model gained is added (nullable), so ``make run`` keeps its data across upgrades."""
+    inspector = inspect(conn)
+    for table in Base.metadata.sorted_tables:
+        present = {col["name"] for col in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name not in present and column.nullable:
+                kind = column.type.compile(dialect=conn.dialect)
+                conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -74,6 +86,7 @@ class Store:
             try:
                 async with self.engine.begin() as conn:
                     await conn.run_sync(Base.metadata.create_all)
+                    await conn.run_sync(_add_missing_columns)
                 return
             except (OperationalError, ProgrammingError, IntegrityError):
                 if attempt == 4:

@@ -87,6 +87,8 @@ class TaskRecord(Base):
     due: Mapped[datetime | None]
     created: Mapped[datetime]
     ended: Mapped[datetime | None]
+    owner: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    delegation_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
     revision: Mapped[int]
 
 

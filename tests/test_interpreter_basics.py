@@ -180,3 +180,25 @@ async def test_non_boolean_condition_is_an_incident(stack: Stack) -> None:
     assert inc["activityId"] == "route"
     assert "not a boolean" in inc["message"]
     assert "no property" in inc["message"], inc["message"]  # the FEEL warning says why
+
+
+async def test_resolving_an_incident_moves_on_without_running_the_element(stack: Stack) -> None:
+    await deploy(stack.http, BPMN_DIR / "flaky-service.bpmn")
+    instance_id = await _start(stack, "flaky-service", {})
+    handle = stack.client.get_workflow_handle(instance_id, result_type=c.ProcessResult)
+
+    async def incident() -> c.IncidentView | None:
+        view = await handle.query(c.STATE_QUERY, result_type=c.ProcessStateView)
+        return view.incidents[0] if view.incidents else None
+
+    inc = await eventually(incident, what="an incident", timeout=30)
+    await handle.execute_update(
+        c.RESOLVE_INCIDENT, c.ResolveIncident(incident_id=inc.id, variables={"byHand": True})
+    )
+    result = await handle.result()
+    assert result.state is c.InstanceState.COMPLETED
+    assert result.variables == {"byHand": True}  # the backend never answered
+    view = await handle.query(c.STATE_QUERY, result_type=c.ProcessStateView)
+    [resolved] = [e for e in view.history if e.type == "INCIDENT_RESOLVED"]
+    assert resolved.details == {"incident_id": inc.id, "skipped": True}
+    assert view.counts.completed["callBackend"] == 1

@@ -198,7 +198,7 @@ class BpmnProcess:
         self._scopes: list[ScopeRun] = []
         self._tasks: dict[str, c.UserTaskView] = {}
         self._incidents: dict[str, c.IncidentView] = {}
-        self._retries: dict[str, c.RetryIncident] = {}
+        self._retries: dict[str, c.RetryIncident | c.ResolveIncident] = {}
         self._subscriptions: list[Subscription] = []
         self._buffered: list[c.DeliverMessage] = []
         self._seen_message_ids: dict[str, None] = {}  # ordered, so snapshots are deterministic
@@ -440,6 +440,11 @@ class BpmnProcess:
                 await self._await_retry(node, token, self._incidents[parked.incident_id])
             while True:
                 try:
+                    if token.skip:  # an operator resolved the incident: leave as done
+                        token.skip = False
+                        outcome = "continue"
+                        taken = self._taken_flows(node)
+                        break
                     self._count_burst(node)
                     outcome = await self._behave(node, token)
                     taken = self._taken_flows(node) if outcome == "continue" else []
@@ -1760,9 +1765,13 @@ class BpmnProcess:
         retry = self._retries.pop(incident.id)
         incident.resolved = True
         self._dirty_incidents.add(incident.id)
-        token.attempts = retry.attempts
+        token.skip = isinstance(retry, c.ResolveIncident)
+        token.attempts = retry.attempts if isinstance(retry, c.RetryIncident) else None
         self._set_variables(retry.variables, node.id)
-        self._record("INCIDENT_RESOLVED", node.id, details={"incident_id": incident.id})
+        details: dict[str, Any] = {"incident_id": incident.id}
+        if token.skip:
+            details["skipped"] = True
+        self._record("INCIDENT_RESOLVED", node.id, details=details)
         self._refresh_state()
 
     @workflow.update(
@@ -1771,6 +1780,18 @@ class BpmnProcess:
     )
     def retry_incident(self, cmd: c.RetryIncident) -> None:
         self._retries[cmd.incident_id] = cmd
+
+    @workflow.update(
+        name=c.RESOLVE_INCIDENT,
+        description="Resolve an open incident without running its element again: the "
+        "token moves on along the outgoing flows, with the given variables.",
+    )
+    def resolve_incident(self, cmd: c.ResolveIncident) -> None:
+        self._retries[cmd.incident_id] = cmd
+
+    @resolve_incident.validator
+    def _validate_resolve_incident(self, cmd: c.ResolveIncident) -> None:
+        self._validate_retry(c.RetryIncident(incident_id=cmd.incident_id))
 
     @retry_incident.validator
     def _validate_retry(self, cmd: c.RetryIncident) -> None:
@@ -1801,7 +1822,7 @@ class BpmnProcess:
             candidate_groups=self._string_list(node.candidate_groups, node.id),
             form_key=node.form_key,
             priority=int(priority),
-            due=None,
+            due=self._due_date(node),
             created=workflow.now(),
         )
         self._tasks[task.id] = task
@@ -1821,6 +1842,24 @@ class BpmnProcess:
             task.ended = workflow.now()
             self._touch_task(task.id)
             raise
+
+    def _due_date(self, node: UserTask) -> datetime | None:
+        """``dueDate``: a date-time, or an ISO duration counted from now (Zeebe and
+        Camunda accept both forms); anything else is an incident."""
+        if node.due_date is None:
+            return None
+        value = self._evaluate(node.due_date, node.id)
+        if value is None or isinstance(value, datetime):
+            return value.replace(tzinfo=value.tzinfo or UTC) if value else None
+        text = str(value).strip()
+        try:
+            if text[:1] in ("P", "-"):
+                now = workflow.now()
+                return timers.parse_duration(text).add_to(now)
+            moment = timers.parse_date(text)
+        except timers.TimerValueError as exc:
+            raise _Incident(f"due date of {node.id}: {exc}") from exc
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
     def _string_list(self, exprs: list[Expression], element_id: str) -> list[str]:
         values: list[str] = []
@@ -1913,6 +1952,51 @@ class BpmnProcess:
                 type="TaskNotPermitted",
             )
 
+    @workflow.update(
+        name=c.DELEGATE_TASK,
+        description="Hand an assigned user task to a delegate; it returns to its owner "
+        "when the delegate resolves it.",
+    )
+    def delegate_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
+        task = self._active_task(cmd.task_id)
+        # Camunda 7: the owner is who held the task first; a re-delegation keeps it
+        task.owner = task.owner or task.assignee or cmd.user_id
+        task.delegation_state = c.DelegationState.PENDING
+        self._set_assignee(task, cmd.assignee, cmd, "TASK_DELEGATED")
+        return task
+
+    @delegate_task.validator
+    def _validate_delegate(self, cmd: c.TaskCommand) -> None:
+        task = self._active_task(cmd.task_id)
+        if not cmd.assignee:
+            raise ApplicationError("delegating needs the delegate's id", type="TaskNotPermitted")
+        if not (cmd.user_id is None or cmd.admin or task.assignee == cmd.user_id):
+            raise ApplicationError(
+                f"only the assignee may delegate user task {task.id}", type="TaskNotPermitted"
+            )
+
+    @workflow.update(
+        name=c.RESOLVE_TASK,
+        description="The delegate hands a delegated user task back to its owner, "
+        "optionally with variables.",
+    )
+    def resolve_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
+        task = self._active_task(cmd.task_id)
+        task.delegation_state = c.DelegationState.RESOLVED
+        self._set_assignee(task, task.owner, cmd, "TASK_RESOLVED")
+        self._set_variables(cmd.variables, task.element_id, user_id=cmd.user_id)
+        return task
+
+    @resolve_task.validator
+    def _validate_resolve(self, cmd: c.TaskCommand) -> None:
+        task = self._active_task(cmd.task_id)
+        if task.delegation_state is not c.DelegationState.PENDING:
+            raise ApplicationError(f"user task {task.id} is not delegated", type="TaskNotDelegated")
+        if not (cmd.user_id is None or cmd.admin or task.assignee == cmd.user_id):
+            raise ApplicationError(
+                f"only the delegate may resolve user task {task.id}", type="TaskNotPermitted"
+            )
+
     def _set_assignee(
         self, task: c.UserTaskView, assignee: str | None, actor: c.Actor, kind: str
     ) -> None:
@@ -1928,6 +2012,7 @@ class BpmnProcess:
 
     def _complete(self, cmd: c.CompleteUserTask) -> None:
         task = self._active_task(cmd.task_id)
+        self._check_not_delegated(task)
         task.state = c.TaskState.COMPLETED
         task.ended = workflow.now()
         self._touch_task(task.id)
@@ -1946,7 +2031,18 @@ class BpmnProcess:
 
     @complete_user_task.validator
     def _validate_complete(self, cmd: c.CompleteUserTask) -> None:
-        self._check_permitted(self._active_task(cmd.task_id), cmd)
+        task = self._active_task(cmd.task_id)
+        self._check_not_delegated(task)
+        self._check_permitted(task, cmd)
+
+    def _check_not_delegated(self, task: c.UserTaskView) -> None:
+        """Camunda's rule: a delegated task goes back to its owner, who completes it."""
+        if task.delegation_state is c.DelegationState.PENDING:
+            raise ApplicationError(
+                f"user task {task.id} is delegated to {task.assignee}; it must be resolved "
+                "before it can be completed",
+                type="TaskDelegated",
+            )
 
     @workflow.signal(
         name=c.COMPLETE_USER_TASK,

@@ -21,7 +21,10 @@ COMPLETE_USER_TASK = "complete_user_task"
 CLAIM_TASK = "claim_task"
 UNCLAIM_TASK = "unclaim_task"
 ASSIGN_TASK = "assign_task"
+DELEGATE_TASK = "delegate_task"
+RESOLVE_TASK = "resolve_task"
 RETRY_INCIDENT = "retry_incident"
+RESOLVE_INCIDENT = "resolve_incident"
 DELIVER_MESSAGE = "deliver_message"  # signal: fire and forget, buffered if nothing waits
 CORRELATE_MESSAGE = "correlate_message"  # update: rejected when nothing waits
 DELIVER_SIGNAL = "deliver_signal"
@@ -122,10 +125,17 @@ class CompleteUserTask(Actor):
 
 
 class TaskCommand(Actor):
-    """Claim, unclaim or assign a user task (``assignee`` for assign)."""
+    """Claim, unclaim, assign or delegate a user task (``assignee`` for assign and
+    delegate), or resolve a delegated one (with ``variables``)."""
 
     task_id: str
     assignee: str | None = None
+    variables: dict[str, Any] = Field(default_factory=dict)
+
+
+class DelegationState(StrEnum):
+    PENDING = "PENDING"  # the delegate works on it; it goes back to the owner when resolved
+    RESOLVED = "RESOLVED"
 
 
 class UserTaskCompleted(BaseModel):
@@ -139,6 +149,14 @@ class RetryIncident(BaseModel):
     incident_id: str
     variables: dict[str, Any] = Field(default_factory=dict)
     attempts: int | None = Field(default=None, ge=1)
+
+
+class ResolveIncident(BaseModel):
+    """The operator did the element's work another way: the token leaves the element
+    without running it again, with these variables."""
+
+    incident_id: str
+    variables: dict[str, Any] = Field(default_factory=dict)
 
 
 class DeliverMessage(BaseModel):
@@ -231,6 +249,8 @@ class UserTaskView(BaseModel):
     due: datetime | None
     created: datetime
     ended: datetime | None = None
+    owner: str | None = Field(default=None, description="Who delegated the task.")
+    delegation_state: DelegationState | None = None
 
 
 class IncidentView(BaseModel):

@@ -34,6 +34,7 @@ class Token:
     resume: dict[str, Any] = field(default_factory=dict)
     awaited: bool = False  # another coroutine waits for this token (compensation)
     busy: bool = False  # in a multi-instance body or a call activity: cannot be snapshotted
+    skip: bool = False  # its incident was resolved by hand: leave without running again
 
 
 @dataclass(eq=False)

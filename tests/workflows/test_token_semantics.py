@@ -3,6 +3,8 @@ terminate, event-based gateways and links, on a real worker and dev server."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
@@ -698,3 +700,22 @@ async def test_standard_loop_without_condition_or_maximum_is_an_incident(stack: 
     )
     view = await until(handle, lambda v: bool(v.incidents), "an incident")
     assert "neither a condition nor a maximum" in view.incidents[0].message
+
+
+async def test_user_task_due_dates(stack: Stack) -> None:
+    handle = await start(
+        stack,
+        diagram(
+            "due",
+            '<bpmn:startEvent id="s"/><bpmn:parallelGateway id="fork"/>'
+            '<bpmn:userTask id="soon" camunda:dueDate="P2D"/>'
+            '<bpmn:userTask id="fixed" camunda:dueDate="${deadline}"/>'
+            + flows("s>fork", "fork>soon", "fork>fixed"),
+        ),
+        {"deadline": "2030-01-31T12:00:00Z"},
+    )
+    view = await until(handle, lambda v: len(open_tasks(v)) == 2, "both tasks")
+    tasks = open_tasks(view)
+    soon = tasks["soon"]
+    assert soon.due is not None and soon.due - soon.created == timedelta(days=2)
+    assert tasks["fixed"].due == datetime(2030, 1, 31, 12, tzinfo=UTC)
