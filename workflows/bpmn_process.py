@@ -2346,6 +2346,8 @@ class BpmnProcess:
         """Write dirty rows in one local activity per workflow task, then update the UI."""
         while True:
             await workflow.wait_condition(lambda: self._dirty() and not self._local_busy)
+            if self._local_busy:
+                continue  # a message/signal local activity woke in the same pass and won
             batch = self._take_batch()
             if (
                 batch.instances
@@ -2371,7 +2373,10 @@ class BpmnProcess:
         activities in flight can reach the workflow in separate activations when first
         run but in one on replay (sdk-python#1578), and the order in which the flush
         loop then publishes search attributes would differ."""
-        await workflow.wait_condition(lambda: not self._flushing and not self._local_busy)
+        # conditions are released together: check again after waking, so a flush or
+        # another message/signal local activity released in the same pass goes first
+        while self._flushing or self._local_busy:
+            await workflow.wait_condition(lambda: not self._flushing and not self._local_busy)
         self._local_busy = True
         try:
             return await workflow.execute_local_activity(activity, arg, **options)
