@@ -22,6 +22,7 @@ from bpmn_compiler.ir import IR_VERSION
 from tests.conftest import EXAMPLES, Stack
 from tests.support.http import deploy, eventually
 from tests.workflows.diagrams import (
+    bean_calls,
     compensate_both,
     empty_ad_hoc,
     escalation_by_reference,
@@ -35,7 +36,7 @@ from tests.workflows.diagrams import (
     standard_loop,
     uncaught_throws,
 )
-from tests.workflows.helpers import start, until
+from tests.workflows.helpers import complete, start, until
 from workflows import contracts as c
 from workflows.bpmn_process import BpmnProcess
 from workflows.runner import workflow_runner
@@ -103,6 +104,7 @@ async def test_recorded_history_replays(path: Path) -> None:
         "escref",
         "compboth",
         "stdloop",
+        "bean",
     ],
 )
 async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
@@ -110,7 +112,7 @@ async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
     ``ESP_COMPENSATION_PATCH``, ``EMPTY_AD_HOC_PATCH``, ``SINK_PATCH``,
     ``SIGNAL_SCOPE_PATCH``, ``JOIN_THROUGH_LINKS_PATCH``, ``IMPLICIT_START_PATCH``,
     ``MESSAGE_FLOW_PATCH``, ``THROW_REF_PATCH``, ``COMPENSATE_BOTH_PATCH``,
-    ``STANDARD_LOOP_PATCH``: a fresh run replays;
+    ``STANDARD_LOOP_PATCH``, ``BEAN_CALL_PATCH``: a fresh run replays;
     ``throws-<case>-prepatch.json`` (recorded before the rules) must keep replaying on
     the old path."""
     diagrams = {
@@ -126,8 +128,14 @@ async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
         "escref": escalation_by_reference,
         "compboth": compensate_both,
         "stdloop": standard_loop,
+        "bean": bean_calls,
     }
-    handle = await start(stack, diagrams[case](), {"count": 0} if case == "stdloop" else None)
+    variables = {"stdloop": {"count": 0}, "bean": {"name": "ada", "team": ["mary"]}}
+    handle = await start(stack, diagrams[case](), variables.get(case))
+    if case == "bean":  # its user task waits (before the rule: an incident comes first)
+        ready = await until(handle, lambda v: bool(v.incidents or v.tasks), "task or incident")
+        if ready.tasks:
+            await complete(handle, "check")
     view = await until(handle, lambda v: v.state is not c.InstanceState.ACTIVE, "the end")
     tag = os.environ.get("BATON_RECORD_HISTORIES")
     if tag:  # let the read-model flush run too, so the history holds its commands
@@ -156,3 +164,5 @@ async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
             assert view.counts.completed.get("undo_sub") == 1
         if case == "stdloop":
             assert view.variables["count"] == 3
+        if case == "bean":
+            assert view.variables["loud"] == "ADA"

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -126,6 +127,12 @@ THROW_REF_PATCH = "code-less-throws-match-by-reference"
 #: ``workflow.patched`` marker: compensating a sub-process that has both a compensation
 #: event sub-process and a compensation boundary event runs both (see _compensate_one).
 COMPENSATE_BOTH_PATCH = "compensate-sub-process-and-boundary-handler"
+#: ``workflow.patched`` marker: a Spring-bean call in an expression runs as an activity.
+BEAN_CALL_PATCH = "bean-calls-as-activities"
+_BEAN_CALL = re.compile(
+    r"[#$]\{\s*(?P<bean>[A-Za-z_]\w*)\s*\.\s*(?P<method>[A-Za-z_]\w*)\s*\((?P<args>.*)\)\s*\}",
+    re.DOTALL,
+)
 #: ``workflow.patched`` marker: standard loops run instead of parking an incident.
 STANDARD_LOOP_PATCH = "standard-loops-run"
 CONTINUE_AS_NEW_PATCH = "continue-as-new-at-quiet-point"
@@ -879,7 +886,7 @@ class BpmnProcess:
         if impl.kind == "none":
             return
         if impl.kind == "expression" and impl.expression is not None:
-            value = self._evaluate(impl.expression, node.id)
+            value = await self._evaluate_or_call(impl.expression, node)
             if impl.result_variable:
                 self._set_variables({impl.result_variable: value}, node.id)
             return
@@ -934,6 +941,51 @@ class BpmnProcess:
                 f"{impl.task_type} failed after {attempts} attempts: {message}"
             ) from err
         return dict(result.variables)
+
+    def _bean_call(self, expr: Expression) -> tuple[str, list[Expression]] | None:
+        """``#{bean.method(arg, …)}`` where ``bean`` is no variable: a Camunda 7 Spring
+        bean call. Baton runs it as the activity ``bean:bean.method`` (a worker in any
+        Temporal SDK can serve it) with the arguments evaluated here."""
+        if expr.language != "juel":
+            return None
+        found = _BEAN_CALL.fullmatch(expr.source.strip())
+        if found is None or found["bean"] in self._variables:
+            return None
+        raw = found["args"].strip()
+        if any(ch in raw for ch in "()'\"\\"):
+            return None  # only plain arguments are split here
+        args = [
+            Expression(language="juel", source="${" + part.strip() + "}")
+            for part in raw.split(",")
+            if part.strip()
+        ]
+        return f"bean:{found['bean']}.{found['method']}", args
+
+    async def _evaluate_or_call(self, expr: Expression, node: Node) -> Any:
+        call = self._bean_call(expr)
+        if call is None or not workflow.patched(BEAN_CALL_PATCH):
+            return self._evaluate(expr, node.id)
+        task_type, args = call
+        arguments = [self._evaluate(arg, node.id) for arg in args]
+        try:
+            result = await workflow.execute_activity(
+                task_type,
+                c.ServiceTaskInput(
+                    process_instance_id=workflow.info().workflow_id,
+                    element_id=node.id,
+                    business_key=self._input.business_key,
+                    variables={**self._variables, "arguments": arguments},
+                ),
+                result_type=c.ServiceTaskResult,
+                start_to_close_timeout=SERVICE_TASK_TIMEOUT,
+                retry_policy=RetryPolicy(
+                    maximum_attempts=3, non_retryable_error_types=["BpmnError"]
+                ),
+                summary=f"{node.id}: {task_type}",
+            )
+        except ActivityError as err:
+            raise _Incident(f"{task_type} failed: {err.cause or err}") from err
+        return result.variables.get("result")
 
     def _mapped(self, mappings: list[Mapping], element_id: str) -> dict[str, Any]:
         values: dict[str, Any] = {}
@@ -1810,7 +1862,7 @@ class BpmnProcess:
         if snap is not None and snap.task_id in self._tasks:
             await self._await_task(token, self._tasks[snap.task_id])
             return
-        assignee = self._evaluate(node.assignee, node.id) if node.assignee else None
+        assignee = await self._evaluate_or_call(node.assignee, node) if node.assignee else None
         priority = self._evaluate(node.priority, node.id) if node.priority else 50
         task = c.UserTaskView(
             id=str(workflow.uuid4()),

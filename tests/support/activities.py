@@ -31,4 +31,18 @@ async def increment(task: ServiceTaskInput) -> ServiceTaskResult:
     return ServiceTaskResult(variables={"count": int(task.variables.get("count", 0)) + 1})
 
 
-TEST_ACTIVITIES: list[Callable[..., Any]] = [flaky_backend, reject, increment]
+@activity.defn(name="bean:greeter.shout")
+async def shout(task: ServiceTaskInput) -> ServiceTaskResult:
+    """A Spring-bean stand-in: ``#{greeter.shout(name)}`` → the argument in capitals."""
+    [text] = task.variables["arguments"]
+    return ServiceTaskResult(variables={"result": str(text).upper()})
+
+
+@activity.defn(name="bean:people.pick")
+async def pick(task: ServiceTaskInput) -> ServiceTaskResult:
+    """A Spring-bean stand-in for an assignee expression: the first of the team."""
+    [team] = task.variables["arguments"]
+    return ServiceTaskResult(variables={"result": team[0]})
+
+
+TEST_ACTIVITIES: list[Callable[..., Any]] = [flaky_backend, reject, increment, shout, pick]

@@ -259,3 +259,14 @@ def standard_loop() -> tuple[str, bytes]:
         '</bpmn:standardLoopCharacteristics></bpmn:serviceTask><bpmn:endEvent id="e"/>'
         + flows("s>add", "add>e"),
     )
+
+
+def bean_calls() -> tuple[str, bytes]:
+    """Camunda 7 Spring-bean calls: a service-task expression and an assignee."""
+    return diagram(
+        "bean-calls",
+        '<bpmn:startEvent id="s"/><bpmn:serviceTask id="greet" '
+        'camunda:expression="${greeter.shout(name)}" camunda:resultVariable="loud"/>'
+        '<bpmn:userTask id="check" camunda:assignee="#{people.pick(team)}"/>'
+        '<bpmn:endEvent id="e"/>' + flows("s>greet", "greet>check", "check>e"),
+    )

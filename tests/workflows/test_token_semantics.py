@@ -10,6 +10,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from tests.conftest import Stack
 from tests.workflows.diagrams import (
+    bean_calls,
     diagram,
     empty_ad_hoc,
     esp_compensation,
@@ -719,3 +720,15 @@ async def test_user_task_due_dates(stack: Stack) -> None:
     soon = tasks["soon"]
     assert soon.due is not None and soon.due - soon.created == timedelta(days=2)
     assert tasks["fixed"].due == datetime(2030, 1, 31, 12, tzinfo=UTC)
+
+
+async def test_spring_bean_calls_run_as_activities(stack: Stack) -> None:
+    """``${greeter.shout(name)}`` and an assignee ``#{people.pick(team)}``: ``greeter``
+    and ``people`` are no variables, so Baton calls ``bean:greeter.shout`` and
+    ``bean:people.pick`` with the evaluated arguments."""
+    handle = await start(stack, bean_calls(), {"name": "ada", "team": ["mary", "john"]})
+    view = await until(handle, lambda v: "check" in open_tasks(v), "the check task")
+    assert view.variables["loud"] == "ADA"
+    assert open_tasks(view)["check"].assignee == "mary"
+    await complete(handle, "check")
+    assert (await handle.result()).state is c.InstanceState.COMPLETED
