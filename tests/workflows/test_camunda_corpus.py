@@ -1,8 +1,9 @@
 """Every diagram of the Camunda example corpus, run from start to end on the real engine.
 
-Service, script and business-rule tasks are served by a stand-in activity (any task type,
-answering no variables); user tasks are completed, timers fired and waiting messages and
-signals delivered by a driver that acts only through the workflow's documented interface.
+Service, script, business-rule and Spring-bean tasks are served by a stand-in activity
+(any task type, answering no variables); user tasks are completed through the Eximee BPMS
+REST API, timers fired and waiting messages and signals delivered through the workflow's
+documented interface.
 Start variables stand in for the data the examples' own tests provide.
 """
 
@@ -13,6 +14,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+import httpx
 import pytest
 from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
@@ -87,7 +89,7 @@ async def _act(action: Any) -> bool:
     return True
 
 
-async def _drive(client: Client, root: str, rounds: int = 150) -> str:
+async def _drive(client: Client, http: httpx.AsyncClient, root: str, rounds: int = 150) -> str:
     known = [root]
     for _ in range(rounds):
         progressed = False
@@ -107,13 +109,12 @@ async def _drive(client: Client, root: str, rounds: int = 150) -> str:
                 return f"incident at {open_incidents[0].element_id}: {open_incidents[0].message}"
             for task in view.tasks:
                 if task.state in (c.TaskState.CREATED, c.TaskState.ASSIGNED):
-                    progressed |= await _act(
-                        handle.execute_update(
-                            c.COMPLETE_USER_TASK,
-                            c.CompleteUserTask(task_id=task.id),
-                            result_type=c.UserTaskCompleted,
-                        )
+                    # through the Eximee BPMS API, as the demo admin (404 until the
+                    # task's read-model row is written: tried again next round)
+                    done = await http.post(
+                        f"/v1/bpms/tasks/{task.id}/complete", json={"processData": {}}
                     )
+                    progressed |= done.status_code == 200
             for element in view.waiting_timers:
                 progressed |= await _act(
                     handle.execute_update(c.FIRE_TIMER, c.FireTimer(element_id=element))
@@ -180,7 +181,7 @@ async def test_every_corpus_diagram_runs_to_the_end(stack: Stack) -> None:
                 id=f"corpus-{key}-{uuid.uuid4().hex[:6]}",
                 task_queue=queue,
             )
-            outcomes[key] = await asyncio.wait_for(_drive(stack.client, handle.id), 60)
+            outcomes[key] = await asyncio.wait_for(_drive(stack.client, stack.http, handle.id), 60)
     completed = sorted(k for k, v in outcomes.items() if v == "completed")
     print(f"corpus: {len(completed)} of {len(outcomes)} ran to the end")
     for key, reason in sorted(outcomes.items()):
