@@ -11,7 +11,7 @@ from fastapi.routing import APIRoute
 from temporalio.client import Client
 
 from api import problems
-from api.routes import deployments, health, process_instances, tasks
+from api.routes import deployments, health, incidents, process_instances, tasks
 from baton import __version__
 from baton.settings import Settings, get_settings
 from baton.temporal_client import connect
@@ -63,7 +63,7 @@ def create_app(
     app.state.temporal = client
     app.state.store = store
     problems.install(app)
-    for module in (health, deployments, process_instances, tasks):
+    for module in (health, deployments, process_instances, tasks, incidents):
         app.include_router(module.router)
     return app
 

@@ -135,3 +135,34 @@ class CompleteTaskOut(Wire):
     task_id: str
     process_instance_id: str
     process_data: dict[str, Any] | None = None
+
+
+class IncidentRowOut(Wire):
+    """An incident from the read model (``GET /v1/bpms/incidents``)."""
+
+    id: str
+    activity_id: str = Field(description="The element the token is parked at.")
+    process_instance_id: str
+    process_definition_key: str
+    business_key: str | None
+    message: str = Field(description="What failed, e.g. the worker's last error.")
+    attempts: int = Field(description="Attempts the element had when it failed.")
+    created_at: datetime
+    state: str = Field(description="OPEN or RESOLVED.")
+
+
+class RetryIncidentIn(Wire):
+    process_data: dict[str, Any] = Field(
+        default_factory=dict, description="Variables to set before the element runs again."
+    )
+    attempts: int | None = Field(
+        default=None, ge=1, description="Attempts for this run (default: the diagram's)."
+    )
+
+
+class ResolveIncidentIn(Wire):
+    process_data: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Variables the work done by hand produced; the token moves on without "
+        "running the element again.",
+    )

@@ -77,14 +77,50 @@ async def get_instance(store: Store, instance_id: str) -> InstanceRecord | None:
         return await session.get(InstanceRecord, instance_id)
 
 
+def _incident_query(
+    instance_id: str | None, definition_key: str | None, resolved: bool | None
+) -> Select[IncidentRecord]:
+    query = select(IncidentRecord)
+    if instance_id is not None:
+        query = query.where(IncidentRecord.process_instance_id == instance_id)
+    if definition_key is not None:
+        query = query.where(IncidentRecord.definition_key == definition_key)
+    if resolved is not None:
+        query = query.where(IncidentRecord.resolved.is_(resolved))
+    return query
+
+
 async def list_incidents(
     store: Store, *, instance_id: str | None = None, open_only: bool = False
 ) -> list[IncidentRecord]:
     """Incidents across instances, oldest first (an operator's work list)."""
-    query = select(IncidentRecord).order_by(IncidentRecord.created, IncidentRecord.id)
-    if instance_id is not None:
-        query = query.where(IncidentRecord.process_instance_id == instance_id)
-    if open_only:
-        query = query.where(IncidentRecord.resolved.is_(False))
+    query = _incident_query(instance_id, None, False if open_only else None)
     async with store.session() as session:
-        return list(await session.scalars(query))
+        return list(
+            await session.scalars(query.order_by(IncidentRecord.created, IncidentRecord.id))
+        )
+
+
+async def page_incidents(
+    store: Store,
+    *,
+    instance_id: str | None,
+    definition_key: str | None,
+    resolved: bool | None,
+    page: int,
+    size: int,
+) -> Page[IncidentRecord]:
+    query = _incident_query(instance_id, definition_key, resolved)
+    async with store.session() as session:
+        total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = await session.scalars(
+            query.order_by(IncidentRecord.created, IncidentRecord.id)
+            .offset(page * size)
+            .limit(size)
+        )
+        return Page(items=list(rows), total=total)
+
+
+async def get_incident(store: Store, incident_id: str) -> IncidentRecord | None:
+    async with store.session() as session:
+        return await session.get(IncidentRecord, incident_id)
