@@ -117,6 +117,8 @@ class TaskOut(Wire):
     due: datetime | None
     priority: int
     form_key: str | None
+    owner: str | None = Field(default=None, description="Who delegated the task.")
+    delegation_state: str | None = Field(default=None, description="PENDING or RESOLVED.")
 
 
 class PageOut(Wire, Generic[T]):
@@ -166,3 +168,17 @@ class ResolveIncidentIn(Wire):
         description="Variables the work done by hand produced; the token moves on without "
         "running the element again.",
     )
+
+
+class AssignTaskIn(Wire):
+    user_id: str | None = Field(
+        default=None, description="The new assignee; null or absent removes the assignee."
+    )
+
+
+class DelegateTaskIn(Wire):
+    user_id: str = Field(min_length=1, description="The delegate.")
+
+
+class ResolveTaskIn(Wire):
+    process_data: dict[str, Any] = Field(default_factory=dict)

@@ -237,6 +237,8 @@ class BpmnProcess:
         self._local_busy = False  # a message/signal local activity is in flight
         self._published: tuple[tuple[str, ...], str, bool] | None = None
         self._row_written: tuple[str, datetime | None] | None = None  # last instance row
+        if input.resume is not None:
+            self._restore_data(input.resume)
 
     # ------------------------------------------------------------------ run
 
@@ -255,7 +257,7 @@ class BpmnProcess:
         self._definition = migrations.load(raw)
         self._graph = Graph(self._definition)
         if input.resume is not None:
-            root = self._root = self._restore(input.resume)
+            root = self._restart()
             self._touch_instance()
             flusher = asyncio.create_task(self._flush_loop())
         else:
@@ -2276,10 +2278,11 @@ class BpmnProcess:
             }
         )
 
-    def _restore(self, carried: c.Continuation) -> ScopeRun:
-        """Rebuild the previous run's open state and restart the coroutines of its tokens
-        and event sub-process triggers; each picks up its wait from the snapshot."""
+    def _restore_data(self, carried: c.Continuation) -> None:
+        """Rebuild the previous run's open state as data, at init: a query that arrives
+        before the definition is loaded already sees the instance as it was."""
         scopes = continuation.restore_scopes(carried.scopes)
+        self._root = scopes[carried.root]
         self._runs = carried.runs + 1
         self._tasks = {t.id: t for t in carried.tasks}
         self._incidents = {i.id: i for i in carried.incidents}
@@ -2295,13 +2298,18 @@ class BpmnProcess:
         self._revision = carried.revision
         self._dirty_tasks.update(self._tasks)
         self._scopes = [s for s in scopes.values() if not s.finished]
-        for scope in self._scopes:
+
+    def _restart(self) -> ScopeRun:
+        """Restart the coroutines of the restored tokens and event sub-process triggers;
+        each picks up its wait from the snapshot."""
+        assert self._root is not None
+        for scope in list(self._scopes):
             for esp_id, start in self._event_starts(scope):
                 if start.id in scope.resume:
                     scope.watchers.append(asyncio.create_task(self._watch(scope, esp_id, start)))
             for token in list(scope.tokens.values()):
                 token.task = asyncio.create_task(self._run_token(token, resumed=True))
-        return scopes[carried.root]
+        return self._root
 
     # -------------------------------------------------------------- query
 
@@ -2324,12 +2332,22 @@ class BpmnProcess:
             end_time=self._end_time,
             counts=c.ElementCounts(**counts, waiting=self._waiting()),
             waiting_messages=sorted({s.name for s in self._subscriptions if s.kind == "message"}),
-            waiting_timers=sorted(self._timers),
+            waiting_timers=sorted(set(self._timers) | self._timers_to_resume()),
             children=list(self._children),
             waiting_elements=sorted({s.element_id for s in self._subscriptions}),
             runs=self._runs,
             history_dropped=self._history_dropped,
         )
+
+    def _timers_to_resume(self) -> set[str]:
+        """Timers of a restored run whose coroutines have not started yet (a query may
+        arrive while the new run loads its definition)."""
+        found: set[str] = set()
+        for scope in self._live_scopes():
+            holders: list[Token | ScopeRun] = [scope, *scope.tokens.values()]
+            for holder in holders:
+                found.update(k for k, snap in holder.resume.items() if snap.kind == "timer")
+        return found
 
     def _waiting(self) -> dict[str, int]:
         waiting: Counter[str] = Counter()

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
+from temporalio.client import Client
 
 from api import temporal_calls
-from api.auth import CurrentPrincipal
+from api.auth import CurrentPrincipal, Principal
 from api.deps import ClientDep, SettingsDep, StoreDep
 from api.problems import Conflict, NotFound
-from api.schemas import CompleteTaskIn, CompleteTaskOut, PageOut, TaskOut
+from api.schemas import (
+    AssignTaskIn,
+    CompleteTaskIn,
+    CompleteTaskOut,
+    DelegateTaskIn,
+    PageOut,
+    ResolveTaskIn,
+    TaskOut,
+)
+from baton.settings import Settings
 from store import queries
+from store.db import Store
 from store.models import TaskRecord
 from workflows import contracts as c
 
@@ -34,6 +45,8 @@ def _task_out(row: TaskRecord) -> TaskOut:
         due=queries.as_utc(row.due),
         priority=row.priority,
         form_key=row.form_key,
+        owner=row.owner,
+        delegation_state=row.delegation_state,
     )
 
 
@@ -114,4 +127,129 @@ async def complete_task(
         task_id=task_id,
         process_instance_id=row.process_instance_id,
         process_data=result.variables if body.with_variables_in_return else None,
+    )
+
+
+_MANAGE_ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "The caller may not do this to the task"},
+    404: {"description": "No such task"},
+    409: {"description": "Not active, claimed by someone else, or (not) delegated"},
+}
+
+
+async def _manage(
+    store: Store,
+    client: Client,
+    settings: Settings,
+    principal: Principal,
+    task_id: str,
+    update: str,
+    **fields: Any,
+) -> TaskOut:
+    """One task-management update on behalf of the caller; the workflow's validators
+    decide (a rejection changes nothing)."""
+    row = await queries.get_task(store, task_id)
+    if row is None:
+        raise NotFound(f"no user task {task_id}")
+    view = await temporal_calls.update(
+        client,
+        settings,
+        row.process_instance_id,
+        update,
+        c.TaskCommand(
+            task_id=task_id,
+            user_id=principal.subject,
+            groups=sorted(principal.roles),
+            admin="admin" in principal.roles,
+            **fields,
+        ),
+        c.UserTaskView,
+    )
+    out = _task_out(row)
+    return out.model_copy(
+        update={
+            "assignee": view.assignee,
+            "state": view.state.value,
+            "owner": view.owner,
+            "delegation_state": view.delegation_state.value if view.delegation_state else None,
+        }
+    )
+
+
+@router.post(
+    "/{task_id}/claim",
+    response_model=TaskOut,
+    summary="Claim the task for the caller",
+    responses=_MANAGE_ERRORS,
+)
+async def claim_task(
+    task_id: str, store: StoreDep, client: ClientDep, settings: SettingsDep, p: CurrentPrincipal
+) -> TaskOut:
+    return await _manage(store, client, settings, p, task_id, c.CLAIM_TASK)
+
+
+@router.post(
+    "/{task_id}/unclaim",
+    response_model=TaskOut,
+    summary="Give a claimed task back (assignee or admin)",
+    responses=_MANAGE_ERRORS,
+)
+async def unclaim_task(
+    task_id: str, store: StoreDep, client: ClientDep, settings: SettingsDep, p: CurrentPrincipal
+) -> TaskOut:
+    return await _manage(store, client, settings, p, task_id, c.UNCLAIM_TASK)
+
+
+@router.post(
+    "/{task_id}/assign",
+    response_model=TaskOut,
+    summary="Set or clear the assignee (assignee or admin)",
+    responses=_MANAGE_ERRORS,
+)
+async def assign_task(
+    task_id: str,
+    body: AssignTaskIn,
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    p: CurrentPrincipal,
+) -> TaskOut:
+    return await _manage(store, client, settings, p, task_id, c.ASSIGN_TASK, assignee=body.user_id)
+
+
+@router.post(
+    "/{task_id}/delegate",
+    response_model=TaskOut,
+    summary="Hand the task to a delegate; it returns to its owner when resolved",
+    responses=_MANAGE_ERRORS,
+)
+async def delegate_task(
+    task_id: str,
+    body: DelegateTaskIn,
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    p: CurrentPrincipal,
+) -> TaskOut:
+    return await _manage(
+        store, client, settings, p, task_id, c.DELEGATE_TASK, assignee=body.user_id
+    )
+
+
+@router.post(
+    "/{task_id}/resolve",
+    response_model=TaskOut,
+    summary="The delegate hands the task back to its owner, optionally with process data",
+    responses=_MANAGE_ERRORS,
+)
+async def resolve_task(
+    task_id: str,
+    body: ResolveTaskIn,
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    p: CurrentPrincipal,
+) -> TaskOut:
+    return await _manage(
+        store, client, settings, p, task_id, c.RESOLVE_TASK, variables=body.process_data
     )
