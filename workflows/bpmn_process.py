@@ -2455,15 +2455,16 @@ class BpmnProcess:
 
     def _take_batch(self) -> c.ProjectionBatch:
         ref = self._input.definition
+        # what every task and incident row carries besides its own fields
+        owner = {
+            "process_instance_id": workflow.info().workflow_id,
+            "definition_key": ref.key,
+            "business_key": self._input.business_key,
+            "revision": self._revision,
+        }
         batch = c.ProjectionBatch(
             tasks=[
-                c.TaskRow(
-                    **self._tasks[tid].model_dump(),
-                    process_instance_id=workflow.info().workflow_id,
-                    definition_key=ref.key,
-                    business_key=self._input.business_key,
-                    revision=self._revision,
-                )
+                c.TaskRow(**self._tasks[tid].model_dump(), **owner)
                 for tid in sorted(self._dirty_tasks)
             ]
         )
@@ -2485,13 +2486,7 @@ class BpmnProcess:
                 )
             )
         batch.incidents = [
-            c.IncidentRow(
-                **self._incidents[iid].model_dump(),
-                process_instance_id=workflow.info().workflow_id,
-                definition_key=ref.key,
-                business_key=self._input.business_key,
-                revision=self._revision,
-            )
+            c.IncidentRow(**self._incidents[iid].model_dump(), **owner)
             for iid in sorted(self._dirty_incidents)
             if iid in self._incidents
         ]

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
+from temporalio.client import Client
 
 from api import temporal_calls
 from api.auth import CurrentPrincipal
 from api.deps import ClientDep, SettingsDep, StoreDep
 from api.problems import Conflict, NotFound
 from api.schemas import IncidentRowOut, PageOut, ResolveIncidentIn, RetryIncidentIn
+from baton.settings import Settings
 from store import queries
 from store.db import Store
 from store.models import IncidentRecord
@@ -38,13 +40,20 @@ def _out(row: IncidentRecord) -> IncidentRowOut:
     )
 
 
-async def _open(store: Store, incident_id: str) -> IncidentRecord:
+async def _act(
+    store: Store, client: Client, settings: Settings, incident_id: str, update: str, command: Any
+) -> Response:
+    """Send ``update`` to the instance of an open incident (the workflow's validator has
+    the last word: a retry racing another is refused there)."""
     row = await queries.get_incident(store, incident_id)
     if row is None:
         raise NotFound(f"no incident {incident_id}")
     if row.resolved:
         raise Conflict(f"incident {incident_id} is resolved", code="IncidentResolved")
-    return row
+    await temporal_calls.update(
+        client, settings, row.process_instance_id, update, command, type(None)
+    )
+    return Response(status_code=204)
 
 
 @router.get("", response_model=PageOut[IncidentRowOut], summary="List incidents")
@@ -94,18 +103,10 @@ async def retry_incident(
     settings: SettingsDep,
     _: CurrentPrincipal,
 ) -> Response:
-    row = await _open(store, incident_id)
-    await temporal_calls.update(
-        client,
-        settings,
-        row.process_instance_id,
-        c.RETRY_INCIDENT,
-        c.RetryIncident(
-            incident_id=incident_id, variables=body.process_data, attempts=body.attempts
-        ),
-        type(None),
+    command = c.RetryIncident(
+        incident_id=incident_id, variables=body.process_data, attempts=body.attempts
     )
-    return Response(status_code=204)
+    return await _act(store, client, settings, incident_id, c.RETRY_INCIDENT, command)
 
 
 @router.post(
@@ -122,13 +123,5 @@ async def resolve_incident(
     settings: SettingsDep,
     _: CurrentPrincipal,
 ) -> Response:
-    row = await _open(store, incident_id)
-    await temporal_calls.update(
-        client,
-        settings,
-        row.process_instance_id,
-        c.RESOLVE_INCIDENT,
-        c.ResolveIncident(incident_id=incident_id, variables=body.process_data),
-        type(None),
-    )
-    return Response(status_code=204)
+    command = c.ResolveIncident(incident_id=incident_id, variables=body.process_data)
+    return await _act(store, client, settings, incident_id, c.RESOLVE_INCIDENT, command)
