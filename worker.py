@@ -1,7 +1,9 @@
 """Start a Baton worker: the ``BpmnProcess`` interpreter plus Baton's activities.
 
-Run ``python worker.py`` (or ``baton worker``). Any other Temporal worker, in any language,
-may serve service-task activities on the same task queue.
+Run ``python worker.py`` (or ``baton worker``). Service-task types no registered activity
+serves are parked for HTTP workers (fetch-and-lock). Temporal workers in other languages
+serve service tasks on the same task queue only with ``BATON_EXTERNAL_TASKS=false`` (a
+worker that parks every unknown type would take their tasks too).
 """
 
 from __future__ import annotations
@@ -24,18 +26,30 @@ from workflows.bpmn_process import BpmnProcess
 from workflows.runner import workflow_runner
 
 
+def _is_dynamic(fn: Callable[..., Any]) -> bool:
+    definition = getattr(fn, "__temporal_activity_definition", None)
+    return definition is not None and getattr(definition, "name", "") is None
+
+
 def build_worker(
     client: Client,
     store: Store,
     task_queue: str,
     extra_activities: Sequence[Callable[..., Any]] = (),
+    *,
+    external_tasks: bool = True,
 ) -> Worker:
-    """The worker every Baton deployment runs; tests build the same one (plus stand-ins)."""
+    """The worker every Baton deployment runs; tests build the same one (plus stand-ins;
+    a dynamic stand-in replaces the one that parks tasks for HTTP workers)."""
+    own_dynamic = external_tasks and not any(_is_dynamic(a) for a in extra_activities)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=[BpmnProcess],
-        activities=[*build_activities(store, client), *extra_activities],
+        activities=[
+            *build_activities(store, client, external_tasks=own_dynamic),
+            *extra_activities,
+        ],
         workflow_runner=workflow_runner(),
     )
 
@@ -48,7 +62,9 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    worker = build_worker(client, store, settings.task_queue)
+    worker = build_worker(
+        client, store, settings.task_queue, external_tasks=settings.external_tasks
+    )
     logging.getLogger("baton.worker").info(
         "worker on %s, task queue %r", settings.temporal_address, settings.task_queue
     )

@@ -9,15 +9,20 @@ from typing import Any
 from temporalio.client import Client
 
 from activities.builtin import BUILTIN_ACTIVITIES
+from activities.external_tasks import ExternalTaskActivities
 from activities.infrastructure import InfrastructureActivities
 from activities.message_flows import MessageFlowActivities
 from activities.signals import SignalActivities
 from store import Store
 
 
-def build_activities(store: Store, client: Client) -> list[Callable[..., Any]]:
+def build_activities(
+    store: Store, client: Client, *, external_tasks: bool = True
+) -> list[Callable[..., Any]]:
     """All activities a Baton worker serves, bound to ``store`` (and ``client``, for
-    signals that reach other instances)."""
+    signals that reach other instances). With ``external_tasks``, every service-task type
+    no registered activity serves is parked for HTTP workers (a dynamic activity; a
+    worker can have only one)."""
     infra = InfrastructureActivities(store)
     signals = SignalActivities(client, store)
     flows = MessageFlowActivities(client, store)
@@ -28,7 +33,14 @@ def build_activities(store: Store, client: Client) -> list[Callable[..., Any]]:
         signals.broadcast_signal,
         flows.send_along_flow,
         *BUILTIN_ACTIVITIES,
+        *([ExternalTaskActivities(store).park] if external_tasks else []),
     ]
 
 
-__all__ = ["BUILTIN_ACTIVITIES", "InfrastructureActivities", "SignalActivities", "build_activities"]
+__all__ = [
+    "BUILTIN_ACTIVITIES",
+    "ExternalTaskActivities",
+    "InfrastructureActivities",
+    "SignalActivities",
+    "build_activities",
+]

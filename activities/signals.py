@@ -32,64 +32,80 @@ class SignalActivities:
 
     @activity.defn(name=c.BROADCAST_SIGNAL)
     async def broadcast_signal(self, signal: c.BroadcastSignal) -> c.SignalBroadcast:
-        started = await self._start_listeners(signal)
-        signalled = await self._signal_running(signal, set(started))
-        return c.SignalBroadcast(started=started, signalled=signalled)
+        return await broadcast(self._client, self._store, signal, activity.info().task_queue)
 
-    async def _start_listeners(self, signal: c.BroadcastSignal) -> list[str]:
-        started: list[str] = []
-        for deployed in await definitions.list_latest(self._store):
-            ir = await definitions.load_ir(
-                self._store, deployed.key, deployed.version, deployed.sha256
-            )
-            for start_id in ir.start_nodes:
-                start = ir.nodes[start_id]
-                if not (
-                    isinstance(start, StartEvent)
-                    and isinstance(start.event, SignalEventDefinition)
-                    and start.event.signal_name is not None
-                    and start.event.signal_name.language == "literal"
-                    and start.event.signal_name.source == signal.name
-                ):
-                    continue
-                workflow_id = f"{signal.sender_instance_id or 'api'}/{signal.throw_id}/{start_id}"
-                # a retry of this activity finds the instance started the first time
-                with contextlib.suppress(WorkflowAlreadyStartedError):
-                    await self._client.start_workflow(
-                        c.WORKFLOW_NAME,
-                        c.ProcessInput(
-                            definition=c.DefinitionRef(
-                                key=deployed.key, version=deployed.version, sha256=deployed.sha256
-                            ),
-                            variables=dict(signal.variables),
-                            start_event=start_id,
+
+async def broadcast(
+    client: Client, store: Store, signal: c.BroadcastSignal, task_queue: str
+) -> c.SignalBroadcast:
+    """Start the processes listening for ``signal`` and signal every running instance
+    (the throwing one excepted); also what ``POST /v1/bpms/signals`` calls."""
+    started = await _start_listeners(client, store, signal, task_queue)
+    signalled = await _signal_running(client, signal, set(started), task_queue)
+    return c.SignalBroadcast(started=started, signalled=signalled)
+
+
+async def _start_listeners(
+    client: Client, store: Store, signal: c.BroadcastSignal, task_queue: str
+) -> list[str]:
+    started: list[str] = []
+    for deployed in await definitions.list_latest(store):
+        ir = await definitions.load_ir(store, deployed.key, deployed.version, deployed.sha256)
+        for start_id in ir.start_nodes:
+            start = ir.nodes[start_id]
+            if not (
+                isinstance(start, StartEvent)
+                and isinstance(start.event, SignalEventDefinition)
+                and start.event.signal_name is not None
+                and start.event.signal_name.language == "literal"
+                and start.event.signal_name.source == signal.name
+            ):
+                continue
+            workflow_id = f"{signal.sender_instance_id or 'api'}/{signal.throw_id}/{start_id}"
+            # a retry of this activity finds the instance started the first time
+            with contextlib.suppress(WorkflowAlreadyStartedError):
+                await client.start_workflow(
+                    c.WORKFLOW_NAME,
+                    c.ProcessInput(
+                        definition=c.DefinitionRef(
+                            key=deployed.key, version=deployed.version, sha256=deployed.sha256
                         ),
-                        id=workflow_id,
-                        task_queue=activity.info().task_queue,
-                        search_attributes=sa.at_start(deployed.key, deployed.version, None),
-                        static_summary=f"{deployed.key} v{deployed.version}, "
-                        f"started by signal {signal.name!r}",
-                    )
-                started.append(workflow_id)
-        return started
+                        variables=dict(signal.variables),
+                        start_event=start_id,
+                    ),
+                    id=workflow_id,
+                    task_queue=task_queue,
+                    search_attributes=sa.at_start(deployed.key, deployed.version, None),
+                    static_summary=f"{deployed.key} v{deployed.version}, "
+                    f"started by signal {signal.name!r}",
+                )
+            started.append(workflow_id)
+    return started
 
-    async def _signal_running(self, signal: c.BroadcastSignal, skip: set[str]) -> int:
-        skip.add(signal.sender_instance_id or "")
-        query = f'WorkflowType = "{c.WORKFLOW_NAME}" AND ExecutionStatus = "Running"'
-        targets = [wf.id async for wf in self._client.list_workflows(query) if wf.id not in skip]
-        gate = asyncio.Semaphore(_FAN_OUT)
 
-        async def send(workflow_id: str) -> bool:
-            async with gate:
-                try:
-                    await self._client.get_workflow_handle(workflow_id).signal(
-                        c.DELIVER_SIGNAL,
-                        c.DeliverSignal(name=signal.name, variables=dict(signal.variables)),
-                    )
-                except RPCError as err:
-                    if err.status == RPCStatusCode.NOT_FOUND:
-                        return False  # it ended meanwhile
-                    raise
-                return True
+async def _signal_running(
+    client: Client, signal: c.BroadcastSignal, skip: set[str], task_queue: str
+) -> int:
+    """Signal the running instances served on ``task_queue`` (this deployment's)."""
+    skip.add(signal.sender_instance_id or "")
+    query = (
+        f'WorkflowType = "{c.WORKFLOW_NAME}" AND ExecutionStatus = "Running" '
+        f'AND TaskQueue = "{task_queue}"'
+    )
+    targets = [wf.id async for wf in client.list_workflows(query) if wf.id not in skip]
+    gate = asyncio.Semaphore(_FAN_OUT)
 
-        return sum(await asyncio.gather(*(send(w) for w in targets)))
+    async def send(workflow_id: str) -> bool:
+        async with gate:
+            try:
+                await client.get_workflow_handle(workflow_id).signal(
+                    c.DELIVER_SIGNAL,
+                    c.DeliverSignal(name=signal.name, variables=dict(signal.variables)),
+                )
+            except RPCError as err:
+                if err.status == RPCStatusCode.NOT_FOUND:
+                    return False  # it ended meanwhile
+                raise
+            return True
+
+    return sum(await asyncio.gather(*(send(w) for w in targets)))

@@ -11,7 +11,15 @@ from fastapi.routing import APIRoute
 from temporalio.client import Client
 
 from api import problems
-from api.routes import deployments, health, incidents, process_instances, tasks
+from api.routes import (
+    deployments,
+    health,
+    incidents,
+    messages,
+    process_instances,
+    service_tasks,
+    tasks,
+)
 from baton import __version__
 from baton.settings import Settings, get_settings
 from baton.temporal_client import connect
@@ -63,7 +71,15 @@ def create_app(
     app.state.temporal = client
     app.state.store = store
     problems.install(app)
-    for module in (health, deployments, process_instances, tasks, incidents):
+    for module in (
+        health,
+        deployments,
+        process_instances,
+        tasks,
+        incidents,
+        messages,
+        service_tasks,
+    ):
         app.include_router(module.router)
     return app
 

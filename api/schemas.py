@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.alias_generators import to_camel
 
 from bpmn_compiler import Diagnostic
@@ -69,6 +69,23 @@ class StartInstanceIn(Wire):
     process_data: dict[str, Any] = Field(
         default_factory=dict, description="Process variables: they drive the engine."
     )
+    business_data: dict[str, Any] | None = Field(
+        default=None,
+        description="Business data for the data-model store; the instance only references "
+        "it and its gateways never see it. Read it back under `businessData`.",
+    )
+    wait_for_wait_state: bool = Field(
+        default=False,
+        description="Answer only once every token waits (a user task, a message, a timer, "
+        "an incident) or the instance has ended, with its activities and open tasks.",
+    )
+    wait_timeout_ms: int = Field(
+        default=10_000,
+        ge=1,
+        le=60_000,
+        description="How long to wait for the wait state; past it the answer is 202 with "
+        "`Location`, and the instance runs on.",
+    )
 
 
 class InstanceOut(Wire):
@@ -96,10 +113,87 @@ class IncidentOut(Wire):
     state: str
 
 
+class OpenTaskOut(Wire):
+    id: str
+    task_definition_key: str = Field(description="The user task's element id.")
+    name: str | None
+    assignee: str | None
+    state: str
+
+
 class InstanceDetailOut(InstanceOut):
     current_activities: list[ActivityOut]
+    open_tasks: list[OpenTaskOut] = Field(default_factory=list)
     process_data: dict[str, Any]
+    business_data: dict[str, Any] | None = Field(
+        default=None, description="From the data-model store (null when none was given)."
+    )
     incidents: list[IncidentOut]
+
+
+class StartedInstanceOut(InstanceOut):
+    """What a start answers: with `waitForWaitState`, also where the instance waits."""
+
+    settled: bool = Field(
+        description="True when the instance reached a wait state (or ended) before the "
+        "answer; false when it was not asked to wait or did not get there in time."
+    )
+    replayed: bool = Field(
+        default=False, description="True when the Idempotency-Key named an earlier start."
+    )
+    current_activities: list[ActivityOut] | None = None
+    open_tasks: list[OpenTaskOut] | None = None
+    incidents: list[IncidentOut] | None = None
+
+
+class CancelInstanceIn(Wire):
+    reason: str | None = Field(default=None, max_length=2000, description="For the case history.")
+
+
+class VariableIn(Wire):
+    value: Any = Field(description="The new value (any JSON).")
+
+
+class VariablesIn(Wire):
+    process_data: dict[str, Any] = Field(
+        min_length=1, description="Variables to set; the others stay as they are."
+    )
+
+
+class VariablesOut(Wire):
+    process_data: dict[str, Any]
+    business_data: dict[str, Any] | None
+
+
+class BusinessDataIn(Wire):
+    business_data: dict[str, Any] = Field(
+        description="PUT: the new business data. PATCH: fields to change (null removes one)."
+    )
+
+
+class HistoryEntryOut(Wire):
+    """One case-history entry: what happened, where, when and by whom."""
+
+    timestamp: datetime
+    type: str = Field(
+        description="PROCESS_STARTED, ACTIVITY_STARTED, ACTIVITY_COMPLETED, TASK_CREATED, "
+        "TASK_ASSIGNED, TASK_COMPLETED, VARIABLES_UPDATED, MESSAGE_CORRELATED, "
+        "INCIDENT_CREATED, INCIDENT_RESOLVED, PROCESS_CANCELLED, PROCESS_ENDED, …"
+    )
+    activity_id: str | None
+    user_id: str | None = Field(description="The acting user, when a person acted.")
+    details: dict[str, Any]
+
+
+class TaskStateIn(Wire):
+    reason: str | None = Field(default=None, max_length=2000, description="For the case history.")
+
+
+class TaskDataOut(Wire):
+    task_id: str
+    process_instance_id: str
+    process_data: dict[str, Any]
+    business_data: dict[str, Any] | None
 
 
 class TaskOut(Wire):
@@ -182,3 +276,137 @@ class DelegateTaskIn(Wire):
 
 class ResolveTaskIn(Wire):
     process_data: dict[str, Any] = Field(default_factory=dict)
+
+
+class _MessageIn(Wire):
+    message_name: str = Field(min_length=1, max_length=255)
+    process_instance_id: str | None = Field(default=None, description="Only this instance.")
+    business_key: str | None = Field(
+        default=None, description="Running instances with this business key."
+    )
+    correlation_key: str | None = Field(
+        default=None, description="Must equal the waiting element's evaluated correlation key."
+    )
+    process_data: dict[str, Any] = Field(
+        default_factory=dict, description="Variables the message carries into the instance."
+    )
+    message_id: str | None = Field(
+        default=None, max_length=255, description="An instance takes a message id only once."
+    )
+
+
+class CorrelateMessageIn(_MessageIn):
+    all: bool = Field(default=False, description="Every waiting instance, not the first only.")
+    business_data: dict[str, Any] | None = Field(
+        default=None, description="For an instance the message starts: its business data."
+    )
+
+
+class CorrelatedOut(Wire):
+    result_type: Literal["Execution", "ProcessDefinition"] = Field(
+        description="Execution: a waiting element took it; ProcessDefinition: it started "
+        "an instance at a message start event."
+    )
+    process_instance_id: str
+    activity_id: str = Field(description="The element that took the message.")
+    process_definition_key: str | None = None
+
+
+class CorrelationResultOut(Wire):
+    correlated: list[CorrelatedOut]
+
+
+class PublishMessageIn(_MessageIn):
+    @model_validator(mode="after")
+    def _has_target(self) -> PublishMessageIn:
+        if self.process_instance_id is None and self.business_key is None:
+            raise ValueError("name the processInstanceId or the businessKey to publish to")
+        return self
+
+
+class PublishedOut(Wire):
+    process_instance_ids: list[str] = Field(description="Instances the message was sent to.")
+
+
+class SignalIn(Wire):
+    signal_name: str = Field(min_length=1, max_length=255)
+    process_data: dict[str, Any] = Field(default_factory=dict)
+
+
+class SignalOut(Wire):
+    started: list[str] = Field(description="Instances started by signal start events.")
+    signalled: int = Field(description="Running instances the signal was sent to.")
+
+
+class TopicIn(Wire):
+    topic_name: str = Field(min_length=1, max_length=255, description="The service task type.")
+    lock_duration: int = Field(ge=1, le=7 * 24 * 3600 * 1000, description="Lock, in ms.")
+    variables: list[str] | None = Field(
+        default=None, description="Only these process variables (default: all)."
+    )
+
+
+class FetchAndLockIn(Wire):
+    worker_id: str = Field(min_length=1, max_length=255)
+    max_tasks: int = Field(default=10, ge=1, le=100)
+    topics: list[TopicIn] = Field(min_length=1)
+    async_response_timeout: int = Field(
+        default=0,
+        ge=0,
+        le=60_000,
+        description="Long polling: wait up to this many ms for a task when none is ready.",
+    )
+
+
+class ServiceTaskOut(Wire):
+    """A service task waiting for (or locked by) an HTTP worker."""
+
+    id: str
+    topic_name: str
+    worker_id: str | None = Field(description="Who holds the lock.")
+    lock_expiration_time: datetime | None
+    process_instance_id: str
+    process_definition_key: str | None
+    business_key: str | None
+    activity_id: str
+    retries: int = Field(description="Failures the worker may still report before an incident.")
+    error_message: str | None
+    error_details: str | None
+    created_at: datetime
+    process_data: dict[str, Any]
+    business_data: dict[str, Any] | None = None
+    headers: dict[str, Any] = Field(description="Task headers from the diagram.")
+
+
+class WorkerIn(Wire):
+    worker_id: str = Field(min_length=1, max_length=255, description="Must hold the lock.")
+
+
+class CompleteServiceTaskIn(WorkerIn):
+    process_data: dict[str, Any] = Field(default_factory=dict)
+    business_data: dict[str, Any] | None = Field(
+        default=None, description="Fields to change in the business data (null removes one)."
+    )
+
+
+class ServiceTaskFailureIn(WorkerIn):
+    error_message: str = Field(min_length=1, max_length=10_000)
+    error_details: str | None = Field(default=None, max_length=100_000)
+    retries: int | None = Field(
+        default=None,
+        ge=0,
+        description="Retries left: 0 opens an incident; omitted keeps the current count "
+        "(an omitted field never opens an incident).",
+    )
+    retry_timeout: int = Field(
+        default=0, ge=0, le=7 * 24 * 3600 * 1000, description="ms before it can be fetched again."
+    )
+
+
+class BpmnErrorIn(WorkerIn):
+    error_code: str = Field(min_length=1, max_length=255)
+    error_message: str | None = Field(default=None, max_length=10_000)
+
+
+class ExtendLockIn(WorkerIn):
+    new_duration: int = Field(ge=1, le=7 * 24 * 3600 * 1000, description="ms from now.")

@@ -6,11 +6,13 @@ call here carries one and a timeout becomes 503.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio.client import (
     Client,
+    WorkflowFailureError,
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -20,6 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.problems import ApiProblem, Conflict, Forbidden, NotFound, Unavailable
 from baton.settings import Settings
+from workflows import contracts as c
 
 T = TypeVar("T")
 
@@ -33,6 +36,9 @@ _REJECTIONS: dict[str, type[ApiProblem]] = {
     "TaskNotDelegated": Conflict,
     "IncidentNotFound": NotFound,
     "IncidentResolved": Conflict,
+    "InstanceEnded": Conflict,
+    "MessageNotCorrelated": NotFound,
+    "TimerNotFound": NotFound,
 }
 
 
@@ -89,3 +95,37 @@ async def update(
         if err.status == RPCStatusCode.NOT_FOUND:
             raise Conflict(f"the process instance {instance_id} is not running") from err
         raise _rpc_problem(err, instance_id) from err
+
+
+async def wait_for_wait_state(
+    client: Client, settings: Settings, instance_id: str, timeout: timedelta
+) -> c.ProcessStateView | None:
+    """The instance's state once every token waits or it has ended; None when that takes
+    longer than ``timeout`` (the instance runs on; the caller answers 202)."""
+    handle = client.get_workflow_handle(instance_id)
+    try:
+        view: c.ProcessStateView = await handle.execute_update(
+            c.AWAIT_WAIT_STATE, result_type=c.ProcessStateView, rpc_timeout=timeout
+        )
+        return view
+    except WorkflowUpdateRPCTimeoutOrCancelledError:
+        return None
+    except RPCError as err:
+        if err.status == RPCStatusCode.DEADLINE_EXCEEDED:
+            return None
+        if err.status != RPCStatusCode.NOT_FOUND:
+            raise _rpc_problem(err, instance_id) from err
+    # it ended before the update arrived: its final state answers
+    return await query(client, settings, instance_id, c.STATE_QUERY, c.ProcessStateView)
+
+
+async def wait_for_end(client: Client, instance_id: str, timeout: timedelta) -> bool:
+    """Wait until the instance's run has closed, however it ended; False on timeout."""
+    handle = client.get_workflow_handle(instance_id)
+    try:
+        await asyncio.wait_for(handle.result(follow_runs=True), timeout.total_seconds())
+    except TimeoutError:
+        return False
+    except WorkflowFailureError:
+        return True  # cancelled (or failed): closed all the same
+    return True

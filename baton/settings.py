@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     temporal_address: str = Field(default="127.0.0.1:7233")
     temporal_namespace: str = Field(default="default")
     task_queue: str = Field(default="baton", description="Queue of the interpreter workflow.")
+    external_tasks: bool = Field(
+        default=True,
+        description="Park service tasks of types no registered activity serves for HTTP "
+        "workers (fetch-and-lock). Set false when Temporal workers in other languages "
+        "serve service tasks on the same task queue.",
+    )
     temporal_ui_port: int = Field(default=8233)
     temporal_rpc_timeout_seconds: float = Field(
         default=10.0,

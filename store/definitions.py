@@ -157,3 +157,21 @@ async def load_xml(store: Store, key: str, version: int) -> str:
     if row is None:
         raise DefinitionNotFound(key, version)
     return row.xml
+
+
+async def list_versions(store: Store, key: str) -> list[DeployedDefinition]:
+    """Every version of ``key``, newest first."""
+    query = select(Definition).where(Definition.key == key).order_by(Definition.version.desc())
+    async with store.session() as session:
+        return [_view(row, new=False) for row in await session.scalars(query)]
+
+
+async def load_ir_json(store: Store, key: str, version: int) -> str:
+    """The stored canonical IR JSON of one version (what its sha256 was computed over)."""
+    async with store.session() as session:
+        row = await session.scalar(
+            select(Definition).where(Definition.key == key, Definition.version == version)
+        )
+    if row is None:
+        raise DefinitionNotFound(key, version)
+    return row.ir

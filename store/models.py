@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -70,6 +80,9 @@ class TaskRecord(Base):
         Index("ix_task_assignee_state", "assignee", "state", "created"),
         Index("ix_task_state_created", "state", "created"),
         Index("ix_task_instance", "process_instance_id"),
+        Index("ix_task_key_state", "definition_key", "state", "created"),
+        Index("ix_task_business_key", "business_key"),
+        Index("ix_task_state_due", "state", "due"),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -112,3 +125,64 @@ class IncidentRecord(Base):
     created: Mapped[datetime]
     resolved: Mapped[bool]
     revision: Mapped[int]
+
+
+class TaskCandidate(Base):
+    """One candidate user or group of a task, so "tasks group G may claim" is an index
+    lookup rather than a scan of JSON lists. Candidates are fixed when a task is created."""
+
+    __tablename__ = "user_task_candidates"
+    __table_args__ = (
+        PrimaryKeyConstraint("task_id", "kind", "value"),
+        Index("ix_candidate_lookup", "kind", "value", "task_id"),
+    )
+
+    task_id: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(8), doc="user or group")
+    value: Mapped[str] = mapped_column(String(255))
+
+
+class BusinessData(Base):
+    """The data-model store: an instance's business data, kept apart from the process
+    variables that drive the engine (the instance holds only the reference)."""
+
+    __tablename__ = "business_data"
+
+    ref: Mapped[str] = mapped_column(String(255), primary_key=True)
+    data: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str | None] = mapped_column(String(255))
+
+
+class ExternalTaskRecord(Base):
+    """A service task offered to HTTP workers (fetch-and-lock). The Temporal activity that
+    runs it completes asynchronously: ``task_token`` is its handle. A lock is a lease in
+    this table; when it expires, the task can be fetched again."""
+
+    __tablename__ = "external_tasks"
+    __table_args__ = (
+        UniqueConstraint("workflow_id", "activity_id", "attempt", name="uq_external_attempt"),
+        Index("ix_external_fetch", "topic", "available_at", "created"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    topic: Mapped[str] = mapped_column(String(255))
+    task_token: Mapped[str] = mapped_column(Text, doc="base64 of the activity's task token")
+    workflow_id: Mapped[str] = mapped_column(String(255))
+    activity_id: Mapped[str] = mapped_column(String(255))
+    attempt: Mapped[int]
+    process_instance_id: Mapped[str] = mapped_column(String(255))
+    definition_key: Mapped[str | None] = mapped_column(String(255))
+    business_key: Mapped[str | None] = mapped_column(String(255))
+    element_id: Mapped[str] = mapped_column(String(255))
+    variables: Mapped[dict[str, Any]]
+    headers: Mapped[dict[str, Any]]
+    retries: Mapped[int] = mapped_column(doc="Failures the worker may still report.")
+    error_message: Mapped[str | None] = mapped_column(Text)
+    error_details: Mapped[str | None] = mapped_column(Text)
+    lock_owner: Mapped[str | None] = mapped_column(String(255))
+    lock_expiration: Mapped[datetime | None]
+    available_at: Mapped[datetime] = mapped_column(
+        doc="Fetchable from then on: creation, a retry timeout's end, or a lock's expiry."
+    )
+    created: Mapped[datetime]

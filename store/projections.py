@@ -12,7 +12,7 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 from store.db import Store
-from store.models import Base, IncidentRecord, InstanceRecord, TaskRecord
+from store.models import Base, IncidentRecord, InstanceRecord, TaskCandidate, TaskRecord
 from workflows.contracts import ProjectionBatch
 
 
@@ -28,6 +28,16 @@ def _upsert(store: Store, model: type[Base], rows: list[dict[str, Any]]) -> Any:
     )
 
 
+def _candidates(batch: ProjectionBatch) -> list[dict[str, str]]:
+    rows = {
+        (task.id, kind, value)
+        for task in batch.tasks
+        for kind, values in (("user", task.candidate_users), ("group", task.candidate_groups))
+        for value in values
+    }
+    return [{"task_id": t, "kind": k, "value": v} for t, k, v in sorted(rows)]
+
+
 async def apply(store: Store, batch: ProjectionBatch) -> None:
     async with store.session() as session, session.begin():
         if batch.instances:
@@ -36,6 +46,11 @@ async def apply(store: Store, batch: ProjectionBatch) -> None:
         if batch.tasks:
             rows = [r.model_dump() for r in batch.tasks]
             await session.execute(_upsert(store, TaskRecord, rows))
+            candidates = _candidates(batch)
+            if candidates:
+                insert = postgresql.insert if store.dialect == "postgresql" else sqlite.insert
+                table = cast(Table, TaskCandidate.__table__)
+                await session.execute(insert(table).values(candidates).on_conflict_do_nothing())
         if batch.incidents:
             rows = [r.model_dump() for r in batch.incidents]
             await session.execute(_upsert(store, IncidentRecord, rows))

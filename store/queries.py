@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import Store
-from store.models import IncidentRecord, InstanceRecord, TaskRecord
+from store.models import IncidentRecord, InstanceRecord, TaskCandidate, TaskRecord
+
+#: Task states a default inbox lists: the open ones.
+OPEN_TASK_STATES = ("CREATED", "ASSIGNED", "SUSPENDED")
 
 
 def as_utc(value: datetime | None) -> datetime | None:
@@ -21,12 +25,30 @@ def as_utc(value: datetime | None) -> datetime | None:
 
 @dataclass(frozen=True)
 class TaskFilter:
+    """What an inbox query selects. Candidate filters follow Camunda: they match tasks
+    nobody has claimed yet unless ``include_assigned`` is set."""
+
     assignee: str | None = None
     process_instance_id: str | None = None
     definition_key: str | None = None
     business_key: str | None = None
     state: str | None = None
     unassigned: bool | None = None
+    candidate_user: str | None = None
+    candidate_groups: tuple[str, ...] = ()
+    include_assigned: bool = False
+    due_before: datetime | None = None
+    due_after: datetime | None = None
+    created_before: datetime | None = None
+    created_after: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Sort:
+    """A sort column (by its wire name) and direction; ties break by id."""
+
+    by: str
+    descending: bool = False
 
 
 T = TypeVar("T")
@@ -36,6 +58,22 @@ T = TypeVar("T")
 class Page(Generic[T]):
     items: list[T]
     total: int
+
+
+TASK_SORTS = {
+    "created": TaskRecord.created,
+    "due": TaskRecord.due,
+    "priority": TaskRecord.priority,
+    "name": TaskRecord.name,
+}
+
+
+def _candidate(kind: str, values: tuple[str, ...]) -> ColumnElement[bool]:
+    return exists().where(
+        TaskCandidate.task_id == TaskRecord.id,
+        TaskCandidate.kind == kind,
+        TaskCandidate.value.in_(values),
+    )
 
 
 def _task_query(f: TaskFilter) -> Select[TaskRecord]:
@@ -51,20 +89,111 @@ def _task_query(f: TaskFilter) -> Select[TaskRecord]:
     if f.state is not None:
         query = query.where(TaskRecord.state == f.state)
     else:
-        query = query.where(TaskRecord.state.in_(("CREATED", "ASSIGNED")))
+        query = query.where(TaskRecord.state.in_(OPEN_TASK_STATES))
     if f.unassigned:
         query = query.where(TaskRecord.assignee.is_(None))
+    if f.candidate_user is not None or f.candidate_groups:
+        matches = []
+        if f.candidate_user is not None:
+            matches.append(_candidate("user", (f.candidate_user,)))
+        if f.candidate_groups:
+            matches.append(_candidate("group", f.candidate_groups))
+        query = query.where(matches[0] if len(matches) == 1 else matches[0] | matches[1])
+        if not f.include_assigned:
+            query = query.where(TaskRecord.assignee.is_(None))
+    if f.due_before is not None:
+        query = query.where(TaskRecord.due < f.due_before)
+    if f.due_after is not None:
+        query = query.where(TaskRecord.due > f.due_after)
+    if f.created_before is not None:
+        query = query.where(TaskRecord.created < f.created_before)
+    if f.created_after is not None:
+        query = query.where(TaskRecord.created > f.created_after)
     return query
 
 
-async def list_tasks(store: Store, f: TaskFilter, *, page: int, size: int) -> Page[TaskRecord]:
-    query = _task_query(f)
+async def count(session: AsyncSession, query: Select[Any]) -> int:
+    """How many rows ``query`` selects (the total of a paged list)."""
+    return await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+async def _page(
+    store: Store, query: Select[T], order: list[Any], *, page: int, size: int
+) -> Page[T]:
+    """One page plus the total, the same way for every list."""
     async with store.session() as session:
-        total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = await session.scalars(
-            query.order_by(TaskRecord.created, TaskRecord.id).offset(page * size).limit(size)
-        )
+        total = await count(session, query)
+        rows = await session.scalars(query.order_by(*order).offset(page * size).limit(size))
         return Page(items=list(rows), total=total)
+
+
+def _order(column: Any, key: Any, sort: Sort) -> list[Any]:
+    if sort.descending:
+        return [column.desc().nulls_last(), key.desc()]
+    return [column.asc().nulls_last(), key.asc()]
+
+
+async def list_tasks(
+    store: Store, f: TaskFilter, *, page: int, size: int, sort: Sort | None = None
+) -> Page[TaskRecord]:
+    sort = sort or Sort("created")
+    order = _order(TASK_SORTS[sort.by], TaskRecord.id, sort)
+    return await _page(store, _task_query(f), order, page=page, size=size)
+
+
+@dataclass(frozen=True)
+class InstanceFilter:
+    definition_key: str | None = None
+    business_key: str | None = None
+    state: str | None = None
+    started_after: datetime | None = None
+    started_before: datetime | None = None
+    has_incident: bool | None = None
+
+
+INSTANCE_SORTS = {
+    "startTime": InstanceRecord.start_time,
+    "endTime": InstanceRecord.end_time,
+    "businessKey": InstanceRecord.business_key,
+    "processDefinitionKey": InstanceRecord.definition_key,
+}
+
+
+async def list_instances(
+    store: Store, f: InstanceFilter, *, page: int, size: int, sort: Sort | None = None
+) -> Page[InstanceRecord]:
+    query = select(InstanceRecord)
+    if f.definition_key is not None:
+        query = query.where(InstanceRecord.definition_key == f.definition_key)
+    if f.business_key is not None:
+        query = query.where(InstanceRecord.business_key == f.business_key)
+    if f.state is not None:
+        query = query.where(InstanceRecord.state == f.state)
+    if f.started_after is not None:
+        query = query.where(InstanceRecord.start_time >= f.started_after)
+    if f.started_before is not None:
+        query = query.where(InstanceRecord.start_time < f.started_before)
+    if f.has_incident is not None:
+        open_incident = exists().where(
+            IncidentRecord.process_instance_id == InstanceRecord.id,
+            IncidentRecord.resolved.is_(False),
+        )
+        query = query.where(open_incident if f.has_incident else ~open_incident)
+    sort = sort or Sort("startTime", descending=True)
+    order = _order(INSTANCE_SORTS[sort.by], InstanceRecord.id, sort)
+    return await _page(store, query, order, page=page, size=size)
+
+
+async def running_instances(store: Store, business_key: str) -> list[InstanceRecord]:
+    """Instances with this business key that have not ended, oldest first."""
+    query = (
+        select(InstanceRecord)
+        .where(InstanceRecord.business_key == business_key)
+        .where(InstanceRecord.state.in_(("ACTIVE", "INCIDENT")))
+        .order_by(InstanceRecord.start_time, InstanceRecord.id)
+    )
+    async with store.session() as session:
+        return list(await session.scalars(query))
 
 
 async def get_task(store: Store, task_id: str) -> TaskRecord | None:
@@ -111,14 +240,8 @@ async def page_incidents(
     size: int,
 ) -> Page[IncidentRecord]:
     query = _incident_query(instance_id, definition_key, resolved)
-    async with store.session() as session:
-        total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = await session.scalars(
-            query.order_by(IncidentRecord.created, IncidentRecord.id)
-            .offset(page * size)
-            .limit(size)
-        )
-        return Page(items=list(rows), total=total)
+    order = [IncidentRecord.created, IncidentRecord.id]
+    return await _page(store, query, order, page=page, size=size)
 
 
 async def get_incident(store: Store, incident_id: str) -> IncidentRecord | None:

@@ -166,3 +166,35 @@ async def test_patched_throw_paths_replay(stack: Stack, case: str) -> None:
             assert view.variables["count"] == 3
         if case == "bean":
             assert view.variables["loud"] == "ADA"
+
+
+@pytest.mark.parametrize("database_backend", ["sqlite"])
+async def test_cancelled_instance_replays(stack: Stack) -> None:
+    """``CANCEL_PATCH``: a cancelled instance winds down (tasks CANCELED, row TERMINATED)
+    and its history replays; ``cancel-prepatch.json`` (cancelled before the rule, when the
+    run simply ended) keeps replaying on the old path."""
+    await deploy(stack.http, EXAMPLES / "invoice-approval.bpmn")
+    started = await stack.http.post(
+        "/v1/bpms/process-instances",
+        json={
+            "processDefinitionKey": "invoice-approval",
+            "processData": {"approver": "john"},
+        },
+    )
+    instance_id = started.json()["id"]
+    handle = stack.client.get_workflow_handle(instance_id, result_type=c.ProcessResult)
+    await until(handle, lambda v: bool(v.tasks), "the task")
+    await handle.cancel()  # as the Web UI does: no reason, no cancel_instance update
+    with pytest.raises(Exception):  # noqa: B017 - WorkflowFailureError wrapping the cancel
+        await handle.result()
+    tag = os.environ.get("BATON_RECORD_HISTORIES")
+    history = await handle.fetch_history()
+    result = await _replayer().replay_workflow(history)
+    assert result.replay_failure is None
+    if tag:
+        (HISTORIES / f"cancel-{tag}.json").write_text(history.to_json())
+        return
+    view = await handle.query(c.STATE_QUERY, result_type=c.ProcessStateView)
+    assert view.state is c.InstanceState.TERMINATED
+    assert [t.state for t in view.tasks] == [c.TaskState.CANCELED]
+    assert view.history[-1].type == "PROCESS_CANCELLED"

@@ -78,6 +78,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.tokens import BpmnThrow, Counts, ScopeRun, Subscription, Token, Wait
 
 SERVICE_TASK_TIMEOUT = timedelta(minutes=5)
+#: An external task's one attempt: HTTP workers lock and report it when they can.
+EXTERNAL_TASK_TIMEOUT = timedelta(days=30)
 LOCAL_TIMEOUT = timedelta(seconds=30)
 INFRA_RETRY = RetryPolicy(
     initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)
@@ -86,6 +88,7 @@ MAX_MESSAGE_BUFFER = 1000
 #: Element entries allowed in one workflow task: a cycle without a wait state (a modelling
 #: error) must become an incident, not a workflow task that never yields.
 MAX_BURST = 2000
+_OPEN_TASK_STATES = (c.TaskState.CREATED, c.TaskState.ASSIGNED, c.TaskState.SUSPENDED)
 #: ``workflow.patched`` marker: an uncaught error/escalation from a throw or end event
 #: acts like a none event instead of parking an incident (see _unhandled_throw_passes).
 UNHANDLED_THROW_PATCH = "unhandled-throw-is-none-event"
@@ -101,7 +104,6 @@ EMPTY_AD_HOC_PATCH = "empty-ad-hoc-completes"
 #: ``workflow.patched`` marker: a gateway with no outgoing flow at all ends its token
 #: (implicit end) instead of parking a "no flow matched" incident.
 SINK_PATCH = "gateway-without-outgoing-is-implicit-end"
-#: ``workflow.patched`` marker: long histories continue as new (see _drain_when_due).
 #: ``workflow.patched`` marker: the projection activity runs only when a read-model row
 #: changed; a change that only the Web UI shows (active elements) costs no event.
 LEAN_PROJECTION_PATCH = "projection-only-for-changed-rows"
@@ -135,7 +137,13 @@ _BEAN_CALL = re.compile(
 )
 #: ``workflow.patched`` marker: standard loops run instead of parking an incident.
 STANDARD_LOOP_PATCH = "standard-loops-run"
+#: ``workflow.patched`` marker: long histories continue as new (see _drain_when_due).
 CONTINUE_AS_NEW_PATCH = "continue-as-new-at-quiet-point"
+#: ``workflow.patched`` marker: a cancelled instance winds down (see _wind_down) instead of
+#: ending with its tasks and read-model row still open.
+CANCEL_PATCH = "cancel-winds-down"
+#: ``workflow.patched`` marker: external tasks get EXTERNAL_TASK_TIMEOUT per attempt.
+EXTERNAL_TIMEOUT_PATCH = "external-task-timeout"
 #: How long new tokens are held at their element's entry while the run drains for
 #: continue-as-new; if the instance is not quiet by then, it goes on and tries later.
 DRAIN_PATIENCE = timedelta(minutes=5)
@@ -219,6 +227,7 @@ class BpmnProcess:
         self._start_time = workflow.info().start_time
         self._end_time: datetime | None = None
         self._failure: BaseException | None = None
+        self._cancel_request: c.CancelInstance | None = None
         self._next_id = 0
         self._burst_time: datetime | None = None
         self._burst = 0
@@ -271,9 +280,17 @@ class BpmnProcess:
             for start in starts:
                 self._spawn(root, start, via=None)
         drainer = asyncio.create_task(self._drain_when_due())
-        await workflow.wait_condition(
-            lambda: root.finished or self._failure is not None or self._may_continue()
-        )
+        try:
+            await workflow.wait_condition(
+                lambda: root.finished or self._failure is not None or self._may_continue()
+            )
+        except asyncio.CancelledError:
+            if not workflow.patched(CANCEL_PATCH):
+                raise
+            drainer.cancel()
+            await self._wind_down()
+            flusher.cancel()
+            raise
         if self._failure is not None:
             raise self._failure
         drainer.cancel()
@@ -293,6 +310,29 @@ class BpmnProcess:
         flusher.cancel()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return c.ProcessResult(state=self._state, variables=self._variables)
+
+    async def _wind_down(self) -> None:
+        """The workflow was cancelled (``cancel_instance`` then ``WorkflowHandle.cancel``,
+        or the Web UI): every token and event sub-process trigger stops, open tasks end
+        as CANCELED, open incidents close, and the read model says TERMINATED, with who
+        cancelled and why in the case history, before the run ends as cancelled."""
+        stopping: list[asyncio.Task[None]] = []
+        for scope in list(self._live_scopes()):
+            for task in [*scope.watchers, *(t.task for t in scope.tokens.values() if t.task)]:
+                task.cancel()
+                stopping.append(task)
+        await asyncio.gather(*stopping, return_exceptions=True)
+        for incident in self._incidents.values():
+            if not incident.resolved:
+                incident.resolved = True
+                self._dirty_incidents.add(incident.id)
+        request = self._cancel_request or c.CancelInstance()
+        self._state = c.InstanceState.TERMINATED
+        self._end_time = workflow.now()
+        details = {"reason": request.reason} if request.reason else {}
+        self._record("PROCESS_CANCELLED", user_id=request.user_id, details=details)
+        self._touch_instance()
+        await workflow.wait_condition(lambda: not self._dirty() and not self._flushing)
 
     # --------------------------------------------------------- scopes, tokens
 
@@ -927,7 +967,7 @@ class BpmnProcess:
                     headers=impl.headers,
                 ),
                 result_type=c.ServiceTaskResult,
-                start_to_close_timeout=SERVICE_TASK_TIMEOUT,
+                start_to_close_timeout=self._service_timeout(impl),
                 retry_policy=RetryPolicy(
                     maximum_attempts=attempts, non_retryable_error_types=["BpmnError"]
                 ),
@@ -943,6 +983,13 @@ class BpmnProcess:
                 f"{impl.task_type} failed after {attempts} attempts: {message}"
             ) from err
         return dict(result.variables)
+
+    def _service_timeout(self, impl: Implementation) -> timedelta:
+        """An external task (Camunda ``camunda:type="external"``) waits for an HTTP worker
+        to fetch it, however long that takes; any other attempt has five minutes."""
+        if impl.external and workflow.patched(EXTERNAL_TIMEOUT_PATCH):
+            return EXTERNAL_TASK_TIMEOUT
+        return SERVICE_TASK_TIMEOUT
 
     def _bean_call(self, expr: Expression) -> tuple[str, list[Expression]] | None:
         """``#{bean.method(arg, …)}`` where ``bean`` is no variable: a Camunda 7 Spring
@@ -1887,7 +1934,9 @@ class BpmnProcess:
         await self._await_task(token, task)
 
     async def _await_task(self, token: Token, task: c.UserTaskView) -> None:
-        ready = lambda: task.state is c.TaskState.COMPLETED  # noqa: E731
+        # a task cancelled by hand (cancel_task) is CANCELED with an end time: its token
+        # goes on; one whose token was cancelled (a boundary event) has no end time yet
+        ready = lambda: task.state is c.TaskState.COMPLETED or task.ended is not None  # noqa: E731
         try:
             with _waiting(token, task.element_id, Wait("task", ready, task_id=task.id)):
                 await workflow.wait_condition(ready)
@@ -1936,6 +1985,75 @@ class BpmnProcess:
                 f"user task {task_id} is {task.state.value}", type="TaskNotActive"
             )
         return task
+
+    def _open_task(self, task_id: str) -> c.UserTaskView:
+        """An open task, suspended or not (what suspend, resume and cancel act on)."""
+        task = self._tasks.get(task_id)
+        if task is None:
+            raise ApplicationError(f"no user task {task_id} in this instance", type="TaskNotFound")
+        if task.state not in _OPEN_TASK_STATES:
+            raise ApplicationError(
+                f"user task {task_id} is {task.state.value}", type="TaskNotActive"
+            )
+        return task
+
+    def _check_may_manage(self, task: c.UserTaskView, cmd: c.TaskCommand, what: str) -> None:
+        if not (cmd.user_id is None or cmd.admin or task.assignee == cmd.user_id):
+            raise ApplicationError(
+                f"only an admin or the assignee may {what} user task {task.id}",
+                type="TaskNotPermitted",
+            )
+
+    @workflow.update(
+        name=c.SUSPEND_TASK,
+        description="Suspend an open user task: nobody may claim or complete it until resumed.",
+    )
+    def suspend_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
+        task = self._active_task(cmd.task_id)
+        task.state = c.TaskState.SUSPENDED
+        self._task_state_changed(task, cmd, "TASK_SUSPENDED")
+        return task
+
+    @suspend_task.validator
+    def _validate_suspend(self, cmd: c.TaskCommand) -> None:
+        self._check_may_manage(self._active_task(cmd.task_id), cmd, "suspend")
+
+    @workflow.update(name=c.RESUME_TASK, description="Resume a suspended user task.")
+    def resume_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
+        task = self._open_task(cmd.task_id)
+        task.state = c.TaskState.ASSIGNED if task.assignee else c.TaskState.CREATED
+        self._task_state_changed(task, cmd, "TASK_RESUMED")
+        return task
+
+    @resume_task.validator
+    def _validate_resume(self, cmd: c.TaskCommand) -> None:
+        task = self._open_task(cmd.task_id)
+        if task.state is not c.TaskState.SUSPENDED:
+            raise ApplicationError(f"user task {task.id} is not suspended", type="TaskNotActive")
+        self._check_may_manage(task, cmd, "resume")
+
+    @workflow.update(
+        name=c.CANCEL_TASK,
+        description="Cancel an open user task: it ends as CANCELED and the token leaves "
+        "the element without output variables, as when an operator resolves an incident.",
+    )
+    def cancel_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
+        task = self._open_task(cmd.task_id)
+        task.state = c.TaskState.CANCELED
+        task.ended = workflow.now()
+        self._task_state_changed(task, cmd, "TASK_CANCELLED")
+        return task
+
+    @cancel_task.validator
+    def _validate_cancel_task(self, cmd: c.TaskCommand) -> None:
+        self._check_may_manage(self._open_task(cmd.task_id), cmd, "cancel")
+
+    def _task_state_changed(self, task: c.UserTaskView, cmd: c.TaskCommand, kind: str) -> None:
+        self._touch_task(task.id)
+        details: dict[str, Any] = {"task_id": task.id}
+        if cmd.reason:
+            details["reason"] = cmd.reason
+        self._record(kind, task.element_id, user_id=cmd.user_id, details=details)
 
     def _may_work_on(self, task: c.UserTaskView, actor: c.Actor) -> bool:
         """Camunda's rule: the assignee works on an assigned task; an unassigned one is
@@ -2178,14 +2296,57 @@ class BpmnProcess:
                 f"no timer of {cmd.element_id!r} is running", type="TimerNotFound"
             )
 
+    @workflow.update(
+        name=c.CANCEL_INSTANCE,
+        description="Record who cancels the instance and why; cancel the workflow next.",
+    )
+    def cancel_instance(self, cmd: c.CancelInstance) -> None:
+        self._cancel_request = cmd
+
+    @cancel_instance.validator
+    def _validate_cancel_instance(self, cmd: c.CancelInstance) -> None:
+        self._check_running()
+        _ = cmd
+
+    @workflow.update(
+        name=c.AWAIT_WAIT_STATE,
+        description="Answer with the instance's state once every token waits (for a user "
+        "task, a message, a timer, an incident …) or the instance has ended, and the read "
+        "models show it.",
+    )
+    async def await_wait_state(self) -> c.ProcessStateView:
+        await workflow.wait_condition(
+            lambda: self._settled() and not self._dirty() and not self._flushing
+        )
+        return self.state()
+
+    def _settled(self) -> bool:
+        if self._state not in (c.InstanceState.ACTIVE, c.InstanceState.INCIDENT):
+            return True
+        if self._root is None or self._local_busy:
+            return False
+        for scope in self._live_scopes():
+            for token in scope.tokens.values():
+                if token.busy:
+                    continue  # a call activity or multi-instance body: judged by its parts
+                waits = token.waits
+                if not (token.element_id in waits or "@incident" in waits or "@enter" in waits):
+                    return False
+                if any(wait.ready() for wait in waits.values()):
+                    return False
+        return True
+
+    def _check_running(self) -> None:
+        if self._state not in (c.InstanceState.ACTIVE, c.InstanceState.INCIDENT):
+            raise ApplicationError("the instance has ended", type="InstanceEnded")
+
     @workflow.update(name=c.SET_VARIABLES, description="Set process variables.")
     def set_variables(self, cmd: c.SetVariables) -> None:
-        self._set_variables(cmd.variables, None)
+        self._set_variables(cmd.variables, None, user_id=cmd.user_id)
 
     @set_variables.validator
     def _validate_set_variables(self, cmd: c.SetVariables) -> None:
-        if self._state not in (c.InstanceState.ACTIVE, c.InstanceState.INCIDENT):
-            raise ApplicationError("the instance has ended", type="InstanceEnded")
+        self._check_running()
         _ = cmd
 
     # ---------------------------------------------------------- variables
@@ -2252,11 +2413,7 @@ class BpmnProcess:
             runs=self._runs,
             root=self._root.id,
             scopes=continuation.snapshot_scopes(self._live_scopes()),
-            tasks=[
-                t
-                for t in self._tasks.values()
-                if t.state in (c.TaskState.CREATED, c.TaskState.ASSIGNED)
-            ],
+            tasks=[t for t in self._tasks.values() if t.state in _OPEN_TASK_STATES],
             incidents=[i for i in self._incidents.values() if not i.resolved],
             buffered=list(self._buffered),
             seen_message_ids=list(self._seen_message_ids)[-CARRIED_MESSAGE_IDS:],

@@ -30,6 +30,11 @@ CORRELATE_MESSAGE = "correlate_message"  # update: rejected when nothing waits
 DELIVER_SIGNAL = "deliver_signal"
 SET_VARIABLES = "set_variables"
 FIRE_TIMER = "fire_timer"
+SUSPEND_TASK = "suspend_task"
+RESUME_TASK = "resume_task"
+CANCEL_TASK = "cancel_task"
+CANCEL_INSTANCE = "cancel_instance"  # update: records who and why; then cancel the workflow
+AWAIT_WAIT_STATE = "await_wait_state"  # update: answers once every token waits
 STATE_QUERY = "state"
 
 # Activity names of Baton's own infrastructure activities.
@@ -52,6 +57,7 @@ class TaskState(StrEnum):
     ASSIGNED = "ASSIGNED"
     COMPLETED = "COMPLETED"
     CANCELED = "CANCELED"
+    SUSPENDED = "SUSPENDED"  # nobody may work on it until it is resumed
 
 
 class DefinitionRef(BaseModel):
@@ -76,6 +82,11 @@ class ProcessInput(BaseModel):
     business_key: str | None = None
     variables: dict[str, Any] = Field(default_factory=dict)
     started_by: str | None = None
+    business_data_ref: str | None = Field(
+        default=None,
+        description="Key of the instance's business data in the data-model store (kept "
+        "apart from the variables that drive the engine).",
+    )
     start_event: str | None = Field(
         default=None, description="Start here instead of the none start event."
     )
@@ -126,11 +137,21 @@ class CompleteUserTask(Actor):
 
 class TaskCommand(Actor):
     """Claim, unclaim, assign or delegate a user task (``assignee`` for assign and
-    delegate), or resolve a delegated one (with ``variables``)."""
+    delegate), resolve a delegated one (with ``variables``), or suspend, resume or
+    cancel it (with a ``reason`` for the case history)."""
 
     task_id: str
     assignee: str | None = None
     variables: dict[str, Any] = Field(default_factory=dict)
+    reason: str | None = None
+
+
+class CancelInstance(Actor):
+    """Payload of the ``cancel_instance`` update: who cancels and why. The caller then
+    cancels the workflow itself (``WorkflowHandle.cancel``); the instance winds down its
+    tokens, cancels its open tasks and closes its incidents before it ends as cancelled."""
+
+    reason: str | None = None
 
 
 class DelegationState(StrEnum):
@@ -222,7 +243,9 @@ class FireTimer(BaseModel):
     element_id: str
 
 
-class SetVariables(BaseModel):
+class SetVariables(Actor):
+    """Payload of the ``set_variables`` update; the actor is recorded in the case history."""
+
     variables: dict[str, Any]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -12,7 +12,7 @@ from api.problems import ApiProblem, NotFound
 from api.schemas import DeployedDefinitionOut, DeploymentOut, DiagnosticOut
 from bpmn_compiler import Diagnostic, Severity, compile_bpmn
 from store import definitions
-from store.db import DefinitionNotFound
+from store.db import DefinitionNotFound, Store
 
 router = APIRouter(prefix="/v1/bpms", tags=["deployments"])
 
@@ -38,7 +38,7 @@ def _wire(diagnostics: list[Diagnostic]) -> list[dict[str, object]]:
 )
 async def deploy(request: Request, store: StoreDep, principal: CurrentPrincipal) -> DeploymentOut:
     form = await request.form()
-    uploads = [v for v in form.values() if isinstance(v, UploadFile)]
+    uploads = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
     if not uploads:
         raise ApiProblem("attach at least one .bpmn file as multipart/form-data")
     name_field = form.get("deployment-name") or form.get("name")
@@ -112,3 +112,57 @@ async def get_definition(
     except DefinitionNotFound as err:
         raise NotFound(str(err)) from err
     return DeployedDefinitionOut.of(d)
+
+
+async def _version(store: Store, key: str, version: int | None) -> int:
+    try:
+        return (await definitions.find(store, key, version)).version
+    except DefinitionNotFound as err:
+        raise NotFound(str(err)) from err
+
+
+@router.get(
+    "/process-definitions/{key}/versions",
+    response_model=list[DeployedDefinitionOut],
+    summary="Every deployed version of a process key, newest first",
+    responses={404: {"description": "No such process key"}},
+)
+async def list_versions(
+    key: str, store: StoreDep, _: CurrentPrincipal
+) -> list[DeployedDefinitionOut]:
+    found = await definitions.list_versions(store, key)
+    if not found:
+        raise NotFound(f"no deployed process definition {key!r}")
+    return [DeployedDefinitionOut.of(d) for d in found]
+
+
+@router.get(
+    "/process-definitions/{key}/xml",
+    summary="The BPMN XML a definition was deployed from (latest or ?version=)",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/xml": {}}, "description": "The uploaded file"},
+        404: {"description": "No such definition"},
+    },
+)
+async def get_xml(
+    key: str, store: StoreDep, _: CurrentPrincipal, version: int | None = None
+) -> Response:
+    xml = await definitions.load_xml(store, key, await _version(store, key, version))
+    return Response(xml, media_type="application/xml")
+
+
+@router.get(
+    "/process-definitions/{key}/ir",
+    summary="The compiled intermediate form the interpreter runs (latest or ?version=)",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/json": {}}, "description": "Canonical IR JSON"},
+        404: {"description": "No such definition"},
+    },
+)
+async def get_ir(
+    key: str, store: StoreDep, _: CurrentPrincipal, version: int | None = None
+) -> Response:
+    ir = await definitions.load_ir_json(store, key, await _version(store, key, version))
+    return Response(ir, media_type="application/json")

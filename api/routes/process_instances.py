@@ -1,25 +1,57 @@
-"""Start process instances and read one instance's state."""
+"""Process instances: start, list, read, cancel, variables, business data, case history.
+
+Starting, cancelling and changing variables are Temporal client calls; the list comes
+from the read model; details and the case history are the instance's own state query.
+"""
 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Response, status
-from temporalio.client import WorkflowHandle
+from fastapi import APIRouter, Header, Query, Response, status
+from temporalio.client import Client, WorkflowHandle
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from api import temporal_calls
-from api.auth import CurrentPrincipal
+from api.auth import CurrentPrincipal, Principal
 from api.deps import ClientDep, SettingsDep, StoreDep
-from api.problems import NotFound
-from api.schemas import ActivityOut, IncidentOut, InstanceDetailOut, InstanceOut, StartInstanceIn
+from api.problems import ApiProblem, NotFound, Unavailable
+from api.schemas import (
+    ActivityOut,
+    BusinessDataIn,
+    CancelInstanceIn,
+    HistoryEntryOut,
+    IncidentOut,
+    InstanceDetailOut,
+    InstanceOut,
+    OpenTaskOut,
+    PageOut,
+    StartedInstanceOut,
+    StartInstanceIn,
+    VariableIn,
+    VariablesIn,
+    VariablesOut,
+)
 from baton.settings import Settings
-from store import definitions
-from store.db import DefinitionNotFound
+from store import business_data, definitions, queries
+from store.db import DefinitionNotFound, Store
+from store.models import InstanceRecord
 from workflows import contracts as c
 from workflows import search_attributes as sa
 
 router = APIRouter(prefix="/v1/bpms/process-instances", tags=["process instances"])
+
+#: Ids of instances started with an Idempotency-Key: the same caller and key always
+#: name the same workflow id, so Temporal itself refuses a second start.
+_IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1c2a64-6d0e-4c57-9a7e-3b0e5d1c9b21")
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such instance"},
+    409: {"description": "The instance has ended"},
+}
 
 
 def _ui_link(settings: Settings, instance_id: str) -> str:
@@ -28,12 +60,119 @@ def _ui_link(settings: Settings, instance_id: str) -> str:
     )
 
 
+def _activities(view: c.ProcessStateView) -> list[ActivityOut]:
+    return [ActivityOut(activity_id=a.element_id, name=a.name, type=a.type) for a in view.active]
+
+
+def _open_tasks(view: c.ProcessStateView) -> list[OpenTaskOut]:
+    return [
+        OpenTaskOut(
+            id=t.id,
+            task_definition_key=t.element_id,
+            name=t.name,
+            assignee=t.assignee,
+            state=t.state.value,
+        )
+        for t in view.tasks
+        if t.ended is None
+    ]
+
+
+def _incidents(view: c.ProcessStateView) -> list[IncidentOut]:
+    return [
+        IncidentOut(
+            id=i.id,
+            activity_id=i.element_id,
+            message=i.message,
+            created_at=i.created,
+            state="RESOLVED" if i.resolved else "OPEN",
+        )
+        for i in view.incidents
+    ]
+
+
+async def _view(client: Client, settings: Settings, instance_id: str) -> c.ProcessStateView:
+    return await temporal_calls.query(
+        client, settings, instance_id, c.STATE_QUERY, c.ProcessStateView
+    )
+
+
+async def _detail(
+    client: Client, store: Store, settings: Settings, instance_id: str
+) -> InstanceDetailOut:
+    view = await _view(client, settings, instance_id)
+    return InstanceDetailOut(
+        id=instance_id,
+        process_definition_key=view.definition.key,
+        version=view.definition.version,
+        business_key=view.business_key,
+        state=view.state.value,
+        start_time=view.start_time,
+        end_time=view.end_time,
+        temporal_url=_ui_link(settings, instance_id),
+        current_activities=_activities(view),
+        open_tasks=_open_tasks(view),
+        process_data=view.variables,
+        business_data=await business_data.get(store, instance_id),
+        incidents=_incidents(view),
+    )
+
+
+async def _replay(
+    client: Client, settings: Settings, instance_id: str, body: StartInstanceIn
+) -> StartedInstanceOut | None:
+    """The instance an earlier start with the same Idempotency-Key created, if any."""
+    try:
+        described = await client.get_workflow_handle(instance_id).describe(
+            rpc_timeout=timedelta(seconds=settings.temporal_rpc_timeout_seconds)
+        )
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise Unavailable(f"Temporal did not answer for {instance_id}: {err.message}") from err
+    attributes = described.typed_search_attributes
+    key = attributes.get(sa.PROCESS_KEY)
+    if key != body.process_definition_key:
+        raise ApiProblem(
+            f"this Idempotency-Key already started an instance of {key!r}, not of "
+            f"{body.process_definition_key!r}",
+            status=422,
+            field="Idempotency-Key",
+        )
+    return StartedInstanceOut(
+        id=instance_id,
+        process_definition_key=body.process_definition_key,
+        version=attributes.get(sa.PROCESS_VERSION) or 0,
+        business_key=attributes.get(sa.BUSINESS_KEY),
+        state=attributes.get(sa.STATE) or c.InstanceState.ACTIVE.value,
+        start_time=described.start_time,
+        end_time=described.close_time,
+        temporal_url=_ui_link(settings, instance_id),
+        settled=False,
+        replayed=True,
+    )
+
+
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    response_model=InstanceOut,
+    response_model=StartedInstanceOut,
+    response_model_exclude_none=True,
     summary="Start an instance of a deployed process (latest version unless given)",
-    responses={404: {"description": "No such process definition"}},
+    description=(
+        "`processData` becomes the process variables; `businessData` goes to the data-model "
+        "store, referenced by the instance. With an `Idempotency-Key` header the same "
+        "caller and key always name the same instance: a repeated request answers 200 with "
+        "it (`replayed: true`) instead of starting another. With `waitForWaitState` the "
+        "answer comes once the instance waits (201, with its activities and open tasks) "
+        "or, past `waitTimeoutMs`, as 202 with `Location`."
+    ),
+    responses={
+        200: {"description": "The instance an earlier request with this key started"},
+        202: {"description": "Started; the wait state was not reached in time"},
+        404: {"description": "No such process definition"},
+        422: {"description": "Invalid body, or the key was used for another process"},
+    },
 )
 async def start_instance(
     body: StartInstanceIn,
@@ -42,12 +181,73 @@ async def start_instance(
     store: StoreDep,
     settings: SettingsDep,
     principal: CurrentPrincipal,
-) -> InstanceOut:
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
+    ] = None,
+) -> StartedInstanceOut:
     try:
         d = await definitions.find(store, body.process_definition_key, body.version)
     except DefinitionNotFound as err:
         raise NotFound(str(err), field="processDefinitionKey") from err
-    instance_id = str(uuid.uuid4())
+    if idempotency_key:
+        instance_id = str(
+            uuid.uuid5(_IDEMPOTENCY_NAMESPACE, f"{principal.subject}\n{idempotency_key}")
+        )
+        earlier = await _replay(client, settings, instance_id, body)
+        if earlier is not None:
+            response.status_code = status.HTTP_200_OK
+            response.headers["Location"] = f"/v1/bpms/process-instances/{instance_id}"
+            return earlier
+    else:
+        instance_id = str(uuid.uuid4())
+    if body.business_data is not None:
+        await business_data.put(store, instance_id, body.business_data, by=principal.subject)
+    try:
+        started = await _start(client, settings, principal, body, d, instance_id)
+    except WorkflowAlreadyStartedError:  # the same key raced this request and won
+        earlier = await _replay(client, settings, instance_id, body)
+        assert earlier is not None
+        response.status_code = status.HTTP_200_OK
+        return earlier
+    response.headers["Location"] = f"/v1/bpms/process-instances/{instance_id}"
+    out = StartedInstanceOut(
+        id=instance_id,
+        process_definition_key=d.key,
+        version=d.version,
+        business_key=body.business_key,
+        state=c.InstanceState.ACTIVE.value,
+        start_time=started,
+        temporal_url=_ui_link(settings, instance_id),
+        settled=False,
+    )
+    if not body.wait_for_wait_state:
+        return out
+    view = await temporal_calls.wait_for_wait_state(
+        client, settings, instance_id, timedelta(milliseconds=body.wait_timeout_ms)
+    )
+    if view is None:
+        response.status_code = status.HTTP_202_ACCEPTED
+        return out
+    return out.model_copy(
+        update={
+            "settled": True,
+            "state": view.state.value,
+            "end_time": view.end_time,
+            "current_activities": _activities(view),
+            "open_tasks": _open_tasks(view),
+            "incidents": _incidents(view),
+        }
+    )
+
+
+async def _start(
+    client: Client,
+    settings: Settings,
+    principal: Principal,
+    body: StartInstanceIn,
+    d: definitions.DeployedDefinition,
+    instance_id: str,
+) -> datetime:
     summary = f"{d.name or d.key} v{d.version}"
     if body.business_key:
         summary += f" · {body.business_key}"
@@ -58,6 +258,7 @@ async def start_instance(
             business_key=body.business_key,
             variables=body.process_data,
             started_by=principal.subject,
+            business_data_ref=instance_id if body.business_data is not None else None,
         ),
         id=instance_id,
         result_type=c.ProcessResult,
@@ -69,52 +270,277 @@ async def start_instance(
             f"started by {principal.subject} through the Eximee BPMS API."
         ),
     )
-    response.headers["Location"] = f"/v1/bpms/process-instances/{handle.id}"
     started = await handle.describe()
+    return started.start_time
+
+
+def _row_out(row: InstanceRecord, settings: Settings) -> InstanceOut:
     return InstanceOut(
-        id=handle.id,
-        process_definition_key=d.key,
-        version=d.version,
-        business_key=body.business_key,
-        state=c.InstanceState.ACTIVE.value,
-        start_time=started.start_time,
-        temporal_url=_ui_link(settings, handle.id),
+        id=row.id,
+        process_definition_key=row.definition_key,
+        version=row.definition_version,
+        business_key=row.business_key,
+        state=row.state,
+        start_time=queries.as_utc(row.start_time) or row.start_time,
+        end_time=queries.as_utc(row.end_time),
+        temporal_url=_ui_link(settings, row.id),
+    )
+
+
+@router.get(
+    "",
+    response_model=PageOut[InstanceOut],
+    summary="List instances (read model), newest first unless sorted otherwise",
+)
+async def list_instances(
+    store: StoreDep,
+    settings: SettingsDep,
+    _: CurrentPrincipal,
+    process_definition_key: Annotated[str | None, Query(alias="processDefinitionKey")] = None,
+    business_key: Annotated[str | None, Query(alias="businessKey")] = None,
+    state: Annotated[c.InstanceState | None, Query()] = None,
+    started_after: Annotated[datetime | None, Query(alias="startedAfter")] = None,
+    started_before: Annotated[datetime | None, Query(alias="startedBefore")] = None,
+    has_incident: Annotated[bool | None, Query(alias="hasIncident")] = None,
+    sort_by: Annotated[
+        Literal["startTime", "endTime", "businessKey", "processDefinitionKey"],
+        Query(alias="sortBy"),
+    ] = "startTime",
+    sort_order: Annotated[Literal["asc", "desc"], Query(alias="sortOrder")] = "desc",
+    page: Annotated[int, Query(ge=0)] = 0,
+    size: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> PageOut[InstanceOut]:
+    result = await queries.list_instances(
+        store,
+        queries.InstanceFilter(
+            definition_key=process_definition_key,
+            business_key=business_key,
+            state=state.value if state else None,
+            started_after=started_after,
+            started_before=started_before,
+            has_incident=has_incident,
+        ),
+        page=page,
+        size=size,
+        sort=queries.Sort(sort_by, descending=sort_order == "desc"),
+    )
+    return PageOut[InstanceOut](
+        items=[_row_out(r, settings) for r in result.items],
+        page=page,
+        size=size,
+        total=result.total,
     )
 
 
 @router.get(
     "/{instance_id}",
     response_model=InstanceDetailOut,
-    summary="One instance: state, current activities, variables and incidents",
+    summary="One instance: state, current activities, open tasks, variables, incidents",
     responses={404: {"description": "No such instance"}},
 )
 async def get_instance(
-    instance_id: str, client: ClientDep, settings: SettingsDep, _: CurrentPrincipal
+    instance_id: str, client: ClientDep, store: StoreDep, settings: SettingsDep, _: CurrentPrincipal
 ) -> InstanceDetailOut:
-    view = await temporal_calls.query(
-        client, settings, instance_id, c.STATE_QUERY, c.ProcessStateView
+    return await _detail(client, store, settings, instance_id)
+
+
+@router.post(
+    "/{instance_id}/cancel",
+    response_model=InstanceDetailOut,
+    summary="Cancel a running instance, with a reason for the case history",
+    description=(
+        "Every token stops, open user tasks end as CANCELED, open incidents close, and the "
+        "instance ends as TERMINATED (Temporal: Canceled). The answer comes once it has "
+        "ended (202 if that takes longer than the API's Temporal timeout)."
+    ),
+    responses={**_ERRORS, 202: {"description": "Cancelling; not ended yet"}},
+)
+async def cancel_instance(
+    instance_id: str,
+    body: CancelInstanceIn,
+    response: Response,
+    client: ClientDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+) -> InstanceDetailOut:
+    await _exists(client, settings, instance_id)
+    await temporal_calls.update(
+        client,
+        settings,
+        instance_id,
+        c.CANCEL_INSTANCE,
+        c.CancelInstance(reason=body.reason, user_id=principal.subject),
+        type(None),
     )
-    return InstanceDetailOut(
-        id=instance_id,
-        process_definition_key=view.definition.key,
-        version=view.definition.version,
-        business_key=view.business_key,
-        state=view.state.value,
-        start_time=view.start_time,
-        end_time=view.end_time,
-        temporal_url=_ui_link(settings, instance_id),
-        current_activities=[
-            ActivityOut(activity_id=a.element_id, name=a.name, type=a.type) for a in view.active
-        ],
-        process_data=view.variables,
-        incidents=[
-            IncidentOut(
-                id=i.id,
-                activity_id=i.element_id,
-                message=i.message,
-                created_at=i.created,
-                state="RESOLVED" if i.resolved else "OPEN",
+    try:
+        await client.get_workflow_handle(instance_id).cancel(
+            reason=body.reason or "",
+            rpc_timeout=timedelta(seconds=settings.temporal_rpc_timeout_seconds),
+        )
+    except RPCError as err:
+        raise Unavailable(f"Temporal did not accept the cancellation: {err.message}") from err
+    timeout = timedelta(seconds=settings.temporal_rpc_timeout_seconds)
+    if not await temporal_calls.wait_for_end(client, instance_id, timeout):
+        response.status_code = status.HTTP_202_ACCEPTED
+    return await _detail(client, store, settings, instance_id)
+
+
+async def _exists(client: Client, settings: Settings, instance_id: str) -> None:
+    """404 for an unknown instance (an update to one would read as "not running")."""
+    try:
+        await client.get_workflow_handle(instance_id).describe(
+            rpc_timeout=timedelta(seconds=settings.temporal_rpc_timeout_seconds)
+        )
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            raise NotFound(f"no process instance {instance_id}") from err
+        raise Unavailable(f"Temporal did not answer for {instance_id}: {err.message}") from err
+
+
+async def _set_variables(
+    client: Client,
+    store: Store,
+    settings: Settings,
+    principal: Principal,
+    instance_id: str,
+    values: dict[str, Any],
+) -> VariablesOut:
+    await _exists(client, settings, instance_id)
+    await temporal_calls.update(
+        client,
+        settings,
+        instance_id,
+        c.SET_VARIABLES,
+        c.SetVariables(variables=values, user_id=principal.subject),
+        type(None),
+    )
+    view = await _view(client, settings, instance_id)
+    return VariablesOut(
+        process_data=view.variables, business_data=await business_data.get(store, instance_id)
+    )
+
+
+@router.get(
+    "/{instance_id}/variables",
+    response_model=VariablesOut,
+    summary="The instance's process data and business data",
+    responses={404: {"description": "No such instance"}},
+)
+async def get_variables(
+    instance_id: str, client: ClientDep, store: StoreDep, settings: SettingsDep, _: CurrentPrincipal
+) -> VariablesOut:
+    view = await _view(client, settings, instance_id)
+    return VariablesOut(
+        process_data=view.variables, business_data=await business_data.get(store, instance_id)
+    )
+
+
+@router.put(
+    "/{instance_id}/variables/{name}",
+    response_model=VariablesOut,
+    summary="Set one process variable",
+    responses=_ERRORS,
+)
+async def put_variable(
+    instance_id: str,
+    name: str,
+    body: VariableIn,
+    client: ClientDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+) -> VariablesOut:
+    return await _set_variables(client, store, settings, principal, instance_id, {name: body.value})
+
+
+@router.patch(
+    "/{instance_id}/variables",
+    response_model=VariablesOut,
+    summary="Set several process variables at once",
+    responses=_ERRORS,
+)
+async def patch_variables(
+    instance_id: str,
+    body: VariablesIn,
+    client: ClientDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+) -> VariablesOut:
+    return await _set_variables(client, store, settings, principal, instance_id, body.process_data)
+
+
+@router.put(
+    "/{instance_id}/business-data",
+    response_model=VariablesOut,
+    summary="Replace the instance's business data (the engine never reads it)",
+    responses={404: {"description": "No such instance"}},
+)
+async def put_business_data(
+    instance_id: str,
+    body: BusinessDataIn,
+    client: ClientDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+) -> VariablesOut:
+    view = await _view(client, settings, instance_id)
+    await business_data.put(store, instance_id, body.business_data, by=principal.subject)
+    return VariablesOut(process_data=view.variables, business_data=body.business_data)
+
+
+@router.patch(
+    "/{instance_id}/business-data",
+    response_model=VariablesOut,
+    summary="Change some fields of the business data (null removes a field)",
+    responses={404: {"description": "No such instance"}},
+)
+async def patch_business_data(
+    instance_id: str,
+    body: BusinessDataIn,
+    client: ClientDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
+) -> VariablesOut:
+    view = await _view(client, settings, instance_id)
+    merged = await business_data.merge(store, instance_id, body.business_data, by=principal.subject)
+    return VariablesOut(process_data=view.variables, business_data=merged)
+
+
+@router.get(
+    "/{instance_id}/history",
+    response_model=PageOut[HistoryEntryOut],
+    summary="The instance's case history, oldest first (also after it has ended)",
+    responses={404: {"description": "No such instance"}},
+)
+async def get_history(
+    instance_id: str,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: CurrentPrincipal,
+    type_: Annotated[
+        str | None, Query(alias="type", description="Only entries of this type.")
+    ] = None,
+    page: Annotated[int, Query(ge=0)] = 0,
+    size: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> PageOut[HistoryEntryOut]:
+    view = await _view(client, settings, instance_id)
+    entries = [e for e in view.history if type_ is None or e.type == type_]
+    chosen = entries[page * size : (page + 1) * size]
+    return PageOut[HistoryEntryOut](
+        items=[
+            HistoryEntryOut(
+                timestamp=e.timestamp,
+                type=e.type,
+                activity_id=e.element_id,
+                user_id=e.user_id,
+                details=e.details,
             )
-            for i in view.incidents
+            for e in chosen
         ],
+        page=page,
+        size=size,
+        total=len(entries),
     )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from temporalio.client import Client
@@ -18,10 +19,12 @@ from api.schemas import (
     DelegateTaskIn,
     PageOut,
     ResolveTaskIn,
+    TaskDataOut,
     TaskOut,
+    TaskStateIn,
 )
 from baton.settings import Settings
-from store import queries
+from store import business_data, queries
 from store.db import Store
 from store.models import TaskRecord
 from workflows import contracts as c
@@ -50,16 +53,35 @@ def _task_out(row: TaskRecord) -> TaskOut:
     )
 
 
-@router.get("", response_model=PageOut[TaskOut], summary="List user tasks (open ones by default)")
+@router.get(
+    "",
+    response_model=PageOut[TaskOut],
+    summary="List user tasks (open ones, suspended included, unless `state` says otherwise)",
+    description=(
+        "Served from the read model. `candidateUser` / `candidateGroup` (repeatable) match "
+        "tasks nobody has claimed yet, as in Camunda, unless `includeAssigned=true`."
+    ),
+)
 async def list_tasks(
     store: StoreDep,
     _: CurrentPrincipal,
     assignee: str | None = None,
+    candidate_user: Annotated[str | None, Query(alias="candidateUser")] = None,
+    candidate_group: Annotated[list[str] | None, Query(alias="candidateGroup")] = None,
+    include_assigned: Annotated[bool, Query(alias="includeAssigned")] = False,
+    unassigned: bool | None = None,
     process_instance_id: Annotated[str | None, Query(alias="processInstanceId")] = None,
     process_definition_key: Annotated[str | None, Query(alias="processDefinitionKey")] = None,
     business_key: Annotated[str | None, Query(alias="businessKey")] = None,
     state: Annotated[c.TaskState | None, Query()] = None,
-    unassigned: bool | None = None,
+    due_before: Annotated[datetime | None, Query(alias="dueBefore")] = None,
+    due_after: Annotated[datetime | None, Query(alias="dueAfter")] = None,
+    created_before: Annotated[datetime | None, Query(alias="createdBefore")] = None,
+    created_after: Annotated[datetime | None, Query(alias="createdAfter")] = None,
+    sort_by: Annotated[
+        Literal["created", "due", "priority", "name"], Query(alias="sortBy")
+    ] = "created",
+    sort_order: Annotated[Literal["asc", "desc"], Query(alias="sortOrder")] = "asc",
     page: Annotated[int, Query(ge=0)] = 0,
     size: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> PageOut[TaskOut]:
@@ -72,9 +94,17 @@ async def list_tasks(
             business_key=business_key,
             state=state.value if state else None,
             unassigned=unassigned,
+            candidate_user=candidate_user,
+            candidate_groups=tuple(candidate_group or ()),
+            include_assigned=include_assigned,
+            due_before=due_before,
+            due_after=due_after,
+            created_before=created_before,
+            created_after=created_after,
         ),
         page=page,
         size=size,
+        sort=queries.Sort(sort_by, descending=sort_order == "desc"),
     )
     return PageOut[TaskOut](
         items=[_task_out(r) for r in result.items], page=page, size=size, total=result.total
@@ -87,6 +117,29 @@ async def get_task(task_id: str, store: StoreDep, _: CurrentPrincipal) -> TaskOu
     if row is None:
         raise NotFound(f"no user task {task_id}")
     return _task_out(row)
+
+
+@router.get(
+    "/{task_id}/data",
+    response_model=TaskDataOut,
+    summary="The process data and business data of the task's instance",
+    responses={404: {"description": "No such task"}},
+)
+async def get_task_data(
+    task_id: str, store: StoreDep, client: ClientDep, settings: SettingsDep, _: CurrentPrincipal
+) -> TaskDataOut:
+    row = await queries.get_task(store, task_id)
+    if row is None:
+        raise NotFound(f"no user task {task_id}")
+    view = await temporal_calls.query(
+        client, settings, row.process_instance_id, c.STATE_QUERY, c.ProcessStateView
+    )
+    return TaskDataOut(
+        task_id=task_id,
+        process_instance_id=row.process_instance_id,
+        process_data=view.variables,
+        business_data=await business_data.get(store, row.process_instance_id),
+    )
 
 
 @router.post(
@@ -253,3 +306,59 @@ async def resolve_task(
     return await _manage(
         store, client, settings, p, task_id, c.RESOLVE_TASK, variables=body.process_data
     )
+
+
+@router.post(
+    "/{task_id}/suspend",
+    response_model=TaskOut,
+    summary="Suspend the task: nobody may claim or complete it until it is resumed",
+    responses=_MANAGE_ERRORS,
+)
+async def suspend_task(
+    task_id: str,
+    body: TaskStateIn,
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    p: CurrentPrincipal,
+) -> TaskOut:
+    return await _manage(store, client, settings, p, task_id, c.SUSPEND_TASK, reason=body.reason)
+
+
+@router.post(
+    "/{task_id}/resume",
+    response_model=TaskOut,
+    summary="Resume a suspended task",
+    responses=_MANAGE_ERRORS,
+)
+async def resume_task(
+    task_id: str,
+    body: TaskStateIn,
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    p: CurrentPrincipal,
+) -> TaskOut:
+    return await _manage(store, client, settings, p, task_id, c.RESUME_TASK, reason=body.reason)
+
+
+@router.post(
+    "/{task_id}/cancel",
+    response_model=TaskOut,
+    summary="Cancel the task: it ends as CANCELED and the process goes on past it",
+    description=(
+        "The token leaves the user task along its outgoing flows without output "
+        "variables, as when an operator resolves an incident by hand; the reason goes to "
+        "the case history. To stop the whole process, cancel the instance instead."
+    ),
+    responses=_MANAGE_ERRORS,
+)
+async def cancel_task(
+    task_id: str,
+    body: TaskStateIn,
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    p: CurrentPrincipal,
+) -> TaskOut:
+    return await _manage(store, client, settings, p, task_id, c.CANCEL_TASK, reason=body.reason)

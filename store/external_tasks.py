@@ -1,0 +1,223 @@
+"""External (HTTP-worker) service tasks: parking, fetch-and-lock, lock leases.
+
+A row is fetchable when ``available_at`` has passed: at creation, after a failure's retry
+timeout, or when a lock expires (locking sets ``available_at`` to the lock's expiry). So
+"what can I fetch" is one indexed range scan, and a lock that expires needs no sweeper.
+Locking is a conditional UPDATE, so two API processes can never hand out the same task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Table, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from store.db import Store, StoreError
+from store.models import ExternalTaskRecord, InstanceRecord
+from store.queries import count
+
+
+class ExternalTaskNotFound(StoreError):
+    def __init__(self, task_id: str) -> None:
+        self.task_id = task_id
+        super().__init__(f"no service task {task_id}")
+
+
+class LockLost(StoreError):
+    """The caller does not hold the task's lock (never did, it expired and another worker
+    took it, or the task is waiting out a retry timeout)."""
+
+    def __init__(self, task_id: str, worker_id: str, owner: str | None) -> None:
+        self.task_id = task_id
+        self.worker_id = worker_id
+        self.owner = owner
+        held = f"locked by {owner}" if owner else "not locked"
+        super().__init__(f"service task {task_id} is {held}, not by {worker_id}")
+
+
+@dataclass(frozen=True)
+class Parked:
+    """What the parking activity knows about the task it hands to HTTP workers."""
+
+    topic: str
+    task_token: str
+    workflow_id: str
+    activity_id: str
+    attempt: int
+    element_id: str
+    business_key: str | None
+    variables: dict[str, Any]
+    headers: dict[str, Any]
+    retries: int
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def park(store: Store, task: Parked, task_id: str) -> str:
+    """Record the task (idempotent per activity attempt: a retried parking activity finds
+    the row it wrote) and answer its id."""
+    async with store.session() as session, session.begin():
+        definition_key = await session.scalar(
+            select(InstanceRecord.definition_key).where(InstanceRecord.id == task.workflow_id)
+        )
+        insert = postgresql.insert if store.dialect == "postgresql" else sqlite.insert
+        table = ExternalTaskRecord.__table__
+        assert isinstance(table, Table)
+        now = _now()
+        stmt = insert(table).values(
+            id=task_id,
+            topic=task.topic,
+            task_token=task.task_token,
+            workflow_id=task.workflow_id,
+            activity_id=task.activity_id,
+            attempt=task.attempt,
+            process_instance_id=task.workflow_id,
+            definition_key=definition_key,
+            business_key=task.business_key,
+            element_id=task.element_id,
+            variables=task.variables,
+            headers=task.headers,
+            retries=task.retries,
+            available_at=now,
+            created=now,
+        )
+        # a retried parking attempt: the same Temporal attempt, a fresh token
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[table.c.workflow_id, table.c.activity_id, table.c.attempt],
+            set_={"task_token": stmt.excluded.task_token},
+        )
+        await session.execute(stmt)
+        found = await session.scalar(
+            select(ExternalTaskRecord.id).where(
+                ExternalTaskRecord.workflow_id == task.workflow_id,
+                ExternalTaskRecord.activity_id == task.activity_id,
+                ExternalTaskRecord.attempt == task.attempt,
+            )
+        )
+        assert found is not None
+        return found
+
+
+async def fetch_and_lock(
+    store: Store, worker_id: str, topics: dict[str, timedelta], max_tasks: int
+) -> list[ExternalTaskRecord]:
+    """Lock up to ``max_tasks`` fetchable tasks of ``topics`` (oldest first) for
+    ``worker_id``, each for its topic's lock duration."""
+    now = _now()
+    locked: list[ExternalTaskRecord] = []
+    async with store.session() as session, session.begin():
+        candidates = list(
+            await session.scalars(
+                select(ExternalTaskRecord)
+                .where(
+                    ExternalTaskRecord.topic.in_(list(topics)),
+                    ExternalTaskRecord.available_at <= now,
+                )
+                .order_by(ExternalTaskRecord.created, ExternalTaskRecord.id)
+                .limit(max_tasks)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        for row in candidates:
+            until = now + topics[row.topic]
+            taken = await session.execute(
+                update(ExternalTaskRecord)
+                .where(ExternalTaskRecord.id == row.id, ExternalTaskRecord.available_at <= now)
+                .values(lock_owner=worker_id, lock_expiration=until, available_at=until)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(taken, "rowcount", 0) == 1:
+                row.lock_owner, row.lock_expiration, row.available_at = worker_id, until, until
+                locked.append(row)
+    return locked
+
+
+async def get(store: Store, task_id: str) -> ExternalTaskRecord:
+    async with store.session() as session:
+        row = await session.get(ExternalTaskRecord, task_id)
+    if row is None:
+        raise ExternalTaskNotFound(task_id)
+    return row
+
+
+async def page(
+    store: Store,
+    *,
+    topic: str | None,
+    process_instance_id: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[ExternalTaskRecord], int]:
+    query = select(ExternalTaskRecord)
+    if topic is not None:
+        query = query.where(ExternalTaskRecord.topic == topic)
+    if process_instance_id is not None:
+        query = query.where(ExternalTaskRecord.process_instance_id == process_instance_id)
+    async with store.session() as session:
+        total = await count(session, query)
+        rows = await session.scalars(
+            query.order_by(ExternalTaskRecord.created, ExternalTaskRecord.id)
+            .offset(offset)
+            .limit(limit)
+        )
+        return list(rows), total
+
+
+async def holding(store: Store, task_id: str, worker_id: str) -> ExternalTaskRecord:
+    """The task, if ``worker_id`` holds its lock now; else LockLost (or not found)."""
+    row = await get(store, task_id)
+    expiry = row.lock_expiration
+    if row.lock_owner != worker_id or expiry is None or _as_utc(expiry) <= _now():
+        raise LockLost(task_id, worker_id, row.lock_owner)
+    return row
+
+
+async def extend_lock(store: Store, task_id: str, worker_id: str, duration: timedelta) -> None:
+    await holding(store, task_id, worker_id)
+    until = _now() + duration
+    async with store.session() as session, session.begin():
+        await session.execute(
+            update(ExternalTaskRecord)
+            .where(ExternalTaskRecord.id == task_id, ExternalTaskRecord.lock_owner == worker_id)
+            .values(lock_expiration=until, available_at=until)
+        )
+
+
+async def release_for_retry(
+    store: Store,
+    task_id: str,
+    *,
+    retries: int,
+    retry_timeout: timedelta,
+    message: str,
+    details: str | None,
+) -> None:
+    """A failure the worker wants retried: unlocked, fetchable after the retry timeout."""
+    async with store.session() as session, session.begin():
+        await session.execute(
+            update(ExternalTaskRecord)
+            .where(ExternalTaskRecord.id == task_id)
+            .values(
+                retries=retries,
+                error_message=message,
+                error_details=details,
+                lock_owner=None,
+                lock_expiration=None,
+                available_at=_now() + retry_timeout,
+            )
+        )
+
+
+async def remove(store: Store, task_id: str) -> None:
+    """The task is over (completed, failed for good, BPMN error, or gone in Temporal)."""
+    async with store.session() as session, session.begin():
+        await session.execute(delete(ExternalTaskRecord).where(ExternalTaskRecord.id == task_id))

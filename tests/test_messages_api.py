@@ -1,0 +1,199 @@
+"""``/v1/bpms/messages/correlate|publish`` and ``/v1/bpms/signals``: correlation by
+instance, business key or correlation key, one or all; message start events; message ids
+deduplicate; a published message waits in the instance until an element wants it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from tests.conftest import BPMN_DIR, Stack
+from tests.support.http import deploy, eventually, problem
+
+LOAN = BPMN_DIR / "loan-application.bpmn"
+INSTANCES = "/v1/bpms/process-instances"
+CORRELATE = "/v1/bpms/messages/correlate"
+
+
+async def _loan_at_message(stack: Stack, application_id: str, **extra: Any) -> str:
+    """A loan instance whose review is done: it waits for ``documents-received``."""
+    r = await stack.http.post(
+        INSTANCES,
+        json={
+            "processDefinitionKey": "loan-application",
+            "waitForWaitState": True,
+            "processData": {"applicationId": application_id},
+            **extra,
+        },
+    )
+    started = r.json()
+    done = await stack.http.post(
+        f"/v1/bpms/tasks/{started['openTasks'][0]['id']}/complete", json={}
+    )
+    assert done.status_code == 200, done.text
+    return str(started["id"])
+
+
+async def _state(stack: Stack, instance_id: str) -> str:
+    view: dict[str, Any] = (await stack.http.get(f"{INSTANCES}/{instance_id}")).json()
+    return str(view["state"])
+
+
+async def _completed(stack: Stack, instance_id: str) -> bool:
+    return await _state(stack, instance_id) == "COMPLETED"
+
+
+async def test_correlate_by_key_one_or_all(stack: Stack) -> None:
+    await deploy(stack.http, LOAN)
+    a = await _loan_at_message(stack, "K-A")
+    b = await _loan_at_message(stack, "K-B")
+    wrong = await stack.http.post(
+        CORRELATE,
+        json={"messageName": "documents-received", "processInstanceId": a, "correlationKey": "K-B"},
+    )
+    assert problem(wrong, 404)["field"] == "messageName"
+    took = await stack.http.post(
+        CORRELATE,
+        json={
+            "messageName": "documents-received",
+            "correlationKey": "K-B",
+            "processData": {"docs": 3},
+        },
+    )
+    assert took.status_code == 200, took.text
+    assert took.json()["correlated"] == [
+        {
+            "resultType": "Execution",
+            "processInstanceId": b,
+            "activityId": "documents",
+            "processDefinitionKey": None,
+        }
+    ]
+    await eventually(lambda: _completed(stack, b), what="b to complete")
+    assert (await stack.http.get(f"{INSTANCES}/{b}/variables")).json()["processData"]["docs"] == 3
+    assert await _state(stack, a) == "ACTIVE"
+    problem(
+        await stack.http.post(
+            CORRELATE, json={"messageName": "documents-received", "correlationKey": "K-B"}
+        ),
+        404,
+    )
+
+    c1 = await _loan_at_message(stack, "K-C", businessKey="CASE-C")
+    c2 = await _loan_at_message(stack, "K-C", businessKey="CASE-C")
+    await eventually(lambda: _rows(stack, "CASE-C", 2), what="both CASE-C rows")
+    both = await stack.http.post(
+        CORRELATE,
+        json={
+            "messageName": "documents-received",
+            "businessKey": "CASE-C",
+            "correlationKey": "K-C",
+            "all": True,
+        },
+    )
+    assert {r["processInstanceId"] for r in both.json()["correlated"]} == {c1, c2}
+    for instance in (c1, c2):
+        await eventually(lambda i=instance: _completed(stack, i), what="CASE-C to complete")
+    problem(await stack.http.post(CORRELATE, json={"messageName": ""}), 422)
+
+
+async def _rows(stack: Stack, business_key: str, count: int) -> bool:
+    page = (await stack.http.get(INSTANCES, params={"businessKey": business_key})).json()
+    return bool(page["total"] == count)
+
+
+async def test_message_start_event_and_message_id(stack: Stack) -> None:
+    await deploy(stack.http, LOAN)
+    message_id = f"lead-{uuid.uuid4()}"
+    body = {
+        "messageName": "new-lead",
+        "businessKey": "LEAD-7",
+        "messageId": message_id,
+        "processData": {"source": "web"},
+        "businessData": {"email": "ada@example.com"},
+    }
+    first = await stack.http.post(CORRELATE, json=body)
+    assert first.status_code == 200, first.text
+    [started] = first.json()["correlated"]
+    assert (started["resultType"], started["activityId"], started["processDefinitionKey"]) == (
+        "ProcessDefinition",
+        "lead_arrived",
+        "lead-intake",
+    )
+    again = await stack.http.post(CORRELATE, json=body)
+    assert again.json()["correlated"][0]["processInstanceId"] == started["processInstanceId"]
+    instance = (await stack.http.get(f"{INSTANCES}/{started['processInstanceId']}")).json()
+    assert instance["businessKey"] == "LEAD-7"
+    assert instance["processData"] == {"source": "web"}
+    assert instance["businessData"] == {"email": "ada@example.com"}
+    problem(await stack.http.post(CORRELATE, json={"messageName": "nobody-listens"}), 404)
+
+
+async def test_publish_buffers_until_the_instance_waits(stack: Stack) -> None:
+    await deploy(stack.http, LOAN)
+    r = await stack.http.post(
+        INSTANCES,
+        json={
+            "processDefinitionKey": "loan-application",
+            "waitForWaitState": True,
+            "processData": {"applicationId": "P-1"},
+        },
+    )
+    started = r.json()
+    message = {
+        "messageName": "documents-received",
+        "processInstanceId": started["id"],
+        "correlationKey": "P-1",
+        "messageId": "docs-1",
+        "processData": {"pages": 4},
+    }
+    for _ in range(2):  # the second is a duplicate by message id
+        published = await stack.http.post("/v1/bpms/messages/publish", json=message)
+        assert published.status_code == 202, published.text
+        assert published.json() == {"processInstanceIds": [started["id"]]}
+    assert await _state(stack, started["id"]) == "ACTIVE"  # still at the review task
+    done = await stack.http.post(
+        f"/v1/bpms/tasks/{started['openTasks'][0]['id']}/complete", json={}
+    )
+    assert done.status_code == 200
+    await eventually(lambda: _completed(stack, started["id"]), what="the buffered message")
+    history = (
+        await stack.http.get(
+            f"{INSTANCES}/{started['id']}/history", params={"type": "MESSAGE_CORRELATED"}
+        )
+    ).json()
+    assert history["total"] == 1
+    no_target = await stack.http.post(
+        "/v1/bpms/messages/publish", json={"messageName": "documents-received"}
+    )
+    assert "processInstanceId" in problem(no_target, 422)["detail"]
+    gone = await stack.http.post(
+        "/v1/bpms/messages/publish", json={"messageName": "x", "processInstanceId": "nope"}
+    )
+    problem(gone, 404)
+
+
+async def test_signal_broadcast_reaches_every_waiting_instance(stack: Stack) -> None:
+    await deploy(stack.http, LOAN)
+    ids = []
+    for _ in range(2):
+        r = await stack.http.post(
+            INSTANCES, json={"processDefinitionKey": "campaign", "waitForWaitState": True}
+        )
+        ids.append(r.json()["id"])
+    query = f'ExecutionStatus = "Running" AND TaskQueue = "{stack.settings.task_queue}"'
+
+    async def visible() -> bool:
+        return len([w async for w in stack.client.list_workflows(query)]) == 2
+
+    await eventually(visible, what="both instances in the visibility store")
+    sent = await stack.http.post(
+        "/v1/bpms/signals", json={"signalName": "campaign-over", "processData": {"why": "budget"}}
+    )
+    assert sent.status_code == 200, sent.text
+    assert sent.json() == {"started": [], "signalled": 2}
+    for instance in ids:
+        await eventually(lambda i=instance: _completed(stack, i), what="the signal to land")
+    variables = (await stack.http.get(f"{INSTANCES}/{ids[0]}/variables")).json()
+    assert variables["processData"] == {"why": "budget"}
+    problem(await stack.http.post("/v1/bpms/signals", json={}), 422)
