@@ -26,6 +26,7 @@ test: $(STAMP) lint typecheck
 bench: $(STAMP)
 	$(BIN)/python -m bench.compile_speed
 	$(BIN)/python -m bench.events_per_element
+	$(BIN)/python -m bench.task_inbox
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

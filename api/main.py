@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from temporalio.client import Client
 
-from api import problems
+from api import openapi, problems
+from api.correlation import MessageSweeper
 from api.routes import (
     deployments,
     health,
@@ -48,12 +49,17 @@ def create_app(
             app.state.store = owned_store
         if getattr(app.state, "temporal", None) is None:
             app.state.temporal = await connect(settings)
+        # messages buffered before a restart are delivered again
+        sweeper = MessageSweeper(app.state.temporal, app.state.store, settings)
+        app.state.sweeper = sweeper
+        sweeper.ensure_running()
         _log.info(
             "API ready: Temporal %s, database %s",
             settings.temporal_address,
             owned_store and owned_store.dialect,
         )
         yield
+        await sweeper.stop()
         if owned_store is not None:
             await owned_store.dispose()
 
@@ -71,6 +77,7 @@ def create_app(
     app.state.temporal = client
     app.state.store = store
     problems.install(app)
+    openapi.install(app)
     for module in (
         health,
         deployments,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from bpmn_compiler import Diagnostic
@@ -189,6 +189,12 @@ class TaskStateIn(Wire):
     reason: str | None = Field(default=None, max_length=2000, description="For the case history.")
 
 
+class TaskStateChangeIn(TaskStateIn):
+    state: Literal["SUSPENDED", "ACTIVE", "CANCELED"] = Field(
+        description="SUSPENDED suspends, ACTIVE resumes, CANCELED cancels the task."
+    )
+
+
 class TaskDataOut(Wire):
     task_id: str
     process_instance_id: str
@@ -223,8 +229,15 @@ class PageOut(Wire, Generic[T]):
 
 
 class CompleteTaskIn(Wire):
-    process_data: dict[str, Any] = Field(default_factory=dict)
-    with_variables_in_return: bool = False
+    process_data: dict[str, Any] = Field(
+        default_factory=dict, description="Variables the task sets in the instance."
+    )
+    business_data: dict[str, Any] | None = Field(
+        default=None, description="Fields to change in the business data (null removes one)."
+    )
+    with_variables_in_return: bool = Field(
+        default=False, description="Answer with the instance's variables after completion."
+    )
 
 
 class CompleteTaskOut(Wire):
@@ -317,15 +330,22 @@ class CorrelationResultOut(Wire):
 
 
 class PublishMessageIn(_MessageIn):
-    @model_validator(mode="after")
-    def _has_target(self) -> PublishMessageIn:
-        if self.process_instance_id is None and self.business_key is None:
-            raise ValueError("name the processInstanceId or the businessKey to publish to")
-        return self
+    time_to_live: int = Field(
+        default=0,
+        ge=0,
+        le=7 * 24 * 3600 * 1000,
+        description="Without an instance or business key: how long (ms) the message waits "
+        "for an instance to subscribe when none waits yet (0: dropped at once).",
+    )
 
 
 class PublishedOut(Wire):
-    process_instance_ids: list[str] = Field(description="Instances the message was sent to.")
+    process_instance_ids: list[str] = Field(
+        description="Instances the message was sent to (or started)."
+    )
+    buffered: bool = Field(
+        default=False, description="True when it waits in the buffer for its time-to-live."
+    )
 
 
 class SignalIn(Wire):

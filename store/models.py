@@ -186,3 +186,19 @@ class ExternalTaskRecord(Base):
         doc="Fetchable from then on: creation, a retry timeout's end, or a lock's expiry."
     )
     created: Mapped[datetime]
+
+
+class BufferedMessage(Base):
+    """A published message no instance waited for yet, kept until its time-to-live ends
+    (Zeebe's message buffer): delivered to the first instance that subscribes."""
+
+    __tablename__ = "buffered_messages"
+    __table_args__ = (Index("ix_buffered_expiry", "expires_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    correlation_key: Mapped[str | None] = mapped_column(String(255))
+    variables: Mapped[dict[str, Any]]
+    message_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    expires_at: Mapped[datetime]
+    created: Mapped[datetime]

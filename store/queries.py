@@ -69,11 +69,12 @@ TASK_SORTS = {
 
 
 def _candidate(kind: str, values: tuple[str, ...]) -> ColumnElement[bool]:
-    return exists().where(
-        TaskCandidate.task_id == TaskRecord.id,
-        TaskCandidate.kind == kind,
-        TaskCandidate.value.in_(values),
+    # an IN over the candidate index, not a correlated EXISTS: the planners then start
+    # from the few tasks offered to the group instead of probing every open task
+    offered = select(TaskCandidate.task_id).where(
+        TaskCandidate.kind == kind, TaskCandidate.value.in_(values)
     )
+    return TaskRecord.id.in_(offered)
 
 
 def _task_query(f: TaskFilter) -> Select[TaskRecord]:

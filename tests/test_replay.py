@@ -19,7 +19,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from bpmn_compiler.ir import IR_VERSION
-from tests.conftest import EXAMPLES, Stack
+from tests.conftest import BPMN_DIR, EXAMPLES, Stack
 from tests.support.http import deploy, eventually
 from tests.workflows.diagrams import (
     bean_calls,
@@ -38,6 +38,7 @@ from tests.workflows.diagrams import (
 )
 from tests.workflows.helpers import complete, start, until
 from workflows import contracts as c
+from workflows import search_attributes as sa
 from workflows.bpmn_process import BpmnProcess
 from workflows.runner import workflow_runner
 
@@ -198,3 +199,43 @@ async def test_cancelled_instance_replays(stack: Stack) -> None:
     assert view.state is c.InstanceState.TERMINATED
     assert [t.state for t in view.tasks] == [c.TaskState.CANCELED]
     assert view.history[-1].type == "PROCESS_CANCELLED"
+
+
+@pytest.mark.parametrize("database_backend", ["sqlite"])
+async def test_message_wait_replays(stack: Stack) -> None:
+    """``WAITING_MESSAGES_PATCH``: an instance that waits for a keyed message publishes
+    ``BpmnWaitingMessages`` and replays; ``messages-prepatch.json`` (recorded before the
+    search attribute) keeps replaying without it."""
+    await deploy(stack.http, BPMN_DIR / "loan-application.bpmn")
+    started = await stack.http.post(
+        "/v1/bpms/process-instances",
+        json={"processDefinitionKey": "loan-application", "processData": {"applicationId": "R"}},
+    )
+    handle = stack.client.get_workflow_handle(started.json()["id"], result_type=c.ProcessResult)
+    view = await until(handle, lambda v: bool(v.tasks), "the review task")
+    await complete(handle, "review")
+    await until(handle, lambda v: "documents-received" in v.waiting_messages, "the wait")
+    tag = os.environ.get("BATON_RECORD_HISTORIES")
+    if not tag:
+        attrs = await eventually(
+            lambda: _waiting_attribute(stack, handle.id), what="BpmnWaitingMessages"
+        )
+        assert attrs == ["documents-received", "documents-received|R"]
+    await handle.execute_update(
+        c.CORRELATE_MESSAGE,
+        c.DeliverMessage(name="documents-received", correlation_key="R"),
+        result_type=c.MessageCorrelated,
+    )
+    await handle.result()
+    assert view.tasks[0].element_id == "review"
+    history = await handle.fetch_history()
+    result = await _replayer().replay_workflow(history)
+    assert result.replay_failure is None
+    if tag:
+        (HISTORIES / f"messages-{tag}.json").write_text(history.to_json())
+
+
+async def _waiting_attribute(stack: Stack, workflow_id: str) -> list[str] | None:
+    described = await stack.client.get_workflow_handle(workflow_id).describe()
+    found = described.typed_search_attributes.get(sa.WAITING_MESSAGES)
+    return list(found) if found else None

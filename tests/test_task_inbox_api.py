@@ -162,3 +162,36 @@ async def test_suspend_resume_and_cancel_a_task(stack: Stack) -> None:
     for action in ("suspend", "resume", "cancel"):
         problem(await stack.http.post(f"{TASKS}/nope/{action}", json={}), 404)
     problem(await stack.http.get(f"{TASKS}/nope/data"), 404)
+
+
+async def test_state_and_assignee_endpoints(stack: Stack) -> None:
+    """``POST /tasks/{id}/state`` and ``PUT|DELETE /tasks/{id}/assignee``, the forms of the
+    seed's endpoint table, act like suspend/resume/cancel and claim/assign/unclaim."""
+    await deploy(stack.http, LOAN)
+    started = (
+        await stack.http.post(
+            "/v1/bpms/process-instances",
+            json={
+                "processDefinitionKey": "loan-application",
+                "processData": {"applicationId": "A-1"},
+                "waitForWaitState": True,
+            },
+        )
+    ).json()
+    url = f"{TASKS}/{started['openTasks'][0]['id']}"
+    suspended = await stack.http.post(f"{url}/state", json={"state": "SUSPENDED", "reason": "r"})
+    assert suspended.json()["state"] == "SUSPENDED"
+    problem(await stack.http.put(f"{url}/assignee", json={"userId": "john"}, headers=JOHN), 409)
+    active = await stack.http.post(f"{url}/state", json={"state": "ACTIVE"})
+    assert active.json()["state"] == "CREATED"
+    mine = await stack.http.put(f"{url}/assignee", json={"userId": "john"}, headers=JOHN)
+    assert (mine.status_code, mine.json()["assignee"]) == (200, "john")
+    given = await stack.http.put(f"{url}/assignee", json={"userId": "mary"}, headers=JOHN)
+    assert given.json()["assignee"] == "mary"
+    problem(await stack.http.delete(f"{url}/assignee", headers=JOHN), 403)  # mary's now
+    freed = await stack.http.delete(f"{url}/assignee", headers=MARY)
+    assert freed.json()["assignee"] is None and freed.json()["state"] == "CREATED"
+    bad = await stack.http.post(f"{url}/state", json={"state": "DONE"})
+    assert problem(bad, 422)["errors"][0]["field"] == "state"
+    cancelled = await stack.http.post(f"{url}/state", json={"state": "CANCELED"})
+    assert cancelled.json()["state"] == "CANCELED"

@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -144,6 +144,9 @@ CONTINUE_AS_NEW_PATCH = "continue-as-new-at-quiet-point"
 CANCEL_PATCH = "cancel-winds-down"
 #: ``workflow.patched`` marker: external tasks get EXTERNAL_TASK_TIMEOUT per attempt.
 EXTERNAL_TIMEOUT_PATCH = "external-task-timeout"
+#: ``workflow.patched`` marker: the ``BpmnWaitingMessages`` search attribute is kept up to
+#: date (it can add an upsert where the active elements did not change).
+WAITING_MESSAGES_PATCH = "waiting-messages-search-attribute"
 #: How long new tokens are held at their element's entry while the run drains for
 #: continue-as-new; if the instance is not quiet by then, it goes on and tries later.
 DRAIN_PATIENCE = timedelta(minutes=5)
@@ -163,7 +166,12 @@ _LOCALS: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
 
 
 class _Incident(Exception):
-    """Raised inside a token when an element cannot proceed; parks the token."""
+    """Raised inside a token when an element cannot proceed; parks the token.
+    ``attempts``: how often the element was tried (an activity's retries), if it was."""
+
+    def __init__(self, message: str, attempts: int | None = None) -> None:
+        super().__init__(message)
+        self.attempts = attempts
 
 
 @dataclass
@@ -244,7 +252,7 @@ class BpmnProcess:
         self._dirty_incidents: set[str] = set()
         self._flushing = False
         self._local_busy = False  # a message/signal local activity is in flight
-        self._published: tuple[tuple[str, ...], str, bool] | None = None
+        self._published: tuple[tuple[str, ...], str, bool, tuple[str, ...] | None] | None = None
         self._row_written: tuple[str, datetime | None] | None = None  # last instance row
         if input.resume is not None:
             self._restore_data(input.resume)
@@ -499,7 +507,7 @@ class BpmnProcess:
                     taken = self._taken_flows(node) if outcome == "continue" else []
                     break
                 except _Incident as incident:
-                    await self._park(node, token, str(incident))
+                    await self._park(node, token, str(incident), incident.attempts)
                 except BpmnThrow as thrown:
                     catcher = self._find_catcher(token.scope, thrown, self._rethrower(node))
                     if catcher is None and self._unhandled_throw_passes(node, thrown):
@@ -980,7 +988,7 @@ class BpmnProcess:
                 raise BpmnThrow("error", code, cause.message, node.id) from err
             message = str(cause) if cause is not None else str(err)
             raise _Incident(
-                f"{impl.task_type} failed after {attempts} attempts: {message}"
+                f"{impl.task_type} failed after {attempts} attempts: {message}", attempts
             ) from err
         return dict(result.variables)
 
@@ -1842,13 +1850,15 @@ class BpmnProcess:
 
     # ---------------------------------------------------------- incidents
 
-    async def _park(self, node: Node, token: Token, message: str) -> None:
+    async def _park(
+        self, node: Node, token: Token, message: str, attempts: int | None = None
+    ) -> None:
         """Keep the token at ``node`` until an operator retries the incident."""
         incident = c.IncidentView(
             id=str(workflow.uuid4()),
             element_id=node.id,
             message=message,
-            attempts=token.attempts or 1,
+            attempts=attempts or token.attempts or 1,
             created=workflow.now(),
         )
         self._incidents[incident.id] = incident
@@ -2652,6 +2662,16 @@ class BpmnProcess:
         self._dirty_incidents.clear()
         return batch
 
+    def _waiting_messages(self) -> tuple[str, ...]:
+        """``BpmnWaitingMessages``: what correlation from outside looks instances up by."""
+        entries = {
+            entry
+            for sub in self._subscriptions
+            if sub.kind == "message" and sub.delivered is None and not sub.cancelled
+            for entry in sa.waiting_entries(sub.name, sub.correlation_key)
+        }
+        return tuple(sorted(entries))
+
     def _publish(self) -> None:
         """Current details (free) always; search attributes (one event) only on change."""
         active = tuple(sorted({t.element_id for t in self._live_tokens()}))
@@ -2671,13 +2691,15 @@ class BpmnProcess:
             if not inc.resolved:
                 lines.append(f"**Incident** at `{inc.element_id}`: {inc.message}")
         workflow.set_current_details("\n\n".join(lines))
-        published = (active, self._state.value, incident)
+        waiting = self._waiting_messages() if workflow.patched(WAITING_MESSAGES_PATCH) else None
+        published = (active, self._state.value, incident, waiting)
         if published != self._published:
             self._published = published
-            workflow.upsert_search_attributes(
-                [
-                    sa.ACTIVE_ELEMENTS.value_set(list(active)),
-                    sa.STATE.value_set(self._state.value),
-                    sa.INCIDENT.value_set(incident),
-                ]
-            )
+            updates: list[SearchAttributeUpdate[Any]] = [
+                sa.ACTIVE_ELEMENTS.value_set(list(active)),
+                sa.STATE.value_set(self._state.value),
+                sa.INCIDENT.value_set(incident),
+            ]
+            if waiting is not None:
+                updates.append(sa.WAITING_MESSAGES.value_set(list(waiting)))
+            workflow.upsert_search_attributes(updates)

@@ -13,8 +13,19 @@ BUSINESS_KEY = SearchAttributeKey.for_keyword("BpmnBusinessKey")
 ACTIVE_ELEMENTS = SearchAttributeKey.for_keyword_list("BpmnActiveElements")
 INCIDENT = SearchAttributeKey.for_bool("BpmnIncident")
 STATE = SearchAttributeKey.for_keyword("BpmnState")
+#: Message names the instance waits for, each also as ``name|key`` (``name|*`` when the
+#: waiting element has no correlation key): correlation finds its candidates by these.
+WAITING_MESSAGES = SearchAttributeKey.for_keyword_list("BpmnWaitingMessages")
 
-ALL = (PROCESS_KEY, PROCESS_VERSION, BUSINESS_KEY, ACTIVE_ELEMENTS, INCIDENT, STATE)
+ALL = (
+    PROCESS_KEY,
+    PROCESS_VERSION,
+    BUSINESS_KEY,
+    ACTIVE_ELEMENTS,
+    INCIDENT,
+    STATE,
+    WAITING_MESSAGES,
+)
 
 _CLI_TYPES = {
     "KEYWORD": "Keyword",
@@ -46,3 +57,22 @@ def cli_flags() -> list[str]:
     for key in ALL:
         flags += ["--search-attribute", f"{key.name}={_CLI_TYPES[key.indexed_value_type.name]}"]
     return flags
+
+
+def waiting_entries(name: str, correlation_key: str | None) -> list[str]:
+    """The ``BpmnWaitingMessages`` entries of one message subscription."""
+    return [name, f"{name}|{correlation_key if correlation_key is not None else '*'}"]
+
+
+def _literal(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def waiting_query(name: str, correlation_key: str | None) -> str:
+    """A visibility filter for instances that may take message ``name`` with this key
+    (an element without a correlation key takes any; a message without one, any)."""
+    if correlation_key is None:
+        return f"{WAITING_MESSAGES.name} = {_literal(name)}"
+    keyed = _literal(f"{name}|{correlation_key}")
+    open_ = _literal(f"{name}|*")
+    return f"({WAITING_MESSAGES.name} = {keyed} OR {WAITING_MESSAGES.name} = {open_})"

@@ -1,30 +1,28 @@
 """Messages and signals from outside: correlate, publish, broadcast.
 
 Correlation is a ``correlate_message`` update on each candidate instance (the instance
-itself decides whether an element waits for that name and correlation key, so a rejected
-correlation changes nothing); when no instance waits, a process with a matching message
-start event is started. Signals reuse the broadcast the interpreter's throw events use.
+decides whether an element waits for that name and correlation key, so a refused
+correlation changes nothing); when no instance waits, processes with a matching message
+start event start. Publishing without a target may buffer the message for its
+time-to-live (``api/correlation.py``). Signals reuse the interpreter's broadcast.
 """
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 from datetime import timedelta
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 from temporalio.client import (
     Client,
-    WorkflowUpdateFailedError,
-    WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.signals import broadcast
-from api.auth import CurrentPrincipal
+from api import correlation
+from api.auth import CurrentPrincipal, Principal
 from api.deps import ClientDep, SettingsDep, StoreDep
-from api.problems import NotFound, Unavailable
+from api.problems import Conflict, NotFound, Unavailable
 from api.schemas import (
     CorrelatedOut,
     CorrelateMessageIn,
@@ -35,117 +33,36 @@ from api.schemas import (
     SignalOut,
 )
 from baton.settings import Settings
-from bpmn_compiler.ir import MessageEventDefinition, StartEvent
-from store import Store, business_data, definitions, queries
+from store import Store, buffered_messages, queries
 from workflows import contracts as c
-from workflows import search_attributes as sa
 
 router = APIRouter(prefix="/v1/bpms", tags=["messages and signals"])
-
-#: Instances started by a message with a message id get an id derived from it, so a
-#: repeated message cannot start a second instance.
-_MESSAGE_NAMESPACE = uuid.UUID("0b8f3f0e-2a47-4c7e-8d43-8a4a0f0c6e15")
 
 
 async def _candidates(
     client: Client, store: Store, settings: Settings, body: CorrelateMessageIn
 ) -> list[str]:
-    """Instances that may wait for the message, oldest first (this deployment's task
-    queue only: instances served by other workers are not ours to answer for)."""
+    """Instances that may take the message, oldest first: the one named, the running
+    ones with the business key, or those that wait for the message name (and key)."""
     if body.process_instance_id is not None:
         return [body.process_instance_id]
     if body.business_key is not None:
         return [r.id for r in await queries.running_instances(store, body.business_key)]
-    query = (
-        f'WorkflowType = "{c.WORKFLOW_NAME}" AND ExecutionStatus = "Running" '
-        f'AND TaskQueue = "{settings.task_queue}"'
+    return await correlation.waiting_instances(
+        client, settings, body.message_name, body.correlation_key
     )
-    found = [(wf.start_time, wf.id) async for wf in client.list_workflows(query)]
-    return [workflow_id for _, workflow_id in sorted(found)]
 
 
-async def _correlate_one(
-    client: Client, settings: Settings, instance_id: str, message: c.DeliverMessage
-) -> str | None:
-    """The element that took the message, or None when nothing there waits for it."""
-    try:
-        result: c.MessageCorrelated = await client.get_workflow_handle(instance_id).execute_update(
-            c.CORRELATE_MESSAGE,
-            message,
-            result_type=c.MessageCorrelated,
-            rpc_timeout=timedelta(seconds=settings.temporal_rpc_timeout_seconds),
+def _started(found: list[correlation.Started]) -> list[CorrelatedOut]:
+    return [
+        CorrelatedOut(
+            result_type="ProcessDefinition",
+            process_instance_id=s.instance_id,
+            activity_id=s.start_event,
+            process_definition_key=s.definition_key,
         )
-    except WorkflowUpdateFailedError as err:
-        if isinstance(err.cause, ApplicationError) and err.cause.type == "MessageNotCorrelated":
-            return None
-        raise
-    except WorkflowUpdateRPCTimeoutOrCancelledError as err:
-        raise Unavailable(f"no worker answered for {instance_id} in time") from err
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            return None  # no such instance, or it has ended
-        raise Unavailable(f"Temporal did not answer for {instance_id}: {err.message}") from err
-    return result.element_id
-
-
-async def _start_by_message(
-    client: Client,
-    store: Store,
-    settings: Settings,
-    body: CorrelateMessageIn,
-    started_by: str,
-) -> list[CorrelatedOut]:
-    """Start every latest definition whose message start event has this name."""
-    results: list[CorrelatedOut] = []
-    for deployed in await definitions.list_latest(store):
-        ir = await definitions.load_ir(store, deployed.key, deployed.version, deployed.sha256)
-        for start_id in ir.start_nodes:
-            start = ir.nodes[start_id]
-            if not (
-                isinstance(start, StartEvent)
-                and isinstance(start.event, MessageEventDefinition)
-                and start.event.message_name is not None
-                and start.event.message_name.language == "literal"
-                and start.event.message_name.source == body.message_name
-            ):
-                continue
-            seed = f"{body.message_id}\n{deployed.key}\n{start_id}" if body.message_id else None
-            instance_id = str(uuid.uuid5(_MESSAGE_NAMESPACE, seed) if seed else uuid.uuid4())
-            if body.business_data is not None:
-                await business_data.put(store, instance_id, body.business_data, by=started_by)
-            # the same message id started it before: report that instance
-            with contextlib.suppress(WorkflowAlreadyStartedError):
-                await client.start_workflow(
-                    c.WORKFLOW_NAME,
-                    c.ProcessInput(
-                        definition=c.DefinitionRef(
-                            key=deployed.key, version=deployed.version, sha256=deployed.sha256
-                        ),
-                        business_key=body.business_key,
-                        variables=dict(body.process_data),
-                        started_by=started_by,
-                        start_event=start_id,
-                        business_data_ref=instance_id if body.business_data is not None else None,
-                    ),
-                    id=instance_id,
-                    task_queue=settings.task_queue,
-                    search_attributes=sa.at_start(
-                        deployed.key, deployed.version, body.business_key
-                    ),
-                    static_summary=f"{deployed.key} v{deployed.version}, "
-                    f"started by message {body.message_name!r}",
-                )
-            results.append(
-                CorrelatedOut(
-                    result_type="ProcessDefinition",
-                    process_instance_id=instance_id,
-                    activity_id=start_id,
-                    process_definition_key=deployed.key,
-                )
-            )
-            if not body.all:
-                return results
-    return results
+        for s in found
+    ]
 
 
 @router.post(
@@ -178,7 +95,7 @@ async def correlate_message(
     )
     correlated: list[CorrelatedOut] = []
     for instance_id in await _candidates(client, store, settings, body):
-        element_id = await _correlate_one(client, settings, instance_id, message)
+        element_id = await correlation.correlate_one(client, settings, instance_id, message)
         if element_id is None:
             continue
         correlated.append(
@@ -189,7 +106,20 @@ async def correlate_message(
         if not body.all:
             break
     if not correlated and body.process_instance_id is None:
-        correlated = await _start_by_message(client, store, settings, body, principal.subject)
+        correlated = _started(
+            await correlation.start_by_message(
+                client,
+                store,
+                settings,
+                name=body.message_name,
+                message_id=body.message_id,
+                business_key=body.business_key,
+                variables=body.process_data,
+                business=body.business_data,
+                started_by=principal.subject,
+                every=body.all,
+            )
+        )
     if not correlated:
         raise NotFound(
             f"no instance waits for message {body.message_name!r}"
@@ -200,33 +130,56 @@ async def correlate_message(
     return CorrelationResultOut(correlated=correlated)
 
 
+router.add_api_route(
+    "/messages",
+    correlate_message,
+    methods=["POST"],
+    name="correlate_message_short",
+    response_model=CorrelationResultOut,
+    summary="Correlate a message (the same as /messages/correlate)",
+    responses={404: {"description": "Nothing waits for the message"}},
+)
+
+
 @router.post(
     "/messages/publish",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=PublishedOut,
-    summary="Publish a message to an instance: delivered now or buffered until it waits",
+    summary="Publish a message: delivered now, or buffered until an instance waits for it",
     description=(
-        "Fire and forget, to the given `processInstanceId` or to every running instance "
-        "with the `businessKey`. An instance that does not wait for the message yet keeps "
-        "it (the last 1,000) until an element subscribes; a `messageId` it has seen "
-        "before is ignored, so publishing twice delivers once."
+        "To a `processInstanceId`, or to every running instance with the `businessKey`: "
+        "fire and forget, and an instance that does not wait for the message yet keeps it "
+        "(the last 1,000) until an element subscribes. Without either, the message goes to "
+        "the first instance waiting for its name and correlation key, else starts the "
+        "processes with that message start event, else waits `timeToLive` ms for an "
+        "instance to subscribe (Zeebe's publish). A `messageId` is delivered once."
     ),
-    responses={404: {"description": "No running instance to publish to"}},
+    responses={
+        404: {"description": "The instance or business key names no running instance"},
+        409: {"description": "A message with this id is buffered already"},
+    },
 )
 async def publish_message(
-    body: PublishMessageIn, client: ClientDep, store: StoreDep, _: CurrentPrincipal
+    request: Request,
+    body: PublishMessageIn,
+    client: ClientDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    principal: CurrentPrincipal,
 ) -> PublishedOut:
-    if body.process_instance_id is not None:
-        targets = [body.process_instance_id]
-    else:
-        assert body.business_key is not None
-        targets = [r.id for r in await queries.running_instances(store, body.business_key)]
     message = c.DeliverMessage(
         name=body.message_name,
         correlation_key=body.correlation_key,
         variables=dict(body.process_data),
         message_id=body.message_id,
     )
+    if body.process_instance_id is None and body.business_key is None:
+        return await _publish_by_name(request, body, message, client, store, settings, principal)
+    if body.process_instance_id is not None:
+        targets = [body.process_instance_id]
+    else:
+        assert body.business_key is not None
+        targets = [r.id for r in await queries.running_instances(store, body.business_key)]
     delivered: list[str] = []
     for instance_id in targets:
         try:
@@ -239,6 +192,63 @@ async def publish_message(
     if not delivered:
         raise NotFound("no running instance to publish the message to", field="processInstanceId")
     return PublishedOut(process_instance_ids=delivered)
+
+
+async def _publish_by_name(
+    request: Request,
+    body: PublishMessageIn,
+    message: c.DeliverMessage,
+    client: Client,
+    store: Store,
+    settings: Settings,
+    principal: Principal,
+) -> PublishedOut:
+    for instance_id in await correlation.waiting_instances(
+        client, settings, body.message_name, body.correlation_key
+    ):
+        if await correlation.correlate_one(client, settings, instance_id, message):
+            return PublishedOut(process_instance_ids=[instance_id])
+    started = await correlation.start_by_message(
+        client,
+        store,
+        settings,
+        name=body.message_name,
+        message_id=body.message_id,
+        business_key=None,
+        variables=body.process_data,
+        business=None,
+        started_by=principal.subject,
+        every=True,
+    )
+    if started:
+        return PublishedOut(process_instance_ids=[s.instance_id for s in started])
+    if body.time_to_live == 0:
+        return PublishedOut(process_instance_ids=[])
+    try:
+        await buffered_messages.add(
+            store,
+            row_id=str(uuid.uuid4()),
+            name=body.message_name,
+            correlation_key=body.correlation_key,
+            variables=body.process_data,
+            message_id=body.message_id,
+            time_to_live=timedelta(milliseconds=body.time_to_live),
+        )
+    except buffered_messages.DuplicateMessage as err:
+        raise Conflict(str(err), field="messageId") from err
+    sweeper(request, client, store, settings).ensure_running()
+    return PublishedOut(process_instance_ids=[], buffered=True)
+
+
+def sweeper(
+    request: Request, client: Client, store: Store, settings: Settings
+) -> correlation.MessageSweeper:
+    """The app's one message sweeper (created on first use)."""
+    found: correlation.MessageSweeper | None = getattr(request.app.state, "sweeper", None)
+    if found is None:
+        found = correlation.MessageSweeper(client, store, settings)
+        request.app.state.sweeper = found
+    return found
 
 
 @router.post(

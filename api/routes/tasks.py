@@ -21,6 +21,7 @@ from api.schemas import (
     ResolveTaskIn,
     TaskDataOut,
     TaskOut,
+    TaskStateChangeIn,
     TaskStateIn,
 )
 from baton.settings import Settings
@@ -176,6 +177,10 @@ async def complete_task(
         ),
         c.UserTaskCompleted,
     )
+    if body.business_data:  # after the completion was accepted: a refusal changes nothing
+        await business_data.merge(
+            store, row.process_instance_id, body.business_data, by=principal.subject
+        )
     return CompleteTaskOut(
         task_id=task_id,
         process_instance_id=row.process_instance_id,
@@ -308,57 +313,94 @@ async def resolve_task(
     )
 
 
-@router.post(
-    "/{task_id}/suspend",
-    response_model=TaskOut,
-    summary="Suspend the task: nobody may claim or complete it until it is resumed",
-    responses=_MANAGE_ERRORS,
-)
-async def suspend_task(
-    task_id: str,
-    body: TaskStateIn,
-    store: StoreDep,
-    client: ClientDep,
-    settings: SettingsDep,
-    p: CurrentPrincipal,
-) -> TaskOut:
-    return await _manage(store, client, settings, p, task_id, c.SUSPEND_TASK, reason=body.reason)
+def _state_route(update: str) -> Any:
+    async def change(
+        task_id: str,
+        body: TaskStateIn,
+        store: StoreDep,
+        client: ClientDep,
+        settings: SettingsDep,
+        p: CurrentPrincipal,
+    ) -> TaskOut:
+        return await _manage(store, client, settings, p, task_id, update, reason=body.reason)
+
+    return change
 
 
-@router.post(
-    "/{task_id}/resume",
-    response_model=TaskOut,
-    summary="Resume a suspended task",
-    responses=_MANAGE_ERRORS,
-)
-async def resume_task(
-    task_id: str,
-    body: TaskStateIn,
-    store: StoreDep,
-    client: ClientDep,
-    settings: SettingsDep,
-    p: CurrentPrincipal,
-) -> TaskOut:
-    return await _manage(store, client, settings, p, task_id, c.RESUME_TASK, reason=body.reason)
-
-
-@router.post(
-    "/{task_id}/cancel",
-    response_model=TaskOut,
-    summary="Cancel the task: it ends as CANCELED and the process goes on past it",
-    description=(
-        "The token leaves the user task along its outgoing flows without output "
-        "variables, as when an operator resolves an incident by hand; the reason goes to "
-        "the case history. To stop the whole process, cancel the instance instead."
+for _path, _update, _summary in (
+    (
+        "suspend",
+        c.SUSPEND_TASK,
+        "Suspend the task: nobody may claim or complete it until it is resumed",
     ),
+    ("resume", c.RESUME_TASK, "Resume a suspended task"),
+    (
+        "cancel",
+        c.CANCEL_TASK,
+        "Cancel the task: it ends as CANCELED and the process goes on past it (the token "
+        "leaves without output variables; to stop the process, cancel the instance)",
+    ),
+):
+    router.add_api_route(
+        f"/{{task_id}}/{_path}",
+        _state_route(_update),
+        methods=["POST"],
+        name=f"{_path}_task",
+        response_model=TaskOut,
+        summary=_summary,
+        responses=_MANAGE_ERRORS,
+    )
+
+
+@router.post(
+    "/{task_id}/state",
+    response_model=TaskOut,
+    summary="Change the task's state: SUSPENDED, ACTIVE (resume) or CANCELED, with a reason",
+    description="One endpoint for `/suspend`, `/resume` and `/cancel`.",
     responses=_MANAGE_ERRORS,
 )
-async def cancel_task(
+async def change_task_state(
     task_id: str,
-    body: TaskStateIn,
+    body: TaskStateChangeIn,
     store: StoreDep,
     client: ClientDep,
     settings: SettingsDep,
     p: CurrentPrincipal,
 ) -> TaskOut:
-    return await _manage(store, client, settings, p, task_id, c.CANCEL_TASK, reason=body.reason)
+    update = {
+        "SUSPENDED": c.SUSPEND_TASK,
+        "ACTIVE": c.RESUME_TASK,
+        "CANCELED": c.CANCEL_TASK,
+    }[body.state]
+    return await _manage(store, client, settings, p, task_id, update, reason=body.reason)
+
+
+@router.put(
+    "/{task_id}/assignee",
+    response_model=TaskOut,
+    summary="Claim (your own id) or assign (someone else's) the task",
+    responses=_MANAGE_ERRORS,
+)
+async def put_assignee(
+    task_id: str,
+    body: DelegateTaskIn,
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    p: CurrentPrincipal,
+) -> TaskOut:
+    if body.user_id == p.subject:
+        return await _manage(store, client, settings, p, task_id, c.CLAIM_TASK)
+    return await _manage(store, client, settings, p, task_id, c.ASSIGN_TASK, assignee=body.user_id)
+
+
+@router.delete(
+    "/{task_id}/assignee",
+    response_model=TaskOut,
+    summary="Unclaim the task (assignee or admin)",
+    responses=_MANAGE_ERRORS,
+)
+async def delete_assignee(
+    task_id: str, store: StoreDep, client: ClientDep, settings: SettingsDep, p: CurrentPrincipal
+) -> TaskOut:
+    return await _manage(store, client, settings, p, task_id, c.UNCLAIM_TASK)

@@ -1,0 +1,196 @@
+"""Finding the instance a message is for, and delivering buffered messages.
+
+Candidates come from the ``BpmnWaitingMessages`` search attribute (instances publish the
+names and correlation keys they wait for), so correlating by key asks only the instances
+that wait for that message; each one's ``correlate_message`` validator has the last word.
+Messages published with a time-to-live that nobody took are buffered in the store; the
+sweeper retries them while any are left and stops when the buffer is empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from temporalio.client import (
+    Client,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.problems import Unavailable
+from baton.settings import Settings
+from bpmn_compiler.ir import MessageEventDefinition, StartEvent
+from store import Store, buffered_messages, business_data, definitions
+from workflows import contracts as c
+from workflows import search_attributes as sa
+
+_log = logging.getLogger("baton.api.messages")
+
+#: Instances started by a message with a message id get an id derived from it, so a
+#: repeated message cannot start a second instance.
+_MESSAGE_NAMESPACE = uuid.UUID("0b8f3f0e-2a47-4c7e-8d43-8a4a0f0c6e15")
+SWEEP_INTERVAL = 0.5  # seconds between delivery attempts of buffered messages
+
+
+async def waiting_instances(
+    client: Client, settings: Settings, name: str, correlation_key: str | None
+) -> list[str]:
+    """Running instances on this deployment's task queue that wait for the message,
+    oldest first (the visibility store is eventually consistent: a subscription a moment
+    old may not show yet)."""
+    query = (
+        f'WorkflowType = "{c.WORKFLOW_NAME}" AND ExecutionStatus = "Running" '
+        f'AND TaskQueue = "{settings.task_queue}" AND {sa.waiting_query(name, correlation_key)}'
+    )
+    found = [(wf.start_time, wf.id) async for wf in client.list_workflows(query)]
+    return [workflow_id for _, workflow_id in sorted(found)]
+
+
+async def correlate_one(
+    client: Client, settings: Settings, instance_id: str, message: c.DeliverMessage
+) -> str | None:
+    """The element that took the message, or None when nothing there waits for it."""
+    try:
+        result: c.MessageCorrelated = await client.get_workflow_handle(instance_id).execute_update(
+            c.CORRELATE_MESSAGE,
+            message,
+            result_type=c.MessageCorrelated,
+            rpc_timeout=timedelta(seconds=settings.temporal_rpc_timeout_seconds),
+        )
+    except WorkflowUpdateFailedError as err:
+        if isinstance(err.cause, ApplicationError) and err.cause.type == "MessageNotCorrelated":
+            return None
+        raise
+    except WorkflowUpdateRPCTimeoutOrCancelledError as err:
+        raise Unavailable(f"no worker answered for {instance_id} in time") from err
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return None  # no such instance, or it has ended
+        raise Unavailable(f"Temporal did not answer for {instance_id}: {err.message}") from err
+    return result.element_id
+
+
+@dataclass(frozen=True)
+class Started:
+    instance_id: str
+    start_event: str
+    definition_key: str
+
+
+async def start_by_message(
+    client: Client,
+    store: Store,
+    settings: Settings,
+    *,
+    name: str,
+    message_id: str | None,
+    business_key: str | None,
+    variables: dict[str, Any],
+    business: dict[str, Any] | None,
+    started_by: str,
+    every: bool,
+) -> list[Started]:
+    """Start the latest definitions whose message start event has this name (the first
+    one unless ``every``); a message id makes a repeated start find the first instance."""
+    results: list[Started] = []
+    for deployed in await definitions.list_latest(store):
+        ir = await definitions.load_ir(store, deployed.key, deployed.version, deployed.sha256)
+        for start_id in ir.start_nodes:
+            start = ir.nodes[start_id]
+            if not (
+                isinstance(start, StartEvent)
+                and isinstance(start.event, MessageEventDefinition)
+                and start.event.message_name is not None
+                and start.event.message_name.language == "literal"
+                and start.event.message_name.source == name
+            ):
+                continue
+            seed = f"{message_id}\n{deployed.key}\n{start_id}" if message_id else None
+            instance_id = str(uuid.uuid5(_MESSAGE_NAMESPACE, seed) if seed else uuid.uuid4())
+            if business is not None:
+                await business_data.put(store, instance_id, business, by=started_by)
+            # the same message id started it before: report that instance
+            with contextlib.suppress(WorkflowAlreadyStartedError):
+                await client.start_workflow(
+                    c.WORKFLOW_NAME,
+                    c.ProcessInput(
+                        definition=c.DefinitionRef(
+                            key=deployed.key, version=deployed.version, sha256=deployed.sha256
+                        ),
+                        business_key=business_key,
+                        variables=dict(variables),
+                        started_by=started_by,
+                        start_event=start_id,
+                        business_data_ref=instance_id if business is not None else None,
+                    ),
+                    id=instance_id,
+                    task_queue=settings.task_queue,
+                    search_attributes=sa.at_start(deployed.key, deployed.version, business_key),
+                    static_summary=f"{deployed.key} v{deployed.version}, "
+                    f"started by message {name!r}",
+                )
+            results.append(Started(instance_id, start_id, deployed.key))
+            if not every:
+                return results
+    return results
+
+
+class MessageSweeper:
+    """Delivers buffered messages to instances that start waiting for them; one per app,
+    running only while the buffer holds messages."""
+
+    def __init__(self, client: Client, store: Store, settings: Settings) -> None:
+        self._client = client
+        self._store = store
+        self._settings = settings
+        self._task: asyncio.Task[None] | None = None
+
+    def ensure_running(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="baton-message-sweeper")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                pending = await buffered_messages.live(self._store)
+                if not pending:
+                    return
+                for row in pending:
+                    await self._deliver(row)
+            except Exception:  # keep sweeping: a database or Temporal hiccup passes
+                _log.exception("delivering buffered messages failed; trying again")
+            await asyncio.sleep(SWEEP_INTERVAL)
+
+    async def _deliver(self, row: Any) -> None:
+        candidates = await waiting_instances(
+            self._client, self._settings, row.name, row.correlation_key
+        )
+        if not candidates or not await buffered_messages.claim(self._store, row.id):
+            return
+        message = c.DeliverMessage(
+            name=row.name,
+            correlation_key=row.correlation_key,
+            variables=dict(row.variables),
+            message_id=row.message_id or row.id,
+        )
+        for instance_id in candidates:
+            try:
+                if await correlate_one(self._client, self._settings, instance_id, message):
+                    return
+            except Exception:
+                _log.exception("buffered message %s: delivery to %s failed", row.id, instance_id)
+        await buffered_messages.put_back(self._store, row)

@@ -1,0 +1,139 @@
+"""The OpenAPI document: every error as RFC 9457 problem+json, every field described.
+
+FastAPI documents errors as its own JSON validation shape, which Baton never sends; this
+module rewrites every 4xx/5xx answer to the ``Problem`` schema and gives fields the models
+leave undescribed (ids, names, times shared by many models) their meaning from one
+glossary, so the descriptions cannot drift apart between models.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from api.problems import PROBLEM_JSON
+
+#: Meaning of field names used across many models (a model's own description wins).
+GLOSSARY: dict[str, str] = {
+    "id": "Identifier of this object.",
+    "name": "Display name from the diagram (or the deployment).",
+    "key": "The BPMN process id; definitions are versioned per key.",
+    "version": "Definition version, counted per process key from 1.",
+    "sha256": "sha256 of the compiled IR's canonical JSON.",
+    "processDefinitionKey": "The BPMN process id of the instance's definition.",
+    "processInstanceId": "The instance (its Temporal workflow id).",
+    "businessKey": "The caller's own key for the instance (e.g. a case number).",
+    "state": "Lifecycle state.",
+    "startTime": "When the instance started (UTC).",
+    "endTime": "When the instance ended (UTC); null while it runs.",
+    "activityId": "The BPMN element id.",
+    "type": "The BPMN element type.",
+    "message": "What went wrong, for a person.",
+    "createdAt": "When it was created (UTC).",
+    "created": "When it was created (UTC).",
+    "due": "When it is due (UTC), if the diagram sets a due date.",
+    "priority": "Priority (higher is more urgent; Camunda's default is 50).",
+    "formKey": "The form the task shows, from the diagram.",
+    "assignee": "The user who works on the task; null when unclaimed.",
+    "candidateUsers": "Users who may claim the task.",
+    "candidateGroups": "Groups whose members may claim the task.",
+    "taskId": "The user task.",
+    "items": "The entries of this page.",
+    "page": "Page number, from 0.",
+    "size": "Page size asked for.",
+    "total": "Entries matching the filter across all pages.",
+    "definitions": "The process definitions in the deployment.",
+    "warnings": "Compiler findings that did not stop the deployment.",
+    "severity": "error or warning.",
+    "elementId": "The BPMN element the finding is about.",
+    "tag": "The XML element's tag.",
+    "file": "The uploaded file.",
+    "line": "Line in the file.",
+    "code": "Stable identifier of the kind of problem.",
+    "timestamp": "When it happened (UTC).",
+    "details": "Entry-specific facts (task id, names of changed variables, reason …).",
+    "userId": "A user id.",
+    "reason": "Why, for the case history.",
+    "status": "The HTTP status.",
+    "processData": "Process variables: what drives the engine.",
+    "businessData": "Business data from the data-model store (the engine never reads it).",
+    "temporalUrl": "The instance in the Temporal Web UI.",
+    "currentActivities": "Elements that hold a token now.",
+    "openTasks": "User tasks not completed or cancelled yet.",
+    "incidents": "Incidents of the instance (open and resolved).",
+    "workerId": "The HTTP worker.",
+    "topicName": "The service task's type (Camunda topic, Zeebe job type).",
+    "messageName": "The BPMN message name.",
+    "signalName": "The BPMN signal name.",
+    "correlated": "What took the message.",
+    "errorCode": "The BPMN error code error boundary events and event sub-processes catch.",
+    "errorMessage": "What failed, for a person (becomes the incident's message).",
+    "errorDetails": "Longer failure details, e.g. a stack trace.",
+    "lockExpirationTime": "When the lock ends and the task can be fetched again (UTC).",
+    "maxTasks": "At most this many tasks are locked.",
+    "topics": "The topics to fetch from, each with its lock duration.",
+}
+
+_PROBLEM = {
+    "type": "object",
+    "description": "RFC 9457 problem details; extra members name what was wrong.",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string", "description": "A URI naming the problem type."},
+        "title": {"type": "string", "description": "Short summary of the problem type."},
+        "status": {"type": "integer", "description": "The HTTP status."},
+        "detail": {"type": "string", "description": "What went wrong here, for a person."},
+        "instance": {"type": "string", "description": "The request path."},
+        "field": {"type": "string", "description": "The request field that was wrong."},
+        "code": {"type": "string", "description": "Machine-readable rejection reason."},
+        "errors": {
+            "type": "array",
+            "description": "Every invalid field (422), or compiler diagnostics (400).",
+            "items": {"type": "object"},
+        },
+    },
+}
+
+
+def _describe(schemas: dict[str, Any]) -> None:
+    for schema in schemas.values():
+        for name, prop in schema.get("properties", {}).items():
+            if "description" not in prop and name in GLOSSARY:
+                prop["description"] = GLOSSARY[name]
+
+
+def _problems(paths: dict[str, Any]) -> None:
+    ref = {"$ref": "#/components/schemas/Problem"}
+    for path, operations in paths.items():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if path.startswith("/v1/"):
+                responses.setdefault("401", {"description": "Not authenticated"})
+                responses.setdefault("503", {"description": "Temporal or the database is down"})
+            for status, response in responses.items():
+                if status[0] in "45":
+                    response["content"] = {PROBLEM_JSON: {"schema": ref}}
+
+
+def install(app: FastAPI) -> None:
+    def build() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = get_openapi(
+            title=app.title,
+            version=app.version,
+            description=app.description,
+            routes=app.routes,
+        )
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        for fastapi_own in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(fastapi_own, None)
+        schemas["Problem"] = _PROBLEM
+        _describe(schemas)
+        _problems(schema.get("paths", {}))
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = build  # type: ignore[method-assign]
