@@ -33,7 +33,7 @@ def build_activities(
         signals.broadcast_signal,
         flows.send_along_flow,
         *BUILTIN_ACTIVITIES,
-        *([ExternalTaskActivities(store).park] if external_tasks else []),
+        *([ExternalTaskActivities(store, client).park] if external_tasks else []),
     ]
 
 

@@ -6,24 +6,38 @@ written to the ``external_tasks`` table with the activity's task token, and the 
 completes asynchronously. HTTP workers then fetch-and-lock it through
 ``/v1/bpms/service-tasks`` and report completion, failure or a BPMN error, which the API
 passes back through the async activity handle (see ``api/routes/service_tasks.py``).
+
+While tasks wait, the worker heartbeats them (the interpreter bounds every service-task
+attempt by a five-minute heartbeat timeout); a heartbeat that finds the activity cancelled
+(a boundary event interrupted it, or the instance was cancelled) or gone removes the task.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
+import logging
 import uuid
 from collections.abc import Sequence
 
 from temporalio import activity
+from temporalio.client import AsyncActivityCancelledError, Client
 from temporalio.common import RawValue
+from temporalio.service import RPCError, RPCStatusCode
 
 from store import Store, external_tasks
 from workflows import contracts as c
 
+_log = logging.getLogger("baton.worker.external_tasks")
+HEARTBEAT_EVERY = 60.0  # seconds; well inside the interpreter's 5-minute heartbeat timeout
+
 
 class ExternalTaskActivities:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, client: Client) -> None:
         self._store = store
+        self._client = client
+        self._keeper: asyncio.Task[None] | None = None
 
     @activity.defn(dynamic=True)
     async def park(self, args: Sequence[RawValue]) -> c.ServiceTaskResult:
@@ -48,4 +62,39 @@ class ExternalTaskActivities:
             str(uuid.uuid4()),
         )
         activity.logger.info("service task %s waits for an HTTP worker", info.activity_type)
+        if self._keeper is None or self._keeper.done():
+            self._keeper = asyncio.create_task(self._keep_alive(), name="baton-task-keeper")
         activity.raise_complete_async()
+
+    async def _keep_alive(self) -> None:
+        """Heartbeat the waiting tasks until none is left."""
+        while True:
+            await asyncio.sleep(HEARTBEAT_EVERY)
+            try:
+                if not await self.beat():
+                    return
+            except Exception:  # the database or Temporal may be back next time
+                _log.exception("heartbeating waiting service tasks failed")
+
+    async def beat(self) -> int:
+        """Heartbeat every waiting task once; answer how many still wait."""
+        rows, _ = await external_tasks.page(
+            self._store, topic=None, process_instance_id=None, offset=0, limit=10_000
+        )
+        alive = 0
+        for row in rows:
+            handle = self._client.get_async_activity_handle(
+                task_token=base64.b64decode(row.task_token)
+            )
+            try:
+                await handle.heartbeat()
+                alive += 1
+            except AsyncActivityCancelledError:
+                with contextlib.suppress(RPCError):
+                    await handle.report_cancellation()
+                await external_tasks.remove(self._store, row.id)
+            except RPCError as err:
+                if err.status != RPCStatusCode.NOT_FOUND:
+                    raise
+                await external_tasks.remove(self._store, row.id)  # timed out or ended
+        return alive

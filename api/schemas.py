@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
@@ -221,6 +222,11 @@ class TaskOut(Wire):
     delegation_state: str | None = Field(default=None, description="PENDING or RESOLVED.")
 
 
+#: The paging parameters every list takes (the same way everywhere).
+PageNumber = Annotated[int, Query(ge=0, description="Page number, from 0.")]
+PageSize = Annotated[int, Query(ge=1, le=1000, description="Entries per page.")]
+
+
 class PageOut(Wire, Generic[T]):
     items: list[T]
     page: int
@@ -310,6 +316,11 @@ class _MessageIn(Wire):
 
 class CorrelateMessageIn(_MessageIn):
     all: bool = Field(default=False, description="Every waiting instance, not the first only.")
+    correlation_keys: dict[str, Any] | None = Field(
+        default=None,
+        description="Process variables a candidate must have with exactly these values "
+        "(Camunda 7's correlationKeys).",
+    )
     business_data: dict[str, Any] | None = Field(
         default=None, description="For an instance the message starts: its business data."
     )

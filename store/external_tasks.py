@@ -96,6 +96,14 @@ async def park(store: Store, task: Parked, task_id: str) -> str:
             set_={"task_token": stmt.excluded.task_token},
         )
         await session.execute(stmt)
+        # an earlier attempt of the same activity timed out: its task is stale
+        await session.execute(
+            delete(ExternalTaskRecord).where(
+                ExternalTaskRecord.workflow_id == task.workflow_id,
+                ExternalTaskRecord.activity_id == task.activity_id,
+                ExternalTaskRecord.attempt < task.attempt,
+            )
+        )
         found = await session.scalar(
             select(ExternalTaskRecord.id).where(
                 ExternalTaskRecord.workflow_id == task.workflow_id,

@@ -36,7 +36,8 @@ async def test_versions_per_key(stack: Stack) -> None:
     )
     assert v1.json()["sha256"] == first["sha256"]
     listed = (await stack.http.get("/v1/bpms/process-definitions")).json()
-    assert [(d["key"], d["version"]) for d in listed] == [("invoice-approval", 2)]
+    assert [(d["key"], d["version"]) for d in listed["items"]] == [("invoice-approval", 2)]
+    assert (listed["page"], listed["size"], listed["total"]) == (0, 50, 1)
 
     # an explicit older version still starts
     started = await stack.http.post(

@@ -36,7 +36,11 @@ async def test_definitions_versions_xml_and_ir(stack: Stack) -> None:
     assert (loan["version"], loan["new"]) == (2, False)
 
     versions = await stack.http.get("/v1/bpms/process-definitions/loan-application/versions")
-    assert [d["version"] for d in versions.json()] == [2, 1]
+    assert [d["version"] for d in versions.json()["items"]] == [2, 1]
+    one = await stack.http.get(
+        "/v1/bpms/process-definitions/loan-application/versions", params={"size": 1, "page": 1}
+    )
+    assert [d["version"] for d in one.json()["items"]] == [1] and one.json()["total"] == 2
     xml = await stack.http.get("/v1/bpms/process-definitions/loan-application/xml?version=1")
     assert xml.headers["content-type"].startswith("application/xml")
     assert 'name="Review application"' in xml.text and "Review it" not in xml.text
@@ -45,7 +49,7 @@ async def test_definitions_versions_xml_and_ir(stack: Stack) -> None:
     ir = (await stack.http.get("/v1/bpms/process-definitions/loan-application/ir")).json()
     assert ir["key"] == "loan-application" and ir["nodes"]["review"]["name"] == "Review it"
     listed = (await stack.http.get("/v1/bpms/process-definitions")).json()
-    assert {d["key"]: d["version"] for d in listed}["loan-application"] == 2
+    assert {d["key"]: d["version"] for d in listed["items"]}["loan-application"] == 2
 
     for path in ("nope/versions", "nope/xml", "nope/ir", "loan-application/xml?version=9"):
         problem(await stack.http.get(f"/v1/bpms/process-definitions/{path}"), 404)

@@ -245,3 +245,37 @@ async def test_publish_with_time_to_live_waits_for_a_subscriber(stack: Stack) ->
         )
         assert again.status_code == 202
     await eventually(lambda: _completed(stack, late), what="the published message")
+
+
+async def test_correlate_by_process_variables(stack: Stack) -> None:
+    """Camunda 7's ``correlationKeys``: only instances whose variables have those values."""
+    await deploy(stack.http, LOAN)
+    suffix = uuid.uuid4().hex[:6]
+    a = await _loan_at_message(
+        stack, f"VA-{suffix}", processData={"applicationId": f"VA-{suffix}", "region": "north"}
+    )
+    b = await _loan_at_message(
+        stack, f"VB-{suffix}", processData={"applicationId": f"VB-{suffix}", "region": "south"}
+    )
+
+    async def nobody_in_the_west() -> bool:
+        found = await stack.http.post(
+            CORRELATE,
+            json={"messageName": "documents-received", "correlationKeys": {"region": "west"}},
+        )
+        return found.status_code == 404
+
+    await eventually(nobody_in_the_west, what="a 404 for a region nobody has")
+    took = None
+    for _ in range(100):  # the visibility store may lag behind the new subscriptions
+        r = await stack.http.post(
+            CORRELATE,
+            json={"messageName": "documents-received", "correlationKeys": {"region": "south"}},
+        )
+        if r.status_code == 200:
+            took = r.json()["correlated"]
+            break
+        await asyncio.sleep(0.1)
+    assert took is not None and [t["processInstanceId"] for t in took] == [b]
+    await eventually(lambda: _completed(stack, b), what="b to complete")
+    assert await _state(stack, a) == "ACTIVE"

@@ -195,3 +195,22 @@ async def test_service_task_requests_are_validated(stack: Stack) -> None:
         problem(await stack.http.post(f"{TASKS}/nope/{action}", json=body), 404)
     listed = (await stack.http.get(TASKS, params={"topicName": "nothing-here"})).json()
     assert listed == {"items": [], "page": 0, "size": 50, "total": 0}
+
+
+async def test_a_cancelled_task_leaves_the_queue(stack: Stack) -> None:
+    """The worker heartbeats waiting tasks; one whose element or instance was cancelled
+    is removed, and reporting on it answers 404."""
+    from activities.external_tasks import ExternalTaskActivities
+
+    await deploy(stack.http, CREDIT)
+    instance_id = await _start(stack)
+    task = await _fetch_for(stack, "w", instance_id)
+    keeper = ExternalTaskActivities(stack.store, stack.client)
+    assert await keeper.beat() >= 1  # alive: still there
+    assert (await stack.http.get(f"{TASKS}/{task['id']}")).status_code == 200
+    cancelled = await stack.http.post(f"{INSTANCES}/{instance_id}/cancel", json={"reason": "x"})
+    assert cancelled.status_code == 200, cancelled.text
+    await keeper.beat()
+    problem(await stack.http.get(f"{TASKS}/{task['id']}"), 404)
+    late = await stack.http.post(f"{TASKS}/{task['id']}/complete", json={"workerId": "w"})
+    problem(late, 404)

@@ -78,7 +78,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.tokens import BpmnThrow, Counts, ScopeRun, Subscription, Token, Wait
 
 SERVICE_TASK_TIMEOUT = timedelta(minutes=5)
-#: An external task's one attempt: HTTP workers lock and report it when they can.
+#: A service task's attempt, bounded by heartbeats (SERVICE_TASK_TIMEOUT) instead: an
+#: activity that runs longer than that heartbeats; a task parked for HTTP workers is
+#: heartbeaten by the worker while it waits (changing timeouts needs no patch).
 EXTERNAL_TASK_TIMEOUT = timedelta(days=30)
 LOCAL_TIMEOUT = timedelta(seconds=30)
 INFRA_RETRY = RetryPolicy(
@@ -142,8 +144,6 @@ CONTINUE_AS_NEW_PATCH = "continue-as-new-at-quiet-point"
 #: ``workflow.patched`` marker: a cancelled instance winds down (see _wind_down) instead of
 #: ending with its tasks and read-model row still open.
 CANCEL_PATCH = "cancel-winds-down"
-#: ``workflow.patched`` marker: external tasks get EXTERNAL_TASK_TIMEOUT per attempt.
-EXTERNAL_TIMEOUT_PATCH = "external-task-timeout"
 #: ``workflow.patched`` marker: the ``BpmnWaitingMessages`` search attribute is kept up to
 #: date (it can add an upsert where the active elements did not change).
 WAITING_MESSAGES_PATCH = "waiting-messages-search-attribute"
@@ -236,6 +236,7 @@ class BpmnProcess:
         self._end_time: datetime | None = None
         self._failure: BaseException | None = None
         self._cancel_request: c.CancelInstance | None = None
+        self._waiting_patched = False  # WAITING_MESSAGES_PATCH, consulted first in run()
         self._next_id = 0
         self._burst_time: datetime | None = None
         self._burst = 0
@@ -261,6 +262,9 @@ class BpmnProcess:
 
     @workflow.run
     async def run(self, input: c.ProcessInput) -> c.ProcessResult:
+        # Consulted before the first local activity: a patch first consulted right after
+        # the definition-loading one did not replay in continued runs (sdk-core).
+        self._waiting_patched = workflow.patched(WAITING_MESSAGES_PATCH)
         ref = input.definition
         raw = await workflow.execute_local_activity(
             c.LOAD_DEFINITION,
@@ -975,7 +979,10 @@ class BpmnProcess:
                     headers=impl.headers,
                 ),
                 result_type=c.ServiceTaskResult,
-                start_to_close_timeout=self._service_timeout(impl),
+                # an attempt may wait long for an HTTP worker (a parked task is kept alive
+                # by heartbeats while it waits); a worker that dies is noticed in 5 min
+                start_to_close_timeout=EXTERNAL_TASK_TIMEOUT,
+                heartbeat_timeout=SERVICE_TASK_TIMEOUT,
                 retry_policy=RetryPolicy(
                     maximum_attempts=attempts, non_retryable_error_types=["BpmnError"]
                 ),
@@ -991,13 +998,6 @@ class BpmnProcess:
                 f"{impl.task_type} failed after {attempts} attempts: {message}", attempts
             ) from err
         return dict(result.variables)
-
-    def _service_timeout(self, impl: Implementation) -> timedelta:
-        """An external task (Camunda ``camunda:type="external"``) waits for an HTTP worker
-        to fetch it, however long that takes; any other attempt has five minutes."""
-        if impl.external and workflow.patched(EXTERNAL_TIMEOUT_PATCH):
-            return EXTERNAL_TASK_TIMEOUT
-        return SERVICE_TASK_TIMEOUT
 
     def _bean_call(self, expr: Expression) -> tuple[str, list[Expression]] | None:
         """``#{bean.method(arg, …)}`` where ``bean`` is no variable: a Camunda 7 Spring
@@ -2691,7 +2691,7 @@ class BpmnProcess:
             if not inc.resolved:
                 lines.append(f"**Incident** at `{inc.element_id}`: {inc.message}")
         workflow.set_current_details("\n\n".join(lines))
-        waiting = self._waiting_messages() if workflow.patched(WAITING_MESSAGES_PATCH) else None
+        waiting = self._waiting_messages() if self._waiting_patched else None
         published = (active, self._state.value, incident, waiting)
         if published != self._published:
             self._published = published

@@ -9,10 +9,18 @@ from starlette.datastructures import UploadFile
 from api.auth import CurrentPrincipal
 from api.deps import StoreDep
 from api.problems import ApiProblem, NotFound
-from api.schemas import DeployedDefinitionOut, DeploymentOut, DiagnosticOut
+from api.schemas import (
+    DeployedDefinitionOut,
+    DeploymentOut,
+    DiagnosticOut,
+    PageNumber,
+    PageOut,
+    PageSize,
+)
 from bpmn_compiler import Diagnostic, Severity, compile_bpmn
 from store import definitions
 from store.db import DefinitionNotFound, Store
+from store.definitions import DeployedDefinition
 
 router = APIRouter(prefix="/v1/bpms", tags=["deployments"])
 
@@ -92,11 +100,21 @@ async def deploy(request: Request, store: StoreDep, principal: CurrentPrincipal)
 
 @router.get(
     "/process-definitions",
-    response_model=list[DeployedDefinitionOut],
-    summary="The latest version of every deployed process key",
+    response_model=PageOut[DeployedDefinitionOut],
+    summary="The latest version of every deployed process key, by key",
 )
-async def list_definitions(store: StoreDep, _: CurrentPrincipal) -> list[DeployedDefinitionOut]:
-    return [DeployedDefinitionOut.of(d) for d in await definitions.list_latest(store)]
+async def list_definitions(
+    store: StoreDep, _: CurrentPrincipal, page: PageNumber = 0, size: PageSize = 50
+) -> PageOut[DeployedDefinitionOut]:
+    found = await definitions.list_latest(store)
+    return _paged(found, page, size)
+
+
+def _paged(found: list[DeployedDefinition], page: int, size: int) -> PageOut[DeployedDefinitionOut]:
+    chosen = found[page * size : (page + 1) * size]
+    return PageOut[DeployedDefinitionOut](
+        items=[DeployedDefinitionOut.of(d) for d in chosen], page=page, size=size, total=len(found)
+    )
 
 
 @router.get(
@@ -123,17 +141,17 @@ async def _version(store: Store, key: str, version: int | None) -> int:
 
 @router.get(
     "/process-definitions/{key}/versions",
-    response_model=list[DeployedDefinitionOut],
+    response_model=PageOut[DeployedDefinitionOut],
     summary="Every deployed version of a process key, newest first",
     responses={404: {"description": "No such process key"}},
 )
 async def list_versions(
-    key: str, store: StoreDep, _: CurrentPrincipal
-) -> list[DeployedDefinitionOut]:
+    key: str, store: StoreDep, _: CurrentPrincipal, page: PageNumber = 0, size: PageSize = 50
+) -> PageOut[DeployedDefinitionOut]:
     found = await definitions.list_versions(store, key)
     if not found:
         raise NotFound(f"no deployed process definition {key!r}")
-    return [DeployedDefinitionOut.of(d) for d in found]
+    return _paged(found, page, size)
 
 
 @router.get(

@@ -11,7 +11,14 @@ from api import temporal_calls
 from api.auth import CurrentPrincipal
 from api.deps import ClientDep, SettingsDep, StoreDep
 from api.problems import Conflict, NotFound
-from api.schemas import IncidentRowOut, PageOut, ResolveIncidentIn, RetryIncidentIn
+from api.schemas import (
+    IncidentRowOut,
+    PageNumber,
+    PageOut,
+    PageSize,
+    ResolveIncidentIn,
+    RetryIncidentIn,
+)
 from baton.settings import Settings
 from store import queries
 from store.db import Store
@@ -63,8 +70,8 @@ async def list_incidents(
     process_instance_id: Annotated[str | None, Query(alias="processInstanceId")] = None,
     process_definition_key: Annotated[str | None, Query(alias="processDefinitionKey")] = None,
     state: Literal["OPEN", "RESOLVED"] | None = None,
-    page: Annotated[int, Query(ge=0)] = 0,
-    size: Annotated[int, Query(ge=1, le=1000)] = 50,
+    page: PageNumber = 0,
+    size: PageSize = 50,
 ) -> PageOut[IncidentRowOut]:
     result = await queries.page_incidents(
         store,

@@ -19,7 +19,7 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.signals import broadcast
-from api import correlation
+from api import correlation, temporal_calls
 from api.auth import CurrentPrincipal, Principal
 from api.deps import ClientDep, SettingsDep, StoreDep
 from api.problems import Conflict, NotFound, Unavailable
@@ -43,14 +43,30 @@ async def _candidates(
     client: Client, store: Store, settings: Settings, body: CorrelateMessageIn
 ) -> list[str]:
     """Instances that may take the message, oldest first: the one named, the running
-    ones with the business key, or those that wait for the message name (and key)."""
+    ones with the business key, or those that wait for the message name (and key); with
+    ``correlationKeys``, only those whose variables have those values."""
     if body.process_instance_id is not None:
-        return [body.process_instance_id]
-    if body.business_key is not None:
-        return [r.id for r in await queries.running_instances(store, body.business_key)]
-    return await correlation.waiting_instances(
-        client, settings, body.message_name, body.correlation_key
-    )
+        found = [body.process_instance_id]
+    elif body.business_key is not None:
+        found = [r.id for r in await queries.running_instances(store, body.business_key)]
+    else:
+        found = await correlation.waiting_instances(
+            client, settings, body.message_name, body.correlation_key
+        )
+    if not body.correlation_keys:
+        return found
+    wanted = body.correlation_keys
+    matching = []
+    for instance_id in found:
+        try:
+            view = await temporal_calls.query(
+                client, settings, instance_id, c.STATE_QUERY, c.ProcessStateView
+            )
+        except NotFound:
+            continue
+        if all(k in view.variables and view.variables[k] == v for k, v in wanted.items()):
+            matching.append(instance_id)
+    return matching
 
 
 def _started(found: list[correlation.Started]) -> list[CorrelatedOut]:

@@ -28,7 +28,9 @@ from api.schemas import (
     InstanceDetailOut,
     InstanceOut,
     OpenTaskOut,
+    PageNumber,
     PageOut,
+    PageSize,
     StartedInstanceOut,
     StartInstanceIn,
     VariableIn,
@@ -307,8 +309,8 @@ async def list_instances(
         Query(alias="sortBy"),
     ] = "startTime",
     sort_order: Annotated[Literal["asc", "desc"], Query(alias="sortOrder")] = "desc",
-    page: Annotated[int, Query(ge=0)] = 0,
-    size: Annotated[int, Query(ge=1, le=1000)] = 50,
+    page: PageNumber = 0,
+    size: PageSize = 50,
 ) -> PageOut[InstanceOut]:
     result = await queries.list_instances(
         store,
@@ -523,8 +525,8 @@ async def get_history(
     type_: Annotated[
         str | None, Query(alias="type", description="Only entries of this type.")
     ] = None,
-    page: Annotated[int, Query(ge=0)] = 0,
-    size: Annotated[int, Query(ge=1, le=1000)] = 200,
+    page: PageNumber = 0,
+    size: PageSize = 50,
 ) -> PageOut[HistoryEntryOut]:
     view = await _view(client, settings, instance_id)
     entries = [e for e in view.history if type_ is None or e.type == type_]

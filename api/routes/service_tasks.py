@@ -27,7 +27,9 @@ from api.schemas import (
     CompleteServiceTaskIn,
     ExtendLockIn,
     FetchAndLockIn,
+    PageNumber,
     PageOut,
+    PageSize,
     ServiceTaskFailureIn,
     ServiceTaskOut,
 )
@@ -102,8 +104,8 @@ async def list_service_tasks(
     _: CurrentPrincipal,
     topic_name: Annotated[str | None, Query(alias="topicName")] = None,
     process_instance_id: Annotated[str | None, Query(alias="processInstanceId")] = None,
-    page: Annotated[int, Query(ge=0)] = 0,
-    size: Annotated[int, Query(ge=1, le=1000)] = 50,
+    page: PageNumber = 0,
+    size: PageSize = 50,
 ) -> PageOut[ServiceTaskOut]:
     rows, total = await external_tasks.page(
         store,

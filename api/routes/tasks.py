@@ -17,7 +17,9 @@ from api.schemas import (
     CompleteTaskIn,
     CompleteTaskOut,
     DelegateTaskIn,
+    PageNumber,
     PageOut,
+    PageSize,
     ResolveTaskIn,
     TaskDataOut,
     TaskOut,
@@ -83,8 +85,8 @@ async def list_tasks(
         Literal["created", "due", "priority", "name"], Query(alias="sortBy")
     ] = "created",
     sort_order: Annotated[Literal["asc", "desc"], Query(alias="sortOrder")] = "asc",
-    page: Annotated[int, Query(ge=0)] = 0,
-    size: Annotated[int, Query(ge=1, le=1000)] = 50,
+    page: PageNumber = 0,
+    size: PageSize = 50,
 ) -> PageOut[TaskOut]:
     result = await queries.list_tasks(
         store,
