@@ -18,7 +18,7 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from activities import build_activities
+from activities import ExternalTaskActivities, build_activities
 from baton.settings import Settings, get_settings
 from baton.temporal_client import connect
 from store import Store
@@ -37,11 +37,11 @@ def build_worker(
     task_queue: str,
     extra_activities: Sequence[Callable[..., Any]] = (),
     *,
-    external_tasks: bool = True,
+    external_tasks: bool | ExternalTaskActivities = True,
 ) -> Worker:
     """The worker every Baton deployment runs; tests build the same one (plus stand-ins;
     a dynamic stand-in replaces the one that parks tasks for HTTP workers)."""
-    own_dynamic = external_tasks and not any(_is_dynamic(a) for a in extra_activities)
+    own_dynamic = external_tasks if not any(_is_dynamic(a) for a in extra_activities) else False
     return Worker(
         client,
         task_queue=task_queue,
@@ -62,9 +62,10 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    worker = build_worker(
-        client, store, settings.task_queue, external_tasks=settings.external_tasks
-    )
+    parking = ExternalTaskActivities(store, client) if settings.external_tasks else None
+    worker = build_worker(client, store, settings.task_queue, external_tasks=parking or False)
+    if parking is not None:
+        parking.keep_alive()  # tasks parked before a restart are heartbeaten again
     logging.getLogger("baton.worker").info(
         "worker on %s, task queue %r", settings.temporal_address, settings.task_queue
     )

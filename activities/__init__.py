@@ -17,12 +17,12 @@ from store import Store
 
 
 def build_activities(
-    store: Store, client: Client, *, external_tasks: bool = True
+    store: Store, client: Client, *, external_tasks: bool | ExternalTaskActivities = True
 ) -> list[Callable[..., Any]]:
     """All activities a Baton worker serves, bound to ``store`` (and ``client``, for
     signals that reach other instances). With ``external_tasks``, every service-task type
     no registered activity serves is parked for HTTP workers (a dynamic activity; a
-    worker can have only one)."""
+    worker can have only one); pass an ``ExternalTaskActivities`` to keep a handle on it."""
     infra = InfrastructureActivities(store)
     signals = SignalActivities(client, store)
     flows = MessageFlowActivities(client, store)
@@ -33,8 +33,18 @@ def build_activities(
         signals.broadcast_signal,
         flows.send_along_flow,
         *BUILTIN_ACTIVITIES,
-        *([ExternalTaskActivities(store, client).park] if external_tasks else []),
+        *([_parking(store, client, external_tasks).park] if external_tasks else []),
     ]
+
+
+def _parking(
+    store: Store, client: Client, given: bool | ExternalTaskActivities
+) -> ExternalTaskActivities:
+    return (
+        given
+        if isinstance(given, ExternalTaskActivities)
+        else ExternalTaskActivities(store, client)
+    )
 
 
 __all__ = [

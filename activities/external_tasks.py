@@ -27,10 +27,13 @@ from temporalio.common import RawValue
 from temporalio.service import RPCError, RPCStatusCode
 
 from store import Store, external_tasks
+from store.models import ExternalTaskRecord
 from workflows import contracts as c
 
 _log = logging.getLogger("baton.worker.external_tasks")
 HEARTBEAT_EVERY = 60.0  # seconds; well inside the interpreter's 5-minute heartbeat timeout
+_PAGE = 1000
+_FAN_OUT = 16  # heartbeats in flight at once
 
 
 class ExternalTaskActivities:
@@ -38,6 +41,7 @@ class ExternalTaskActivities:
         self._store = store
         self._client = client
         self._keeper: asyncio.Task[None] | None = None
+        self._kicked = False
 
     @activity.defn(dynamic=True)
     async def park(self, args: Sequence[RawValue]) -> c.ServiceTaskResult:
@@ -62,39 +66,57 @@ class ExternalTaskActivities:
             str(uuid.uuid4()),
         )
         activity.logger.info("service task %s waits for an HTTP worker", info.activity_type)
+        self.keep_alive()
+        activity.raise_complete_async()
+
+    def keep_alive(self) -> None:
+        """Make sure waiting tasks are heartbeaten (the worker also calls this at start,
+        for tasks parked before it restarted)."""
+        self._kicked = True  # a beat that just found nothing looks again
         if self._keeper is None or self._keeper.done():
             self._keeper = asyncio.create_task(self._keep_alive(), name="baton-task-keeper")
-        activity.raise_complete_async()
 
     async def _keep_alive(self) -> None:
         """Heartbeat the waiting tasks until none is left."""
         while True:
-            await asyncio.sleep(HEARTBEAT_EVERY)
+            self._kicked = False
             try:
-                if not await self.beat():
+                if not await self.beat() and not self._kicked:
                     return
             except Exception:  # the database or Temporal may be back next time
                 _log.exception("heartbeating waiting service tasks failed")
+            await asyncio.sleep(HEARTBEAT_EVERY)
 
     async def beat(self) -> int:
         """Heartbeat every waiting task once; answer how many still wait."""
-        rows, _ = await external_tasks.page(
-            self._store, topic=None, process_instance_id=None, offset=0, limit=10_000
-        )
+        gate = asyncio.Semaphore(_FAN_OUT)
         alive = 0
-        for row in rows:
-            handle = self._client.get_async_activity_handle(
-                task_token=base64.b64decode(row.task_token)
+        offset = 0
+        while True:
+            rows, _ = await external_tasks.page(
+                self._store, topic=None, process_instance_id=None, offset=offset, limit=_PAGE
             )
+            beats = await asyncio.gather(*(self._beat_one(row, gate) for row in rows))
+            alive += sum(beats)
+            # removed rows shift the next page forward: step by the rows kept
+            offset += sum(beats)
+            if len(rows) < _PAGE:
+                return alive
+
+    async def _beat_one(self, row: ExternalTaskRecord, gate: asyncio.Semaphore) -> bool:
+        handle = self._client.get_async_activity_handle(task_token=base64.b64decode(row.task_token))
+        async with gate:
             try:
                 await handle.heartbeat()
-                alive += 1
-            except AsyncActivityCancelledError:
+                return True
+            except AsyncActivityCancelledError as err:
+                details = err.details
+                if details is not None and not details.cancel_requested:
+                    return True  # paused or reset, not cancelled: it still waits
                 with contextlib.suppress(RPCError):
                     await handle.report_cancellation()
-                await external_tasks.remove(self._store, row.id)
             except RPCError as err:
                 if err.status != RPCStatusCode.NOT_FOUND:
                     raise
-                await external_tasks.remove(self._store, row.id)  # timed out or ended
-        return alive
+            await external_tasks.remove(self._store, row.id)  # cancelled, timed out or ended
+            return False

@@ -57,7 +57,8 @@ async def waiting_instances(
 async def correlate_one(
     client: Client, settings: Settings, instance_id: str, message: c.DeliverMessage
 ) -> str | None:
-    """The element that took the message, or None when nothing there waits for it."""
+    """The element that took the message, or None when nothing there waits for it (an
+    instance that saw the message id before acknowledges with an empty element id)."""
     try:
         result: c.MessageCorrelated = await client.get_workflow_handle(instance_id).execute_update(
             c.CORRELATE_MESSAGE,
@@ -116,7 +117,7 @@ async def start_by_message(
             seed = f"{message_id}\n{deployed.key}\n{start_id}" if message_id else None
             instance_id = str(uuid.uuid5(_MESSAGE_NAMESPACE, seed) if seed else uuid.uuid4())
             if business is not None:
-                await business_data.put(store, instance_id, business, by=started_by)
+                await business_data.put(store, instance_id, business, by=started_by, replace=False)
             # the same message id started it before: report that instance
             with contextlib.suppress(WorkflowAlreadyStartedError):
                 await client.start_workflow(
@@ -152,8 +153,10 @@ class MessageSweeper:
         self._store = store
         self._settings = settings
         self._task: asyncio.Task[None] | None = None
+        self._kicked = False
 
     def ensure_running(self) -> None:
+        self._kicked = True  # a sweep that just found the buffer empty looks again
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._run(), name="baton-message-sweeper")
 
@@ -166,8 +169,9 @@ class MessageSweeper:
     async def _run(self) -> None:
         while True:
             try:
+                self._kicked = False
                 pending = await buffered_messages.live(self._store)
-                if not pending:
+                if not pending and not self._kicked:
                     return
                 for row in pending:
                     await self._deliver(row)
@@ -189,8 +193,14 @@ class MessageSweeper:
         )
         for instance_id in candidates:
             try:
-                if await correlate_one(self._client, self._settings, instance_id, message):
+                if (
+                    await correlate_one(self._client, self._settings, instance_id, message)
+                    is not None
+                ):
                     return
             except Exception:
+                # the outcome is unknown (it may have been taken): try this instance again
+                # next round rather than handing the message to another one now
                 _log.exception("buffered message %s: delivery to %s failed", row.id, instance_id)
+                break
         await buffered_messages.put_back(self._store, row)

@@ -65,7 +65,9 @@ class DeploymentOut(Wire):
 
 class StartInstanceIn(Wire):
     process_definition_key: str = Field(min_length=1)
-    version: int | None = Field(default=None, ge=1, description="Omit for the latest version.")
+    version: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="Omit for the latest version."
+    )
     business_key: str | None = Field(default=None, max_length=255)
     process_data: dict[str, Any] = Field(
         default_factory=dict, description="Process variables: they drive the engine."
@@ -223,7 +225,7 @@ class TaskOut(Wire):
 
 
 #: The paging parameters every list takes (the same way everywhere).
-PageNumber = Annotated[int, Query(ge=0, description="Page number, from 0.")]
+PageNumber = Annotated[int, Query(ge=0, le=1_000_000, description="Page number, from 0.")]
 PageSize = Annotated[int, Query(ge=1, le=1000, description="Entries per page.")]
 
 
@@ -301,10 +303,12 @@ class _MessageIn(Wire):
     message_name: str = Field(min_length=1, max_length=255)
     process_instance_id: str | None = Field(default=None, description="Only this instance.")
     business_key: str | None = Field(
-        default=None, description="Running instances with this business key."
+        default=None, max_length=255, description="Running instances with this business key."
     )
     correlation_key: str | None = Field(
-        default=None, description="Must equal the waiting element's evaluated correlation key."
+        default=None,
+        max_length=255,
+        description="Must equal the waiting element's evaluated correlation key.",
     )
     process_data: dict[str, Any] = Field(
         default_factory=dict, description="Variables the message carries into the instance."
@@ -426,6 +430,7 @@ class ServiceTaskFailureIn(WorkerIn):
     retries: int | None = Field(
         default=None,
         ge=0,
+        le=1000,
         description="Retries left: 0 opens an incident; omitted keeps the current count "
         "(an omitted field never opens an incident).",
     )

@@ -104,12 +104,19 @@ async def wait_for_wait_state(
     longer than ``timeout`` (the instance runs on; the caller answers 202)."""
     handle = client.get_workflow_handle(instance_id)
     try:
-        view: c.ProcessStateView = await handle.execute_update(
-            c.AWAIT_WAIT_STATE, result_type=c.ProcessStateView, rpc_timeout=timeout
+        # the server answers an update's long poll after about 20 s at most and the SDK
+        # then polls on: bound the whole wait, not only one call
+        view: c.ProcessStateView = await asyncio.wait_for(
+            handle.execute_update(
+                c.AWAIT_WAIT_STATE, result_type=c.ProcessStateView, rpc_timeout=timeout
+            ),
+            timeout.total_seconds(),
         )
         return view
-    except WorkflowUpdateRPCTimeoutOrCancelledError:
+    except (WorkflowUpdateRPCTimeoutOrCancelledError, TimeoutError):
         return None
+    except WorkflowUpdateFailedError:
+        pass  # the instance ended (e.g. it was terminated) while the update waited
     except RPCError as err:
         if err.status == RPCStatusCode.DEADLINE_EXCEEDED:
             return None

@@ -17,20 +17,30 @@ from store.db import Store
 from store.models import BusinessData
 
 
-async def put(store: Store, ref: str, data: dict[str, Any], *, by: str | None) -> None:
-    """Store (or replace) the business data under ``ref``; idempotent for a retried start."""
+def _insert(store: Store, ref: str, data: dict[str, Any], by: str | None) -> Any:
     insert = postgresql.insert if store.dialect == "postgresql" else sqlite.insert
     table = BusinessData.__table__
     assert isinstance(table, Table)
-    stmt = insert(table).values(ref=ref, data=data, updated_at=datetime.now(UTC), updated_by=by)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.ref],
-        set_={
-            "data": stmt.excluded.data,
-            "updated_at": stmt.excluded.updated_at,
-            "updated_by": stmt.excluded.updated_by,
-        },
-    )
+    return insert(table).values(ref=ref, data=data, updated_at=datetime.now(UTC), updated_by=by)
+
+
+async def put(
+    store: Store, ref: str, data: dict[str, Any], *, by: str | None, replace: bool = True
+) -> None:
+    """Store the business data under ``ref``. ``replace=False`` keeps what is there: a
+    repeated or racing start must not overwrite the data of the instance that won."""
+    stmt = _insert(store, ref, data, by)
+    if replace:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["ref"],
+            set_={
+                "data": stmt.excluded.data,
+                "updated_at": stmt.excluded.updated_at,
+                "updated_by": stmt.excluded.updated_by,
+            },
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=["ref"])
     async with store.session() as session, session.begin():
         await session.execute(stmt)
 
@@ -46,6 +56,8 @@ async def merge(
 ) -> dict[str, Any]:
     """Change some top-level fields; a field set to null is removed."""
     async with store.session() as session, session.begin():
+        # the row exists before it is locked, so two first merges cannot both insert
+        await session.execute(_insert(store, ref, {}, by).on_conflict_do_nothing())
         row = await session.get(BusinessData, ref, with_for_update=True)
         data = dict(row.data) if row is not None else {}
         for name, value in changes.items():

@@ -39,7 +39,8 @@ class DefinitionNotFound(StoreError):
 
 def _add_missing_columns(conn: Connection) -> None:
     """Additive schema changes for databases created by an earlier version: a column a
-    model gained is added (nullable), so ``make run`` keeps its data across upgrades."""
+    model gained is added (nullable), and so is an index, so ``make run`` keeps its data
+    across upgrades."""
     inspector = inspect(conn)
     for table in Base.metadata.sorted_tables:
         present = {col["name"] for col in inspector.get_columns(table.name)}
@@ -47,6 +48,8 @@ def _add_missing_columns(conn: Connection) -> None:
             if column.name not in present and column.nullable:
                 kind = column.type.compile(dialect=conn.dialect)
                 conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
+        for index in table.indexes:  # an index a model gained (create_all skips old tables)
+            index.create(conn, checkfirst=True)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

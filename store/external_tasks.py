@@ -90,10 +90,26 @@ async def park(store: Store, task: Parked, task_id: str) -> str:
             available_at=now,
             created=now,
         )
-        # a retried parking attempt: the same Temporal attempt, a fresh token
+        # the same key again: a retried parking attempt, or a new run (continue-as-new)
+        # whose activity ids start over; either way the newest parking wins in full
         stmt = stmt.on_conflict_do_update(
             index_elements=[table.c.workflow_id, table.c.activity_id, table.c.attempt],
-            set_={"task_token": stmt.excluded.task_token},
+            set_={
+                name: stmt.excluded[name]
+                for name in (
+                    "task_token",
+                    "topic",
+                    "element_id",
+                    "business_key",
+                    "definition_key",
+                    "variables",
+                    "headers",
+                    "retries",
+                    "available_at",
+                    "created",
+                )
+            }
+            | {"lock_owner": None, "lock_expiration": None, "error_message": None},
         )
         await session.execute(stmt)
         # an earlier attempt of the same activity timed out: its task is stale
@@ -189,20 +205,39 @@ async def holding(store: Store, task_id: str, worker_id: str) -> ExternalTaskRec
     return row
 
 
-async def extend_lock(store: Store, task_id: str, worker_id: str, duration: timedelta) -> None:
-    await holding(store, task_id, worker_id)
-    until = _now() + duration
-    async with store.session() as session, session.begin():
-        await session.execute(
-            update(ExternalTaskRecord)
-            .where(ExternalTaskRecord.id == task_id, ExternalTaskRecord.lock_owner == worker_id)
-            .values(lock_expiration=until, available_at=until)
+def _held_by(task_id: str, worker_id: str, now: datetime) -> Any:
+    return (
+        update(ExternalTaskRecord)
+        .where(
+            ExternalTaskRecord.id == task_id,
+            ExternalTaskRecord.lock_owner == worker_id,
+            ExternalTaskRecord.lock_expiration > now,
         )
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _change_held(store: Store, task_id: str, worker_id: str, **values: Any) -> None:
+    """Change a task only while ``worker_id`` still holds its lock (checked in the same
+    statement: a lock that expired a moment ago and was taken over stays the new owner's)."""
+    async with store.session() as session, session.begin():
+        done = await session.execute(_held_by(task_id, worker_id, _now()).values(**values))
+        if getattr(done, "rowcount", 0) != 1:
+            owner = await session.scalar(
+                select(ExternalTaskRecord.lock_owner).where(ExternalTaskRecord.id == task_id)
+            )
+            raise LockLost(task_id, worker_id, owner)
+
+
+async def extend_lock(store: Store, task_id: str, worker_id: str, duration: timedelta) -> None:
+    until = _now() + duration
+    await _change_held(store, task_id, worker_id, lock_expiration=until, available_at=until)
 
 
 async def release_for_retry(
     store: Store,
     task_id: str,
+    worker_id: str,
     *,
     retries: int,
     retry_timeout: timedelta,
@@ -210,19 +245,17 @@ async def release_for_retry(
     details: str | None,
 ) -> None:
     """A failure the worker wants retried: unlocked, fetchable after the retry timeout."""
-    async with store.session() as session, session.begin():
-        await session.execute(
-            update(ExternalTaskRecord)
-            .where(ExternalTaskRecord.id == task_id)
-            .values(
-                retries=retries,
-                error_message=message,
-                error_details=details,
-                lock_owner=None,
-                lock_expiration=None,
-                available_at=_now() + retry_timeout,
-            )
-        )
+    await _change_held(
+        store,
+        task_id,
+        worker_id,
+        retries=retries,
+        error_message=message,
+        error_details=details,
+        lock_owner=None,
+        lock_expiration=None,
+        available_at=_now() + retry_timeout,
+    )
 
 
 async def remove(store: Store, task_id: str) -> None:

@@ -6,6 +6,7 @@ batches arriving out of order — can never move a task or an instance backwards
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import Table
@@ -28,6 +29,19 @@ def _upsert(store: Store, model: type[Base], rows: list[dict[str, Any]]) -> Any:
     )
 
 
+def _utc_rows(rows: list[Any]) -> list[dict[str, Any]]:
+    """Rows with every time in UTC: a due date given with an offset must compare and sort
+    with the others (SQLite keeps times as text and drops the offset)."""
+    out = []
+    for row in rows:
+        values = row.model_dump()
+        for name, value in values.items():
+            if isinstance(value, datetime) and value.tzinfo is not None:
+                values[name] = value.astimezone(UTC)
+        out.append(values)
+    return out
+
+
 def _candidates(batch: ProjectionBatch) -> list[dict[str, str]]:
     rows = {
         (task.id, kind, value)
@@ -41,10 +55,10 @@ def _candidates(batch: ProjectionBatch) -> list[dict[str, str]]:
 async def apply(store: Store, batch: ProjectionBatch) -> None:
     async with store.session() as session, session.begin():
         if batch.instances:
-            rows = [r.model_dump() for r in batch.instances]
+            rows = _utc_rows(batch.instances)
             await session.execute(_upsert(store, InstanceRecord, rows))
         if batch.tasks:
-            rows = [r.model_dump() for r in batch.tasks]
+            rows = _utc_rows(batch.tasks)
             await session.execute(_upsert(store, TaskRecord, rows))
             candidates = _candidates(batch)
             if candidates:
@@ -52,5 +66,5 @@ async def apply(store: Store, batch: ProjectionBatch) -> None:
                 table = cast(Table, TaskCandidate.__table__)
                 await session.execute(insert(table).values(candidates).on_conflict_do_nothing())
         if batch.incidents:
-            rows = [r.model_dump() for r in batch.incidents]
+            rows = _utc_rows(batch.incidents)
             await session.execute(_upsert(store, IncidentRecord, rows))

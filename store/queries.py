@@ -16,6 +16,12 @@ from store.models import IncidentRecord, InstanceRecord, TaskCandidate, TaskReco
 OPEN_TASK_STATES = ("CREATED", "ASSIGNED", "SUSPENDED")
 
 
+def utc(value: datetime) -> datetime:
+    """A filter value in UTC: SQLite compares stored UTC times as text and drops an
+    offset when binding, so ``10:00+02:00`` must become ``08:00+00:00`` first."""
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def as_utc(value: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; everything Baton stores is UTC."""
     if value is None:
@@ -103,13 +109,13 @@ def _task_query(f: TaskFilter) -> Select[TaskRecord]:
         if not f.include_assigned:
             query = query.where(TaskRecord.assignee.is_(None))
     if f.due_before is not None:
-        query = query.where(TaskRecord.due < f.due_before)
+        query = query.where(TaskRecord.due < utc(f.due_before))
     if f.due_after is not None:
-        query = query.where(TaskRecord.due > f.due_after)
+        query = query.where(TaskRecord.due > utc(f.due_after))
     if f.created_before is not None:
-        query = query.where(TaskRecord.created < f.created_before)
+        query = query.where(TaskRecord.created < utc(f.created_before))
     if f.created_after is not None:
-        query = query.where(TaskRecord.created > f.created_after)
+        query = query.where(TaskRecord.created > utc(f.created_after))
     return query
 
 
@@ -171,9 +177,9 @@ async def list_instances(
     if f.state is not None:
         query = query.where(InstanceRecord.state == f.state)
     if f.started_after is not None:
-        query = query.where(InstanceRecord.start_time >= f.started_after)
+        query = query.where(InstanceRecord.start_time >= utc(f.started_after))
     if f.started_before is not None:
-        query = query.where(InstanceRecord.start_time < f.started_before)
+        query = query.where(InstanceRecord.start_time < utc(f.started_before))
     if f.has_incident is not None:
         open_incident = exists().where(
             IncidentRecord.process_instance_id == InstanceRecord.id,

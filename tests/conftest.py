@@ -6,6 +6,8 @@ Nothing is mocked or downloaded: the dev server is the ``temporal`` binary of th
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import sys
 import uuid
@@ -142,3 +144,10 @@ async def stack(temporal_env: WorkflowEnvironment, store: Store) -> AsyncIterato
         yield Stack(
             http=http, client=temporal_env.client, store=store, settings=settings, worker=worker
         )
+    # background loops of this stack (task keeper, message sweeper) end with it, before
+    # its store is disposed; in production they end with their process
+    for task in asyncio.all_tasks():
+        if task.get_name() in ("baton-task-keeper", "baton-message-sweeper"):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -96,6 +96,8 @@ async def test_correlate_by_key_one_or_all(stack: Stack) -> None:
     for instance in (c1, c2):
         await eventually(lambda i=instance: _completed(stack, i), what="CASE-C to complete")
     problem(await stack.http.post(CORRELATE, json={"messageName": ""}), 422)
+    too_long = await stack.http.post(CORRELATE, json={"messageName": "m", "businessKey": "x" * 300})
+    assert problem(too_long, 422)["errors"][0]["field"] == "businessKey"
 
 
 async def _rows(stack: Stack, business_key: str, count: int) -> bool:

@@ -165,6 +165,11 @@ async def test_bpmn_error_and_lock_expiry(stack: Stack) -> None:
         f"{url}/bpmn-error", json={"workerId": "slow", "errorCode": "REJECTED"}
     )
     assert problem(late, 409)["code"] == "LockLost"
+    late_failure = await stack.http.post(
+        f"{url}/failure", json={"workerId": "slow", "errorMessage": "x", "retries": 2}
+    )
+    assert problem(late_failure, 409)["code"] == "LockLost"
+    assert (await stack.http.get(url)).json()["workerId"] == "fast"  # unchanged
     thrown = await stack.http.post(
         f"{url}/bpmn-error",
         json={"workerId": "fast", "errorCode": "REJECTED", "errorMessage": "score too low"},

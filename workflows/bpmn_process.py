@@ -2664,11 +2664,19 @@ class BpmnProcess:
 
     def _waiting_messages(self) -> tuple[str, ...]:
         """``BpmnWaitingMessages``: what correlation from outside looks instances up by."""
+        waiting = [
+            s
+            for s in self._subscriptions
+            if s.kind == "message" and s.delivered is None and not s.cancelled
+        ]
+        # Temporal limits search attributes (about 2 KB a value, 40 KB in all): past these
+        # bounds an entry with its key is left out and correlation asks by name alone
+        keyed = len(waiting) <= sa.MAX_KEYED_WAITS
         entries = {
             entry
-            for sub in self._subscriptions
-            if sub.kind == "message" and sub.delivered is None and not sub.cancelled
-            for entry in sa.waiting_entries(sub.name, sub.correlation_key)
+            for sub in waiting
+            for entry in sa.waiting_entries(sub.name, sub.correlation_key if keyed else None)
+            if len(entry) <= sa.MAX_ENTRY_LENGTH
         }
         return tuple(sorted(entries))
 

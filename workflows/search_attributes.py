@@ -59,8 +59,14 @@ def cli_flags() -> list[str]:
     return flags
 
 
+#: Bounds that keep ``BpmnWaitingMessages`` inside Temporal's search-attribute limits.
+MAX_KEYED_WAITS = 50
+MAX_ENTRY_LENGTH = 300
+
+
 def waiting_entries(name: str, correlation_key: str | None) -> list[str]:
-    """The ``BpmnWaitingMessages`` entries of one message subscription."""
+    """The ``BpmnWaitingMessages`` entries of one message subscription (``None``: by
+    name only, for an element without a key or when the keys would not fit)."""
     return [name, f"{name}|{correlation_key if correlation_key is not None else '*'}"]
 
 

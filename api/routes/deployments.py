@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -21,6 +23,9 @@ from bpmn_compiler import Diagnostic, Severity, compile_bpmn
 from store import definitions
 from store.db import DefinitionNotFound, Store
 from store.definitions import DeployedDefinition
+
+#: ``?version=``: a definition version (omitted: the latest).
+VersionQuery = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 router = APIRouter(prefix="/v1/bpms", tags=["deployments"])
 
@@ -123,7 +128,7 @@ def _paged(found: list[DeployedDefinition], page: int, size: int) -> PageOut[Dep
     summary="The latest (or ?version=) definition of a process key",
 )
 async def get_definition(
-    key: str, store: StoreDep, _: CurrentPrincipal, version: int | None = None
+    key: str, store: StoreDep, _: CurrentPrincipal, version: VersionQuery = None
 ) -> DeployedDefinitionOut:
     try:
         d = await definitions.find(store, key, version)
@@ -164,7 +169,7 @@ async def list_versions(
     },
 )
 async def get_xml(
-    key: str, store: StoreDep, _: CurrentPrincipal, version: int | None = None
+    key: str, store: StoreDep, _: CurrentPrincipal, version: VersionQuery = None
 ) -> Response:
     xml = await definitions.load_xml(store, key, await _version(store, key, version))
     return Response(xml, media_type="application/xml")
@@ -180,7 +185,7 @@ async def get_xml(
     },
 )
 async def get_ir(
-    key: str, store: StoreDep, _: CurrentPrincipal, version: int | None = None
+    key: str, store: StoreDep, _: CurrentPrincipal, version: VersionQuery = None
 ) -> Response:
     ir = await definitions.load_ir_json(store, key, await _version(store, key, version))
     return Response(ir, media_type="application/json")

@@ -222,7 +222,7 @@ async def _publish_by_name(
     for instance_id in await correlation.waiting_instances(
         client, settings, body.message_name, body.correlation_key
     ):
-        if await correlation.correlate_one(client, settings, instance_id, message):
+        if await correlation.correlate_one(client, settings, instance_id, message) is not None:
             return PublishedOut(process_instance_ids=[instance_id])
     started = await correlation.start_by_message(
         client,

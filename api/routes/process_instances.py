@@ -18,7 +18,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api import temporal_calls
 from api.auth import CurrentPrincipal, Principal
 from api.deps import ClientDep, SettingsDep, StoreDep
-from api.problems import ApiProblem, NotFound, Unavailable
+from api.problems import ApiProblem, Conflict, NotFound, Unavailable
 from api.schemas import (
     ActivityOut,
     BusinessDataIn,
@@ -203,7 +203,10 @@ async def start_instance(
     else:
         instance_id = str(uuid.uuid4())
     if body.business_data is not None:
-        await business_data.put(store, instance_id, body.business_data, by=principal.subject)
+        # a racing request with the same key must not overwrite the winner's data
+        await business_data.put(
+            store, instance_id, body.business_data, by=principal.subject, replace=False
+        )
     try:
         started = await _start(client, settings, principal, body, d, instance_id)
     except WorkflowAlreadyStartedError:  # the same key raced this request and won
@@ -381,6 +384,8 @@ async def cancel_instance(
             rpc_timeout=timedelta(seconds=settings.temporal_rpc_timeout_seconds),
         )
     except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:  # it ended between the two calls
+            raise Conflict(f"process instance {instance_id} has ended") from err
         raise Unavailable(f"Temporal did not accept the cancellation: {err.message}") from err
     timeout = timedelta(seconds=settings.temporal_rpc_timeout_seconds)
     if not await temporal_calls.wait_for_end(client, instance_id, timeout):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -142,6 +143,13 @@ async def _held(store: Store, task_id: str, worker_id: str) -> ExternalTaskRecor
         raise Conflict(str(err), code="LockLost", workerId=err.owner) from err
 
 
+async def _guarded(change: Awaitable[None]) -> None:
+    try:
+        await change
+    except external_tasks.LockLost as err:
+        raise Conflict(str(err), code="LockLost", workerId=err.owner) from err
+
+
 def _handle(client: Client, row: ExternalTaskRecord) -> AsyncActivityHandle:
     return client.get_async_activity_handle(task_token=base64.b64decode(row.task_token))
 
@@ -177,12 +185,13 @@ async def complete_service_task(
     principal: CurrentPrincipal,
 ) -> Response:
     row = await _held(store, task_id, body.worker_id)
-    if body.business_data:
+    result = c.ServiceTaskResult(variables=body.process_data)
+    answer = await _report(store, row, _handle(client, row).complete(result))
+    if body.business_data:  # only once Temporal took the completion
         await business_data.merge(
             store, row.process_instance_id, body.business_data, by=principal.subject
         )
-    result = c.ServiceTaskResult(variables=body.process_data)
-    return await _report(store, row, _handle(client, row).complete(result))
+    return answer
 
 
 @router.post(
@@ -201,13 +210,16 @@ async def fail_service_task(
 ) -> Response:
     row = await _held(store, task_id, body.worker_id)
     if body.retries is None or body.retries > 0:
-        await external_tasks.release_for_retry(
-            store,
-            task_id,
-            retries=row.retries if body.retries is None else body.retries,
-            retry_timeout=timedelta(milliseconds=body.retry_timeout),
-            message=body.error_message,
-            details=body.error_details,
+        await _guarded(
+            external_tasks.release_for_retry(
+                store,
+                task_id,
+                body.worker_id,
+                retries=row.retries if body.retries is None else body.retries,
+                retry_timeout=timedelta(milliseconds=body.retry_timeout),
+                message=body.error_message,
+                details=body.error_details,
+            )
         )
         return Response(status_code=204)
     failure = ApplicationError(
@@ -245,7 +257,9 @@ async def extend_lock(
     task_id: str, body: ExtendLockIn, store: StoreDep, _: CurrentPrincipal
 ) -> Response:
     await _held(store, task_id, body.worker_id)
-    await external_tasks.extend_lock(
-        store, task_id, body.worker_id, timedelta(milliseconds=body.new_duration)
+    await _guarded(
+        external_tasks.extend_lock(
+            store, task_id, body.worker_id, timedelta(milliseconds=body.new_duration)
+        )
     )
     return Response(status_code=204)
