@@ -12,7 +12,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, event, inspect, text
+from sqlalchemy import Connection, Table, event, exists, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import (
@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from store.models import Base
+from store.models import Base, TaskCandidate, TaskRecord
 
 
 class StoreError(Exception):
@@ -50,6 +50,27 @@ def _add_missing_columns(conn: Connection) -> None:
                 conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
         for index in table.indexes:  # an index a model gained (create_all skips old tables)
             index.create(conn, checkfirst=True)
+
+
+def _backfill_candidates(conn: Connection) -> None:
+    """Open tasks written before candidates had their own table get their rows (tasks
+    without candidates are looked at again each start: cheap, and nothing to insert)."""
+    tasks, candidates = TaskRecord.__table__, TaskCandidate.__table__
+    assert isinstance(tasks, Table) and isinstance(candidates, Table)
+    missing = conn.execute(
+        select(tasks.c.id, tasks.c.candidate_users, tasks.c.candidate_groups).where(
+            tasks.c.state.in_(("CREATED", "ASSIGNED", "SUSPENDED")),
+            ~exists().where(candidates.c.task_id == tasks.c.id),
+        )
+    )
+    rows = [
+        {"task_id": task_id, "kind": kind, "value": value}
+        for task_id, users, groups in missing
+        for kind, values in (("user", users or []), ("group", groups or []))
+        for value in sorted(set(values))
+    ]
+    if rows:
+        conn.execute(candidates.insert(), rows)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -90,6 +111,7 @@ class Store:
                 async with self.engine.begin() as conn:
                     await conn.run_sync(Base.metadata.create_all)
                     await conn.run_sync(_add_missing_columns)
+                    await conn.run_sync(_backfill_candidates)
                 return
             except (OperationalError, ProgrammingError, IntegrityError):
                 if attempt == 4:
