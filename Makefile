@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.compile_speed
 	$(BIN)/python -m bench.events_per_element
 	$(BIN)/python -m bench.task_inbox
+	$(BIN)/python -m bench.interpreter_overhead
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
