@@ -9,18 +9,16 @@ nothing. A local activity of the sending workflow: one marker event per message.
 
 from __future__ import annotations
 
-import contextlib
-
 from temporalio import activity
 from temporalio.client import Client
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
+from baton.starting import start_at
 from bpmn_compiler.ir import StartEvent
 from store import Store, definitions
 from store.db import DefinitionNotFound
 from workflows import contracts as c
-from workflows import search_attributes as sa
 
 
 class MessageFlowActivities:
@@ -39,24 +37,16 @@ class MessageFlowActivities:
         if node is None:
             return c.FlowSent()  # the pool's border: nothing listens there
         if isinstance(node, StartEvent) and node.scope is None:
-            workflow_id = f"{message.sender_instance_id}/{message.throw_id}/{message.target}"
-            with contextlib.suppress(WorkflowAlreadyStartedError):  # a retry: started already
-                await self._client.start_workflow(
-                    c.WORKFLOW_NAME,
-                    c.ProcessInput(
-                        definition=c.DefinitionRef(
-                            key=target.key, version=target.version, sha256=target.sha256
-                        ),
-                        variables=dict(message.variables),
-                        start_event=message.target,
-                        partners={message.sender_process: [message.sender_instance_id]},
-                    ),
-                    id=workflow_id,
-                    task_queue=activity.info().task_queue,
-                    search_attributes=sa.at_start(target.key, target.version, None),
-                    static_summary=f"{target.key} v{target.version}, "
-                    f"started by message flow {message.flow_id}",
-                )
+            workflow_id = await start_at(  # a retry finds the instance started already
+                self._client,
+                target,
+                message.target,
+                workflow_id=f"{message.sender_instance_id}/{message.throw_id}/{message.target}",
+                task_queue=activity.info().task_queue,
+                summary=f"started by message flow {message.flow_id}",
+                variables=message.variables,
+                partners={message.sender_process: [message.sender_instance_id]},
+            )
             return c.FlowSent(started=workflow_id)
         delivered = 0
         for partner in message.partners:

@@ -10,17 +10,14 @@ an instance started a moment ago may miss the signal, as a late subscriber does)
 from __future__ import annotations
 
 import asyncio
-import contextlib
 
 from temporalio import activity
 from temporalio.client import Client
-from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from bpmn_compiler.ir import SignalEventDefinition, StartEvent
+from baton.starting import start_at
 from store import Store, definitions
 from workflows import contracts as c
-from workflows import search_attributes as sa
 
 _FAN_OUT = 16  # signals in flight at once
 
@@ -48,39 +45,19 @@ async def broadcast(
 async def _start_listeners(
     client: Client, store: Store, signal: c.BroadcastSignal, task_queue: str
 ) -> list[str]:
-    started: list[str] = []
-    for deployed in await definitions.list_latest(store):
-        ir = await definitions.load_ir(store, deployed.key, deployed.version, deployed.sha256)
-        for start_id in ir.start_nodes:
-            start = ir.nodes[start_id]
-            if not (
-                isinstance(start, StartEvent)
-                and isinstance(start.event, SignalEventDefinition)
-                and start.event.signal_name is not None
-                and start.event.signal_name.language == "literal"
-                and start.event.signal_name.source == signal.name
-            ):
-                continue
-            workflow_id = f"{signal.sender_instance_id or 'api'}/{signal.throw_id}/{start_id}"
-            # a retry of this activity finds the instance started the first time
-            with contextlib.suppress(WorkflowAlreadyStartedError):
-                await client.start_workflow(
-                    c.WORKFLOW_NAME,
-                    c.ProcessInput(
-                        definition=c.DefinitionRef(
-                            key=deployed.key, version=deployed.version, sha256=deployed.sha256
-                        ),
-                        variables=dict(signal.variables),
-                        start_event=start_id,
-                    ),
-                    id=workflow_id,
-                    task_queue=task_queue,
-                    search_attributes=sa.at_start(deployed.key, deployed.version, None),
-                    static_summary=f"{deployed.key} v{deployed.version}, "
-                    f"started by signal {signal.name!r}",
-                )
-            started.append(workflow_id)
-    return started
+    # ids derived from the throw: a retry of the activity finds what it started
+    return [
+        await start_at(
+            client,
+            deployed,
+            start_id,
+            workflow_id=f"{signal.sender_instance_id or 'api'}/{signal.throw_id}/{start_id}",
+            task_queue=task_queue,
+            summary=f"started by signal {signal.name!r}",
+            variables=signal.variables,
+        )
+        for deployed, start_id in await definitions.listeners(store, "signal", signal.name)
+    ]
 
 
 async def _signal_running(

@@ -22,12 +22,12 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.problems import Unavailable
 from baton.settings import Settings
-from bpmn_compiler.ir import MessageEventDefinition, StartEvent
+from baton.starting import start_at
 from store import Store, buffered_messages, business_data, definitions
 from workflows import contracts as c
 from workflows import search_attributes as sa
@@ -102,45 +102,27 @@ async def start_by_message(
     """Start the latest definitions whose message start event has this name (the first
     one unless ``every``); a message id makes a repeated start find the first instance."""
     results: list[Started] = []
-    for deployed in await definitions.list_latest(store):
-        ir = await definitions.load_ir(store, deployed.key, deployed.version, deployed.sha256)
-        for start_id in ir.start_nodes:
-            start = ir.nodes[start_id]
-            if not (
-                isinstance(start, StartEvent)
-                and isinstance(start.event, MessageEventDefinition)
-                and start.event.message_name is not None
-                and start.event.message_name.language == "literal"
-                and start.event.message_name.source == name
-            ):
-                continue
-            seed = f"{message_id}\n{deployed.key}\n{start_id}" if message_id else None
-            instance_id = str(uuid.uuid5(_MESSAGE_NAMESPACE, seed) if seed else uuid.uuid4())
-            if business is not None:
-                await business_data.put(store, instance_id, business, by=started_by, replace=False)
-            # the same message id started it before: report that instance
-            with contextlib.suppress(WorkflowAlreadyStartedError):
-                await client.start_workflow(
-                    c.WORKFLOW_NAME,
-                    c.ProcessInput(
-                        definition=c.DefinitionRef(
-                            key=deployed.key, version=deployed.version, sha256=deployed.sha256
-                        ),
-                        business_key=business_key,
-                        variables=dict(variables),
-                        started_by=started_by,
-                        start_event=start_id,
-                        business_data_ref=instance_id if business is not None else None,
-                    ),
-                    id=instance_id,
-                    task_queue=settings.task_queue,
-                    search_attributes=sa.at_start(deployed.key, deployed.version, business_key),
-                    static_summary=f"{deployed.key} v{deployed.version}, "
-                    f"started by message {name!r}",
-                )
-            results.append(Started(instance_id, start_id, deployed.key))
-            if not every:
-                return results
+    for deployed, start_id in await definitions.listeners(store, "message", name):
+        seed = f"{message_id}\n{deployed.key}\n{start_id}" if message_id else None
+        instance_id = str(uuid.uuid5(_MESSAGE_NAMESPACE, seed) if seed else uuid.uuid4())
+        if business is not None:
+            await business_data.put(store, instance_id, business, by=started_by, replace=False)
+        # the same message id started it before: that instance is reported
+        await start_at(
+            client,
+            deployed,
+            start_id,
+            workflow_id=instance_id,
+            task_queue=settings.task_queue,
+            summary=f"started by message {name!r}",
+            variables=variables,
+            business_key=business_key,
+            started_by=started_by,
+            business_data_ref=instance_id if business is not None else None,
+        )
+        results.append(Started(instance_id, start_id, deployed.key))
+        if not every:
+            break
     return results
 
 

@@ -9,17 +9,18 @@ uses, and nothing else. ``Trivial`` does nothing: the server's ceiling.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from workflows import contracts as c
+    from workflows.bpmn_process import EXTERNAL_TASK_TIMEOUT, SERVICE_TASK_TIMEOUT
 
+# the options the interpreter gives a service task with the default 3 attempts
 _OPTIONS = {
-    "start_to_close_timeout": timedelta(days=30),
-    "heartbeat_timeout": timedelta(minutes=5),
+    "start_to_close_timeout": EXTERNAL_TASK_TIMEOUT,
+    "heartbeat_timeout": SERVICE_TASK_TIMEOUT,
     "retry_policy": RetryPolicy(maximum_attempts=3, non_retryable_error_types=["BpmnError"]),
     "result_type": c.ServiceTaskResult,
 }

@@ -497,6 +497,22 @@ class ProcessDefinition(_Frozen):
         starts = self.none_starts()
         return starts[0] if starts else None
 
+    def event_starts(self, kind: Literal["message", "signal"], name: str) -> list[str]:
+        """Process-level start events that a message or signal of this (literal) name
+        triggers: what a correlation or a broadcast from outside starts."""
+        found = []
+        for node_id in self.start_nodes:
+            event = node.event if isinstance(node := self.nodes[node_id], StartEvent) else None
+            if kind == "message" and isinstance(event, MessageEventDefinition):
+                expr = event.message_name
+            elif kind == "signal" and isinstance(event, SignalEventDefinition):
+                expr = event.signal_name
+            else:
+                continue
+            if expr is not None and expr.language == "literal" and expr.source == name:
+                found.append(node_id)
+        return found
+
     def none_starts(self) -> list[str]:
         return [
             node_id

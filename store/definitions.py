@@ -6,6 +6,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -175,3 +176,14 @@ async def load_ir_json(store: Store, key: str, version: int) -> str:
     if row is None:
         raise DefinitionNotFound(key, version)
     return row.ir
+
+
+async def listeners(
+    store: Store, kind: Literal["message", "signal"], name: str
+) -> list[tuple[DeployedDefinition, str]]:
+    """(latest definition, start event) pairs a message or signal of ``name`` starts."""
+    found = []
+    for deployed in await list_latest(store):
+        ir = await load_ir(store, deployed.key, deployed.version, deployed.sha256)
+        found += [(deployed, start_id) for start_id in ir.event_starts(kind, name)]
+    return found

@@ -1986,16 +1986,6 @@ class BpmnProcess:
                 values.append(str(value))
         return values
 
-    def _active_task(self, task_id: str) -> c.UserTaskView:
-        task = self._tasks.get(task_id)
-        if task is None:
-            raise ApplicationError(f"no user task {task_id} in this instance", type="TaskNotFound")
-        if task.state not in (c.TaskState.CREATED, c.TaskState.ASSIGNED):
-            raise ApplicationError(
-                f"user task {task_id} is {task.state.value}", type="TaskNotActive"
-            )
-        return task
-
     def _open_task(self, task_id: str) -> c.UserTaskView:
         """An open task, suspended or not (what suspend, resume and cancel act on)."""
         task = self._tasks.get(task_id)
@@ -2005,6 +1995,13 @@ class BpmnProcess:
             raise ApplicationError(
                 f"user task {task_id} is {task.state.value}", type="TaskNotActive"
             )
+        return task
+
+    def _active_task(self, task_id: str) -> c.UserTaskView:
+        """An open task that is not suspended: one people may work on."""
+        task = self._open_task(task_id)
+        if task.state is c.TaskState.SUSPENDED:
+            raise ApplicationError(f"user task {task_id} is SUSPENDED", type="TaskNotActive")
         return task
 
     def _check_may_manage(self, task: c.UserTaskView, cmd: c.TaskCommand, what: str) -> None:
@@ -2113,11 +2110,7 @@ class BpmnProcess:
 
     @unclaim_task.validator
     def _validate_unclaim(self, cmd: c.TaskCommand) -> None:
-        task = self._active_task(cmd.task_id)
-        if not (cmd.user_id is None or cmd.admin or task.assignee == cmd.user_id):
-            raise ApplicationError(
-                f"only the assignee may unclaim user task {task.id}", type="TaskNotPermitted"
-            )
+        self._check_may_manage(self._active_task(cmd.task_id), cmd, "unclaim")
 
     @workflow.update(name=c.ASSIGN_TASK, description="Set (or clear) a user task's assignee.")
     def assign_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
@@ -2127,12 +2120,7 @@ class BpmnProcess:
 
     @assign_task.validator
     def _validate_assign(self, cmd: c.TaskCommand) -> None:
-        task = self._active_task(cmd.task_id)
-        if not (cmd.user_id is None or cmd.admin or task.assignee == cmd.user_id):
-            raise ApplicationError(
-                f"only an admin or the assignee may reassign user task {task.id}",
-                type="TaskNotPermitted",
-            )
+        self._check_may_manage(self._active_task(cmd.task_id), cmd, "reassign")
 
     @workflow.update(
         name=c.DELEGATE_TASK,
@@ -2152,10 +2140,7 @@ class BpmnProcess:
         task = self._active_task(cmd.task_id)
         if not cmd.assignee:
             raise ApplicationError("delegating needs the delegate's id", type="TaskNotPermitted")
-        if not (cmd.user_id is None or cmd.admin or task.assignee == cmd.user_id):
-            raise ApplicationError(
-                f"only the assignee may delegate user task {task.id}", type="TaskNotPermitted"
-            )
+        self._check_may_manage(task, cmd, "delegate")
 
     @workflow.update(
         name=c.RESOLVE_TASK,
