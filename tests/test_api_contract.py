@@ -111,7 +111,15 @@ async def _open_task(stack: Stack) -> dict[str, Any]:
 async def test_rejected_completion_changes_nothing(stack: Stack) -> None:
     task = await _open_task(stack)
     handle = stack.client.get_workflow_handle(task["processInstanceId"])
+    # the task row can land before the instance's last workflow task of that step (its
+    # search-attribute upsert): measure once the history stops growing
     before = await handle.describe()
+    while True:
+        await asyncio.sleep(0.5)
+        settled = await handle.describe()
+        if settled.history_length == before.history_length:
+            break
+        before = settled
     # a bad body: 422 naming the field, nothing sent to Temporal
     body = problem(
         await stack.http.post(f"/v1/bpms/tasks/{task['id']}/complete", json={"processData": 5}),
