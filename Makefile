@@ -23,11 +23,18 @@ test: $(STAMP) lint typecheck
 	$(BIN)/pytest
 
 ## make bench: benchmarks (not tests); results land in bench/results/.
-bench: $(STAMP)
+bench: $(STAMP) $(VENV)/.bench
 	$(BIN)/python -m bench.compile_speed
 	$(BIN)/python -m bench.events_per_element
 	$(BIN)/python -m bench.task_inbox
 	$(BIN)/python -m bench.interpreter_overhead
+	$(BIN)/python -m bench.rest_end_to_end
+	$(BIN)/python -m bench.peer_spiff
+	$(BIN)/python -m bench.summary
+
+$(VENV)/.bench: pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -32,12 +32,17 @@ REPEATS = 5
 RESULTS = Path(__file__).resolve().parent / "results" / "events_per_element.json"
 NS = (
     'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
-    'xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"'
+    'xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" '
+    'xmlns:camunda="http://camunda.org/schema/1.0/bpmn"'
 )
 CASES = {
     "empty (start → end)": "",
-    "service task (activity)": '<bpmn:serviceTask id="x"><bpmn:extensionElements>'
-    '<zeebe:taskDefinition type="baton.noop"/></bpmn:extensionElements></bpmn:serviceTask>',
+    "service task (activity)": '<bpmn:serviceTask id="x" camunda:asyncBefore="true">'
+    '<bpmn:extensionElements><zeebe:taskDefinition type="baton.noop"/>'
+    "</bpmn:extensionElements></bpmn:serviceTask>",
+    "built-in service task (local activity)": '<bpmn:serviceTask id="x">'
+    '<bpmn:extensionElements><zeebe:taskDefinition type="baton.noop"/>'
+    "</bpmn:extensionElements></bpmn:serviceTask>",
     "script task (FEEL, in the workflow)": '<bpmn:scriptTask id="x"><bpmn:extensionElements>'
     '<zeebe:script expression="= 1 + 1" resultVariable="r"/>'
     "</bpmn:extensionElements></bpmn:scriptTask>",

@@ -5,7 +5,11 @@ and worker; plus trivial workflows/s, the server's ceiling, in the same run.
 Reference process: start → 3 service tasks → exclusive gateway → parallel split of 2
 service tasks → join → end. Reports instances/s, p50/p95 end-to-end latency (start to
 result) and history events per instance, and Baton's ratios to the hand-written
-workflow. Writes bench/results/interpreter_overhead.json.
+workflow. Two Baton rows: ``baton`` runs the diagram as drawn (its built-in ``baton.noop``
+tasks are synchronous, so they run as local activities, the speed lever DESIGN.md
+describes); ``baton-async`` marks every service task ``camunda:asyncBefore``, so each is
+a regular activity exactly as in the hand-written workflow: the interpreter's own cost.
+Writes bench/results/interpreter_overhead.json.
 
     .venv/bin/python -m bench.interpreter_overhead [--instances 60] [--rounds 3]
 """
@@ -47,7 +51,8 @@ RESULTS = Path(__file__).resolve().parent / "results" / "interpreter_overhead.js
 CONCURRENCY = 10
 REFERENCE = b"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d_ref">
+    xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d_ref">
   <bpmn:process id="reference" isExecutable="true">
     <bpmn:startEvent id="s"/>
     <bpmn:serviceTask id="a"><bpmn:extensionElements><zeebe:taskDefinition type="baton.noop"/>
@@ -84,6 +89,12 @@ REFERENCE = b"""<?xml version="1.0" encoding="UTF-8"?>
   </bpmn:process>
 </bpmn:definitions>
 """
+
+#: the same process with every service task marked ``camunda:asyncBefore``: each one a
+#: regular activity, as in the hand-written workflow
+REFERENCE_ASYNC = REFERENCE.replace(b'id="reference"', b'id="reference_async"').replace(
+    b"<bpmn:serviceTask ", b'<bpmn:serviceTask camunda:asyncBefore="true" '
+)
 
 Starter = Callable[[str], Awaitable[Any]]
 
@@ -122,6 +133,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--instances", type=int, default=60, help="per kind and round")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--profile", help="run only this kind (for a profiler); no report")
     args = parser.parse_args()
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary(),
@@ -130,28 +142,35 @@ async def main() -> None:
         dev_server_extra_args=SPEED_FLAGS,
     )
     client = env.client
+    kinds = ("baton", "baton-async", "hand-written", "trivial")
     totals: dict[str, dict[str, Any]] = {
-        k: {"seconds": 0.0, "count": 0, "latencies": [], "ids": []}
-        for k in ("baton", "hand-written", "trivial")
+        k: {"seconds": 0.0, "count": 0, "latencies": [], "ids": []} for k in kinds
     }
     with tempfile.TemporaryDirectory() as tmp:
         store = Store(f"sqlite+aiosqlite:///{tmp}/bench.db")
         await store.init_schema()
-        [definition] = compile_bpmn(REFERENCE).definitions
-        _, [d] = await store_definitions.deploy(
-            store, [store_definitions.Resource("reference.bpmn", REFERENCE, [definition])]
-        )
-        ref = c.DefinitionRef(key=d.key, version=d.version, sha256=d.sha256)
+        refs: dict[str, c.DefinitionRef] = {}
+        for name, xml in (("reference.bpmn", REFERENCE), ("async.bpmn", REFERENCE_ASYNC)):
+            [definition] = compile_bpmn(xml).definitions
+            _, [d] = await store_definitions.deploy(
+                store, [store_definitions.Resource(name, xml, [definition])]
+            )
+            refs[d.key] = c.DefinitionRef(key=d.key, version=d.version, sha256=d.sha256)
         queue = f"bench-{uuid.uuid4().hex[:6]}"
         variables = {"amount": 5}  # the parallel branch
-        starters: dict[str, Starter] = {
-            "baton": lambda wid: client.start_workflow(
+
+        def baton(ref: c.DefinitionRef) -> Starter:
+            return lambda wid: client.start_workflow(
                 c.WORKFLOW_NAME,
                 c.ProcessInput(definition=ref, variables=variables),
                 id=wid,
                 task_queue=queue,
-                search_attributes=sa.at_start(d.key, d.version, None),
-            ),
+                search_attributes=sa.at_start(ref.key, ref.version, None),
+            )
+
+        starters: dict[str, Starter] = {
+            "baton": baton(refs["reference"]),
+            "baton-async": baton(refs["reference_async"]),
             "hand-written": lambda wid: client.start_workflow(
                 ReferenceProcess.run, variables, id=wid, task_queue=queue
             ),
@@ -167,6 +186,9 @@ async def main() -> None:
         async with worker:
             for start in starters.values():  # warm-up: sticky caches, imports
                 await _batch(start, CONCURRENCY)
+            if args.profile:
+                await _batch(starters[args.profile], args.instances * args.rounds)
+                return
             for _ in range(args.rounds):  # interleaved, so drift hits all kinds alike
                 for kind, start in starters.items():
                     seconds, latencies, ids = await _batch(start, args.instances)
@@ -184,15 +206,20 @@ async def main() -> None:
                 }
         await store.dispose()
     await env.shutdown()
-    baton, hand = report["baton"], report["hand-written"]
-    ratios = {
-        "throughput": round(baton["instances_per_second"] / hand["instances_per_second"], 2),
-        "history_events": round(baton["history_events"] / hand["history_events"], 2),
-        "p50_latency": round(baton["p50_ms"] / hand["p50_ms"], 2),
-        "vs_trivial_ceiling": round(
-            baton["instances_per_second"] / report["trivial"]["instances_per_second"], 2
-        ),
-    }
+    hand = report["hand-written"]
+
+    def ratios_of(row: dict[str, Any]) -> dict[str, float]:
+        return {
+            "throughput": round(row["instances_per_second"] / hand["instances_per_second"], 2),
+            "history_events": round(row["history_events"] / hand["history_events"], 2),
+            "p50_latency": round(row["p50_ms"] / hand["p50_ms"], 2),
+            "vs_trivial_ceiling": round(
+                row["instances_per_second"] / report["trivial"]["instances_per_second"], 2
+            ),
+        }
+
+    ratios = ratios_of(report["baton"])
+    ratios_async = ratios_of(report["baton-async"])
     print(f"{'kind':<14} {'inst/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'events':>7}")
     for kind, row in report.items():
         print(
@@ -200,6 +227,7 @@ async def main() -> None:
             f"{row['p95_ms']:>8} {row['history_events']:>7}"
         )
     print("baton / hand-written:", json.dumps(ratios))
+    print("baton-async / hand-written:", json.dumps(ratios_async))
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
         json.dumps(
@@ -213,6 +241,7 @@ async def main() -> None:
                 "concurrency": CONCURRENCY,
                 "kinds": report,
                 "ratios": ratios,
+                "ratios_async": ratios_async,
             },
             indent=2,
         )

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Table, event, exists, inspect, select, text
+from sqlalchemy import Connection, Table, event, exists, inspect, select, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import (
@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from store.models import Base, TaskCandidate, TaskRecord
+from store.models import OPEN_TASK_STATES, Base, TaskCandidate, TaskRecord
 
 
 class StoreError(Exception):
@@ -73,6 +73,23 @@ def _backfill_candidates(conn: Connection) -> None:
         conn.execute(candidates.insert(), rows)
 
 
+def refresh_candidates(task_ids: list[str] | None = None) -> Any:
+    """Copy ``claimable`` and ``created`` from the stored task rows into their candidate
+    rows (of ``task_ids``, or of every candidate row not yet filled in). Read from the
+    table, not from the batch: a late batch the revision guard refused changes nothing."""
+    candidates = cast(Table, TaskCandidate.__table__)
+    tasks = cast(Table, TaskRecord.__table__)
+    own = tasks.c.id == candidates.c.task_id
+    claimable = tasks.c.state.in_(OPEN_TASK_STATES) & tasks.c.assignee.is_(None)
+    stmt = update(candidates).values(
+        claimable=select(claimable).where(own).scalar_subquery(),
+        created=select(tasks.c.created).where(own).scalar_subquery(),
+    )
+    if task_ids is None:
+        return stmt.where(candidates.c.claimable.is_(None))
+    return stmt.where(candidates.c.task_id.in_(task_ids))
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # WAL lets the API read while the worker writes; busy_timeout waits out short locks.
     cursor = dbapi_connection.cursor()
@@ -112,6 +129,7 @@ class Store:
                     await conn.run_sync(Base.metadata.create_all)
                     await conn.run_sync(_add_missing_columns)
                     await conn.run_sync(_backfill_candidates)
+                    await conn.execute(refresh_candidates())
                 return
             except (OperationalError, ProgrammingError, IntegrityError):
                 if attempt == 4:

@@ -83,6 +83,7 @@ class TaskRecord(Base):
         Index("ix_task_key_state", "definition_key", "state", "created"),
         Index("ix_task_business_key", "business_key"),
         Index("ix_task_state_due", "state", "due"),
+        Index("ix_task_created", "created", "id"),  # "all open, newest first", by index
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -127,19 +128,31 @@ class IncidentRecord(Base):
     revision: Mapped[int]
 
 
+#: Task states an inbox lists by default: the task still waits for someone.
+OPEN_TASK_STATES = ("CREATED", "ASSIGNED", "SUSPENDED")
+
+
 class TaskCandidate(Base):
     """One candidate user or group of a task, so "tasks group G may claim" is an index
-    lookup rather than a scan of JSON lists. Candidates are fixed when a task is created."""
+    lookup rather than a scan of JSON lists. Candidates are fixed when a task is created.
+
+    ``claimable`` (open and nobody's yet) and ``created`` are copied from the task each
+    time the projection writes it, so the group inbox, its page and its total, is read
+    from one index range without touching the tasks table
+    (``store.queries.list_tasks``)."""
 
     __tablename__ = "user_task_candidates"
     __table_args__ = (
         PrimaryKeyConstraint("task_id", "kind", "value"),
         Index("ix_candidate_lookup", "kind", "value", "task_id"),
+        Index("ix_candidate_inbox", "kind", "value", "claimable", "created", "task_id"),
     )
 
     task_id: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(8), doc="user or group")
     value: Mapped[str] = mapped_column(String(255))
+    claimable: Mapped[bool | None] = mapped_column(doc="the task is open and unassigned")
+    created: Mapped[datetime | None] = mapped_column(doc="the task's creation time")
 
 
 class BusinessData(Base):

@@ -11,8 +11,9 @@ from typing import Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.db import Store
+from store.db import Store, refresh_candidates
 from store.models import Base, IncidentRecord, InstanceRecord, TaskCandidate, TaskRecord
 from workflows.contracts import ProjectionBatch
 
@@ -52,6 +53,15 @@ def _candidates(batch: ProjectionBatch) -> list[dict[str, str]]:
     return [{"task_id": t, "kind": k, "value": v} for t, k, v in sorted(rows)]
 
 
+async def _write_candidates(store: Store, session: AsyncSession, batch: ProjectionBatch) -> None:
+    candidates = _candidates(batch)
+    if candidates:
+        insert = postgresql.insert if store.dialect == "postgresql" else sqlite.insert
+        table = cast(Table, TaskCandidate.__table__)
+        await session.execute(insert(table).values(candidates).on_conflict_do_nothing())
+        await session.execute(refresh_candidates(sorted({t.id for t in batch.tasks})))
+
+
 async def apply(store: Store, batch: ProjectionBatch) -> None:
     async with store.session() as session, session.begin():
         if batch.instances:
@@ -60,11 +70,7 @@ async def apply(store: Store, batch: ProjectionBatch) -> None:
         if batch.tasks:
             rows = _utc_rows(batch.tasks)
             await session.execute(_upsert(store, TaskRecord, rows))
-            candidates = _candidates(batch)
-            if candidates:
-                insert = postgresql.insert if store.dialect == "postgresql" else sqlite.insert
-                table = cast(Table, TaskCandidate.__table__)
-                await session.execute(insert(table).values(candidates).on_conflict_do_nothing())
+            await _write_candidates(store, session, batch)
         if batch.incidents:
             rows = _utc_rows(batch.incidents)
             await session.execute(_upsert(store, IncidentRecord, rows))

@@ -10,10 +10,15 @@ from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import Store
-from store.models import IncidentRecord, InstanceRecord, TaskCandidate, TaskRecord
+from store.models import (
+    OPEN_TASK_STATES,
+    IncidentRecord,
+    InstanceRecord,
+    TaskCandidate,
+    TaskRecord,
+)
 
 #: Task states a default inbox lists: the open ones.
-OPEN_TASK_STATES = ("CREATED", "ASSIGNED", "SUSPENDED")
 
 
 def utc(value: datetime) -> datetime:
@@ -120,8 +125,16 @@ def _task_query(f: TaskFilter) -> Select[TaskRecord]:
 
 
 async def count(session: AsyncSession, query: Select[Any]) -> int:
-    """How many rows ``query`` selects (the total of a paged list)."""
-    return await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    """How many rows ``query`` selects (the total of a paged list).
+
+    The count replaces the selected columns rather than wrapping the query: a subquery
+    of whole rows makes SQLite read every row, while ``count(*)`` with the same filters
+    is answered from an index (all 100,000 open tasks: 80 ms → a fraction). A grouped
+    query is wrapped, since its groups are what is counted."""
+    if query._group_by_clauses:
+        return await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    counted = query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
+    return await session.scalar(counted) or 0
 
 
 async def _page(
@@ -135,17 +148,65 @@ async def _page(
 
 
 def _order(column: Any, key: Any, sort: Sort) -> list[Any]:
+    # NULLS LAST only where NULLs can occur: spelled out, it keeps SQLite from reading
+    # the order off an index and makes it sort every matching row instead
+    nullable = getattr(getattr(column, "expression", column), "nullable", True)
     if sort.descending:
-        return [column.desc().nulls_last(), key.desc()]
-    return [column.asc().nulls_last(), key.asc()]
+        first = column.desc().nulls_last() if nullable else column.desc()
+        return [first, key.desc()]
+    return [column.asc().nulls_last() if nullable else column.asc(), key.asc()]
 
 
 async def list_tasks(
     store: Store, f: TaskFilter, *, page: int, size: int, sort: Sort | None = None
 ) -> Page[TaskRecord]:
     sort = sort or Sort("created")
+    if _claimable_inbox(f) and sort.by == "created":
+        return await _claimable_page(store, f, page=page, size=size, sort=sort)
     order = _order(TASK_SORTS[sort.by], TaskRecord.id, sort)
     return await _page(store, _task_query(f), order, page=page, size=size)
+
+
+def _claimable_inbox(f: TaskFilter) -> bool:
+    """The group (or candidate-user) inbox and nothing else: open tasks nobody has
+    claimed, offered to these candidates. Answered from the candidate index alone."""
+    only_candidates = TaskFilter(
+        candidate_user=f.candidate_user, candidate_groups=f.candidate_groups
+    )
+    return bool(f.candidate_user is not None or f.candidate_groups) and f == only_candidates
+
+
+async def _claimable_page(
+    store: Store, f: TaskFilter, *, page: int, size: int, sort: Sort
+) -> Page[TaskRecord]:
+    """The page and total of a claimable inbox from ``ix_candidate_inbox``: a task offered
+    to two of the groups asked for counts once and sorts by its creation time."""
+    offered = []
+    if f.candidate_user is not None:
+        offered.append((TaskCandidate.kind == "user") & (TaskCandidate.value == f.candidate_user))
+    if f.candidate_groups:
+        offered.append(
+            (TaskCandidate.kind == "group") & TaskCandidate.value.in_(f.candidate_groups)
+        )
+    match = (offered[0] if len(offered) == 1 else offered[0] | offered[1]) & (
+        TaskCandidate.claimable == True  # noqa: E712 - "IS 1" would not use the index
+    )
+    ids = select(TaskCandidate.task_id).where(match)
+    created: Any = TaskCandidate.created  # never NULL here: no NULLS LAST, so the index
+    if len(f.candidate_groups) + (f.candidate_user is not None) > 1:
+        ids = ids.group_by(TaskCandidate.task_id)  # a task offered to two counts once
+        created = func.min(TaskCandidate.created)
+    key = TaskCandidate.task_id
+    order: list[Any] = (
+        [created.desc(), key.desc()] if sort.descending else [created.asc(), key.asc()]
+    )
+    ordered = ids.order_by(*order)
+    async with store.session() as session:
+        total = await count(session, ids)
+        chosen = list(await session.scalars(ordered.offset(page * size).limit(size)))
+        rows = await session.scalars(select(TaskRecord).where(TaskRecord.id.in_(chosen)))
+        by_id = {row.id: row for row in rows}
+    return Page(items=[by_id[i] for i in chosen if i in by_id], total=total)
 
 
 @dataclass(frozen=True)

@@ -46,11 +46,22 @@ HISTORIES = Path(__file__).parent / "histories"
 
 
 def _replayer() -> Replayer:
+    """Replays in the strict sandbox: the interpreter re-imported and restricted, so a
+    non-deterministic call on a recorded path fails here (workers pass it through)."""
     return Replayer(
         workflows=[BpmnProcess],
         data_converter=pydantic_data_converter,
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(strict=True),
     )
+
+
+def test_strict_runner_restricts_the_interpreter() -> None:
+    """Workers pass the interpreter through the sandbox for speed; the strict runner the
+    replays use must not, or the restriction checks would never see its code."""
+    fast = workflow_runner().restrictions.passthrough_modules
+    strict = workflow_runner(strict=True).restrictions.passthrough_modules
+    assert "workflows" in fast
+    assert not {"workflows", "workflows.bpmn_process", "workflows.tokens"} & strict
 
 
 @pytest.mark.parametrize("database_backend", ["sqlite"])

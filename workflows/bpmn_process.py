@@ -147,6 +147,12 @@ CANCEL_PATCH = "cancel-winds-down"
 #: ``workflow.patched`` marker: the ``BpmnWaitingMessages`` search attribute is kept up to
 #: date (it can add an upsert where the active elements did not change).
 WAITING_MESSAGES_PATCH = "waiting-messages-search-attribute"
+#: ``workflow.patched`` marker: built-in synchronous task types
+#: (``contracts.SYNCHRONOUS_TASK_TYPES``) run as local activities, and a search-attribute
+#: upsert carries only the attributes that changed (each value is a payload to encode).
+#: It is also the baseline: a run that has it follows every older patch without
+#: consulting it (see ``_patched``).
+LOCAL_BUILTINS_PATCH = "synchronous-builtins-run-locally"
 #: How long new tokens are held at their element's entry while the run drains for
 #: continue-as-new; if the instance is not quiet by then, it goes on and tries later.
 DRAIN_PATIENCE = timedelta(minutes=5)
@@ -237,6 +243,7 @@ class BpmnProcess:
         self._failure: BaseException | None = None
         self._cancel_request: c.CancelInstance | None = None
         self._waiting_patched = False  # WAITING_MESSAGES_PATCH, consulted first in run()
+        self._local_builtins = False  # LOCAL_BUILTINS_PATCH, likewise
         self._next_id = 0
         self._burst_time: datetime | None = None
         self._burst = 0
@@ -253,6 +260,7 @@ class BpmnProcess:
         self._dirty_incidents: set[str] = set()
         self._flushing = False
         self._local_busy = False  # a message/signal local activity is in flight
+        self._local_waiting = 0  # tokens waiting in _exclusive_local for their turn
         self._published: tuple[tuple[str, ...], str, bool, tuple[str, ...] | None] | None = None
         self._row_written: tuple[str, datetime | None] | None = None  # last instance row
         if input.resume is not None:
@@ -264,7 +272,8 @@ class BpmnProcess:
     async def run(self, input: c.ProcessInput) -> c.ProcessResult:
         # Consulted before the first local activity: a patch first consulted right after
         # the definition-loading one did not replay in continued runs (sdk-core).
-        self._waiting_patched = workflow.patched(WAITING_MESSAGES_PATCH)
+        self._local_builtins = workflow.patched(LOCAL_BUILTINS_PATCH)
+        self._waiting_patched = self._patched(WAITING_MESSAGES_PATCH)
         ref = input.definition
         raw = await workflow.execute_local_activity(
             c.LOAD_DEFINITION,
@@ -297,7 +306,7 @@ class BpmnProcess:
                 lambda: root.finished or self._failure is not None or self._may_continue()
             )
         except asyncio.CancelledError:
-            if not workflow.patched(CANCEL_PATCH):
+            if not self._patched(CANCEL_PATCH):
                 raise
             drainer.cancel()
             await self._wind_down()
@@ -384,7 +393,7 @@ class BpmnProcess:
         BPMN token simulation's rule; BPMN's own for scopes without start events). Only
         diagrams that have such elements ask for the patch marker."""
         extra = [n for n in implicit if n not in starts]
-        if extra and (not starts or workflow.patched(IMPLICIT_START_PATCH)):
+        if extra and (not starts or self._patched(IMPLICIT_START_PATCH)):
             return starts + extra
         return starts
 
@@ -587,7 +596,7 @@ class BpmnProcess:
             thrown.kind not in ("error", "escalation")
             or thrown.element_id != node.id
             or not isinstance(node, EndEvent | IntermediateThrowEvent)
-            or not workflow.patched(UNHANDLED_THROW_PATCH)
+            or not self._patched(UNHANDLED_THROW_PATCH)
         ):
             return False
         self._record(
@@ -627,7 +636,7 @@ class BpmnProcess:
         flows = self._definition.flows
         default = getattr(node, "default_flow", None)
         candidates = [f for f in node.outgoing if f != default]
-        if isinstance(node, Gateway) and not node.outgoing and workflow.patched(SINK_PATCH):
+        if isinstance(node, Gateway) and not node.outgoing and self._patched(SINK_PATCH):
             return []  # a gateway without outgoing flows is an implicit end, not a dead end
         if isinstance(node, Gateway) and node.gateway == "exclusive":
             for flow_id in candidates:
@@ -699,7 +708,7 @@ class BpmnProcess:
             finally:
                 token.busy = False
             return True
-        if isinstance(loop, StandardLoop) and workflow.patched(STANDARD_LOOP_PATCH):
+        if isinstance(loop, StandardLoop) and self._patched(STANDARD_LOOP_PATCH):
             token.busy = True  # the loop's counter lives in this coroutine
             try:
                 await self._standard_loop(node, loop, token)
@@ -837,7 +846,7 @@ class BpmnProcess:
             isinstance(node, SubProcess)
             and node.variant == "adHoc"
             and not node.children
-            and workflow.patched(EMPTY_AD_HOC_PATCH)
+            and self._patched(EMPTY_AD_HOC_PATCH)
         ):
             return True  # nothing can be activated inside: it completes at once
         if isinstance(node, CallActivity):
@@ -875,7 +884,7 @@ class BpmnProcess:
                 steps.append(
                     (flow.target_x if flow.target_x is not None else 1e18, index, flow, False)
                 )
-        if not steps or not workflow.patched(MESSAGE_FLOW_PATCH):
+        if not steps or not self._patched(MESSAGE_FLOW_PATCH):
             return
         token.busy = True  # a half-done sequence cannot be carried by continue-as-new
         try:
@@ -968,26 +977,37 @@ class BpmnProcess:
     ) -> dict[str, Any]:
         assert impl.task_type is not None
         attempts = token.attempts or impl.retries
+        task = c.ServiceTaskInput(
+            process_instance_id=workflow.info().workflow_id,
+            element_id=node.id,
+            business_key=self._input.business_key,
+            variables={**self._variables, **inputs},
+            headers=impl.headers,
+        )
+        retry = RetryPolicy(maximum_attempts=attempts, non_retryable_error_types=["BpmnError"])
+        summary = f"{node.id}: {node.name or impl.task_type}"
         try:
-            result = await workflow.execute_activity(
-                impl.task_type,
-                c.ServiceTaskInput(
-                    process_instance_id=workflow.info().workflow_id,
-                    element_id=node.id,
-                    business_key=self._input.business_key,
-                    variables={**self._variables, **inputs},
-                    headers=impl.headers,
-                ),
-                result_type=c.ServiceTaskResult,
-                # an attempt may wait long for an HTTP worker (a parked task is kept alive
-                # by heartbeats while it waits); a worker that dies is noticed in 5 min
-                start_to_close_timeout=EXTERNAL_TASK_TIMEOUT,
-                heartbeat_timeout=SERVICE_TASK_TIMEOUT,
-                retry_policy=RetryPolicy(
-                    maximum_attempts=attempts, non_retryable_error_types=["BpmnError"]
-                ),
-                summary=f"{node.id}: {node.name or impl.task_type}",
-            )
+            if self._runs_locally(node, impl.task_type):
+                result = await self._exclusive_local(
+                    impl.task_type,
+                    task,
+                    result_type=c.ServiceTaskResult,
+                    start_to_close_timeout=LOCAL_TIMEOUT,
+                    retry_policy=retry,
+                    summary=summary,
+                )
+            else:
+                result = await workflow.execute_activity(
+                    impl.task_type,
+                    task,
+                    result_type=c.ServiceTaskResult,
+                    # an attempt may wait long for an HTTP worker (a parked task is kept
+                    # alive by heartbeats while it waits); a dead worker is noticed in 5 min
+                    start_to_close_timeout=EXTERNAL_TASK_TIMEOUT,
+                    heartbeat_timeout=SERVICE_TASK_TIMEOUT,
+                    retry_policy=retry,
+                    summary=summary,
+                )
         except ActivityError as err:
             cause = err.cause
             if isinstance(cause, ApplicationError) and cause.type == "BpmnError":
@@ -998,6 +1018,25 @@ class BpmnProcess:
                 f"{impl.task_type} failed after {attempts} attempts: {message}", attempts
             ) from err
         return dict(result.variables)
+
+    def _patched(self, patch: str) -> bool:
+        """``workflow.patched`` for every patch older than ``LOCAL_BUILTINS_PATCH``: a run
+        that has that marker (every run started by this code or later) follows all older
+        rules without consulting them, because each marker costs two events (the marker
+        and Temporal's ``TemporalChangeVersion`` upsert). Runs recorded before it consult
+        each old marker where they always did, so their histories replay unchanged."""
+        return self._local_builtins or workflow.patched(patch)
+
+    def _runs_locally(self, node: Node, task_type: str) -> bool:
+        """A built-in that answers at once runs as a local activity, unless the diagram
+        asks for asynchronous continuation around the element (Camunda 7 ``asyncBefore``
+        / ``asyncAfter``: a transaction boundary, which a regular activity is)."""
+        return (
+            self._local_builtins
+            and task_type in c.SYNCHRONOUS_TASK_TYPES
+            and not getattr(node, "async_before", False)
+            and not getattr(node, "async_after", False)
+        )
 
     def _bean_call(self, expr: Expression) -> tuple[str, list[Expression]] | None:
         """``#{bean.method(arg, …)}`` where ``bean`` is no variable: a Camunda 7 Spring
@@ -1020,7 +1059,7 @@ class BpmnProcess:
 
     async def _evaluate_or_call(self, expr: Expression, node: Node) -> Any:
         call = self._bean_call(expr)
-        if call is None or not workflow.patched(BEAN_CALL_PATCH):
+        if call is None or not self._patched(BEAN_CALL_PATCH):
             return self._evaluate(expr, node.id)
         task_type, args = call
         arguments = [self._evaluate(arg, node.id) for arg in args]
@@ -1140,7 +1179,7 @@ class BpmnProcess:
         """Wait until the join may fire; the token that fires it continues, the other
         arrivals it consumes are merged."""
         scope = token.scope
-        links = node.gateway == "inclusive" and workflow.patched(JOIN_THROUGH_LINKS_PATCH)
+        links = node.gateway == "inclusive" and self._patched(JOIN_THROUGH_LINKS_PATCH)
 
         def arrivals() -> dict[str, list[Token]]:
             found: dict[str, list[Token]] = {}
@@ -1455,7 +1494,7 @@ class BpmnProcess:
                 and subscription.kind == "message"
                 and message.element_id is not None
                 and message.element_id == subscription.element_id
-                and workflow.patched(MESSAGE_FLOW_PATCH)
+                and self._patched(MESSAGE_FLOW_PATCH)
             )
             if (by_name or by_element) and (
                 subscription.correlation_key is None
@@ -1473,11 +1512,11 @@ class BpmnProcess:
         throw: it cancels the thrower with its scope, so the signal goes no further
         (what the BPMN token simulation does). Other instances are reached through the
         API's broadcast."""
-        if not workflow.patched(SIGNAL_SCOPE_PATCH):
+        if not self._patched(SIGNAL_SCOPE_PATCH):
             self._broadcast_signal(event, node.id)
             return
         name = self._signal_name(event, node)
-        if name and workflow.patched(SIGNAL_BROADCAST_PATCH):
+        if name and self._patched(SIGNAL_BROADCAST_PATCH):
             # other instances first: this token may be cancelled by its own catcher below
             await self._exclusive_local(
                 c.BROADCAST_SIGNAL,
@@ -1614,7 +1653,7 @@ class BpmnProcess:
         if thrown.code is not None:
             return 1
         new = 2 if ref == thrown.ref else 1
-        if new != 2 and not workflow.patched(THROW_REF_PATCH):
+        if new != 2 and not self._patched(THROW_REF_PATCH):
             return 2
         return new
 
@@ -1682,7 +1721,7 @@ class BpmnProcess:
         if (
             isinstance(node, SubProcess)
             and node.variant == "event"
-            and workflow.patched(ESP_RETHROW_PATCH)
+            and self._patched(ESP_RETHROW_PATCH)
         ):
             return node.id
         return None
@@ -1773,7 +1812,7 @@ class BpmnProcess:
         if (
             isinstance(host, SubProcess)
             and host.variant == "event"
-            and workflow.patched(ESP_COMPENSATION_PATCH)
+            and self._patched(ESP_COMPENSATION_PATCH)
         ):
             return scope.parent
         return scope
@@ -1813,12 +1852,7 @@ class BpmnProcess:
         node = self._node(element_id)
         handler = getattr(node, "compensation_handler", None)
         esp = self._compensation_esp(node) if child is not None else None
-        if (
-            handler
-            and esp is not None
-            and not inner_only
-            and workflow.patched(COMPENSATE_BOTH_PATCH)
-        ):
+        if handler and esp is not None and not inner_only and self._patched(COMPENSATE_BOTH_PATCH):
             # a sub-process with a compensation event sub-process and a compensation
             # boundary event: its run undoes itself first, then the boundary's handler
             await self._compensate_one(scope, element_id, child, inner_only=True)
@@ -2383,7 +2417,7 @@ class BpmnProcess:
         quiet within ``DRAIN_PATIENCE`` goes on and tries again later."""
         while True:
             await workflow.wait_condition(self._continue_due)
-            if not workflow.patched(CONTINUE_AS_NEW_PATCH):
+            if not self._patched(CONTINUE_AS_NEW_PATCH):
                 return
             self._draining = True
             await workflow.sleep(DRAIN_PATIENCE, summary="drain for continue-as-new")
@@ -2567,15 +2601,19 @@ class BpmnProcess:
     async def _flush_loop(self) -> None:
         """Write dirty rows in one local activity per workflow task, then update the UI."""
         while True:
-            await workflow.wait_condition(lambda: self._dirty() and not self._local_busy)
-            if self._local_busy:
+            await workflow.wait_condition(
+                lambda: self._dirty() and not self._local_busy and not self._defer_flush()
+            )
+            if self._local_busy or self._defer_flush():
                 continue  # a message/signal local activity woke in the same pass and won
+            if self._local_builtins and await self._settle():
+                continue  # the pass went on: look again
             batch = self._take_batch()
             if (
                 batch.instances
                 or batch.tasks
                 or batch.incidents
-                or not workflow.patched(LEAN_PROJECTION_PATCH)
+                or not self._patched(LEAN_PROJECTION_PATCH)
             ):
                 self._flushing = True
                 try:
@@ -2590,6 +2628,34 @@ class BpmnProcess:
                     self._flushing = False
             self._publish()
 
+    async def _settle(self) -> bool:
+        """Let every coroutine that is ready run before a batch is taken (tokens that
+        woke in the same activation move on first), so one batch carries what the
+        activation did. ``asyncio.sleep(0)`` only yields to the workflow's event loop:
+        no timer, no command. True when that started a local activity the batch should
+        wait for."""
+        revision = -1
+        while revision != self._revision:
+            revision = self._revision
+            await asyncio.sleep(0)
+        return self._local_busy or self._defer_flush() or not self._dirty()
+
+    def _defer_flush(self) -> bool:
+        """Write the read models once, where a batch would be followed at once by
+        another: while a token waits to run a local activity (a built-in task, a message
+        or signal send), it goes first; once the process has finished, ``run`` marks the
+        instance completed before the last batch. Guarded by ``LOCAL_BUILTINS_PATCH``:
+        older runs interleaved them."""
+        if not self._local_builtins:
+            return False
+        ending = (
+            self._root is not None
+            and self._root.finished
+            and self._state is c.InstanceState.ACTIVE
+            and self._failure is None
+        )
+        return self._local_waiting > 0 or ending
+
     async def _exclusive_local(self, activity: str, arg: Any, **options: Any) -> Any:
         """A local activity that never runs beside the projection's: results of two local
         activities in flight can reach the workflow in separate activations when first
@@ -2597,8 +2663,12 @@ class BpmnProcess:
         loop then publishes search attributes would differ."""
         # conditions are released together: check again after waking, so a flush or
         # another message/signal local activity released in the same pass goes first
-        while self._flushing or self._local_busy:
-            await workflow.wait_condition(lambda: not self._flushing and not self._local_busy)
+        self._local_waiting += 1
+        try:
+            while self._flushing or self._local_busy:
+                await workflow.wait_condition(lambda: not self._flushing and not self._local_busy)
+        finally:
+            self._local_waiting -= 1
         self._local_busy = True
         try:
             return await workflow.execute_local_activity(activity, arg, **options)
@@ -2622,7 +2692,7 @@ class BpmnProcess:
         )
         row = (self._state.value, self._end_time)
         if self._instance_dirty and (
-            row != self._row_written or not workflow.patched(LEAN_PROJECTION_PATCH)
+            row != self._row_written or not self._patched(LEAN_PROJECTION_PATCH)
         ):
             self._row_written = row
             batch.instances.append(
@@ -2686,13 +2756,17 @@ class BpmnProcess:
         workflow.set_current_details("\n\n".join(lines))
         waiting = self._waiting_messages() if self._waiting_patched else None
         published = (active, self._state.value, incident, waiting)
-        if published != self._published:
-            self._published = published
-            updates: list[SearchAttributeUpdate[Any]] = [
-                sa.ACTIVE_ELEMENTS.value_set(list(active)),
-                sa.STATE.value_set(self._state.value),
-                sa.INCIDENT.value_set(incident),
-            ]
-            if waiting is not None:
-                updates.append(sa.WAITING_MESSAGES.value_set(list(waiting)))
-            workflow.upsert_search_attributes(updates)
+        if published == self._published:
+            return
+        before = self._published if self._local_builtins else None
+        self._published = published
+        updates: list[SearchAttributeUpdate[Any]] = []
+        if before is None or before[0] != active:
+            updates.append(sa.ACTIVE_ELEMENTS.value_set(list(active)))
+        if before is None or before[1] != self._state.value:
+            updates.append(sa.STATE.value_set(self._state.value))
+        if before is None or before[2] != incident:
+            updates.append(sa.INCIDENT.value_set(incident))
+        if waiting is not None and (before is None or before[3] != waiting):
+            updates.append(sa.WAITING_MESSAGES.value_set(list(waiting)))
+        workflow.upsert_search_attributes(updates)

@@ -44,6 +44,13 @@ PROJECT = "baton.project"
 BROADCAST_SIGNAL = "baton.broadcast_signal"
 SEND_ALONG_FLOW = "baton.send_along_flow"
 
+#: Built-in service-task types that answer at once. The interpreter runs them as local
+#: activities (one marker event, no extra workflow task), as Camunda 7 runs a synchronous
+#: delegate, unless the element asks for asynchronous continuation (``asyncBefore`` /
+#: ``asyncAfter``). Every other task type is a regular activity: it may take long, run on
+#: another worker or wait for an HTTP worker.
+SYNCHRONOUS_TASK_TYPES = frozenset({"baton.noop", "baton.echo"})
+
 
 class InstanceState(StrEnum):
     ACTIVE = "ACTIVE"
