@@ -130,8 +130,16 @@ async def count(session: AsyncSession, query: Select[Any]) -> int:
     The count replaces the selected columns rather than wrapping the query: a subquery
     of whole rows makes SQLite read every row, while ``count(*)`` with the same filters
     is answered from an index (all 100,000 open tasks: 80 ms → a fraction). A grouped
-    query is wrapped, since its groups are what is counted."""
-    if query._group_by_clauses:
+    query (or one with DISTINCT, HAVING, LIMIT or OFFSET) is wrapped, since its rows are
+    what is counted."""
+    shaped = (
+        query._group_by_clauses
+        or query._distinct
+        or query._having_criteria
+        or query._limit_clause is not None
+        or query._offset_clause is not None
+    )
+    if shaped:
         return await session.scalar(select(func.count()).select_from(query.subquery())) or 0
     counted = query.with_only_columns(func.count(), maintain_column_froms=True).order_by(None)
     return await session.scalar(counted) or 0
@@ -204,7 +212,15 @@ async def _claimable_page(
     async with store.session() as session:
         total = await count(session, ids)
         chosen = list(await session.scalars(ordered.offset(page * size).limit(size)))
-        rows = await session.scalars(select(TaskRecord).where(TaskRecord.id.in_(chosen)))
+        # the task row has the last word: one claimed or completed since the candidate
+        # rows were read (or projected by an older worker) drops out of the page
+        rows = await session.scalars(
+            select(TaskRecord).where(
+                TaskRecord.id.in_(chosen),
+                TaskRecord.state.in_(OPEN_TASK_STATES),
+                TaskRecord.assignee.is_(None),
+            )
+        )
         by_id = {row.id: row for row in rows}
     return Page(items=[by_id[i] for i in chosen if i in by_id], total=total)
 

@@ -151,3 +151,22 @@ async def test_the_claimable_inbox_follows_every_task_change(store: Store) -> No
     await projections.apply(store, c.ProjectionBatch(tasks=[unclaimed, done]))
     assert await both(ops, first) == ["t1"]
     assert await both(ops_or_ann, newest) == ["t3u", "t1"]
+
+
+async def test_count_counts_the_rows_a_query_returns(store: Store) -> None:
+    """``count`` swaps the selected columns for ``count(*)`` where that is the same
+    number, and counts the rows otherwise (DISTINCT, LIMIT, GROUP BY)."""
+    from sqlalchemy import select
+
+    from store import projections, queries
+
+    rows = [_task(f"c{n}", n, ["ops"]) for n in range(5)]
+    await projections.apply(store, c.ProjectionBatch(tasks=rows))
+    async with store.session() as session:
+        assert await queries.count(session, select(TaskRecord)) == 5
+        assert await queries.count(session, select(TaskRecord).limit(2)) == 2
+        assert await queries.count(session, select(TaskRecord).offset(4)) == 1
+        distinct = select(TaskRecord.definition_key).distinct()
+        assert await queries.count(session, distinct) == 1
+        grouped = select(TaskRecord.state).group_by(TaskRecord.state)
+        assert await queries.count(session, grouped) == 1

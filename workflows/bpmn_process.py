@@ -90,6 +90,9 @@ MAX_MESSAGE_BUFFER = 1000
 #: Element entries allowed in one workflow task: a cycle without a wait state (a modelling
 #: error) must become an incident, not a workflow task that never yields.
 MAX_BURST = 2000
+#: Local activities in a row (built-in tasks, sends) after which the read models are
+#: written before the next one, although the instance has not stopped yet.
+FLUSH_EVERY_LOCALS = 20
 _OPEN_TASK_STATES = (c.TaskState.CREATED, c.TaskState.ASSIGNED, c.TaskState.SUSPENDED)
 #: ``workflow.patched`` marker: an uncaught error/escalation from a throw or end event
 #: acts like a none event instead of parking an incident (see _unhandled_throw_passes).
@@ -261,6 +264,7 @@ class BpmnProcess:
         self._flushing = False
         self._local_busy = False  # a message/signal local activity is in flight
         self._local_waiting = 0  # tokens waiting in _exclusive_local for their turn
+        self._locals_since_flush = 0  # local activities run since the last batch
         self._published: tuple[tuple[str, ...], str, bool, tuple[str, ...] | None] | None = None
         self._row_written: tuple[str, datetime | None] | None = None  # last instance row
         if input.resume is not None:
@@ -996,6 +1000,9 @@ class BpmnProcess:
                     retry_policy=retry,
                     summary=summary,
                 )
+                # a wait, as a regular activity is, although workflow time stands still
+                # while local activities run: a loop over one is no cycle without waits
+                self._burst = 0
             else:
                 result = await workflow.execute_activity(
                     impl.task_type,
@@ -1115,8 +1122,12 @@ class BpmnProcess:
         diagram maps them (Zeebe propagates all by default, Camunda 7 only when asked)."""
         key = str(self._evaluate(node.called_element, node.id))
         version = int(node.version) if node.binding == "version" and node.version else None
+        # beside built-ins running locally it must take its turn (see _exclusive_local)
+        run_local = (
+            self._exclusive_local if self._local_builtins else workflow.execute_local_activity
+        )
         try:
-            ref = await workflow.execute_local_activity(
+            ref = await run_local(
                 c.RESOLVE_DEFINITION,
                 c.ResolveDefinition(key=key, version=version),
                 result_type=c.DefinitionRef,
@@ -2609,6 +2620,7 @@ class BpmnProcess:
             if self._local_builtins and await self._settle():
                 continue  # the pass went on: look again
             batch = self._take_batch()
+            self._locals_since_flush = 0
             if (
                 batch.instances
                 or batch.tasks
@@ -2646,7 +2658,7 @@ class BpmnProcess:
         or signal send), it goes first; once the process has finished, ``run`` marks the
         instance completed before the last batch. Guarded by ``LOCAL_BUILTINS_PATCH``:
         older runs interleaved them."""
-        if not self._local_builtins:
+        if not self._local_builtins or self._flush_overdue():
             return False
         ending = (
             self._root is not None
@@ -2655,6 +2667,16 @@ class BpmnProcess:
             and self._failure is None
         )
         return self._local_waiting > 0 or ending
+
+    def _flush_overdue(self) -> bool:
+        """A long chain of local activities (a loop over a built-in task) must not keep
+        the read models stale until it ends: after ``FLUSH_EVERY_LOCALS`` of them, the
+        batch goes before the next one."""
+        return (
+            self._local_builtins
+            and self._locals_since_flush >= FLUSH_EVERY_LOCALS
+            and self._dirty()
+        )
 
     async def _exclusive_local(self, activity: str, arg: Any, **options: Any) -> Any:
         """A local activity that never runs beside the projection's: results of two local
@@ -2665,8 +2687,12 @@ class BpmnProcess:
         # another message/signal local activity released in the same pass goes first
         self._local_waiting += 1
         try:
-            while self._flushing or self._local_busy:
-                await workflow.wait_condition(lambda: not self._flushing and not self._local_busy)
+            while self._flushing or self._local_busy or self._flush_overdue():
+                await workflow.wait_condition(
+                    lambda: (
+                        not self._flushing and not self._local_busy and not self._flush_overdue()
+                    )
+                )
         finally:
             self._local_waiting -= 1
         self._local_busy = True
@@ -2674,6 +2700,7 @@ class BpmnProcess:
             return await workflow.execute_local_activity(activity, arg, **options)
         finally:
             self._local_busy = False
+            self._locals_since_flush += 1
 
     def _take_batch(self) -> c.ProjectionBatch:
         ref = self._input.definition

@@ -5,6 +5,8 @@ keep replaying with ``baton.noop`` as a regular activity (tests/test_replay.py).
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -12,7 +14,7 @@ from temporalio.worker import Replayer
 
 from tests.conftest import Stack
 from tests.workflows.diagrams import diagram, flows
-from tests.workflows.helpers import start
+from tests.workflows.helpers import complete, start, until
 from workflows import contracts as c
 from workflows.bpmn_process import BpmnProcess
 from workflows.runner import workflow_runner
@@ -64,3 +66,41 @@ async def test_builtins_run_locally_unless_async(stack: Stack) -> None:
     )
     replayed = await replayer.replay_workflow(history, raise_on_replay_failure=False)
     assert replayed.replay_failure is None
+
+
+async def test_a_long_loop_over_a_builtin_is_no_cycle_without_waits(stack: Stack) -> None:
+    """Workflow time stands still while local activities run, yet each one is a wait:
+    2,100 rounds (over 6,000 element entries, past ``MAX_BURST``) complete. A user task
+    created beside the loop reaches the read models while the loop still runs (a batch
+    every ``FLUSH_EVERY_LOCALS`` local activities), not only when it ends."""
+    rounds = 2100
+    body = (
+        '<bpmn:startEvent id="s"/><bpmn:parallelGateway id="fork"/>'
+        '<bpmn:scriptTask id="inc"><bpmn:extensionElements>'
+        '<zeebe:script expression="= count + 1" resultVariable="count"/>'
+        "</bpmn:extensionElements></bpmn:scriptTask>"
+        + _task("work", "baton.noop")
+        + '<bpmn:exclusiveGateway id="more" default="done"/><bpmn:endEvent id="e"/>'
+        + '<bpmn:userTask id="review"/><bpmn:endEvent id="e2"/>'
+        + flows("s>fork", "fork>inc", "inc>work", "work>more", f"more>inc:=count < {rounds}")
+        + flows("fork>review", "review>e2")
+        + '<bpmn:sequenceFlow id="done" sourceRef="more" targetRef="e"/>'
+    )
+    handle = await start(stack, diagram("builtin_loop", body), {"count": 0})
+    await until(handle, lambda v: v.variables.get("count") == rounds, "the loop", timeout=60)
+    history = await handle.fetch_history()
+    local_types = [
+        json.loads(e.marker_recorded_event_attributes.details["data"].payloads[0].data)[
+            "activity_type"
+        ]
+        for e in history.events
+        if e.event_type == EventType.EVENT_TYPE_MARKER_RECORDED
+        and e.marker_recorded_event_attributes.marker_name == "core_local_activity"
+    ]
+    first_batch = local_types.index("baton.project")
+    assert local_types.count("baton.noop") == rounds
+    assert local_types[:first_batch].count("baton.noop") <= 20  # FLUSH_EVERY_LOCALS
+    await complete(handle, "review")
+    result = await handle.result()
+    assert result.state is c.InstanceState.COMPLETED
+    assert result.variables["count"] == rounds
