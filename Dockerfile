@@ -16,4 +16,4 @@ COPY worker.py ./
 RUN pip install . && useradd --system --uid 10001 baton
 USER baton
 EXPOSE 8000
-CMD ["baton", "api"]
+CMD ["baton", "serve"]

@@ -109,24 +109,14 @@ def dev(
         procs.append(
             subprocess.Popen([sys.executable, "-m", "worker"], env=env, start_new_session=True)
         )
+        # `serve` reads BATON_API_* and, when set, BATON_TLS_CERTFILE/KEYFILE
         api = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "api.main:app",
-                "--host",
-                settings.api_host,
-                "--port",
-                str(settings.api_port),
-            ],
-            env=env,
-            start_new_session=True,
+            [sys.executable, "-m", "baton.cli", "serve"], env=env, start_new_session=True
         )
         procs.append(api)
         _wait_for_port(settings.api_host, settings.api_port, 60, api)
-        base = f"http://{settings.api_host}:{settings.api_port}"
+        scheme = "https" if settings.tls_certfile and settings.tls_keyfile else "http"
+        base = f"{scheme}://{settings.api_host}:{settings.api_port}"
         typer.echo(
             "\nBaton is running (dev mode; Ctrl-C stops everything)\n"
             f"  API            {base}   (docs {base}/docs, health {base}/health)\n"
@@ -154,12 +144,46 @@ def worker() -> None:
 
 
 @app.command()
-def api() -> None:
-    """Serve the HTTP API with uvicorn on BATON_API_HOST:BATON_API_PORT."""
+def serve(
+    certfile: Path | None = typer.Option(
+        None, help="PEM certificate for HTTPS (default: BATON_TLS_CERTFILE)."
+    ),
+    keyfile: Path | None = typer.Option(
+        None, help="PEM private key for HTTPS (default: BATON_TLS_KEYFILE)."
+    ),
+) -> None:
+    """Serve the HTTP API with uvicorn on BATON_API_HOST:BATON_API_PORT; with a
+    certificate and key, as HTTPS that refuses every protocol below TLS 1.2."""
     import uvicorn
 
+    from baton.tls import TlsConfigError, server_context
+
     settings = get_settings()
-    uvicorn.run("api.main:app", factory=True, host=settings.api_host, port=settings.api_port)
+    cert = certfile or settings.tls_certfile
+    key = keyfile or settings.tls_keyfile
+    if (cert is None) != (key is None):
+        _fail("HTTPS needs both a certificate and a key (--certfile and --keyfile)")
+    factory = None
+    if cert is not None and key is not None:
+        try:
+            context = server_context(cert, key, settings.tls_keyfile_password)
+        except TlsConfigError as err:
+            _fail(str(err))
+        factory = lambda _config, _default: context  # noqa: E731 - uvicorn's hook
+    config = uvicorn.Config(
+        "api.main:app",
+        factory=True,
+        host=settings.api_host,
+        port=settings.api_port,
+        ssl_context_factory=factory,
+    )
+    uvicorn.Server(config).run()
+
+
+@app.command(hidden=True)
+def api() -> None:
+    """The former name of ``serve``."""
+    serve(certfile=None, keyfile=None)
 
 
 @app.command("compile")

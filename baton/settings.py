@@ -16,7 +16,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Configuration for every Baton process; see README for the deploy mapping."""
 
-    model_config = SettingsConfigDict(env_prefix="BATON_", env_file=".env", extra="ignore")
+    # an empty variable (a blank line in .env or compose) means "not set"
+    model_config = SettingsConfigDict(
+        env_prefix="BATON_", env_file=".env", extra="ignore", env_ignore_empty=True
+    )
 
     dev_mode: bool = Field(
         default=False,
@@ -43,6 +46,15 @@ class Settings(BaseSettings):
     )
     api_host: str = Field(default="127.0.0.1")
     api_port: int = Field(default=8000)
+    tls_certfile: Path | None = Field(
+        default=None,
+        description="PEM certificate (chain) for HTTPS; with tls_keyfile the API speaks "
+        "TLS 1.2 or 1.3 only.",
+    )
+    tls_keyfile: Path | None = Field(default=None, description="PEM private key for HTTPS.")
+    tls_keyfile_password: str | None = Field(
+        default=None, description="Password of an encrypted tls_keyfile."
+    )
     public_url: str = Field(default="", description="Base URL printed and used in links.")
     temporal_ui_url: str = Field(default="", description="Temporal Web UI base URL for links.")
 

@@ -32,7 +32,7 @@ def test_baton_env_names_are_settings_fields() -> None:
         used = {k for k in env if k.startswith("BATON_")}
         assert used, name
         assert used <= fields, f"{name} sets unknown settings: {sorted(used - fields)}"
-    assert services["api"]["command"] == ["baton", "api"]
+    assert services["api"]["command"] == ["baton", "serve"]
     assert services["worker"]["command"] == ["baton", "worker"]
 
 
