@@ -46,12 +46,15 @@ def current_principal(request: Request) -> Principal:
         )
     header = request.headers.get("authorization", "")
     if not header:
-        return DEMO_ACCOUNTS["demo"]
-    scheme, _, token = header.partition(" ")
-    subject = token.strip().removeprefix("demo-")
-    if scheme.lower() != "bearer" or subject not in DEMO_ACCOUNTS:
-        raise Unauthenticated("unknown demo token; use 'Bearer demo-<account>'")
-    return DEMO_ACCOUNTS[subject]
+        principal = DEMO_ACCOUNTS["demo"]
+    else:
+        scheme, _, token = header.partition(" ")
+        subject = token.strip().removeprefix("demo-")
+        if scheme.lower() != "bearer" or subject not in DEMO_ACCOUNTS:
+            raise Unauthenticated("unknown demo token; use 'Bearer demo-<account>'")
+        principal = DEMO_ACCOUNTS[subject]
+    request.state.principal = principal  # for the audit log (api/audit.py)
+    return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -10,8 +10,9 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from temporalio.client import Client
 
-from api import openapi, problems
+from api import audit, openapi, problems
 from api.correlation import MessageSweeper
+from api.routes import audit as audit_routes
 from api.routes import (
     deployments,
     health,
@@ -78,6 +79,7 @@ def create_app(
     app.state.store = store
     problems.install(app)
     openapi.install(app)
+    audit.install(app)
     for module in (
         health,
         deployments,
@@ -86,6 +88,7 @@ def create_app(
         incidents,
         messages,
         service_tasks,
+        audit_routes,
     ):
         app.include_router(module.router)
     return app

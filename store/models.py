@@ -215,3 +215,26 @@ class BufferedMessage(Base):
     message_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     expires_at: Mapped[datetime]
     created: Mapped[datetime]
+
+
+class AuditRecord(Base):
+    """One mutating call or one refused call, as the API saw it. Append-only: the store
+    has no function that updates or deletes a row, and the API no route that would."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_at", "at"),
+        Index("ix_audit_subject_at", "subject", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    request_id: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(255), doc="None: unauthenticated")
+    roles: Mapped[list[str]] = mapped_column(JSON)
+    method: Mapped[str] = mapped_column(String(8))
+    route: Mapped[str] = mapped_column(String(255), doc="the route's path template")
+    path: Mapped[str] = mapped_column(String(2048))
+    resource_id: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[int]
+    outcome: Mapped[str] = mapped_column(String(8), doc="allowed, denied or failed")
