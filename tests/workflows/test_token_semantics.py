@@ -119,8 +119,12 @@ async def test_timer_catch_event(stack: Stack) -> None:
             + flows("s>wait", "wait>e"),
         ),
     )
-    view = await state(handle)
-    assert "wait" in waiting_at(view) or view.state is c.InstanceState.COMPLETED
+    # polled: a query can land while the first workflow task still loads the definition
+    await until(
+        handle,
+        lambda v: "wait" in waiting_at(v) or v.state is c.InstanceState.COMPLETED,
+        "the timer wait",
+    )
     result = await handle.result()
     assert result.state is c.InstanceState.COMPLETED
 
