@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from temporalio.client import Client
 
-from api import audit, openapi, problems
+from api import audit, openapi, problems, rate_limits
 from api.correlation import MessageSweeper
 from api.routes import audit as audit_routes
 from api.routes import (
@@ -79,6 +79,7 @@ def create_app(
     app.state.store = store
     problems.install(app)
     openapi.install(app)
+    rate_limits.install(app, settings)  # inside the audit: a refused write is recorded
     audit.install(app)
     for module in (
         health,

@@ -46,6 +46,18 @@ class Settings(BaseSettings):
     )
     api_host: str = Field(default="127.0.0.1")
     api_port: int = Field(default=8000)
+    rate_limits: dict[str, str] = Field(
+        default={"default": "6000/minute"},
+        description="Requests allowed per caller (credential, or client IP when anonymous) "
+        "by route family: the segment after /v1/bpms/ (deployments, process-instances, "
+        "tasks, incidents, messages, signals, service-tasks) or after /v1/ (audit), with "
+        "'default' for the rest. Values like '100/minute' or '10/second;500/hour'.",
+    )
+    rate_limit_storage: str = Field(
+        default="async+memory://",
+        description="Where counts live: async+memory:// (one process) or "
+        "async+redis://host:6379 so that several API replicas share limits.",
+    )
     tls_certfile: Path | None = Field(
         default=None,
         description="PEM certificate (chain) for HTTPS; with tls_keyfile the API speaks "
