@@ -112,6 +112,10 @@ def _problems(paths: dict[str, Any]) -> None:
             if path.startswith("/v1/"):
                 responses.setdefault("401", {"description": "Not authenticated"})
                 responses.setdefault("503", {"description": "Temporal or the database is down"})
+                responses.setdefault(
+                    "429",
+                    {"description": "Over this caller's rate limit; see Retry-After"},
+                )
             for status, response in responses.items():
                 if status[0] in "45":
                     response["content"] = {PROBLEM_JSON: {"schema": ref}}

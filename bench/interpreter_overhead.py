@@ -20,15 +20,12 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import statistics
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from temporalio.client import Client
@@ -39,6 +36,7 @@ from temporalio.worker import Worker
 from activities import build_activities
 from baton.devserver import SPEED_FLAGS, temporal_binary
 from bench.reference_workflows import ReferenceProcess, Trivial
+from bench.report import percentile, write
 from bpmn_compiler import compile_bpmn
 from store import Store
 from store import definitions as store_definitions
@@ -47,7 +45,6 @@ from workflows import search_attributes as sa
 from workflows.bpmn_process import BpmnProcess
 from workflows.runner import workflow_runner
 
-RESULTS = Path(__file__).resolve().parent / "results" / "interpreter_overhead.json"
 CONCURRENCY = 10
 REFERENCE = b"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -124,11 +121,6 @@ async def _events(client: Client, ids: list[str]) -> float:
     return statistics.mean(counts)
 
 
-def _p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[max(0, int(len(ordered) * q) - 1)]
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--instances", type=int, default=60, help="per kind and round")
@@ -200,8 +192,8 @@ async def main() -> None:
             for kind, t in totals.items():
                 report[kind] = {
                     "instances_per_second": round(t["count"] / t["seconds"], 1),
-                    "p50_ms": round(_p(t["latencies"], 0.5), 1),
-                    "p95_ms": round(_p(t["latencies"], 0.95), 1),
+                    "p50_ms": round(percentile(t["latencies"], 0.5), 1),
+                    "p95_ms": round(percentile(t["latencies"], 0.95), 1),
                     "history_events": round(await _events(client, t["ids"][:10]), 1),
                 }
         await store.dispose()
@@ -228,26 +220,16 @@ async def main() -> None:
         )
     print("baton / hand-written:", json.dumps(ratios))
     print("baton-async / hand-written:", json.dumps(ratios_async))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "benchmark": "interpreter_overhead",
-                "date": datetime.now(UTC).isoformat(timespec="seconds"),
-                "python": sys.version.split()[0],
-                "machine": platform.machine(),
-                "cpus": os.cpu_count(),
-                "instances_per_kind": args.instances * args.rounds,
-                "concurrency": CONCURRENCY,
-                "kinds": report,
-                "ratios": ratios,
-                "ratios_async": ratios_async,
-            },
-            indent=2,
-        )
-        + "\n"
+    write(
+        "interpreter_overhead",
+        {
+            "instances_per_kind": args.instances * args.rounds,
+            "concurrency": CONCURRENCY,
+            "kinds": report,
+            "ratios": ratios,
+            "ratios_async": ratios_async,
+        },
     )
-    print(f"wrote {RESULTS.name}")
 
 
 if __name__ == "__main__":

@@ -25,15 +25,10 @@ bench-only dependency (``pip install -e '.[bench]'``).
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import sqlite3
 import statistics
-import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -45,40 +40,33 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-RESULTS = Path(__file__).resolve().parent / "results" / "peer_spiff.json"
-_TASK = (
-    '<bpmn:serviceTask id="{id}"><bpmn:extensionElements>'
-    '<spiffworkflow:serviceTaskOperator id="noop" resultVariable="{id}_result"/>'
-    "</bpmn:extensionElements></bpmn:serviceTask>"
-)
-DIAGRAM = f"""<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d_ref">
-  <bpmn:process id="reference" isExecutable="true">
-    <bpmn:startEvent id="s"/>
-    {"".join(_TASK.format(id=i) for i in ("a", "b", "c", "big", "p1", "p2"))}
-    <bpmn:exclusiveGateway id="x" default="small"/>
-    <bpmn:parallelGateway id="split"/>
-    <bpmn:parallelGateway id="join"/>
-    <bpmn:endEvent id="e"/>
-    <bpmn:endEvent id="e_big"/>
-    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="a"/>
-    <bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="b"/>
-    <bpmn:sequenceFlow id="f3" sourceRef="b" targetRef="c"/>
-    <bpmn:sequenceFlow id="f4" sourceRef="c" targetRef="x"/>
-    <bpmn:sequenceFlow id="large" sourceRef="x" targetRef="big">
-      <bpmn:conditionExpression>amount &gt; 10</bpmn:conditionExpression>
-    </bpmn:sequenceFlow>
-    <bpmn:sequenceFlow id="small" sourceRef="x" targetRef="split"/>
-    <bpmn:sequenceFlow id="f5" sourceRef="split" targetRef="p1"/>
-    <bpmn:sequenceFlow id="f6" sourceRef="split" targetRef="p2"/>
-    <bpmn:sequenceFlow id="f7" sourceRef="p1" targetRef="join"/>
-    <bpmn:sequenceFlow id="f8" sourceRef="p2" targetRef="join"/>
-    <bpmn:sequenceFlow id="f9" sourceRef="join" targetRef="e"/>
-    <bpmn:sequenceFlow id="f10" sourceRef="big" targetRef="e_big"/>
-  </bpmn:process>
-</bpmn:definitions>
-"""
+from bench.interpreter_overhead import REFERENCE
+from bench.report import percentile, write
+
+
+def _spiff_dialect(reference: bytes) -> str:
+    """The interpreter-overhead diagram itself, in SpiffWorkflow's dialect: its service
+    tasks name an operator instead of a Zeebe job type, its condition is Python."""
+    text = reference.decode()
+    for old, new, times in (
+        (
+            'xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"',
+            'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"',
+            1,
+        ),
+        (
+            '<zeebe:taskDefinition type="baton.noop"/>',
+            '<spiffworkflow:serviceTaskOperator id="noop"/>',
+            6,
+        ),
+        ("= amount &gt; 10", "amount &gt; 10", 1),
+    ):
+        assert text.count(old) == times, old
+        text = text.replace(old, new)
+    return text
+
+
+DIAGRAM = _spiff_dialect(REFERENCE)
 
 
 class _Services(TaskDataEnvironment):
@@ -90,11 +78,6 @@ class _Services(TaskDataEnvironment):
         assert operation_name == "noop"
         _Services.calls += 1
         return "{}"
-
-
-def _p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[max(0, int(len(ordered) * q) - 1)], 2)
 
 
 def _run(spec: Any, subprocesses: Any, count: int, db: sqlite3.Connection | None) -> dict[str, Any]:
@@ -119,8 +102,8 @@ def _run(spec: Any, subprocesses: Any, count: int, db: sqlite3.Connection | None
     seconds = time.perf_counter() - began
     return {
         "instances_per_second": round(count / seconds, 1),
-        "p50_ms": _p(latencies, 0.5),
-        "p95_ms": _p(latencies, 0.95),
+        "p50_ms": round(percentile(latencies, 0.5), 2),
+        "p95_ms": round(percentile(latencies, 0.95), 2),
         "mean_ms": round(statistics.mean(latencies), 2),
     }
 
@@ -148,24 +131,14 @@ def main() -> None:
     print(f"{'SpiffWorkflow':<18} {'inst/s':>8} {'p50 ms':>8} {'p95 ms':>8}")
     for mode, row in report.items():
         print(f"{mode:<18} {row['instances_per_second']:>8} {row['p50_ms']:>8} {row['p95_ms']:>8}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "benchmark": "peer_spiff",
-                "date": datetime.now(UTC).isoformat(timespec="seconds"),
-                "python": sys.version.split()[0],
-                "spiffworkflow": metadata.version("spiffworkflow"),
-                "machine": platform.machine(),
-                "cpus": os.cpu_count(),
-                "instances": args.instances,
-                "modes": report,
-            },
-            indent=2,
-        )
-        + "\n"
+    write(
+        "peer_spiff",
+        {
+            "spiffworkflow": metadata.version("spiffworkflow"),
+            "instances": args.instances,
+            "modes": report,
+        },
     )
-    print(f"wrote {RESULTS.name}")
 
 
 if __name__ == "__main__":

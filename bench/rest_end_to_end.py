@@ -23,23 +23,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import platform
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from baton.devserver import dev_server_args, temporal_binary
+from bench.report import percentile, write
 
-RESULTS = Path(__file__).resolve().parent / "results" / "rest_end_to_end.json"
 POLL_SECONDS = 0.02
 DIAGRAM = b"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -76,11 +73,6 @@ def _wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 60
                 return
         time.sleep(0.1)
     raise RuntimeError(f"nothing listens on port {port} after {timeout} s")
-
-
-def _p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, max(0, int(len(ordered) * q + 0.5) - 1))], 1)
 
 
 async def _client(
@@ -138,9 +130,9 @@ async def _level(base: str, concurrency: int, per_client: int, wait: bool) -> di
     for call in CALLS:
         values = timings[call]
         row[call] = {
-            "p50_ms": _p(values, 0.5),
-            "p95_ms": _p(values, 0.95),
-            "p99_ms": _p(values, 0.99),
+            "p50_ms": round(percentile(values, 0.5), 1),
+            "p95_ms": round(percentile(values, 0.95), 1),
+            "p99_ms": round(percentile(values, 0.99), 1),
         }
     row["task queries per instance"] = round(len(timings["task query"]) / count, 1)
     return row
@@ -249,24 +241,14 @@ def main() -> None:
             print(
                 f"    {call:<26} p50 {t['p50_ms']:>7}  p95 {t['p95_ms']:>7}  p99 {t['p99_ms']:>7}"
             )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
-        json.dumps(
-            {
-                "benchmark": "rest_end_to_end",
-                "date": datetime.now(UTC).isoformat(timespec="seconds"),
-                "python": sys.version.split()[0],
-                "machine": platform.machine(),
-                "cpus": os.cpu_count(),
-                "poll_ms": POLL_SECONDS * 1000,
-                "wait_for_wait_state": not args.no_wait,
-                "levels": rows,
-            },
-            indent=2,
-        )
-        + "\n"
+    write(
+        "rest_end_to_end",
+        {
+            "poll_ms": POLL_SECONDS * 1000,
+            "wait_for_wait_state": not args.no_wait,
+            "levels": rows,
+        },
     )
-    print(f"wrote {RESULTS.name}")
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from bench.report import percentile
 from store import Store, projections, queries
 from workflows import contracts as c
 
@@ -128,7 +129,7 @@ async def _measure(store: Store, rows: list[c.TaskRow], repeat: int) -> dict[str
         samples = sorted(await _time(call, repeat))
         results[name] = {
             "p50_ms": round(statistics.median(samples), 2),
-            "p95_ms": round(samples[int(len(samples) * 0.95) - 1], 2),
+            "p95_ms": round(percentile(samples, 0.95), 2),
         }
     base = results["baseline: one task by id"]["p95_ms"]
     for name in _queries(store):

@@ -10,8 +10,7 @@ from sqlalchemy import insert, select
 
 from store.db import Store
 from store.models import AuditRecord
-from store.queries import Page, utc
-from store.queries import _page as paged
+from store.queries import Page, paged, utc
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,7 @@ async def count(session: AsyncSession, query: Select[Any]) -> int:
     return await session.scalar(counted) or 0
 
 
-async def _page(
+async def paged(
     store: Store, query: Select[T], order: list[Any], *, page: int, size: int
 ) -> Page[T]:
     """One page plus the total, the same way for every list."""
@@ -172,7 +172,7 @@ async def list_tasks(
     if _claimable_inbox(f) and sort.by == "created":
         return await _claimable_page(store, f, page=page, size=size, sort=sort)
     order = _order(TASK_SORTS[sort.by], TaskRecord.id, sort)
-    return await _page(store, _task_query(f), order, page=page, size=size)
+    return await paged(store, _task_query(f), order, page=page, size=size)
 
 
 def _claimable_inbox(f: TaskFilter) -> bool:
@@ -265,7 +265,7 @@ async def list_instances(
         query = query.where(open_incident if f.has_incident else ~open_incident)
     sort = sort or Sort("startTime", descending=True)
     order = _order(INSTANCE_SORTS[sort.by], InstanceRecord.id, sort)
-    return await _page(store, query, order, page=page, size=size)
+    return await paged(store, query, order, page=page, size=size)
 
 
 async def running_instances(store: Store, business_key: str) -> list[InstanceRecord]:
@@ -325,7 +325,7 @@ async def page_incidents(
 ) -> Page[IncidentRecord]:
     query = _incident_query(instance_id, definition_key, resolved)
     order = [IncidentRecord.created, IncidentRecord.id]
-    return await _page(store, query, order, page=page, size=size)
+    return await paged(store, query, order, page=page, size=size)
 
 
 async def get_incident(store: Store, incident_id: str) -> IncidentRecord | None:

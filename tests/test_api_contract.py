@@ -209,8 +209,9 @@ def test_openapi_describes_every_field_and_error() -> None:
         for method, operation in operations.items():
             assert operation.get("summary"), (method, path)
             errors = {k: v for k, v in operation["responses"].items() if k[0] in "45"}
-            # besides the 401 and 503 every route has: what this route itself refuses
-            assert "401" in errors and set(errors) - {"401", "503"}, (method, path)
+            # besides the 401, 429 and 503 every route has: what this route itself refuses
+            assert "401" in errors and "429" in errors, (method, path)
+            assert set(errors) - {"401", "429", "503"}, (method, path)
             for status, response in errors.items():
                 assert list(response["content"]) == ["application/problem+json"], (path, status)
     assert "HTTPValidationError" not in schema["components"]["schemas"]

@@ -111,7 +111,7 @@ async def test_the_claimable_inbox_follows_every_task_change(store: Store) -> No
 
     async def both(f: queries.TaskFilter, sort: queries.Sort, page: int = 0) -> list[str]:
         fast = await queries.list_tasks(store, f, page=page, size=2, sort=sort)
-        general = await queries._page(
+        general = await queries.paged(
             store,
             queries._task_query(f),
             queries._order(queries.TASK_SORTS[sort.by], TaskRecord.id, sort),

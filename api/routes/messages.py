@@ -81,6 +81,16 @@ def _started(found: list[correlation.Started]) -> list[CorrelatedOut]:
     ]
 
 
+def _delivery(body: CorrelateMessageIn | PublishMessageIn) -> c.DeliverMessage:
+    """The message as an instance takes it, from either way of sending one."""
+    return c.DeliverMessage(
+        name=body.message_name,
+        correlation_key=body.correlation_key,
+        variables=dict(body.process_data),
+        message_id=body.message_id,
+    )
+
+
 @router.post(
     "/messages/correlate",
     response_model=CorrelationResultOut,
@@ -103,12 +113,7 @@ async def correlate_message(
     settings: SettingsDep,
     principal: CurrentPrincipal,
 ) -> CorrelationResultOut:
-    message = c.DeliverMessage(
-        name=body.message_name,
-        correlation_key=body.correlation_key,
-        variables=dict(body.process_data),
-        message_id=body.message_id,
-    )
+    message = _delivery(body)
     correlated: list[CorrelatedOut] = []
     for instance_id in await _candidates(client, store, settings, body):
         element_id = await correlation.correlate_one(client, settings, instance_id, message)
@@ -183,12 +188,7 @@ async def publish_message(
     settings: SettingsDep,
     principal: CurrentPrincipal,
 ) -> PublishedOut:
-    message = c.DeliverMessage(
-        name=body.message_name,
-        correlation_key=body.correlation_key,
-        variables=dict(body.process_data),
-        message_id=body.message_id,
-    )
+    message = _delivery(body)
     if body.process_instance_id is None and body.business_key is None:
         return await _publish_by_name(request, body, message, client, store, settings, principal)
     if body.process_instance_id is not None:
