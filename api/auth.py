@@ -1,19 +1,41 @@
-"""Who is calling. One ``Principal`` for every route, whatever proved it.
+"""Who is calling, and whether they may. One ``Principal`` for every route, whatever
+proved it, from ``Authorization: Bearer <credential>``:
 
-Until OIDC and API keys land, only dev mode authenticates, with demo accounts: a request
-without credentials acts as ``demo``; ``Authorization: Bearer demo-<id>`` acts as that
-account. Outside dev mode every request is refused with 401, never silently let in.
+* a JWT issued by the configured Keycloak realm (``api.oidc``);
+* a LetsFlow API key (``lfl_…``), whose privileges and scope are those it was issued with;
+* only when ``BATON_ENV=dev``: ``demo-<account>``, and no credentials at all acting as the
+  demo administrator, so ``make run`` and curl work without a token.
+
+Anything else is 401 with the reason. Routes declare the privilege they need with
+``Requires``; a principal that lacks it gets 403 naming the privilege. Privileges come
+from roles through ``Settings.role_privileges`` (``baton.privileges``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import Depends, Request
 
-from api.problems import ApiProblem
+from api.oidc import TokenVerifier
+from api.problems import ApiProblem, Forbidden
+from baton import privileges
 from baton.settings import Settings
+from store import api_keys
+from store.db import Store
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="baton"'}
+
+
+@dataclass(frozen=True)
+class ApiKeyScope:
+    """What an API key was issued for, beyond its privileges (LetsFlow's shape)."""
+
+    key_id: str
+    processes: tuple[dict[str, Any], ...] | None = None
+    service: str | None = None
 
 
 @dataclass(frozen=True)
@@ -21,40 +43,133 @@ class Principal:
     subject: str
     name: str
     roles: frozenset[str] = field(default_factory=frozenset)
+    privileges: frozenset[str] = field(default_factory=frozenset)
+    api_key: ApiKeyScope | None = None
+    method: str = "demo"  # how it was proven: oidc, apikey or demo
+
+    def can(self, privilege: str) -> bool:
+        return privileges.holds(self.privileges, privilege)
+
+    @property
+    def is_admin(self) -> bool:
+        """May act on any task and read the audit log."""
+        return self.can("admin")
 
 
-DEMO_ACCOUNTS: dict[str, Principal] = {
-    p.subject: p
-    for p in (
-        Principal("demo", "Demo Admin", frozenset({"admin", "accounting", "management"})),
-        Principal("john", "John Doe", frozenset({"accounting"})),
-        Principal("mary", "Mary Major", frozenset({"management"})),
-    )
+#: Demo accounts for BATON_ENV=dev; the same people and roles as the Keycloak realm.
+DEMO_ROLES: dict[str, tuple[str, frozenset[str]]] = {
+    "demo": ("Demo Admin", frozenset({"admin", "accounting", "management"})),
+    "john": ("John Doe", frozenset({"accounting"})),
+    "mary": ("Mary Major", frozenset({"management"})),
 }
+
+
+def demo_principal(subject: str, settings: Settings) -> Principal:
+    name, roles = DEMO_ROLES[subject]
+    held = privileges.for_roles(roles, settings.role_privileges)
+    return Principal(subject, name, roles, held, method="demo")
 
 
 class Unauthenticated(ApiProblem):
     status = 401
     title = "Unauthenticated"
 
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail, headers=_CHALLENGE)
 
-def current_principal(request: Request) -> Principal:
+
+def verifier(request: Request) -> TokenVerifier | None:
+    """The app's JWT verifier, made on first use; None when no realm is configured."""
     settings: Settings = request.app.state.settings
-    if not settings.dev_mode:
-        raise Unauthenticated(
-            "no authentication method is configured; start with BATON_DEV_MODE=true"
-        )
+    if not settings.oidc_server_url:
+        return None
+    found: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
+    if found is None:
+        found = TokenVerifier(settings)
+        request.app.state.token_verifier = found
+    return found
+
+
+async def _from_api_key(request: Request, token: str) -> Principal:
+    store: Store | None = getattr(request.app.state, "store", None)
+    if store is None:
+        raise Unauthenticated("API keys cannot be checked: the database is not connected")
+    row = await api_keys.active(store, token, datetime.now(UTC))
+    if row is None:
+        raise Unauthenticated("unknown, revoked or expired API key")
+    scope = ApiKeyScope(
+        key_id=row.id,
+        processes=tuple(row.processes) if row.processes is not None else None,
+        service=row.service,
+    )
+    return Principal(
+        subject=f"apikey:{row.id}",
+        name=row.name,
+        privileges=frozenset(row.privileges),
+        api_key=scope,
+        method="apikey",
+    )
+
+
+async def _from_jwt(request: Request, token: str, settings: Settings) -> Principal:
+    found = verifier(request)
+    if found is None:
+        raise Unauthenticated("bearer JWTs are not accepted: no identity provider is configured")
+    identity = await found.verify(token)
+    held = privileges.for_roles(identity.roles, settings.role_privileges)
+    return Principal(identity.subject, identity.name, identity.roles, held, method="oidc")
+
+
+async def authenticate(request: Request) -> Principal:
+    """Resolve the caller once per request (several dependencies may ask)."""
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    settings: Settings = request.app.state.settings
     header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
     if not header:
-        principal = DEMO_ACCOUNTS["demo"]
+        if not settings.dev_mode:
+            raise Unauthenticated("credentials required: Authorization: Bearer <token>")
+        principal = demo_principal("demo", settings)
+    elif scheme.lower() != "bearer" or not token:
+        raise Unauthenticated("use Authorization: Bearer <token>")
+    elif token.startswith(api_keys.PREFIX):
+        principal = await _from_api_key(request, token)
+    elif token.startswith("demo-"):
+        if not settings.dev_mode:
+            raise Unauthenticated("demo tokens are accepted only when BATON_ENV=dev")
+        subject = token.removeprefix("demo-")
+        if subject not in DEMO_ROLES:
+            raise Unauthenticated(f"unknown demo account; one of {sorted(DEMO_ROLES)}")
+        principal = demo_principal(subject, settings)
+    elif token.count(".") == 2:
+        principal = await _from_jwt(request, token, settings)
     else:
-        scheme, _, token = header.partition(" ")
-        subject = token.strip().removeprefix("demo-")
-        if scheme.lower() != "bearer" or subject not in DEMO_ACCOUNTS:
-            raise Unauthenticated("unknown demo token; use 'Bearer demo-<account>'")
-        principal = DEMO_ACCOUNTS[subject]
+        raise Unauthenticated("unrecognised bearer token")
     request.state.principal = principal  # for the audit log (api/audit.py)
     return principal
 
 
-CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+class Privileged:
+    """A dependency that authenticates and demands one privilege. The OpenAPI document
+    reads ``privilege`` off it (api/openapi.py), so docs and enforcement cannot drift."""
+
+    def __init__(self, privilege: str) -> None:
+        if privilege not in privileges.CATALOGUE:
+            raise ValueError(f"undeclared privilege {privilege!r}; add it to baton/privileges.py")
+        self.privilege = privilege
+
+    async def __call__(self, request: Request) -> Principal:
+        principal = await authenticate(request)
+        if not principal.can(self.privilege):
+            raise Forbidden(
+                f"this call needs the privilege {self.privilege!r}", privilege=self.privilege
+            )
+        return principal
+
+
+def Requires(privilege: str) -> Any:
+    """``principal: Annotated[Principal, Requires("bpms:task:complete")]``."""
+    return Depends(Privileged(privilege))

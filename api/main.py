@@ -12,8 +12,8 @@ from temporalio.client import Client
 
 from api import audit, openapi, problems, rate_limits
 from api.correlation import MessageSweeper
-from api.routes import audit as audit_routes
 from api.routes import (
+    api_keys,
     deployments,
     health,
     incidents,
@@ -22,6 +22,7 @@ from api.routes import (
     service_tasks,
     tasks,
 )
+from api.routes import audit as audit_routes
 from baton import __version__
 from baton.settings import Settings, get_settings
 from baton.temporal_client import connect
@@ -90,6 +91,7 @@ def create_app(
         messages,
         service_tasks,
         audit_routes,
+        api_keys,
     ):
         app.include_router(module.router)
     return app

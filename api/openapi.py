@@ -10,10 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, routing
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 
+from api.auth import Privileged
 from api.problems import PROBLEM_JSON
+
+#: Where an operation's required privilege is written in the OpenAPI document.
+PRIVILEGE_KEY = "x-baton-privilege"
 
 #: Meaning of field names used across many models (a model's own description wins).
 GLOSSARY: dict[str, str] = {
@@ -121,6 +126,44 @@ def _problems(paths: dict[str, Any]) -> None:
                     response["content"] = {PROBLEM_JSON: {"schema": ref}}
 
 
+def _privileges_of(dependant: Dependant) -> list[str]:
+    found: list[str] = []
+    for sub in dependant.dependencies:
+        if isinstance(sub.call, Privileged):
+            found.append(sub.call.privilege)
+        found.extend(_privileges_of(sub))
+    return found
+
+
+def route_privileges(app: FastAPI) -> dict[tuple[str, str], list[str]]:
+    """(method, path) -> privileges its dependencies demand, read off the routes
+    themselves, so the document says exactly what is enforced."""
+    table: dict[tuple[str, str], list[str]] = {}
+    for context in routing.iter_route_contexts(app.routes):
+        dependant = getattr(context.route, "dependant", None)
+        if dependant is None or context.path is None:
+            continue
+        for method in context.methods or ():
+            table[(method.lower(), context.path)] = _privileges_of(dependant)
+    return table
+
+
+def _document_privileges(app: FastAPI, paths: dict[str, Any]) -> None:
+    table = route_privileges(app)
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            needed = table.get((method, path))
+            if not needed:
+                continue
+            operation[PRIVILEGE_KEY] = needed[0]
+            note = f"Requires the privilege `{needed[0]}`."
+            described = operation.get("description")
+            operation["description"] = f"{described}\n\n{note}" if described else note
+            operation.setdefault("responses", {}).setdefault(
+                "403", {"description": f"The caller lacks `{needed[0]}`"}
+            )
+
+
 def install(app: FastAPI) -> None:
     def build() -> dict[str, Any]:
         if app.openapi_schema:
@@ -136,6 +179,7 @@ def install(app: FastAPI) -> None:
             schemas.pop(fastapi_own, None)
         schemas["Problem"] = _PROBLEM
         _describe(schemas)
+        _document_privileges(app, schema.get("paths", {}))
         _problems(schema.get("paths", {}))
         app.openapi_schema = schema
         return schema

@@ -29,11 +29,19 @@ class ApiProblem(Exception):
     status = 400
     title = "Bad request"
 
-    def __init__(self, detail: str, *, status: int | None = None, **extensions: Any) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         if status is not None:
             self.status = status
+        self.headers = headers or {}
         self.extensions = extensions
 
 
@@ -83,7 +91,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiProblem)
     async def _problem(request: Request, exc: ApiProblem) -> JSONResponse:
-        return problem_response(request, exc.status, exc.title, exc.detail, **exc.extensions)
+        answer = problem_response(request, exc.status, exc.title, exc.detail, **exc.extensions)
+        answer.headers.update(exc.headers)
+        return answer
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -73,7 +73,7 @@ def dev(
     data_dir.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
-        "BATON_DEV_MODE": os.environ.get("BATON_DEV_MODE", "true"),
+        "BATON_ENV": os.environ.get("BATON_ENV", "dev"),
         "BATON_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
         "BATON_DATABASE_URL": settings.database_url,
     }

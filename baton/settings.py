@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from baton.privileges import DEFAULT_ROLE_PRIVILEGES, unknown
 
 
 class Settings(BaseSettings):
@@ -21,9 +24,10 @@ class Settings(BaseSettings):
         env_prefix="BATON_", env_file=".env", extra="ignore", env_ignore_empty=True
     )
 
-    dev_mode: bool = Field(
-        default=False,
-        description="Enable demo accounts and unauthenticated access; never in production.",
+    env: Literal["dev", "prod"] = Field(
+        default="prod",
+        description="dev: demo accounts (Bearer demo-<id>, and no credentials acts as the "
+        "demo admin). prod: only Keycloak tokens and API keys; demo tokens are refused.",
     )
     data_dir: Path = Field(default=Path(".data"), description="Embedded state (SQLite files).")
     database_url: str = Field(
@@ -67,8 +71,48 @@ class Settings(BaseSettings):
     tls_keyfile_password: str | None = Field(
         default=None, description="Password of an encrypted tls_keyfile."
     )
+    oidc_server_url: str = Field(
+        default="",
+        description="Keycloak's base URL (e.g. https://sso.example.com/); empty: bearer JWTs "
+        "are refused. Discovery and keys are read from /realms/{realm}/ below it.",
+    )
+    oidc_realm: str = Field(default="baton", description="The Keycloak realm tokens come from.")
+    oidc_audience: str = Field(
+        default="baton-api", description="The token audience (aud) the API accepts."
+    )
+    oidc_username_claim: str = Field(
+        default="preferred_username",
+        description="Claim that names the user (task assignee, audit subject); sub if absent.",
+    )
+    oidc_leeway_seconds: int = Field(
+        default=30, ge=0, le=300, description="Clock skew tolerated on exp and nbf."
+    )
+    oidc_key_refresh_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        description="At most one key-set refetch per this interval when a token names an "
+        "unknown key id (key rotation), so forged kids cannot flood Keycloak.",
+    )
+    role_privileges: dict[str, list[str]] = Field(
+        default=DEFAULT_ROLE_PRIVILEGES,
+        description="Role -> privileges (JSON). '*' lists what every authenticated caller "
+        "holds; a privilege ending in ':*' covers its family; '*' covers everything.",
+    )
     public_url: str = Field(default="", description="Base URL printed and used in links.")
     temporal_ui_url: str = Field(default="", description="Temporal Web UI base URL for links.")
+
+    @field_validator("role_privileges")
+    @classmethod
+    def _known_privileges(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        bad = sorted({p for privileges in value.values() for p in unknown(privileges)})
+        if bad:
+            raise ValueError(f"unknown privileges {bad}; see baton/privileges.py")
+        return value
+
+    @property
+    def dev_mode(self) -> bool:
+        """Demo accounts are accepted (BATON_ENV=dev) -- never in production."""
+        return self.env == "dev"
 
     def ui_base_url(self) -> str:
         """Where people open the Temporal Web UI (for links in answers and logs)."""

@@ -183,7 +183,7 @@ def main() -> None:
         temporal_port, api_port = _free_port(), _free_port()
         env = {
             **os.environ,
-            "BATON_DEV_MODE": "true",
+            "BATON_ENV": "dev",
             "BATON_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
             "BATON_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/baton.db",
             "BATON_DATA_DIR": tmp,

@@ -238,3 +238,27 @@ class AuditRecord(Base):
     resource_id: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[int]
     outcome: Mapped[str] = mapped_column(String(8), doc="allowed, denied or failed")
+
+
+class ApiKeyRecord(Base):
+    """A LetsFlow-style API key. Only the token's sha256 is kept: the token is 178 random
+    bits, so a fast hash is as safe as a slow one and lets every request be checked by an
+    index lookup. Revoking sets ``revoked``; rows are never deleted (the audit refers to
+    them)."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    privileges: Mapped[list[str]] = mapped_column(JSON)
+    processes: Mapped[list[dict[str, Any]] | None] = mapped_column(
+        JSON, doc="LetsFlow scope: [{scenario, actors?, actions?}]; None: unrestricted"
+    )
+    service: Mapped[str | None] = mapped_column(String(255), doc="newer LetsFlow scope")
+    issued: Mapped[datetime]
+    issued_by: Mapped[str] = mapped_column(String(255))
+    expiration: Mapped[datetime | None]
+    last_used: Mapped[datetime | None]
+    revoked: Mapped[datetime | None]

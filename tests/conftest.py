@@ -125,7 +125,7 @@ class Stack:
 def make_settings(env: WorkflowEnvironment, store_url: str, task_queue: str) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
-        dev_mode=True,
+        env="dev",
         database_url=store_url,
         temporal_address=env.client.service_client.config.target_host,
         task_queue=task_queue,

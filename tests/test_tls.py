@@ -106,7 +106,7 @@ def https_api(
     port = free_port()
     env = {
         **os.environ,
-        "BATON_DEV_MODE": "true",
+        "BATON_ENV": "dev",
         "BATON_API_PORT": str(port),
         "BATON_TEMPORAL_ADDRESS": temporal_env.client.service_client.config.target_host,
         "BATON_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/baton.db",

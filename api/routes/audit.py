@@ -9,9 +9,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import Field
 
-from api.auth import CurrentPrincipal
+from api.auth import Principal, Requires
 from api.deps import StoreDep
-from api.problems import Forbidden
 from api.schemas import PageNumber, PageOut, PageSize, Wire
 from store import audit
 from store.queries import as_utc
@@ -47,7 +46,7 @@ class AuditRecordOut(Wire):
 )
 async def list_audit(
     store: StoreDep,
-    principal: CurrentPrincipal,
+    _: Annotated[Principal, Requires("admin")],
     subject: Annotated[str | None, Query(description="Only this caller's records.")] = None,
     outcome: Annotated[
         Literal["allowed", "denied", "failed"] | None, Query(description="Only this outcome.")
@@ -57,8 +56,6 @@ async def list_audit(
     page: PageNumber = 0,
     size: PageSize = 50,
 ) -> PageOut[AuditRecordOut]:
-    if "admin" not in principal.roles:
-        raise Forbidden("only administrators read the audit log")
     result = await audit.page(
         store,
         audit.AuditFilter(subject=subject, outcome=outcome, after=after, before=before),

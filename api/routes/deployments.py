@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from api.auth import CurrentPrincipal
+from api.auth import Principal, Requires
 from api.deps import StoreDep
 from api.problems import ApiProblem, NotFound
 from api.schemas import (
@@ -49,7 +49,9 @@ def _wire(diagnostics: list[Diagnostic]) -> list[dict[str, object]]:
     ),
     responses={400: {"description": "Compile errors, with diagnostics in `errors`"}},
 )
-async def deploy(request: Request, store: StoreDep, principal: CurrentPrincipal) -> DeploymentOut:
+async def deploy(
+    request: Request, store: StoreDep, principal: Annotated[Principal, Requires("deploy")]
+) -> DeploymentOut:
     form = await request.form()
     uploads = [v for _, v in form.multi_items() if isinstance(v, UploadFile)]
     if not uploads:
@@ -109,7 +111,10 @@ async def deploy(request: Request, store: StoreDep, principal: CurrentPrincipal)
     summary="The latest version of every deployed process key, by key",
 )
 async def list_definitions(
-    store: StoreDep, _: CurrentPrincipal, page: PageNumber = 0, size: PageSize = 50
+    store: StoreDep,
+    _: Annotated[Principal, Requires("bpms:deployment:read")],
+    page: PageNumber = 0,
+    size: PageSize = 50,
 ) -> PageOut[DeployedDefinitionOut]:
     found = await definitions.list_latest(store)
     return _paged(found, page, size)
@@ -128,7 +133,10 @@ def _paged(found: list[DeployedDefinition], page: int, size: int) -> PageOut[Dep
     summary="The latest (or ?version=) definition of a process key",
 )
 async def get_definition(
-    key: str, store: StoreDep, _: CurrentPrincipal, version: VersionQuery = None
+    key: str,
+    store: StoreDep,
+    _: Annotated[Principal, Requires("bpms:deployment:read")],
+    version: VersionQuery = None,
 ) -> DeployedDefinitionOut:
     try:
         d = await definitions.find(store, key, version)
@@ -151,7 +159,11 @@ async def _version(store: Store, key: str, version: int | None) -> int:
     responses={404: {"description": "No such process key"}},
 )
 async def list_versions(
-    key: str, store: StoreDep, _: CurrentPrincipal, page: PageNumber = 0, size: PageSize = 50
+    key: str,
+    store: StoreDep,
+    _: Annotated[Principal, Requires("bpms:deployment:read")],
+    page: PageNumber = 0,
+    size: PageSize = 50,
 ) -> PageOut[DeployedDefinitionOut]:
     found = await definitions.list_versions(store, key)
     if not found:
@@ -169,7 +181,10 @@ async def list_versions(
     },
 )
 async def get_xml(
-    key: str, store: StoreDep, _: CurrentPrincipal, version: VersionQuery = None
+    key: str,
+    store: StoreDep,
+    _: Annotated[Principal, Requires("bpms:deployment:read")],
+    version: VersionQuery = None,
 ) -> Response:
     xml = await definitions.load_xml(store, key, await _version(store, key, version))
     return Response(xml, media_type="application/xml")
@@ -185,7 +200,10 @@ async def get_xml(
     },
 )
 async def get_ir(
-    key: str, store: StoreDep, _: CurrentPrincipal, version: VersionQuery = None
+    key: str,
+    store: StoreDep,
+    _: Annotated[Principal, Requires("bpms:deployment:read")],
+    version: VersionQuery = None,
 ) -> Response:
     ir = await definitions.load_ir_json(store, key, await _version(store, key, version))
     return Response(ir, media_type="application/json")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 from temporalio.client import Client
 
 from api import temporal_calls
-from api.auth import CurrentPrincipal
+from api.auth import Principal, Requires
 from api.deps import ClientDep, SettingsDep, StoreDep
 from api.problems import Conflict, NotFound
 from api.schemas import (
@@ -66,7 +66,7 @@ async def _act(
 @router.get("", response_model=PageOut[IncidentRowOut], summary="List incidents")
 async def list_incidents(
     store: StoreDep,
-    _: CurrentPrincipal,
+    _: Annotated[Principal, Requires("bpms:incident:read")],
     process_instance_id: Annotated[str | None, Query(alias="processInstanceId")] = None,
     process_definition_key: Annotated[str | None, Query(alias="processDefinitionKey")] = None,
     state: Literal["OPEN", "RESOLVED"] | None = None,
@@ -89,7 +89,9 @@ async def list_incidents(
 @router.get(
     "/{incident_id}", response_model=IncidentRowOut, summary="One incident", responses=_ERRORS
 )
-async def get_incident(incident_id: str, store: StoreDep, _: CurrentPrincipal) -> IncidentRowOut:
+async def get_incident(
+    incident_id: str, store: StoreDep, _: Annotated[Principal, Requires("bpms:incident:read")]
+) -> IncidentRowOut:
     row = await queries.get_incident(store, incident_id)
     if row is None:
         raise NotFound(f"no incident {incident_id}")
@@ -108,7 +110,7 @@ async def retry_incident(
     store: StoreDep,
     client: ClientDep,
     settings: SettingsDep,
-    _: CurrentPrincipal,
+    _: Annotated[Principal, Requires("bpms:incident:retry")],
 ) -> Response:
     command = c.RetryIncident(
         incident_id=incident_id, variables=body.process_data, attempts=body.attempts
@@ -128,7 +130,7 @@ async def resolve_incident(
     store: StoreDep,
     client: ClientDep,
     settings: SettingsDep,
-    _: CurrentPrincipal,
+    _: Annotated[Principal, Requires("bpms:incident:retry")],
 ) -> Response:
     command = c.ResolveIncident(incident_id=incident_id, variables=body.process_data)
     return await _act(store, client, settings, incident_id, c.RESOLVE_INCIDENT, command)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Request, status
 from temporalio.client import (
@@ -20,7 +21,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.signals import broadcast
 from api import correlation, temporal_calls
-from api.auth import CurrentPrincipal, Principal
+from api.auth import Principal, Requires
 from api.deps import ClientDep, SettingsDep, StoreDep
 from api.problems import Conflict, NotFound, Unavailable
 from api.schemas import (
@@ -111,7 +112,7 @@ async def correlate_message(
     client: ClientDep,
     store: StoreDep,
     settings: SettingsDep,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, Requires("events:publish")],
 ) -> CorrelationResultOut:
     message = _delivery(body)
     correlated: list[CorrelatedOut] = []
@@ -186,7 +187,7 @@ async def publish_message(
     client: ClientDep,
     store: StoreDep,
     settings: SettingsDep,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, Requires("events:publish")],
 ) -> PublishedOut:
     message = _delivery(body)
     if body.process_instance_id is None and body.business_key is None:
@@ -277,7 +278,11 @@ def sweeper(
     ),
 )
 async def broadcast_signal(
-    body: SignalIn, client: ClientDep, store: StoreDep, settings: SettingsDep, _: CurrentPrincipal
+    body: SignalIn,
+    client: ClientDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("events:publish")],
 ) -> SignalOut:
     result = await broadcast(
         client,

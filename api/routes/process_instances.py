@@ -16,7 +16,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import temporal_calls
-from api.auth import CurrentPrincipal, Principal
+from api.auth import Principal, Requires
 from api.deps import ClientDep, SettingsDep, StoreDep
 from api.problems import ApiProblem, Conflict, NotFound, Unavailable
 from api.schemas import (
@@ -182,7 +182,7 @@ async def start_instance(
     client: ClientDep,
     store: StoreDep,
     settings: SettingsDep,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, Requires("bpms:process:start")],
     idempotency_key: Annotated[
         str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255)
     ] = None,
@@ -300,7 +300,7 @@ def _row_out(row: InstanceRecord, settings: Settings) -> InstanceOut:
 async def list_instances(
     store: StoreDep,
     settings: SettingsDep,
-    _: CurrentPrincipal,
+    _: Annotated[Principal, Requires("bpms:process:read")],
     process_definition_key: Annotated[str | None, Query(alias="processDefinitionKey")] = None,
     business_key: Annotated[str | None, Query(alias="businessKey")] = None,
     state: Annotated[c.InstanceState | None, Query()] = None,
@@ -344,7 +344,11 @@ async def list_instances(
     responses={404: {"description": "No such instance"}},
 )
 async def get_instance(
-    instance_id: str, client: ClientDep, store: StoreDep, settings: SettingsDep, _: CurrentPrincipal
+    instance_id: str,
+    client: ClientDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("bpms:process:read")],
 ) -> InstanceDetailOut:
     return await _detail(client, store, settings, instance_id)
 
@@ -367,7 +371,7 @@ async def cancel_instance(
     client: ClientDep,
     store: StoreDep,
     settings: SettingsDep,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, Requires("bpms:process:modify")],
 ) -> InstanceDetailOut:
     await _exists(client, settings, instance_id)
     await temporal_calls.update(
@@ -435,7 +439,11 @@ async def _set_variables(
     responses={404: {"description": "No such instance"}},
 )
 async def get_variables(
-    instance_id: str, client: ClientDep, store: StoreDep, settings: SettingsDep, _: CurrentPrincipal
+    instance_id: str,
+    client: ClientDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("bpms:process:read")],
 ) -> VariablesOut:
     view = await _view(client, settings, instance_id)
     return VariablesOut(
@@ -456,7 +464,7 @@ async def put_variable(
     client: ClientDep,
     store: StoreDep,
     settings: SettingsDep,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, Requires("bpms:process:write")],
 ) -> VariablesOut:
     return await _set_variables(client, store, settings, principal, instance_id, {name: body.value})
 
@@ -473,7 +481,7 @@ async def patch_variables(
     client: ClientDep,
     store: StoreDep,
     settings: SettingsDep,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, Requires("bpms:process:write")],
 ) -> VariablesOut:
     return await _set_variables(client, store, settings, principal, instance_id, body.process_data)
 
@@ -490,7 +498,7 @@ async def put_business_data(
     client: ClientDep,
     store: StoreDep,
     settings: SettingsDep,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, Requires("bpms:process:write")],
 ) -> VariablesOut:
     view = await _view(client, settings, instance_id)
     await business_data.put(store, instance_id, body.business_data, by=principal.subject)
@@ -509,7 +517,7 @@ async def patch_business_data(
     client: ClientDep,
     store: StoreDep,
     settings: SettingsDep,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, Requires("bpms:process:write")],
 ) -> VariablesOut:
     view = await _view(client, settings, instance_id)
     merged = await business_data.merge(store, instance_id, body.business_data, by=principal.subject)
@@ -526,7 +534,7 @@ async def get_history(
     instance_id: str,
     client: ClientDep,
     settings: SettingsDep,
-    _: CurrentPrincipal,
+    _: Annotated[Principal, Requires("bpms:process:read")],
     type_: Annotated[
         str | None, Query(alias="type", description="Only entries of this type.")
     ] = None,

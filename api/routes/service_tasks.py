@@ -20,7 +20,7 @@ from temporalio.client import AsyncActivityHandle, Client
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.auth import CurrentPrincipal
+from api.auth import Principal, Requires
 from api.deps import ClientDep, StoreDep
 from api.problems import Conflict, NotFound, Unavailable
 from api.schemas import (
@@ -83,7 +83,9 @@ async def _out(
     ),
 )
 async def fetch_and_lock(
-    body: FetchAndLockIn, store: StoreDep, _: CurrentPrincipal
+    body: FetchAndLockIn,
+    store: StoreDep,
+    _: Annotated[Principal, Requires("bpms:service-task:work")],
 ) -> list[ServiceTaskOut]:
     topics = {t.topic_name: timedelta(milliseconds=t.lock_duration) for t in body.topics}
     wanted = {t.topic_name: t.variables for t in body.topics}
@@ -102,7 +104,7 @@ async def fetch_and_lock(
 )
 async def list_service_tasks(
     store: StoreDep,
-    _: CurrentPrincipal,
+    _: Annotated[Principal, Requires("bpms:service-task:work")],
     topic_name: Annotated[str | None, Query(alias="topicName")] = None,
     process_instance_id: Annotated[str | None, Query(alias="processInstanceId")] = None,
     page: PageNumber = 0,
@@ -123,7 +125,9 @@ async def list_service_tasks(
 @router.get(
     "/{task_id}", response_model=ServiceTaskOut, summary="One service task", responses=_ERRORS
 )
-async def get_service_task(task_id: str, store: StoreDep, _: CurrentPrincipal) -> ServiceTaskOut:
+async def get_service_task(
+    task_id: str, store: StoreDep, _: Annotated[Principal, Requires("bpms:service-task:work")]
+) -> ServiceTaskOut:
     return await _out(store, await _get(store, task_id))
 
 
@@ -182,7 +186,7 @@ async def complete_service_task(
     body: CompleteServiceTaskIn,
     store: StoreDep,
     client: ClientDep,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, Requires("bpms:service-task:work")],
 ) -> Response:
     row = await _held(store, task_id, body.worker_id)
     result = c.ServiceTaskResult(variables=body.process_data)
@@ -206,7 +210,7 @@ async def fail_service_task(
     body: ServiceTaskFailureIn,
     store: StoreDep,
     client: ClientDep,
-    _: CurrentPrincipal,
+    _: Annotated[Principal, Requires("bpms:service-task:work")],
 ) -> Response:
     row = await _held(store, task_id, body.worker_id)
     if body.retries is None or body.retries > 0:
@@ -237,7 +241,11 @@ async def fail_service_task(
     responses=_ERRORS,
 )
 async def bpmn_error(
-    task_id: str, body: BpmnErrorIn, store: StoreDep, client: ClientDep, _: CurrentPrincipal
+    task_id: str,
+    body: BpmnErrorIn,
+    store: StoreDep,
+    client: ClientDep,
+    _: Annotated[Principal, Requires("bpms:service-task:work")],
 ) -> Response:
     row = await _held(store, task_id, body.worker_id)
     error = ApplicationError(
@@ -254,7 +262,10 @@ async def bpmn_error(
     responses=_ERRORS,
 )
 async def extend_lock(
-    task_id: str, body: ExtendLockIn, store: StoreDep, _: CurrentPrincipal
+    task_id: str,
+    body: ExtendLockIn,
+    store: StoreDep,
+    _: Annotated[Principal, Requires("bpms:service-task:work")],
 ) -> Response:
     await _held(store, task_id, body.worker_id)
     await _guarded(

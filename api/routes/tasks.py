@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from temporalio.client import Client
 
 from api import temporal_calls
-from api.auth import CurrentPrincipal, Principal
+from api.auth import Principal, Requires
 from api.deps import ClientDep, SettingsDep, StoreDep
 from api.problems import Conflict, NotFound
 from api.schemas import (
@@ -67,7 +67,7 @@ def _task_out(row: TaskRecord) -> TaskOut:
 )
 async def list_tasks(
     store: StoreDep,
-    _: CurrentPrincipal,
+    _: Annotated[Principal, Requires("bpms:task:read")],
     assignee: str | None = None,
     candidate_user: Annotated[str | None, Query(alias="candidateUser")] = None,
     candidate_group: Annotated[list[str] | None, Query(alias="candidateGroup")] = None,
@@ -115,7 +115,9 @@ async def list_tasks(
 
 
 @router.get("/{task_id}", response_model=TaskOut, summary="One user task")
-async def get_task(task_id: str, store: StoreDep, _: CurrentPrincipal) -> TaskOut:
+async def get_task(
+    task_id: str, store: StoreDep, _: Annotated[Principal, Requires("bpms:task:read")]
+) -> TaskOut:
     row = await queries.get_task(store, task_id)
     if row is None:
         raise NotFound(f"no user task {task_id}")
@@ -129,7 +131,11 @@ async def get_task(task_id: str, store: StoreDep, _: CurrentPrincipal) -> TaskOu
     responses={404: {"description": "No such task"}},
 )
 async def get_task_data(
-    task_id: str, store: StoreDep, client: ClientDep, settings: SettingsDep, _: CurrentPrincipal
+    task_id: str,
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("bpms:task:read")],
 ) -> TaskDataOut:
     row = await queries.get_task(store, task_id)
     if row is None:
@@ -158,7 +164,7 @@ async def complete_task(
     store: StoreDep,
     client: ClientDep,
     settings: SettingsDep,
-    principal: CurrentPrincipal,
+    principal: Annotated[Principal, Requires("bpms:task:complete")],
 ) -> CompleteTaskOut:
     row = await queries.get_task(store, task_id)
     if row is None:
@@ -175,7 +181,7 @@ async def complete_task(
             variables=body.process_data,
             user_id=principal.subject,
             groups=sorted(principal.roles),
-            admin="admin" in principal.roles,
+            admin=principal.can("bpms:task:assign"),
         ),
         c.UserTaskCompleted,
     )
@@ -220,7 +226,7 @@ async def _manage(
             task_id=task_id,
             user_id=principal.subject,
             groups=sorted(principal.roles),
-            admin="admin" in principal.roles,
+            admin=principal.can("bpms:task:assign"),
             **fields,
         ),
         c.UserTaskView,
@@ -243,7 +249,11 @@ async def _manage(
     responses=_MANAGE_ERRORS,
 )
 async def claim_task(
-    task_id: str, store: StoreDep, client: ClientDep, settings: SettingsDep, p: CurrentPrincipal
+    task_id: str,
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    p: Annotated[Principal, Requires("bpms:task:complete")],
 ) -> TaskOut:
     return await _manage(store, client, settings, p, task_id, c.CLAIM_TASK)
 
@@ -255,7 +265,11 @@ async def claim_task(
     responses=_MANAGE_ERRORS,
 )
 async def unclaim_task(
-    task_id: str, store: StoreDep, client: ClientDep, settings: SettingsDep, p: CurrentPrincipal
+    task_id: str,
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    p: Annotated[Principal, Requires("bpms:task:complete")],
 ) -> TaskOut:
     return await _manage(store, client, settings, p, task_id, c.UNCLAIM_TASK)
 
@@ -272,7 +286,7 @@ async def assign_task(
     store: StoreDep,
     client: ClientDep,
     settings: SettingsDep,
-    p: CurrentPrincipal,
+    p: Annotated[Principal, Requires("bpms:task:complete")],
 ) -> TaskOut:
     return await _manage(store, client, settings, p, task_id, c.ASSIGN_TASK, assignee=body.user_id)
 
@@ -289,7 +303,7 @@ async def delegate_task(
     store: StoreDep,
     client: ClientDep,
     settings: SettingsDep,
-    p: CurrentPrincipal,
+    p: Annotated[Principal, Requires("bpms:task:complete")],
 ) -> TaskOut:
     return await _manage(
         store, client, settings, p, task_id, c.DELEGATE_TASK, assignee=body.user_id
@@ -308,7 +322,7 @@ async def resolve_task(
     store: StoreDep,
     client: ClientDep,
     settings: SettingsDep,
-    p: CurrentPrincipal,
+    p: Annotated[Principal, Requires("bpms:task:complete")],
 ) -> TaskOut:
     return await _manage(
         store, client, settings, p, task_id, c.RESOLVE_TASK, variables=body.process_data
@@ -322,7 +336,7 @@ def _state_route(update: str) -> Any:
         store: StoreDep,
         client: ClientDep,
         settings: SettingsDep,
-        p: CurrentPrincipal,
+        p: Annotated[Principal, Requires("bpms:task:complete")],
     ) -> TaskOut:
         return await _manage(store, client, settings, p, task_id, update, reason=body.reason)
 
@@ -367,7 +381,7 @@ async def change_task_state(
     store: StoreDep,
     client: ClientDep,
     settings: SettingsDep,
-    p: CurrentPrincipal,
+    p: Annotated[Principal, Requires("bpms:task:complete")],
 ) -> TaskOut:
     update = {
         "SUSPENDED": c.SUSPEND_TASK,
@@ -389,7 +403,7 @@ async def put_assignee(
     store: StoreDep,
     client: ClientDep,
     settings: SettingsDep,
-    p: CurrentPrincipal,
+    p: Annotated[Principal, Requires("bpms:task:complete")],
 ) -> TaskOut:
     if body.user_id == p.subject:
         return await _manage(store, client, settings, p, task_id, c.CLAIM_TASK)
@@ -403,6 +417,10 @@ async def put_assignee(
     responses=_MANAGE_ERRORS,
 )
 async def delete_assignee(
-    task_id: str, store: StoreDep, client: ClientDep, settings: SettingsDep, p: CurrentPrincipal
+    task_id: str,
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    p: Annotated[Principal, Requires("bpms:task:complete")],
 ) -> TaskOut:
     return await _manage(store, client, settings, p, task_id, c.UNCLAIM_TASK)
