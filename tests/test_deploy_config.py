@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
+from api.auth import DEMO_ROLES
+from baton.privileges import DEFAULT_ROLE_PRIVILEGES
 from baton.settings import Settings
 from tests.conftest import ROOT
 from workflows import search_attributes as sa
@@ -54,13 +56,28 @@ def test_image_contains_every_package() -> None:
         assert f"COPY {module}.py" in dockerfile
 
 
-def test_realm_has_demo_users_and_roles() -> None:
+def test_realm_matches_the_privilege_map_and_the_demo_accounts() -> None:
     realm = json.loads((ROOT / "deploy/keycloak/baton-realm.json").read_text())
-    assert realm["realm"] == "baton"
+    assert realm["realm"] == "baton" == Settings(_env_file=None).oidc_realm  # type: ignore[call-arg]
     roles = {r["name"] for r in realm["roles"]["realm"]}
-    for user in realm["users"]:
-        assert set(user["realmRoles"]) <= roles, user["username"]
-    assert {u["username"] for u in realm["users"]} == {"demo", "john", "mary"}
+    mapped = set(DEFAULT_ROLE_PRIVILEGES) - {"*"}
+    business_groups = {"accounting", "management"}
+    assert roles == mapped | business_groups  # every mapped role exists, and no stray one
+    for role in realm["roles"]["realm"]:
+        for privilege in DEFAULT_ROLE_PRIVILEGES.get(role["name"], []):
+            assert privilege in role["description"], role["name"]  # the realm documents it
+    users = {u["username"]: set(u["realmRoles"]) for u in realm["users"]}
+    for account, (_, demo_roles) in DEMO_ROLES.items():
+        assert users[account] == demo_roles, account  # same people in dev mode and Keycloak
+    # tokens of every client that calls the API carry its audience
+    audience = Settings(_env_file=None).oidc_audience  # type: ignore[call-arg]
+    for client in realm["clients"]:
+        if client["clientId"] == audience:
+            continue
+        mappers = client.get("protocolMappers", [])
+        assert any(m["config"].get("included.client.audience") == audience for m in mappers), (
+            client["clientId"]
+        )
 
 
 def test_compose_config_parses_where_docker_compose_exists() -> None:
@@ -75,6 +92,7 @@ def test_compose_config_parses_where_docker_compose_exists() -> None:
         "POSTGRES_PASSWORD": "x",
         "BATON_DB_PASSWORD": "y",
         "KEYCLOAK_ADMIN_PASSWORD": "z",
+        "BATON_WORKER_CLIENT_SECRET": "w",
     }
     result = subprocess.run(
         [docker, "compose", "-f", str(ROOT / "docker-compose.yml"), "config", "--quiet"],
