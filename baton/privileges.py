@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 #: Every privilege a route can require, with what it lets a caller do. The OpenAPI
 #: document names the privilege of each operation; tests check this list is complete.
 CATALOGUE: dict[str, str] = {
-    "admin": "Administer: read the audit log; act on any task regardless of assignment.",
+    "admin": "Read the audit log; with `*`, everything.",
     "deploy": "Deploy BPMN diagrams (new process definition versions).",
     "bpms:deployment:read": "Read deployments and process definitions.",
     "bpms:process:start": "Start process instances.",
@@ -26,7 +26,7 @@ CATALOGUE: dict[str, str] = {
     "bpms:process:modify": "Cancel instances (and, later, move their tokens).",
     "bpms:task:read": "Read user tasks.",
     "bpms:task:complete": "Claim, unclaim and complete user tasks the caller may work on.",
-    "bpms:task:assign": "Assign user tasks to someone else and change their candidates.",
+    "bpms:task:assign": "Act on any user task whoever holds it: assign, unclaim, suspend, cancel.",
     "bpms:incident:read": "Read incidents.",
     "bpms:incident:retry": "Retry or resolve incidents.",
     "bpms:service-task:work": "Fetch, lock and complete external service tasks (workers).",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -48,3 +50,13 @@ def test_a_misspelt_privilege_in_configuration_stops_start(
     monkeypatch.setenv("BATON_ENV", "staging")
     with pytest.raises(ValidationError, match="env"):
         Settings(_env_file=None)  # type: ignore[call-arg]
+
+
+def test_the_security_page_lists_every_privilege_and_role() -> None:
+    page = (Path(__file__).parent.parent / "docs" / "security.md").read_text()
+    for privilege in CATALOGUE:
+        assert f"`{privilege}`" in page, privilege
+    for role, privileges in DEFAULT_ROLE_PRIVILEGES.items():
+        roles_table = page.split("| role | privileges |", 1)[1]
+        row = next(line for line in roles_table.splitlines() if line.startswith(f"| `{role}`"))
+        assert all(f"`{p}`" in row for p in privileges), role
