@@ -19,8 +19,12 @@ run: $(STAMP)
 	$(BIN)/baton dev
 
 ## make test: the whole suite against a real Temporal dev server, SQLite and PostgreSQL.
-test: $(STAMP) lint typecheck
+test: $(STAMP) tests/oidc_provider/node_modules/.installed lint typecheck
 	$(BIN)/pytest
+
+tests/oidc_provider/node_modules/.installed: tests/oidc_provider/package-lock.json
+	npm ci --prefix tests/oidc_provider --no-audit --no-fund --loglevel=error
+	touch $@
 
 ## make bench: benchmarks (not tests); results land in bench/results/.
 bench: $(STAMP) $(VENV)/.bench

@@ -148,10 +148,18 @@ class TokenVerifier:
             raise InvalidToken(f"missing claim: {exc}") from exc
         except jwt.JWTInvalidClaimValue as exc:
             raise InvalidToken(f"wrong issuer or audience: {exc}") from exc
-        except jws.InvalidJWSSignature as exc:
+        except (jws.InvalidJWSSignature, jwt.JWTMissingKey) as exc:
+            # the kid is known (checked above): no key of that id verifies the signature
             raise InvalidToken("signature does not verify") from exc
         except (JWException, ValueError) as exc:
             raise InvalidToken(f"not a valid signed JWT: {exc}") from exc
+        # jwcrypto checks nbf only when no check_claims are given; Baton always gives them
+        not_before = claims.get("nbf")
+        if not_before is not None:
+            if not isinstance(not_before, int | float):
+                raise InvalidToken("nbf is not a number")
+            if not_before > time.time() + settings.oidc_leeway_seconds:
+                raise InvalidToken("not valid yet (nbf)")
         return self._identity(claims)
 
     def _identity(self, claims: dict[str, Any]) -> VerifiedToken:
