@@ -12,6 +12,7 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY api ./api
 COPY store ./store
+COPY scenarios ./scenarios
 COPY worker.py ./
 RUN pip install . && useradd --system --uid 10001 baton
 USER baton
