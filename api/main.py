@@ -17,6 +17,7 @@ from api.routes import (
     deployments,
     health,
     incidents,
+    letsflow_scenarios,
     messages,
     process_instances,
     service_tasks,
@@ -92,6 +93,7 @@ def create_app(
         service_tasks,
         audit_routes,
         api_keys,
+        letsflow_scenarios,
     ):
         app.include_router(module.router)
     return app

@@ -31,6 +31,7 @@ from jmespath import exceptions as jmespath_errors
 from jmespath import functions, parser, visitor
 
 from scenarios.errors import ScenarioError
+from scenarios.identity import stable_json
 
 UuidFactory = Callable[[], str]
 
@@ -86,21 +87,6 @@ def _js_replacement(replacement: str) -> Callable[[re.Match[str]], str]:
         return re.sub(r"\$\$|\$&|\$<[A-Za-z_]\w*>|\$\d{1,2}", one, replacement)
 
     return expand
-
-
-def stable_json(value: Any) -> str:
-    """Sorted keys, no whitespace; integral floats written as integers, like JavaScript."""
-
-    def plain(item: Any) -> Any:
-        if isinstance(item, float) and item.is_integer():
-            return int(item)
-        if isinstance(item, dict):
-            return {k: plain(v) for k, v in item.items()}
-        if isinstance(item, list):
-            return [plain(v) for v in item]
-        return item
-
-    return json.dumps(plain(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 class _Functions(functions.Functions):  # type: ignore[misc]

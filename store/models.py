@@ -262,3 +262,61 @@ class ApiKeyRecord(Base):
     expiration: Mapped[datetime | None]
     last_used: Mapped[datetime | None]
     revoked: Mapped[datetime | None]
+
+
+class ScenarioRecord(Base):
+    """A stored LetsFlow scenario, content-addressed: the id is the UUIDv5 of its
+    normalized form, so storing the same content again finds this row. Disabling hides
+    it from lists and new processes; running processes and GET by id are unaffected."""
+
+    __tablename__ = "letsflow_scenarios"
+    __table_args__ = (Index("ix_scenario_name", "name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(255))
+    version: Mapped[str | None] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(1024))
+    description: Mapped[str] = mapped_column(Text)
+    tags: Mapped[list[str]] = mapped_column(JSON)
+    normalized: Mapped[dict[str, Any]] = mapped_column(JSON, doc="without its id")
+    disabled: Mapped[bool]
+    created: Mapped[datetime]
+
+
+class LetsflowProcessRecord(Base):
+    """Read model of a LetsFlow process, written by the scenario workflow after each
+    accepted event; the workflow's query is the source of truth."""
+
+    __tablename__ = "letsflow_processes"
+    __table_args__ = (Index("ix_lf_process_created", "created"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    revision: Mapped[int] = mapped_column(doc="events seen; older writes never win")
+    scenario_id: Mapped[str] = mapped_column(String(36))
+    scenario_name: Mapped[str | None] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(1024))
+    tags: Mapped[list[str]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(255))
+    is_running: Mapped[bool]
+    summary: Mapped[dict[str, Any]] = mapped_column(
+        JSON, doc="scenario {id,title,description}, actors"
+    )
+    created: Mapped[datetime]
+    last_updated: Mapped[datetime]
+
+
+class LetsflowParticipant(Base):
+    """Who takes part in a process (actor user ids and roles), so "my processes" is an
+    index lookup rather than a scan of JSON."""
+
+    __tablename__ = "letsflow_participants"
+    __table_args__ = (
+        PrimaryKeyConstraint("process_id", "kind", "value"),
+        Index("ix_lf_participant", "kind", "value", "process_id"),
+    )
+
+    process_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("letsflow_processes.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(8), doc="user, role or service")
+    value: Mapped[str] = mapped_column(String(255))

@@ -18,7 +18,8 @@ from store.models import Base, IncidentRecord, InstanceRecord, TaskCandidate, Ta
 from workflows.contracts import ProjectionBatch
 
 
-def _upsert(store: Store, model: type[Base], rows: list[dict[str, Any]]) -> Any:
+def upsert_by_revision(store: Store, model: type[Base], rows: list[dict[str, Any]]) -> Any:
+    """Insert or update by id; a row only replaces one with a lower revision."""
     insert = postgresql.insert if store.dialect == "postgresql" else sqlite.insert
     table = cast(Table, model.__table__)
     stmt = insert(table).values(rows)
@@ -66,11 +67,11 @@ async def apply(store: Store, batch: ProjectionBatch) -> None:
     async with store.session() as session, session.begin():
         if batch.instances:
             rows = _utc_rows(batch.instances)
-            await session.execute(_upsert(store, InstanceRecord, rows))
+            await session.execute(upsert_by_revision(store, InstanceRecord, rows))
         if batch.tasks:
             rows = _utc_rows(batch.tasks)
-            await session.execute(_upsert(store, TaskRecord, rows))
+            await session.execute(upsert_by_revision(store, TaskRecord, rows))
             await _write_candidates(store, session, batch)
         if batch.incidents:
             rows = _utc_rows(batch.incidents)
-            await session.execute(_upsert(store, IncidentRecord, rows))
+            await session.execute(upsert_by_revision(store, IncidentRecord, rows))

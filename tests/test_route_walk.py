@@ -24,7 +24,7 @@ from baton.privileges import CATALOGUE
 from store import Store
 from tests.conftest import make_settings
 
-OPEN = {"/health", "/ready"}  # plus FastAPI's /docs, /redoc and /openapi.json
+OPEN = {"/health", "/ready", "/info", "/demo-accounts"}  # plus /docs, /redoc, /openapi.json
 
 
 @pytest.mark.parametrize("database_backend", ["sqlite"])
@@ -53,8 +53,9 @@ async def test_every_route_but_health_refuses_calls_without_credentials(
                 assert demo.status_code == 401, f"{method} {template}: demo token let in"
                 assert "BATON_ENV=dev" in demo.json()["detail"]
                 walked += 1
-        for path in sorted(OPEN | {"/docs", "/openapi.json"}):
+        for path in sorted(OPEN - {"/demo-accounts"} | {"/docs", "/openapi.json"}):
             assert (await http.get(path)).status_code in (200, 503), path
+        assert (await http.get("/demo-accounts")).status_code == 403  # dev mode only
     assert walked >= 40  # the walk reached the whole API, not an empty list
 
 
