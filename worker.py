@@ -1,4 +1,5 @@
-"""Start a Baton worker: the ``BpmnProcess`` interpreter plus Baton's activities.
+"""Start a Baton worker: the ``BpmnProcess`` interpreter, the ``LetsflowProcess`` state
+machine, and Baton's activities.
 
 Run ``python worker.py`` (or ``baton worker``). Service-task types no registered activity
 serves are parked for HTTP workers (fetch-and-lock). Temporal workers in other languages
@@ -23,6 +24,7 @@ from baton.settings import Settings, get_settings
 from baton.temporal_client import connect
 from store import Store
 from workflows.bpmn_process import BpmnProcess
+from workflows.letsflow_process import LetsflowProcess
 from workflows.runner import workflow_runner
 
 
@@ -38,6 +40,7 @@ def build_worker(
     extra_activities: Sequence[Callable[..., Any]] = (),
     *,
     external_tasks: bool | ExternalTaskActivities = True,
+    letsflow_services: dict[str, str] | None = None,
 ) -> Worker:
     """The worker every Baton deployment runs; tests build the same one (plus stand-ins;
     a dynamic stand-in replaces the one that parks tasks for HTTP workers)."""
@@ -45,9 +48,11 @@ def build_worker(
     return Worker(
         client,
         task_queue=task_queue,
-        workflows=[BpmnProcess],
+        workflows=[BpmnProcess, LetsflowProcess],
         activities=[
-            *build_activities(store, client, external_tasks=own_dynamic),
+            *build_activities(
+                store, client, external_tasks=own_dynamic, letsflow_services=letsflow_services
+            ),
             *extra_activities,
         ],
         workflow_runner=workflow_runner(),
@@ -63,7 +68,13 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     parking = ExternalTaskActivities(store, client) if settings.external_tasks else None
-    worker = build_worker(client, store, settings.task_queue, external_tasks=parking or False)
+    worker = build_worker(
+        client,
+        store,
+        settings.task_queue,
+        external_tasks=parking or False,
+        letsflow_services=settings.letsflow_services,
+    )
     if parking is not None:
         parking.keep_alive()  # tasks parked before a restart are heartbeaten again
     logging.getLogger("baton.worker").info(

@@ -11,13 +11,18 @@ from temporalio.client import Client
 from activities.builtin import BUILTIN_ACTIVITIES
 from activities.external_tasks import ExternalTaskActivities
 from activities.infrastructure import InfrastructureActivities
+from activities.letsflow import LetsflowActivities
 from activities.message_flows import MessageFlowActivities
 from activities.signals import SignalActivities
 from store import Store
 
 
 def build_activities(
-    store: Store, client: Client, *, external_tasks: bool | ExternalTaskActivities = True
+    store: Store,
+    client: Client,
+    *,
+    external_tasks: bool | ExternalTaskActivities = True,
+    letsflow_services: dict[str, str] | None = None,
 ) -> list[Callable[..., Any]]:
     """All activities a Baton worker serves, bound to ``store`` (and ``client``, for
     signals that reach other instances). With ``external_tasks``, every service-task type
@@ -26,7 +31,11 @@ def build_activities(
     infra = InfrastructureActivities(store)
     signals = SignalActivities(client, store)
     flows = MessageFlowActivities(client, store)
+    lf = LetsflowActivities(store, letsflow_services)
     return [
+        lf.load_scenario,
+        lf.project_process,
+        lf.notify_service,
         infra.load_definition,
         infra.resolve_definition,
         infra.project,

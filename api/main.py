@@ -17,6 +17,7 @@ from api.routes import (
     deployments,
     health,
     incidents,
+    letsflow_processes,
     letsflow_scenarios,
     messages,
     process_instances,
@@ -94,6 +95,7 @@ def create_app(
         audit_routes,
         api_keys,
         letsflow_scenarios,
+        letsflow_processes,
     ):
         app.include_router(module.router)
     return app

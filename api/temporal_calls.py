@@ -39,6 +39,7 @@ _REJECTIONS: dict[str, type[ApiProblem]] = {
     "InstanceEnded": Conflict,
     "MessageNotCorrelated": NotFound,
     "TimerNotFound": NotFound,
+    "ProcessEnded": ApiProblem,  # a LetsFlow process that has ended takes no more steps
 }
 
 

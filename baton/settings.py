@@ -98,6 +98,11 @@ class Settings(BaseSettings):
         description="Role -> privileges (JSON). '*' lists what every authenticated caller "
         "holds; a privilege ending in ':*' covers its family; '*' covers everything.",
     )
+    letsflow_services: dict[str, str] = Field(
+        default_factory=dict,
+        description="LetsFlow service name -> webhook URL that receives its notifications "
+        "(JSON). Services without one act through the API with a service-scoped API key.",
+    )
     public_url: str = Field(default="", description="Base URL printed and used in links.")
     temporal_ui_url: str = Field(default="", description="Temporal Web UI base URL for links.")
 

@@ -1,19 +1,26 @@
-"""LetsFlow-compatible scenarios: read, normalize and content-address them.
+"""LetsFlow-compatible scenarios: read, normalize and content-address them, and run
+processes on them (LetsFlow core's instantiate, step, timeout, predict and replay).
 
 Pure and deterministic (no I/O, clock or randomness), so the same code runs in the API
-and inside a Temporal workflow. The YAML half (:func:`load_yaml`, :func:`dump_yaml`)
+and inside a Temporal workflow: timestamps, process ids and ``new_uuid`` (for ``uuid()``
+in data functions) are passed in. The YAML half (:func:`load_yaml`, :func:`dump_yaml`)
 loads on first use, so a workflow sandbox that only normalizes JSON never imports PyYAML.
 
 Exception tree::
 
     ScenarioError    invalid scenario or YAML text; ``.path``/``.pointer`` say where
+        ProcessError     a process the engine cannot run, or unfit start instructions;
+                         ``.errors`` lists the reasons (invalid *steps* are not errors:
+                         they become skipped events)
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from scenarios.errors import ScenarioError
+from scenarios.access import allowed_by_api_key, resolve_actor
+from scenarios.errors import ProcessError, ScenarioError
+from scenarios.events import format_timestamp, parse_timestamp, verify_chain
 from scenarios.fn import is_fn
 from scenarios.identity import event_hash, scenario_id, schema_namespace, stable_json
 from scenarios.naming import (
@@ -24,7 +31,13 @@ from scenarios.naming import (
     is_end_state_key,
 )
 from scenarios.normalize import normalize
+from scenarios.predict import predict
+from scenarios.process import UNDEFINED, current_state_key, instantiate
+from scenarios.process_validation import validate_process
+from scenarios.replay import replay
 from scenarios.schema import normalize_schema
+from scenarios.schema_validation import schema_errors
+from scenarios.step import next_timeout, step, timeout
 from scenarios.time_period import to_seconds
 
 if TYPE_CHECKING:
@@ -34,19 +47,35 @@ __all__ = [
     "ACTION_SCHEMA",
     "FN_SCHEMA",
     "SCENARIO_SCHEMA",
+    "UNDEFINED",
+    "ProcessError",
     "ScenarioError",
+    "allowed_by_api_key",
+    "current_state_key",
     "dump_yaml",
     "event_hash",
+    "format_timestamp",
+    "instantiate",
     "is_end_state",
     "is_end_state_key",
     "is_fn",
     "load_yaml",
+    "next_timeout",
     "normalize",
     "normalize_schema",
+    "parse_timestamp",
+    "predict",
+    "replay",
+    "resolve_actor",
     "scenario_id",
+    "schema_errors",
     "schema_namespace",
     "stable_json",
+    "step",
+    "timeout",
     "to_seconds",
+    "validate_process",
+    "verify_chain",
 ]
 
 _LAZY = {"dump_yaml", "load_yaml"}

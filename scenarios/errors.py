@@ -3,6 +3,8 @@
 Exception tree::
 
     ScenarioError    a scenario (or its YAML text) is invalid; ``.path`` says where
+        ProcessError     a process dict the engine cannot run, or start instructions that
+                         do not fit the scenario; ``.errors`` lists the reasons
 
 Every invalid input ends in a :class:`ScenarioError`, so callers (the HTTP layer, the
 workflow) catch one type and can point the author at the offending spot: ``path`` is the
@@ -65,4 +67,29 @@ class ScenarioError(ValueError):
         if self.line is not None:
             out["line"] = self.line
             out["column"] = self.column
+        return out
+
+
+class ProcessError(ScenarioError):
+    """The process engine was handed something it cannot work with.
+
+    Either the process dict was not made by :func:`scenarios.instantiate` (no current
+    state, an unknown state, a broken event chain), or the start instructions do not fit
+    the scenario (an actor it does not define, an invalid variable). Invalid *steps* are
+    not errors: they are recorded as skipped events, as in LetsFlow. ``errors`` holds the
+    individual reasons in LetsFlow's wording, for an HTTP 400 body.
+    """
+
+    def __init__(self, message: str, errors: Sequence[str] = ()) -> None:
+        self.errors: list[str] = list(errors)
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.message if not self.errors else f"{self.message}: {'; '.join(self.errors)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"message", "reason"?}``: LetsFlow's process error body."""
+        out: dict[str, Any] = {"message": self.message}
+        if self.errors:
+            out["reason"] = list(self.errors)
         return out

@@ -19,6 +19,7 @@ ANY_STATE: Final = "*"
 SERVICE_PREFIX: Final = "service:"
 
 _END_STATE_KEY = re.compile(r"\(.+\)")
+_TRAILING_DIGITS = re.compile(r"\d+\Z", re.ASCII)
 _TRAILING_STAR = re.compile(r"\*\Z")
 
 
@@ -44,3 +45,9 @@ def end_state_title(key: str) -> str:
 def is_end_state(state: Any) -> bool:
     """A state without transitions (or a ``goto``) ends the process."""
     return not isinstance(state, dict) or not ("transitions" in state or "goto" in state)
+
+
+def wildcard_key(key: str) -> str:
+    """The wildcard an actor key belongs to (``person_2`` → ``person_*``): where the
+    engine finds the schema of an actor created at runtime."""
+    return _TRAILING_DIGITS.sub("*", key, count=1)

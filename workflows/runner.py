@@ -20,9 +20,15 @@ from __future__ import annotations
 
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-PASSTHROUGH = ("bpmn_compiler", "workflows")
-#: what the strict runner still passes through: the pure compiler and the data contracts
-STRICT_PASSTHROUGH = ("bpmn_compiler", "workflows.contracts", "workflows.search_attributes")
+PASSTHROUGH = ("bpmn_compiler", "scenarios", "workflows")
+#: what the strict runner still passes through: the pure compilers and the data contracts
+STRICT_PASSTHROUGH = (
+    "bpmn_compiler",
+    "scenarios",
+    "workflows.contracts",
+    "workflows.letsflow_contracts",
+    "workflows.search_attributes",
+)
 
 
 def workflow_runner(*, strict: bool = False) -> SandboxedWorkflowRunner:

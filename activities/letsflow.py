@@ -1,0 +1,81 @@
+"""Activities of LetsFlow processes: load a scenario, project the read model, notify a
+service.
+
+A service is notified by an HTTP POST of ``{process, message, trigger}`` to the webhook
+configured for it (``BATON_LETSFLOW_SERVICES``). A 2xx answer with a JSON body is the
+service's response and steps the process with the notification's trigger; 202 or an
+empty body means the service will step later through the API. A service with no webhook
+configured is skipped with a log line: the process then waits for it to act through the
+API (with an API key scoped to that service), which is how the example scenarios' services
+are driven in tests.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from typing import Any
+
+import httpx
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from store import Store, letsflow
+from workflows import letsflow_contracts as lc
+
+_log = logging.getLogger("baton.letsflow")
+_CACHE_SIZE = 256
+
+
+class LetsflowActivities:
+    def __init__(self, store: Store, services: dict[str, str] | None = None) -> None:
+        self._store = store
+        self._services = services or {}
+        # content-addressed by scenario id, so an entry can never be stale
+        self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
+
+    @activity.defn(name=lc.LOAD_SCENARIO)
+    async def load_scenario(self, scenario_id: str) -> dict[str, Any]:
+        cached = self._cache.get(scenario_id)
+        if cached is None:
+            row = await letsflow.get_scenario(self._store, scenario_id)
+            if row is None:
+                raise ApplicationError(
+                    f"no scenario {scenario_id}", type="ScenarioNotFound", non_retryable=True
+                )
+            cached = {"id": row.id, **row.normalized}
+            self._cache[scenario_id] = cached
+            if len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+        self._cache.move_to_end(scenario_id)
+        return cached
+
+    @activity.defn(name=lc.PROJECT_PROCESS)
+    async def project_process(self, row: lc.ProcessProjection) -> None:
+        await letsflow.project_process(self._store, letsflow.ProcessRow(**row.model_dump()))
+
+    @activity.defn(name=lc.NOTIFY_SERVICE)
+    async def notify_service(self, note: lc.Notification) -> lc.ServiceReply:
+        url = self._services.get(note.service)
+        if url is None:
+            _log.info(
+                "process %s: service %r has no webhook; it acts through the API",
+                note.process_id,
+                note.service,
+            )
+            return lc.ServiceReply()
+        body = {"process": note.process, "message": note.message, "trigger": note.trigger}
+        async with httpx.AsyncClient(timeout=20) as http:
+            answer = await http.post(url, json=body)
+        if answer.status_code >= 500:
+            raise ApplicationError(f"service {note.service} answered {answer.status_code}")
+        if answer.status_code >= 400:
+            raise ApplicationError(
+                f"service {note.service} refused: {answer.status_code}", non_retryable=True
+            )
+        if answer.status_code == 202 or not answer.content:
+            return lc.ServiceReply()
+        try:
+            return lc.ServiceReply(respond=True, response=answer.json())
+        except ValueError:
+            return lc.ServiceReply(respond=True, response=answer.text)

@@ -1,0 +1,137 @@
+"""LetsFlow processes over HTTP, each a ``LetsflowProcess`` workflow on the real dev
+server: the flows of quote-01-request.feature, API-key scope, visibility and listing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import Stack
+from tests.scenarios.corpus import LETSFLOW, needs_corpus
+from tests.support.http import problem
+
+pytestmark = needs_corpus
+
+YAML = {"content-type": "application/yaml"}
+JOHN = {"Authorization": "Bearer demo-john"}  # plays the customer
+MARY = {"Authorization": "Bearer demo-mary"}  # plays sales
+FULL_REQUEST = {
+    "company": "Acme Inc",
+    "contact": "Alice",
+    "email": "alice@example.com",
+    "address": "123 Main St",
+    "requirements": "The product should be able to do X, Y and Z",
+}
+
+
+async def store_scenario(stack: Stack, name: str) -> str:
+    stored = await stack.http.post(
+        "/scenarios", content=(LETSFLOW / f"{name}.yaml").read_bytes(), headers=YAML
+    )
+    assert stored.status_code == 201, stored.text
+    return str(stored.headers["location"]).rsplit("/", 1)[1]
+
+
+async def start_quote(stack: Stack) -> dict[str, Any]:
+    await store_scenario(stack, "quote")
+    started = await stack.http.post(
+        "/processes",
+        json={"scenario": "quote", "actors": {"customer": {"id": "john"}, "sales": {"id": "mary"}}},
+    )
+    assert started.status_code == 201, started.text
+    process: dict[str, Any] = started.json()
+    assert started.headers["location"] == f"/processes/{process['id']}"
+    return process
+
+
+def last_event(process: dict[str, Any]) -> dict[str, Any]:
+    event: dict[str, Any] = process["events"][-1]
+    return event
+
+
+async def test_customer_fills_out_all_fields_correctly(stack: Stack) -> None:
+    process = await start_quote(stack)
+    assert process["current"]["key"] == "initial" and process["isRunning"] is True
+    stepped = await stack.http.post(
+        f"/processes/{process['id']}/request", json=FULL_REQUEST, headers=JOHN
+    )
+    assert stepped.status_code == 200, stepped.text
+    after = stepped.json()
+    assert not last_event(after).get("skipped")
+    customer = after["actors"]["customer"]
+    assert (customer["company"], customer["contact"]) == ("Acme Inc", "Alice")
+    assert (customer["email"], customer["address"]) == ("alice@example.com", "123 Main St")
+    assert after["current"]["key"] == "requested"
+    assert after["vars"]["requirements"] == FULL_REQUEST["requirements"]
+    # the hash chain links every event to the one before
+    hashes = [e["hash"] for e in after["events"]]
+    assert [e.get("previous") for e in after["events"][1:]] == hashes[:-1]
+    read = await stack.http.get(f"/processes/{process['id']}", headers=MARY)
+    assert read.json()["events"] == after["events"]
+    assert read.headers["etag"] == f'"{hashes[-1]}"'
+
+
+async def test_customer_leaves_out_required_fields(stack: Stack) -> None:
+    process = await start_quote(stack)
+    refused = problem(
+        await stack.http.post(
+            f"/processes/{process['id']}/request", json={"company": "Acme Inc"}, headers=JOHN
+        ),
+        400,
+    )
+    reasons = refused["error"]["reason"]
+    assert "Response is invalid: data must have required property 'email'" in reasons
+    assert "Response is invalid: data must have required property 'requirements'" in reasons
+    now = (await stack.http.get(f"/processes/{process['id']}")).json()
+    assert now["current"]["key"] == "initial"
+    skipped = last_event(now)
+    assert skipped["skipped"] is True and skipped["errors"] == reasons  # recorded, as LetsFlow does
+
+
+async def test_only_the_actor_may_act_and_only_participants_see(stack: Stack) -> None:
+    process = await start_quote(stack)
+    url = f"/processes/{process['id']}"
+    problem(await stack.http.post(f"{url}/request", json=FULL_REQUEST, headers=MARY), 403)
+    problem(await stack.http.post("/processes/no-such-process/request", json={}), 404)
+    other = await stack.http.post(
+        "/processes", json={"scenario": "quote", "actors": {"customer": {"id": "demo"}}}
+    )
+    problem(await stack.http.get(f"/processes/{other.json()['id']}", headers=JOHN), 403)
+    mine = (await stack.http.get("/processes", headers=JOHN)).json()
+    assert [p["id"] for p in mine] == [process["id"]]
+    assert mine[0]["scenario"]["title"] == "Quote"
+    problem(await stack.http.get("/processes", params={"all": "true"}, headers=JOHN), 403)
+    every = (await stack.http.get("/processes", params={"all": "true"})).json()
+    assert {p["id"] for p in every} == {process["id"], other.json()["id"]}
+
+
+async def test_an_api_key_limited_to_one_scenario_and_action(stack: Stack) -> None:
+    quote = await start_quote(stack)
+    handshake = await store_scenario(stack, "handshake")
+    key = (
+        await stack.http.post(
+            "/apikey",
+            json={
+                "name": "quote form",
+                "privileges": ["process:read", "process:step", "process:start"],
+                "processes": [
+                    {"scenario": "quote", "actors": ["customer"], "actions": ["request"]}
+                ],
+            },
+        )
+    ).json()
+    as_key = {"Authorization": f"Bearer {key['token']}", "As-Actor": "customer"}
+    url = f"/processes/{quote['id']}"
+    # another action of the same scenario is refused before anything is recorded
+    refused = problem(await stack.http.post(f"{url}/create_quote", json={}, headers=as_key), 403)
+    assert refused["error"]["message"] == "Insufficient privileges of API key"
+    as_sales = {**as_key, "As-Actor": "sales"}
+    problem(await stack.http.post(f"{url}/request", json=FULL_REQUEST, headers=as_sales), 403)
+    # another scenario is out of reach
+    problem(await stack.http.post("/processes", json={"scenario": handshake}, headers=as_key), 403)
+    before = (await stack.http.get(url)).json()["events"]
+    done = await stack.http.post(f"{url}/request", json=FULL_REQUEST, headers=as_key)
+    assert done.status_code == 200, done.text
+    assert done.json()["current"]["key"] == "requested"
+    assert len(done.json()["events"]) == len(before) + 1
+    listed = (await stack.http.get("/processes", headers=as_key)).json()
+    assert [p["id"] for p in listed] == [quote["id"]]
