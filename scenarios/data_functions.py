@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import pystache
+from jmespath import ast as jmespath_ast
 from jmespath import exceptions as jmespath_errors
 from jmespath import functions, parser, visitor
 
@@ -48,9 +49,7 @@ class _Parser(parser.Parser):  # type: ignore[misc]
     _CACHE: ClassVar[dict[str, Any]] = {}  # not the base class's cache: its parses differ
 
     def _token_nud_number(self, token: dict[str, Any]) -> Any:
-        from jmespath import ast
-
-        return ast.literal(token["value"])
+        return jmespath_ast.literal(token["value"])
 
 
 def _js_regex(spec: str) -> tuple[re.Pattern[str], bool]:

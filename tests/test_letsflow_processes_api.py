@@ -135,3 +135,58 @@ async def test_an_api_key_limited_to_one_scenario_and_action(stack: Stack) -> No
     assert len(done.json()["events"]) == len(before) + 1
     listed = (await stack.http.get("/processes", headers=as_key)).json()
     assert [p["id"] for p in listed] == [quote["id"]]
+
+
+async def issue_key(stack: Stack, **scope: Any) -> str:
+    issued = await stack.http.post(
+        "/apikey",
+        json={"name": "meeting", "privileges": ["process:read", "process:step"], **scope},
+    )
+    assert issued.status_code == 201, issued.text
+    return str(issued.json()["token"])
+
+
+async def test_meeting_people_must_introduce_before_talking_twice(stack: Stack) -> None:
+    """meeting-02-conditions.feature, "Person tries to talk twice", over HTTP. The people
+    have no user ids in this scenario, so they act through an API key with As-Actor,
+    and the ``default`` service through a key scoped to that service."""
+    meeting = await store_scenario(stack, "meeting")
+    started = (await stack.http.post("/processes", json={"scenario": meeting})).json()
+    url = f"/processes/{started['id']}"
+    service = {
+        "Authorization": f"Bearer {await issue_key(stack, service='default')}",
+        "As-Actor": "service:default",
+    }
+    begun = await stack.http.post(
+        f"{url}/start",
+        json={"person_1": None, "person_2": None, "person_3": None},
+        headers=service,
+    )
+    assert begun.status_code == 200, begun.text
+    assert begun.json()["current"]["key"] == "introductions"
+    assert {"person_1", "person_2", "person_3"} <= set(begun.json()["actors"])
+    people_key = await issue_key(stack, processes=[{"scenario": meeting}])
+
+    async def does(person: str, action: str, response: Any) -> Any:
+        headers = {"Authorization": f"Bearer {people_key}", "As-Actor": person}
+        return await stack.http.post(f"{url}/{action}", json=response, headers=headers)
+
+    for person, name, org in (
+        ("person_1", "Bob", "Jasny"),
+        ("person_2", "Eve", "Acme Inc"),
+        ("person_3", "Jack", "LTO Network"),
+    ):
+        answer = await does(person, "introduce", {"name": name, "organization": org})
+        assert answer.status_code == 200, answer.text
+    talking = await does("person_1", "talk", "What do you think about the weather?")
+    assert talking.status_code == 200, talking.text
+    assert talking.json()["current"]["key"] == "talking"
+    assert talking.json()["result"] == ["Bob - What do you think about the weather?"]
+    twice = problem(await does("person_1", "talk", "I like it"), 400)
+    assert twice["error"]["message"] == "Failed to execute action"
+    final = (await stack.http.get(url, headers=service)).json()
+    assert final["events"][-1]["skipped"] is True
+    assert final["result"] == ["Bob - What do you think about the weather?"]
+    # the service key may act only as its service
+    as_person = {**service, "As-Actor": "person_2"}
+    problem(await stack.http.post(f"{url}/talk", json="hi", headers=as_person), 403)
