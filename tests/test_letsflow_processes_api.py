@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.conftest import Stack
-from tests.scenarios.corpus import LETSFLOW, needs_corpus
+from tests.scenarios.corpus import EXAMPLES, LETSFLOW, needs_corpus
 from tests.support.http import problem
 
 pytestmark = needs_corpus
@@ -190,3 +192,16 @@ async def test_meeting_people_must_introduce_before_talking_twice(stack: Stack) 
     # the service key may act only as its service
     as_person = {**service, "As-Actor": "person_2"}
     problem(await stack.http.post(f"{url}/talk", json="hi", headers=as_person), 403)
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+async def test_every_example_scenario_starts(stack: Stack, name: str) -> None:
+    scenario_id = await store_scenario(stack, name)
+    started = await stack.http.post("/processes", json={"scenario": scenario_id})
+    assert started.status_code == 201, started.text
+    process = started.json()
+    assert process["scenario"]["id"] == scenario_id
+    assert process["events"][0]["scenario"] == scenario_id
+    assert process["current"]["key"]  # instantiated, in its first (or a null-action) state
+    predicted = await stack.http.get(f"/processes/{process['id']}", params={"predict": "true"})
+    assert predicted.status_code == 200 and isinstance(predicted.json()["next"], list)
