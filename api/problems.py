@@ -65,6 +65,12 @@ class Unavailable(ApiProblem):
     title = "Service unavailable"
 
 
+def letsflow_error(message: str, reason: list[Any] | None = None) -> dict[str, Any]:
+    """LetsFlow's error body ``{"error": {"message", "reason"?}}``, carried as a
+    problem+json extension on the LetsFlow routes so its clients find what they read."""
+    return {"error": {"message": message, **({"reason": reason} if reason else {})}}
+
+
 def problem_response(
     request: Request, status: int, title: str, detail: str, **extensions: Any
 ) -> JSONResponse:

@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 
 from api.auth import Principal, Requires
 from api.deps import StoreDep
-from api.problems import ApiProblem, Forbidden, NotFound
+from api.problems import ApiProblem, Forbidden, NotFound, letsflow_error
 from api.schemas import Wire
 from baton import privileges
 from store import api_keys
@@ -115,7 +115,8 @@ async def issue_api_key(
         )
     beyond = [p for p in body.privileges if not principal.can(p)]
     if beyond:
-        raise Forbidden(f"you cannot grant privileges you do not hold: {beyond}")
+        message = f"you cannot grant privileges you do not hold: {beyond}"
+        raise Forbidden(message, **letsflow_error(message))
     now = datetime.now(UTC)
     expiration = body.expiration or now + timedelta(days=body.expiration_days or 30)
     if expiration.tzinfo is None:
@@ -159,5 +160,5 @@ async def revoke_api_key(
     key_id: str, store: StoreDep, _: Annotated[Principal, Requires("apikey:revoke")]
 ) -> Response:
     if not await api_keys.revoke(store, key_id, datetime.now(UTC)):
-        raise NotFound(f"no API key {key_id}")
+        raise NotFound(f"no API key {key_id}", **letsflow_error("API key not found"))
     return Response(status_code=204)

@@ -27,8 +27,7 @@ import scenarios
 from api import temporal_calls
 from api.auth import Principal, Requires
 from api.deps import ClientDep, SettingsDep, StoreDep
-from api.problems import ApiProblem, Forbidden, NotFound, Unavailable
-from api.routes.letsflow_scenarios import letsflow_error
+from api.problems import ApiProblem, Forbidden, NotFound, Unavailable, letsflow_error
 from api.schemas import Wire
 from baton.settings import Settings
 from store import letsflow

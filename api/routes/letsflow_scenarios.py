@@ -20,7 +20,7 @@ from pydantic import Field
 import scenarios
 from api.auth import DEMO_ROLES, Principal, Requires
 from api.deps import SettingsDep, StoreDep
-from api.problems import ApiProblem, Forbidden, NotFound
+from api.problems import ApiProblem, Forbidden, NotFound, letsflow_error
 from api.schemas import Wire
 from baton import __version__
 from store import letsflow
@@ -29,11 +29,6 @@ router = APIRouter(tags=["letsflow scenarios"])
 
 MAX_SCENARIO_BYTES = 1_000_000
 _YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
-
-
-def letsflow_error(message: str, reason: list[Any] | None = None) -> dict[str, Any]:
-    """LetsFlow's error body, carried as a problem+json extension."""
-    return {"error": {"message": message, **({"reason": reason} if reason else {})}}
 
 
 class InvalidScenario(ApiProblem):
