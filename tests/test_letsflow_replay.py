@@ -1,6 +1,7 @@
 """Determinism of ``LetsflowProcess``: a process driven over HTTP (start, a skipped step,
 accepted steps, the end) replays on the current code in the strict sandbox, and so does
-the history recorded when the workflow was written (``tests/histories/letsflow-*.json``;
+the history recorded when the workflow was written (``tests/histories/letsflow-quote.json``,
+replayed by tests/test_replay.py with every other recorded history;
 ``BATON_RECORD_HISTORIES=1`` re-records it after a deliberate, patched change)."""
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ import os
 from pathlib import Path
 
 import pytest
-from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
@@ -47,8 +47,3 @@ async def test_a_quote_process_replays(stack: Stack) -> None:
     await _replayer().replay_workflow(history)
     if os.environ.get("BATON_RECORD_HISTORIES"):
         HISTORY.write_text(history.to_json())
-
-
-async def test_the_recorded_quote_history_replays() -> None:
-    history = WorkflowHistory.from_json(HISTORY.stem, HISTORY.read_text())
-    await _replayer().replay_workflow(history)

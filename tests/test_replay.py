@@ -40,6 +40,7 @@ from tests.workflows.helpers import complete, start, until
 from workflows import contracts as c
 from workflows import search_attributes as sa
 from workflows.bpmn_process import BpmnProcess
+from workflows.letsflow_process import LetsflowProcess
 from workflows.runner import workflow_runner
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -49,7 +50,7 @@ def _replayer() -> Replayer:
     """Replays in the strict sandbox: the interpreter re-imported and restricted, so a
     non-deterministic call on a recorded path fails here (workers pass it through)."""
     return Replayer(
-        workflows=[BpmnProcess],
+        workflows=[BpmnProcess, LetsflowProcess],
         data_converter=pydantic_data_converter,
         workflow_runner=workflow_runner(strict=True),
     )
