@@ -12,7 +12,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from bpmn_compiler.ir import Diagram, ProcessDefinition
-from store import Store, definitions, projections
+from store import Store, cache_epochs, definitions, projections
 from store.db import DefinitionNotFound
 from workflows import contracts as c
 
@@ -24,16 +24,21 @@ class InfrastructureActivities:
         self._store = store
         # Content-addressed by sha256, so an entry can never be stale.
         self._cache: OrderedDict[str, ProcessDefinition] = OrderedDict()
+        self._epoch = cache_epochs.EpochWatch(store)
+        self.loads = 0  # reads from the store (observable: refreshCache empties the cache)
 
     @activity.defn(name=c.LOAD_DEFINITION)
     async def load_definition(self, ref: c.DefinitionRef) -> ProcessDefinition:
         """The executable part of a definition; diagram positions stay in the database
         (they would only weigh down every history)."""
+        if await self._epoch.moved():
+            self._cache.clear()
         cached = self._cache.get(ref.sha256)
         if cached is not None:
             self._cache.move_to_end(ref.sha256)
             return cached
         stored = await definitions.load_ir(self._store, ref.key, ref.version, ref.sha256)
+        self.loads += 1
         definition = stored.model_copy(update={"diagram": Diagram()})
         self._cache[ref.sha256] = definition
         if len(self._cache) > _CACHE_SIZE:

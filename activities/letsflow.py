@@ -20,7 +20,7 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from store import Store, letsflow
+from store import Store, cache_epochs, letsflow
 from workflows import letsflow_contracts as lc
 
 _log = logging.getLogger("baton.letsflow")
@@ -33,9 +33,12 @@ class LetsflowActivities:
         self._services = services or {}
         # content-addressed by scenario id, so an entry can never be stale
         self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._epoch = cache_epochs.EpochWatch(store)
 
     @activity.defn(name=lc.LOAD_SCENARIO)
     async def load_scenario(self, scenario_id: str) -> dict[str, Any]:
+        if await self._epoch.moved():
+            self._cache.clear()
         cached = self._cache.get(scenario_id)
         if cached is None:
             row = await letsflow.get_scenario(self._store, scenario_id)

@@ -20,6 +20,7 @@ from api.routes import (
     letsflow_processes,
     letsflow_scenarios,
     messages,
+    oneweb,
     process_instances,
     service_tasks,
     tasks,
@@ -96,6 +97,7 @@ def create_app(
         api_keys,
         letsflow_scenarios,
         letsflow_processes,
+        oneweb,
     ):
         app.include_router(module.router)
     return app

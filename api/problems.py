@@ -8,12 +8,16 @@ Exception tree::
      ├── Conflict           409
      └── Unavailable        503 (Temporal or the database cannot be reached in time)
 
+Under ``/BPMREST/`` (ONEWEB's API) the same errors come in ONEWEB's envelope
+``{data: null, code: <status>, message, timestamp, totalRecordCount: 0}``.
+
 A client's mistake is always a 4xx naming what was wrong; a 500 means a Baton bug.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -71,9 +75,30 @@ def letsflow_error(message: str, reason: list[Any] | None = None) -> dict[str, A
     return {"error": {"message": message, **({"reason": reason} if reason else {})}}
 
 
+#: Paths whose clients expect ONEWEB's envelope, not problem+json, on errors too.
+ENVELOPE_PREFIX = "/BPMREST/"
+
+
+def _envelope_error(status: int, detail: str, extensions: dict[str, Any]) -> JSONResponse:
+    extra = dict(extensions)
+    if "code" in extra:  # Baton's reason code (e.g. TaskAlreadyClaimed); ONEWEB's is the status
+        extra["reason"] = extra.pop("code")
+    body = {
+        **extra,
+        "data": None,
+        "code": status,
+        "message": detail,
+        "timestamp": int(time.time() * 1000),
+        "totalRecordCount": 0,
+    }
+    return JSONResponse(body, status_code=status)
+
+
 def problem_response(
     request: Request, status: int, title: str, detail: str, **extensions: Any
 ) -> JSONResponse:
+    if request.url.path.startswith(ENVELOPE_PREFIX):
+        return _envelope_error(status, detail, extensions)
     body = {
         "type": "about:blank",
         "title": title,

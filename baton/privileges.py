@@ -29,6 +29,7 @@ CATALOGUE: dict[str, str] = {
     "bpms:task:assign": "Act on any user task whoever holds it: assign, unclaim, suspend, cancel.",
     "bpms:incident:read": "Read incidents.",
     "bpms:incident:retry": "Retry or resolve incidents.",
+    "oneweb:impersonate": "Act for another user through ONEWEB's user= parameter.",
     "bpms:service-task:work": "Fetch, lock and complete external service tasks (workers).",
     "events:publish": "Correlate messages and broadcast signals.",
     "cases:write": "Create cases and change their status.",

@@ -320,3 +320,14 @@ class LetsflowParticipant(Base):
     )
     kind: Mapped[str] = mapped_column(String(8), doc="user, role or service")
     value: Mapped[str] = mapped_column(String(255))
+
+
+class CacheEpoch(Base):
+    """One counter per cache name. ``refreshCache`` bumps it; every worker compares it with
+    the value its in-memory caches were filled under and drops them when it moved, so one
+    call reaches every replica without a message bus."""
+
+    __tablename__ = "cache_epochs"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    epoch: Mapped[int]

@@ -2168,6 +2168,35 @@ class BpmnProcess:
         self._check_may_manage(self._active_task(cmd.task_id), cmd, "reassign")
 
     @workflow.update(
+        name=c.ADD_TASK_CANDIDATES,
+        description="Offer an open user task to more candidate users (kept in order, no "
+        "duplicates). Only a trusted caller or one who may act on any task.",
+    )
+    def add_task_candidates(self, cmd: c.TaskCandidates) -> c.UserTaskView:
+        task = self._active_task(cmd.task_id)
+        added = [u for u in dict.fromkeys(cmd.users) if u not in task.candidate_users]
+        task.candidate_users = [*task.candidate_users, *added]
+        self._touch_task(task.id)
+        self._record(
+            "TASK_CANDIDATES_ADDED",
+            task.element_id,
+            user_id=cmd.user_id,
+            details={"task_id": task.id, "users": added},
+        )
+        return task
+
+    @add_task_candidates.validator
+    def _validate_add_candidates(self, cmd: c.TaskCandidates) -> None:
+        self._active_task(cmd.task_id)
+        if not cmd.users:
+            raise ApplicationError("name at least one user", type="TaskNotPermitted")
+        if not (cmd.user_id is None or cmd.admin):
+            raise ApplicationError(
+                "only a caller who may act on any task offers it to other users",
+                type="TaskNotPermitted",
+            )
+
+    @workflow.update(
         name=c.DELEGATE_TASK,
         description="Hand an assigned user task to a delegate; it returns to its owner "
         "when the delegate resolves it.",

@@ -21,6 +21,7 @@ COMPLETE_USER_TASK = "complete_user_task"
 CLAIM_TASK = "claim_task"
 UNCLAIM_TASK = "unclaim_task"
 ASSIGN_TASK = "assign_task"
+ADD_TASK_CANDIDATES = "add_task_candidates"  # update: offer a task to more users (ONEWEB)
 DELEGATE_TASK = "delegate_task"
 RESOLVE_TASK = "resolve_task"
 RETRY_INCIDENT = "retry_incident"
@@ -151,6 +152,13 @@ class TaskCommand(Actor):
     assignee: str | None = None
     variables: dict[str, Any] = Field(default_factory=dict)
     reason: str | None = None
+
+
+class TaskCandidates(Actor):
+    """Payload of ``add_task_candidates``: users who may claim the task from now on."""
+
+    task_id: str
+    users: list[str]
 
 
 class CancelInstance(Actor):

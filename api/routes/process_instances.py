@@ -208,7 +208,7 @@ async def start_instance(
             store, instance_id, body.business_data, by=principal.subject, replace=False
         )
     try:
-        started = await _start(client, settings, principal, body, d, instance_id)
+        started = await start_instance_workflow(client, settings, principal, body, d, instance_id)
     except WorkflowAlreadyStartedError:  # the same key raced this request and won
         earlier = await _replay(client, settings, instance_id, body)
         assert earlier is not None
@@ -245,7 +245,7 @@ async def start_instance(
     )
 
 
-async def _start(
+async def start_instance_workflow(
     client: Client,
     settings: Settings,
     principal: Principal,
