@@ -98,7 +98,8 @@ def problem_response(
     request: Request, status: int, title: str, detail: str, **extensions: Any
 ) -> JSONResponse:
     if request.url.path.startswith(ENVELOPE_PREFIX):
-        return _envelope_error(status, detail, extensions)
+        # ONEWEB answers a body it cannot read with 400, not 422
+        return _envelope_error(400 if status == 422 else status, detail, extensions)
     body = {
         "type": "about:blank",
         "title": title,

@@ -134,6 +134,8 @@ async def test_user_must_be_the_caller_unless_impersonating(stack: Stack) -> Non
     ok(await stack.http.post(f"{url}/claim?user=john"))
     [claimed] = await open_tasks(stack, instance_id)
     assert claimed["assignee"] == "john"
+    taken = refused(await stack.http.post(f"{url}/claim"), 409)  # john holds it
+    assert taken["reason"] == "TaskAlreadyClaimed"
     # once john holds it, mary cannot complete it, and john can give it back
     refused(await stack.http.post(f"{url}/complete", json={}, headers=MARY), 403)
     ok(await stack.http.post(f"{url}/unclaim?user=john", headers=JOHN))
@@ -186,7 +188,8 @@ async def test_starts_and_their_errors(stack: Stack) -> None:
         ),
         400,
     )
-    refused(await stack.http.post(f"{RT}/process/start", json={"appName": "crm"}), 422)
+    bad = refused(await stack.http.post(f"{RT}/process/start", json={"appName": "crm"}), 400)
+    assert "processName" in bad["message"]
     refused(await stack.http.post(f"{RT}/tasks/nope/claim"), 404)
     refused(await stack.http.get(f"{RT}/instance/nope/tasks"), 404)
     refused(await stack.http.get(f"{RT}/tasks"), 400)
