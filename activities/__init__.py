@@ -9,6 +9,7 @@ from typing import Any
 from temporalio.client import Client
 
 from activities.builtin import BUILTIN_ACTIVITIES
+from activities.cases import CaseActivities
 from activities.external_tasks import ExternalTaskActivities
 from activities.infrastructure import InfrastructureActivities
 from activities.letsflow import LetsflowActivities
@@ -32,7 +33,9 @@ def build_activities(
     signals = SignalActivities(client, store)
     flows = MessageFlowActivities(client, store)
     lf = LetsflowActivities(store, letsflow_services)
+    case_status = CaseActivities(store, client)
     return [
+        case_status.set_status,
         lf.load_scenario,
         lf.project_process,
         lf.notify_service,

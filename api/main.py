@@ -14,7 +14,9 @@ from api import audit, openapi, problems, rate_limits
 from api.correlation import MessageSweeper
 from api.routes import (
     api_keys,
+    cases,
     deployments,
+    events,
     health,
     incidents,
     letsflow_processes,
@@ -98,6 +100,8 @@ def create_app(
         letsflow_scenarios,
         letsflow_processes,
         oneweb,
+        cases,
+        events,
     ):
         app.include_router(module.router)
     return app

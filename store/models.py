@@ -331,3 +331,54 @@ class CacheEpoch(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     epoch: Mapped[int]
+
+
+class CaseRecord(Base):
+    """A case's current status (Eximee Case Repository). Every change is also appended to
+    ``case_status_history``."""
+
+    __tablename__ = "cases"
+    __table_args__ = (
+        Index("ix_case_client", "client_id", "client_type"),
+        Index("ix_case_business_key", "business_key"),
+        Index("ix_case_type", "case_type", "creation_date"),
+    )
+
+    case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_type: Mapped[str] = mapped_column(String(255))
+    client_id: Mapped[str | None] = mapped_column(String(255))
+    client_type: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(255))
+    status_description: Mapped[str | None] = mapped_column(Text)
+    business_key: Mapped[str | None] = mapped_column(String(255))
+    source: Mapped[str | None] = mapped_column(String(255))
+    creation_date: Mapped[datetime]
+    update_date: Mapped[datetime]
+
+
+class CaseStatusChange(Base):
+    """One entry of a case's status history, append-only."""
+
+    __tablename__ = "case_status_history"
+    __table_args__ = (Index("ix_case_history", "case_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(String(36), ForeignKey("cases.case_id"))
+    status: Mapped[str] = mapped_column(String(255))
+    status_description: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str | None] = mapped_column(String(255))
+    changed_by: Mapped[str | None] = mapped_column(String(255))
+    at: Mapped[datetime]
+
+
+class ReceivedEvent(Base):
+    """A domain event taken by ``POST /v1/events``, kept by its id so a repeat is
+    answered with the first outcome instead of being delivered twice."""
+
+    __tablename__ = "received_events"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    source: Mapped[str] = mapped_column(String(255))
+    type: Mapped[str] = mapped_column(String(255))
+    received: Mapped[datetime]
+    outcome: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -1,0 +1,168 @@
+"""``POST /v1/events``: notifications from other domains (a scoring system, a CRM, a
+payment gateway) as CloudEvents-like envelopes, turned into BPMN messages or signals.
+
+* ``type`` is the message (or signal) name; ``subject`` is the correlation key -- a
+  business key or case number the waiting element subscribes with; ``data`` becomes
+  process variables.
+* A message goes to every running instance waiting for it with that key; when none
+  waits, it is handed to the running instances whose business key is the subject (they
+  keep it until an element subscribes); when there are none, the processes whose message
+  start event has that name are started (with the subject as business key). A signal is
+  broadcast.
+* Events are deduplicated by ``id``: a repeat is answered with the first outcome
+  (``duplicate: true``) and delivered nowhere.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Response
+from pydantic import Field
+from sqlalchemy.exc import IntegrityError
+
+from activities.signals import broadcast
+from api import correlation
+from api.auth import Principal, Requires
+from api.deps import ClientDep, SettingsDep, StoreDep
+from api.schemas import Wire
+from store import queries
+from store.db import Store
+from store.models import ReceivedEvent
+from workflows import contracts as c
+
+router = APIRouter(prefix="/v1/events", tags=["events"])
+
+
+class EventIn(Wire):
+    id: str = Field(min_length=1, max_length=255, description="Unique per source; deduplicates.")
+    source: str = Field(min_length=1, max_length=255, description="The reporting domain.")
+    type: str = Field(min_length=1, max_length=255, description="The message or signal name.")
+    time: datetime | None = Field(default=None, description="When it happened.")
+    subject: str | None = Field(
+        default=None, max_length=255, description="Correlation key: business key or case id."
+    )
+    data: dict[str, Any] = Field(default_factory=dict, description="Becomes process variables.")
+    deliver_as: Literal["message", "signal"] = Field(
+        default="message", description="A BPMN message (default) or a signal broadcast."
+    )
+
+
+class DeliveryOut(Wire):
+    process_instance_id: str = Field(description="The instance reached.")
+    result_type: Literal["Execution", "ProcessDefinition", "Delivered"] = Field(
+        description="Execution: a waiting element took it; ProcessDefinition: it started the "
+        "instance; Delivered: handed to a running instance with the subject as business key, "
+        "which takes it when an element subscribes."
+    )
+    activity_id: str | None = Field(description="The element that took it, when known.")
+
+
+class EventOut(Wire):
+    accepted: bool = Field(description="Always true: the event was taken.")
+    duplicate: bool = Field(description="True when this id was seen before (not delivered).")
+    correlated: list[DeliveryOut] = Field(description="Where it went.")
+    signalled: int = Field(default=0, description="Running instances a signal was sent to.")
+
+
+async def _deliver(
+    client: Any, store: Store, settings: Any, event: EventIn
+) -> tuple[list[DeliveryOut], int]:
+    if event.deliver_as == "signal":
+        done = await broadcast(
+            client,
+            store,
+            c.BroadcastSignal(name=event.type, variables=event.data, throw_id=event.id),
+            settings.task_queue,
+        )
+        started = [
+            DeliveryOut(process_instance_id=i, result_type="ProcessDefinition", activity_id=None)
+            for i in done.started
+        ]
+        return started, done.signalled
+    message = c.DeliverMessage(
+        name=event.type, correlation_key=event.subject, variables=event.data, message_id=event.id
+    )
+    reached: list[DeliveryOut] = []
+    for instance_id in await correlation.waiting_instances(
+        client, settings, event.type, event.subject
+    ):
+        element = await correlation.correlate_one(client, settings, instance_id, message)
+        if element is not None:
+            reached.append(
+                DeliveryOut(
+                    process_instance_id=instance_id, result_type="Execution", activity_id=element
+                )
+            )
+    if reached:
+        return reached, 0
+    if event.subject:
+        # the subscription may be too new for the visibility store, or not made yet: the
+        # instances of this business key keep the message until an element takes it
+        for row in await queries.running_instances(store, event.subject):
+            await client.get_workflow_handle(row.id).signal(c.DELIVER_MESSAGE, message)
+            reached.append(
+                DeliveryOut(process_instance_id=row.id, result_type="Delivered", activity_id=None)
+            )
+        if reached:
+            return reached, 0
+    begun = await correlation.start_by_message(
+        client,
+        store,
+        settings,
+        name=event.type,
+        message_id=event.id,
+        business_key=event.subject,
+        variables=event.data,
+        business=None,
+        started_by=f"event:{event.source}",
+        every=True,
+    )
+    return [
+        DeliveryOut(
+            process_instance_id=s.instance_id,
+            result_type="ProcessDefinition",
+            activity_id=s.start_event,
+        )
+        for s in begun
+    ], 0
+
+
+@router.post(
+    "",
+    status_code=202,
+    response_model=EventOut,
+    summary="Report a domain event: correlated as a message (or signal), deduplicated by id",
+    responses={200: {"description": "A repeat of an event already taken: its first outcome"}},
+)
+async def receive_event(
+    event: EventIn,
+    response: Response,
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("events:publish")],
+) -> EventOut:
+    async with store.session() as session:
+        seen = await session.get(ReceivedEvent, event.id)
+    if seen is not None:
+        response.status_code = 200
+        return EventOut.model_validate({**seen.outcome, "duplicate": True})
+    correlated, signalled = await _deliver(client, store, settings, event)
+    outcome = EventOut(accepted=True, duplicate=False, correlated=correlated, signalled=signalled)
+    try:
+        async with store.session() as session, session.begin():
+            session.add(
+                ReceivedEvent(
+                    id=event.id,
+                    source=event.source,
+                    type=event.type,
+                    received=datetime.now(UTC),
+                    outcome=outcome.model_dump(by_alias=True),
+                )
+            )
+    except IntegrityError:  # the same id raced this call and was recorded first
+        response.status_code = 200
+        return outcome.model_copy(update={"duplicate": True})
+    return outcome

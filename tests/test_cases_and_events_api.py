@@ -1,0 +1,250 @@
+"""Case status and domain events over HTTP, with real processes on the interpreter:
+the Case Repository shapes, status history, a process waiting for a case status, the
+built-in activity that sets one, and the seed's scenario "a scoring system reports an
+event that triggers further steps" (deduplicated by event id)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from api.correlation import waiting_instances
+from tests.conftest import Stack
+from tests.support.http import deploy, eventually, problem
+from tests.workflows.diagrams import diagram, flows
+
+JOHN = {"Authorization": "Bearer demo-john"}
+CASE = {
+    "caseType": "LOAN",
+    "clientId": "12345678901",
+    "clientType": "PESEL",
+    "status": "OPEN",
+    "statusDescription": "Wniosek o kredyt został złożony.",
+    "businessKey": "BK-2026-0001",
+    "source": "PORTAL",
+}
+
+
+async def start(stack: Stack, key: str, business_key: str, **data: Any) -> str:
+    started = await stack.http.post(
+        "/v1/bpms/process-instances",
+        json={"processDefinitionKey": key, "businessKey": business_key, "processData": data},
+    )
+    assert started.status_code == 201, started.text
+    return str(started.json()["id"])
+
+
+async def open_task(stack: Stack, instance_id: str) -> dict[str, Any]:
+    async def probe() -> dict[str, Any] | None:
+        page = (
+            await stack.http.get("/v1/bpms/tasks", params={"processInstanceId": instance_id})
+        ).json()
+        return page["items"][0] if page["items"] else None
+
+    return await eventually(probe, what=f"a task of {instance_id}")
+
+
+async def variables(stack: Stack, instance_id: str) -> dict[str, Any]:
+    url = f"/v1/bpms/process-instances/{instance_id}/variables"
+    data: dict[str, Any] = (await stack.http.get(url)).json()["processData"]
+    return data
+
+
+async def test_case_statuses_and_their_history(stack: Stack) -> None:
+    created = await stack.http.post("/v1/case-statuses", json=CASE)
+    assert created.status_code == 201, created.text
+    case = created.json()
+    assert {k: case[k] for k in CASE} == CASE
+    assert case["creationDate"] == case["updateDate"]
+    case_id = case["caseId"]
+    # the Case Repository's own paths
+    repo = await stack.http.post("/api/case-repository/v1", json={**CASE, "businessKey": None})
+    assert repo.status_code == 200 and repo.json()["businessKey"] is None
+    got = await stack.http.get("/api/case-repository/v1", params={"caseId": case_id})
+    assert got.json() == case
+    assert (await stack.http.get(f"/v1/case-statuses/{case_id}")).json() == case
+
+    changed = await stack.http.put(
+        f"/v1/case-statuses/{case_id}",
+        json={"status": "APPROVED", "statusDescription": "Kredyt przyznany."},
+    )
+    assert changed.json()["status"] == "APPROVED"
+    assert changed.json()["updateDate"] > case["updateDate"]
+    history = (await stack.http.get(f"/v1/case-statuses/{case_id}/history")).json()
+    assert [h["status"] for h in history] == ["OPEN", "APPROVED"]
+    assert history[1]["changedBy"] == "demo"
+
+    by_client = await stack.http.get("/v1/case-statuses", params={"clientId": "12345678901"})
+    assert by_client.json()["total"] == 2
+    by_key = (
+        await stack.http.get("/v1/case-statuses", params={"businessKey": "BK-2026-0001"})
+    ).json()
+    assert [c["caseId"] for c in by_key["items"]] == [case_id]
+    assert (await stack.http.get("/v1/case-statuses", params={"caseType": "NONE"})).json()[
+        "total"
+    ] == 0
+
+    problem(await stack.http.get("/v1/case-statuses/nope"), 404)
+    problem(await stack.http.put("/v1/case-statuses/nope", json={"status": "X"}), 404)
+    missing = problem(await stack.http.post("/v1/case-statuses", json={"status": "OPEN"}), 422)
+    assert "caseType" in missing["detail"]
+    assert (await stack.http.get(f"/v1/case-statuses/{case_id}", headers=JOHN)).status_code == 200
+    problem(await stack.http.post("/v1/case-statuses", json=CASE, headers=JOHN), 403)
+
+
+WAITS_FOR_APPROVAL = diagram(
+    "loan-decision",
+    '<bpmn:startEvent id="s"/>'
+    '<bpmn:intermediateCatchEvent id="approved"><bpmn:messageEventDefinition messageRef="m"/>'
+    "</bpmn:intermediateCatchEvent>"
+    '<bpmn:userTask id="pay_out" name="Pay out"/><bpmn:endEvent id="e"/>'
+    + flows("s>approved", "approved>pay_out", "pay_out>e"),
+    top='<bpmn:message id="m" name="caseStatus.APPROVED"/>',
+)
+
+SETS_STATUS = diagram(
+    "loan-intake",
+    '<bpmn:startEvent id="s"/>'
+    '<bpmn:serviceTask id="mark"><bpmn:extensionElements>'
+    '<zeebe:taskDefinition type="baton.case.setStatus"/>'
+    '<zeebe:taskHeaders><zeebe:header key="status" value="IN_REVIEW"/>'
+    '<zeebe:header key="caseType" value="LOAN"/>'
+    '<zeebe:header key="clientIdVariable" value="pesel"/></zeebe:taskHeaders>'
+    "</bpmn:extensionElements></bpmn:serviceTask>"
+    '<bpmn:userTask id="review" name="Review"/><bpmn:endEvent id="e"/>'
+    + flows("s>mark", "mark>review", "review>e"),
+)
+
+
+async def test_a_process_waits_for_a_case_status(stack: Stack) -> None:
+    assert (await deploy(stack.http, WAITS_FOR_APPROVAL)).status_code == 201
+    case = (await stack.http.post("/v1/case-statuses", json=CASE)).json()
+    instance_id = await start(stack, "loan-decision", CASE["businessKey"])
+    await stack.http.put(f"/v1/case-statuses/{case['caseId']}", json={"status": "REVIEW"})
+    await stack.http.put(f"/v1/case-statuses/{case['caseId']}", json={"status": "APPROVED"})
+    task = await open_task(stack, instance_id)
+    assert task["taskDefinitionKey"] == "pay_out"
+    data = await variables(stack, instance_id)
+    assert (data["caseId"], data["caseStatus"]) == (case["caseId"], "APPROVED")
+
+
+async def test_the_built_in_activity_sets_the_case_status(stack: Stack) -> None:
+    assert (await deploy(stack.http, SETS_STATUS)).status_code == 201
+    instance_id = await start(stack, "loan-intake", "BK-7", pesel="90010112345")
+    await open_task(stack, instance_id)
+    found = (await stack.http.get("/v1/case-statuses", params={"businessKey": "BK-7"})).json()
+    [case] = found["items"]
+    assert (case["status"], case["caseType"], case["clientId"]) == (
+        "IN_REVIEW",
+        "LOAN",
+        "90010112345",
+    )
+    assert (await variables(stack, instance_id))["caseId"] == case["caseId"]
+    history = (await stack.http.get(f"/v1/case-statuses/{case['caseId']}/history")).json()
+    assert history[0]["changedBy"] == f"process:{instance_id}"
+
+
+SCORING = diagram(
+    "credit-application",
+    '<bpmn:startEvent id="s"/>'
+    '<bpmn:intermediateCatchEvent id="scored"><bpmn:messageEventDefinition messageRef="m"/>'
+    "</bpmn:intermediateCatchEvent>"
+    '<bpmn:exclusiveGateway id="g" default="to_review"/>'
+    '<bpmn:userTask id="decide" name="Decide on the credit"/>'
+    '<bpmn:userTask id="review" name="Manual review"/>'
+    '<bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/>'
+    '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="scored"/>'
+    '<bpmn:sequenceFlow id="f2" sourceRef="scored" targetRef="g"/>'
+    '<bpmn:sequenceFlow id="to_decide" sourceRef="g" targetRef="decide">'
+    "<bpmn:conditionExpression>= score &gt;= 600</bpmn:conditionExpression></bpmn:sequenceFlow>"
+    '<bpmn:sequenceFlow id="to_review" sourceRef="g" targetRef="review"/>'
+    '<bpmn:sequenceFlow id="f5" sourceRef="decide" targetRef="e1"/>'
+    '<bpmn:sequenceFlow id="f6" sourceRef="review" targetRef="e2"/>',
+    top='<bpmn:message id="m" name="ScoringCompleted"><bpmn:extensionElements>'
+    '<zeebe:subscription correlationKey="= applicationId"/></bpmn:extensionElements>'
+    "</bpmn:message>",
+)
+
+LEAD = diagram(
+    "lead-intake",
+    '<bpmn:startEvent id="s"><bpmn:messageEventDefinition messageRef="m"/></bpmn:startEvent>'
+    '<bpmn:userTask id="call" name="Call the lead"/><bpmn:endEvent id="e"/>'
+    + flows("s>call", "call>e"),
+    top='<bpmn:message id="m" name="LeadCreated"/>',
+)
+
+
+async def test_a_scoring_system_reports_an_event_that_triggers_further_steps(
+    stack: Stack,
+) -> None:
+    """The seed's scenario: the credit process waits for the scoring; the scoring system
+    posts a domain event; the process goes on by the score."""
+    assert (await deploy(stack.http, SCORING)).status_code == 201
+    instance_id = await start(stack, "credit-application", "APP-1", applicationId="APP-1")
+
+    async def subscribed() -> list[str] | None:  # the scoring runs after the application
+        found = await waiting_instances(stack.client, stack.settings, "ScoringCompleted", "APP-1")
+        return found or None
+
+    assert await eventually(subscribed, what="the subscription") == [instance_id]
+    event = {
+        "id": f"scoring-{uuid.uuid4()}",  # ids derive instance ids: unique per test run
+        "source": "scoring",
+        "type": "ScoringCompleted",
+        "subject": "APP-1",
+        "time": "2026-11-24T08:00:00Z",
+        "data": {"score": 712, "grade": "A"},
+    }
+    answer = await stack.http.post("/v1/events", json=event)
+    assert answer.status_code == 202, answer.text
+    outcome = answer.json()
+    assert outcome["accepted"] is True and outcome["duplicate"] is False
+    [delivery] = outcome["correlated"]
+    assert delivery["processInstanceId"] == instance_id
+    assert delivery["resultType"] in ("Execution", "Delivered")
+    task = await open_task(stack, instance_id)
+    assert task["taskDefinitionKey"] == "decide"  # the score took the "good" branch
+    assert (await variables(stack, instance_id))["score"] == 712
+    # the same event again is not delivered twice
+    repeat = await stack.http.post("/v1/events", json=event)
+    assert repeat.status_code == 200
+    assert repeat.json()["duplicate"] is True
+    assert repeat.json()["correlated"] == outcome["correlated"]
+    history = (
+        await stack.http.get(
+            f"/v1/bpms/process-instances/{instance_id}/history",
+            params={"type": "MESSAGE_CORRELATED"},
+        )
+    ).json()
+    assert history["total"] == 1
+
+
+async def test_events_start_processes_and_broadcast_signals(stack: Stack) -> None:
+    assert (await deploy(stack.http, LEAD)).status_code == 201
+    started = await stack.http.post(
+        "/v1/events",
+        json={
+            "id": f"crm-{uuid.uuid4()}",
+            "source": "crm",
+            "type": "LeadCreated",
+            "subject": "L-1",
+            "data": {"name": "Acme"},
+        },
+    )
+    [delivery] = started.json()["correlated"]
+    assert delivery["resultType"] == "ProcessDefinition"
+    task = await open_task(stack, delivery["processInstanceId"])
+    assert task["businessKey"] == "L-1"
+    nothing = await stack.http.post(
+        "/v1/events",
+        json={"id": "x-1", "source": "x", "type": "NobodyListens", "deliverAs": "signal"},
+    )
+    assert nothing.status_code == 202 and nothing.json()["correlated"] == []
+    bad = problem(await stack.http.post("/v1/events", json={"source": "x", "type": "T"}), 422)
+    assert "id" in bad["detail"]
+    problem(
+        await stack.http.post(
+            "/v1/events", json={"id": "j", "source": "x", "type": "T"}, headers=JOHN
+        ),
+        403,
+    )
