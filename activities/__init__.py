@@ -10,6 +10,8 @@ from temporalio.client import Client
 
 from activities.builtin import BUILTIN_ACTIVITIES
 from activities.cases import CaseActivities
+from activities.data_model import DataModelActivities
+from activities.documents import DocumentActivities
 from activities.external_tasks import ExternalTaskActivities
 from activities.infrastructure import InfrastructureActivities
 from activities.letsflow import LetsflowActivities
@@ -34,8 +36,13 @@ def build_activities(
     flows = MessageFlowActivities(client, store)
     lf = LetsflowActivities(store, letsflow_services)
     case_status = CaseActivities(store, client)
+    document_generator = DocumentActivities(store)
+    data_model = DataModelActivities(store)
     return [
+        data_model.read,
+        data_model.write,
         case_status.set_status,
+        document_generator.generate,
         lf.load_scenario,
         lf.project_process,
         lf.notify_service,

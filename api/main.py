@@ -15,7 +15,10 @@ from api.correlation import MessageSweeper
 from api.routes import (
     api_keys,
     cases,
+    configuration,
+    data_models,
     deployments,
+    documents,
     events,
     health,
     incidents,
@@ -102,6 +105,9 @@ def create_app(
         oneweb,
         cases,
         events,
+        documents,
+        data_models,
+        configuration,
     ):
         app.include_router(module.router)
     return app

@@ -103,6 +103,13 @@ class Settings(BaseSettings):
         description="LetsFlow service name -> webhook URL that receives its notifications "
         "(JSON). Services without one act through the API with a service-scoped API key.",
     )
+    config_dir: Path | None = Field(
+        default=None,
+        description="Directory of YAML (.yaml, .yml) and JSON (.json) files with the "
+        "application configuration served read-only at /v1/configuration, merged in name "
+        "order; variables BATON_APP_<SECTION>__<KEY> add to and override them. Unset: "
+        "the environment only.",
+    )
     public_url: str = Field(default="", description="Base URL printed and used in links.")
     temporal_ui_url: str = Field(default="", description="Temporal Web UI base URL for links.")
 

@@ -5,8 +5,12 @@ event that triggers further steps" (deduplicated by event id)."""
 
 from __future__ import annotations
 
+import io
 import uuid
+from pathlib import Path
 from typing import Any
+
+from docx import Document
 
 from api.correlation import waiting_instances
 from tests.conftest import Stack
@@ -14,6 +18,7 @@ from tests.support.http import deploy, eventually, problem
 from tests.workflows.diagrams import diagram, flows
 
 JOHN = {"Authorization": "Bearer demo-john"}
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CASE = {
     "caseType": "LOAN",
     "clientId": "12345678901",
@@ -248,3 +253,50 @@ async def test_events_start_processes_and_broadcast_signals(stack: Stack) -> Non
         ),
         403,
     )
+
+
+async def test_a_process_generates_a_document_and_sets_a_case_status(stack: Stack) -> None:
+    template = (Path(__file__).parent.parent / "examples" / "templates" / "offer.docx").read_bytes()
+    uploaded = await stack.http.post(
+        "/v1/documents/templates",
+        data={"name": "offer"},
+        files={"file": ("offer.docx", template, DOCX)},
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    template_id = uploaded.json()["id"]
+    offer = diagram(
+        "offer-process",
+        '<bpmn:startEvent id="s"/>'
+        '<bpmn:serviceTask id="write_offer"><bpmn:extensionElements>'
+        '<zeebe:taskDefinition type="baton.documents.generate"/><zeebe:taskHeaders>'
+        f'<zeebe:header key="templateId" value="{template_id}"/>'
+        '<zeebe:header key="resultVariable" value="offerDocument"/>'
+        "</zeebe:taskHeaders></bpmn:extensionElements></bpmn:serviceTask>"
+        '<bpmn:serviceTask id="mark_sent"><bpmn:extensionElements>'
+        '<zeebe:taskDefinition type="baton.case.setStatus"/><zeebe:taskHeaders>'
+        '<zeebe:header key="status" value="OFFER_SENT"/>'
+        '<zeebe:header key="caseType" value="LOAN"/>'
+        "</zeebe:taskHeaders></bpmn:extensionElements></bpmn:serviceTask>"
+        '<bpmn:userTask id="await_signature" name="Await signature"/><bpmn:endEvent id="e"/>'
+        + flows("s>write_offer", "write_offer>mark_sent", "mark_sent>await_signature",
+                "await_signature>e"),
+    )  # fmt: skip
+    assert (await deploy(stack.http, offer)).status_code == 201
+    instance_id = await start(
+        stack,
+        "offer-process",
+        "OFFER-1",
+        client={"name": "Jan Kowalski"},
+        offer={"amount": 25000, "items": [{"name": "Loan", "price": 25000}]},
+    )
+    task = await open_task(stack, instance_id)
+    assert task["taskDefinitionKey"] == "await_signature"
+    data = await variables(stack, instance_id)
+    content = await stack.http.get(f"/v1/documents/{data['offerDocument']}/content")
+    assert content.status_code == 200
+    text = "\n".join(p.text for p in Document(io.BytesIO(content.content)).paragraphs)
+    assert "Jan Kowalski" in text and "25000" in text
+    [case] = (await stack.http.get("/v1/case-statuses", params={"businessKey": "OFFER-1"})).json()[
+        "items"
+    ]
+    assert case["status"] == "OFFER_SENT" and data["caseId"] == case["caseId"]
