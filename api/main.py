@@ -77,8 +77,11 @@ def create_app(
         title="Baton",
         version=__version__,
         description=(
-            "BPMN 2.0 processes on Temporal, behind the Eximee BPMS API. "
-            "Errors are RFC 9457 application/problem+json."
+            "BPMN 2.0 processes and LetsFlow scenarios on Temporal, behind the Eximee BPMS "
+            "and platform APIs (/v1), ONEWEB's process runtime (/BPMREST/service/runtime) "
+            "and LetsFlow's engine API (/info, /scenarios, /processes, /apikey). Errors are "
+            "RFC 9457 application/problem+json, except under /BPMREST/ (ONEWEB's envelope). "
+            "Each operation names the privilege it needs (x-baton-privilege)."
         ),
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,

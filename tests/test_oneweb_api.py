@@ -177,8 +177,7 @@ async def test_starts_and_their_errors(stack: Stack) -> None:
     assert legacy_id != instance_id
     vars_of = (await stack.http.get(f"/v1/bpms/process-instances/{legacy_id}/variables")).json()
     assert vars_of["processData"] == {"Order": {"amount": 2}}
-    operation = stack.http  # the legacy start is marked deprecated in the OpenAPI document
-    doc = (await operation.get("/openapi.json")).json()
+    doc = (await stack.http.get("/openapi.json")).json()  # the legacy start is deprecated
     assert doc["paths"][f"{RT}/process/{{process_name}}/start"]["post"]["deprecated"] is True
     refused(await stack.http.post(f"{RT}/process/start", json={"processName": "nope"}), 404)
     refused(await stack.http.post(f"{RT}/process/nope/start", json={}), 404)

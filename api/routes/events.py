@@ -21,12 +21,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Response
 from pydantic import Field
 from sqlalchemy.exc import IntegrityError
+from temporalio.client import Client
 
 from activities.signals import broadcast
 from api import correlation
 from api.auth import Principal, Requires
 from api.deps import ClientDep, SettingsDep, StoreDep
 from api.schemas import Wire
+from baton.settings import Settings
 from store import queries
 from store.db import Store
 from store.models import ReceivedEvent
@@ -67,7 +69,7 @@ class EventOut(Wire):
 
 
 async def _deliver(
-    client: Any, store: Store, settings: Any, event: EventIn
+    client: Client, store: Store, settings: Settings, event: EventIn
 ) -> tuple[list[DeliveryOut], int]:
     if event.deliver_as == "signal":
         done = await broadcast(

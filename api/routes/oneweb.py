@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import APIRouter, Body, Query
 from pydantic import Field
+from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import temporal_calls
@@ -28,7 +30,8 @@ from api.deps import ClientDep, SettingsDep, StoreDep
 from api.problems import ApiProblem, Forbidden, NotFound, Unavailable
 from api.routes.process_instances import start_instance_workflow
 from api.schemas import StartInstanceIn, Wire
-from store import cache_epochs, definitions, queries
+from baton.settings import Settings
+from store import Store, cache_epochs, definitions, queries
 from store.db import DefinitionNotFound
 from store.models import TaskRecord
 from workflows import contracts as c
@@ -132,7 +135,7 @@ class StartIn(Wire):
 
 
 async def _start(
-    store: Any, client: Any, settings: Any, principal: Principal, body: StartIn
+    store: Store, client: Client, settings: Settings, principal: Principal, body: StartIn
 ) -> str:
     version: int | None = None
     if body.snap_version not in (None, ""):
@@ -200,7 +203,7 @@ async def start_process_legacy(
     return envelope(await _start(store, client, settings, principal, body))
 
 
-async def _require_instance(store: Any, client: Any, instance_id: str) -> None:
+async def _require_instance(store: Store, client: Client, instance_id: str) -> None:
     """The read model first; an instance started a moment ago may only be in Temporal."""
     if await queries.get_instance(store, instance_id) is not None:
         return
@@ -212,7 +215,14 @@ async def _require_instance(store: Any, client: Any, instance_id: str) -> None:
         raise Unavailable(f"Temporal did not answer for {instance_id}: {err.message}") from err
 
 
-async def _task(store: Any, task_id: str) -> TaskRecord:
+async def _open_tasks(store: Store, instance_id: str) -> list[TaskRecord]:
+    page = await queries.list_tasks(
+        store, queries.TaskFilter(process_instance_id=instance_id), page=0, size=1000
+    )
+    return page.items
+
+
+async def _task(store: Store, task_id: str) -> TaskRecord:
     row = await queries.get_task(store, task_id)
     if row is None:
         raise NotFound(f"no task {task_id}")
@@ -220,7 +230,7 @@ async def _task(store: Any, task_id: str) -> TaskRecord:
 
 
 async def _command(
-    store: Any, client: Any, settings: Any, task_id: str, update: str, payload: Any
+    store: Store, client: Client, settings: Settings, task_id: str, update: str, payload: Any
 ) -> None:
     row = await _task(store, task_id)
     await temporal_calls.update(
@@ -235,44 +245,38 @@ _TASK_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post(
-    "/tasks/{task_id}/claim",
-    response_model=Envelope[str],
-    summary="Claim a task for user=",
-    responses=_TASK_ERRORS,
-)
-async def claim(
-    task_id: str,
-    store: StoreDep,
-    client: ClientDep,
-    settings: SettingsDep,
-    principal: Annotated[Principal, Requires("bpms:task:complete")],
-    user: UserParam = None,
-) -> Envelope[str]:
-    actor = _acting(principal, user)
-    cmd = c.TaskCommand(task_id=task_id, **actor.model_dump())
-    await _command(store, client, settings, task_id, c.CLAIM_TASK, cmd)
-    return envelope("")
+def _claim_route(update: str) -> Callable[..., Awaitable[Envelope[str]]]:
+    """Claim and unclaim differ only in the update they send."""
+
+    async def route(
+        task_id: str,
+        store: StoreDep,
+        client: ClientDep,
+        settings: SettingsDep,
+        principal: Annotated[Principal, Requires("bpms:task:complete")],
+        user: UserParam = None,
+    ) -> Envelope[str]:
+        actor = _acting(principal, user)
+        cmd = c.TaskCommand(task_id=task_id, **actor.model_dump())
+        await _command(store, client, settings, task_id, update, cmd)
+        return envelope("")
+
+    return route
 
 
-@router.post(
-    "/tasks/{task_id}/unclaim",
-    response_model=Envelope[str],
-    summary="Give a claimed task back",
-    responses=_TASK_ERRORS,
-)
-async def unclaim(
-    task_id: str,
-    store: StoreDep,
-    client: ClientDep,
-    settings: SettingsDep,
-    principal: Annotated[Principal, Requires("bpms:task:complete")],
-    user: UserParam = None,
-) -> Envelope[str]:
-    actor = _acting(principal, user)
-    cmd = c.TaskCommand(task_id=task_id, **actor.model_dump())
-    await _command(store, client, settings, task_id, c.UNCLAIM_TASK, cmd)
-    return envelope("")
+for _path, _update, _summary in (
+    ("claim", c.CLAIM_TASK, "Claim a task for user="),
+    ("unclaim", c.UNCLAIM_TASK, "Give a claimed task back"),
+):
+    router.add_api_route(
+        f"/tasks/{{task_id}}/{_path}",
+        _claim_route(_update),
+        methods=["POST"],
+        name=f"oneweb_{_path}",
+        response_model=Envelope[str],
+        summary=_summary,
+        responses=_TASK_ERRORS,
+    )
 
 
 @router.post(
@@ -320,10 +324,7 @@ async def instance_tasks(
     _: Annotated[Principal, Requires("bpms:task:read")],
 ) -> Envelope[list[OnewebTask]]:
     await _require_instance(store, client, instance_id)
-    page = await queries.list_tasks(
-        store, queries.TaskFilter(process_instance_id=instance_id), page=0, size=1000
-    )
-    return envelope([OnewebTask.of(r) for r in page.items])
+    return envelope([OnewebTask.of(r) for r in await _open_tasks(store, instance_id)])
 
 
 @router.get(
@@ -424,16 +425,14 @@ async def assign_instance_tasks(
     if not user:
         raise ApiProblem("user: name the user", status=400)
     await _require_instance(store, client, instance_id)
-    page = await queries.list_tasks(
-        store, queries.TaskFilter(process_instance_id=instance_id), page=0, size=1000
-    )
+    rows = await _open_tasks(store, instance_id)
     me = c.Actor(user_id=principal.subject, groups=sorted(principal.roles), admin=True)
-    for row in page.items:
+    for row in rows:
         cmd = c.TaskCommand(task_id=row.id, assignee=user, **me.model_dump())
         await temporal_calls.update(
             client, settings, instance_id, c.ASSIGN_TASK, cmd, c.UserTaskView
         )
-    return envelope("", len(page.items))
+    return envelope("", len(rows))
 
 
 @router.post(
