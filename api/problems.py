@@ -4,6 +4,7 @@ Exception tree::
 
     ApiProblem              any error answered as problem+json (status, title, detail)
      ├── NotFound           404
+     ├── Invalid            422 (checks beyond the request model)
      ├── Forbidden          403
      ├── Conflict           409
      └── Unavailable        503 (Temporal or the database cannot be reached in time)
@@ -57,6 +58,15 @@ class NotFound(ApiProblem):
 class Conflict(ApiProblem):
     status = 409
     title = "Conflict"
+
+
+class Invalid(ApiProblem):
+    """422 for a body the models accept but the route's own checks refuse (an unknown
+    privilege, a template that does not parse, a model path not in the model); the same
+    title as request-validation errors, so clients see one kind of answer."""
+
+    status = 422
+    title = "Invalid request"
 
 
 class Forbidden(ApiProblem):

@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 
 from api.auth import Principal, Requires
 from api.deps import StoreDep
-from api.problems import ApiProblem, Forbidden, NotFound, letsflow_error
+from api.problems import Forbidden, Invalid, NotFound, letsflow_error
 from api.schemas import Wire
 from baton import privileges
 from store import api_keys
@@ -92,11 +92,6 @@ class IssuedApiKeyOut(ApiKeyOut):
     token: str = Field(description="The key itself, shown this once: send it as a Bearer token.")
 
 
-class InvalidKeyRequest(ApiProblem):
-    status = 422
-    title = "Invalid request"
-
-
 @router.post(
     "",
     status_code=201,
@@ -109,7 +104,7 @@ async def issue_api_key(
 ) -> IssuedApiKeyOut:
     unknown = privileges.unknown(body.privileges)
     if unknown:
-        raise InvalidKeyRequest(
+        raise Invalid(
             f"privileges: unknown {unknown}",
             errors=[{"field": "privileges", "message": f"unknown privileges {unknown}"}],
         )
@@ -122,7 +117,7 @@ async def issue_api_key(
     if expiration.tzinfo is None:
         expiration = expiration.replace(tzinfo=UTC)
     if expiration <= now:
-        raise InvalidKeyRequest(
+        raise Invalid(
             "expiration: must be in the future",
             errors=[{"field": "expiration", "message": "must be in the future"}],
         )

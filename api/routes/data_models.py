@@ -17,7 +17,7 @@ from pydantic import Field
 
 from api.auth import Principal, Requires
 from api.deps import StoreDep
-from api.problems import ApiProblem, Conflict, NotFound
+from api.problems import Conflict, Invalid, NotFound
 from api.schemas import PageNumber, PageOut, PageSize, Wire
 from store import business_data
 from store import data_models as dm
@@ -33,11 +33,6 @@ Application = Annotated[
         "`.`, `_` or `-`.",
     ),
 ]
-
-
-class InvalidModel(ApiProblem):
-    status = 422
-    title = "Invalid request"
 
 
 class DataModelIn(Wire):
@@ -130,14 +125,14 @@ async def put_data_model(
     principal: Annotated[Principal, Requires("datamodel:write")],
 ) -> DataModelOut:
     if body.application is not None and body.application != application:
-        raise InvalidModel(
+        raise Invalid(
             f"application: {body.application!r} is not the application in the path "
             f"({application!r})",
             field="application",
         )
     problems = dm.structure_problems(body.root)
     if problems:
-        raise InvalidModel(str(problems[0]), errors=[p.as_dict() for p in problems])
+        raise Invalid(str(problems[0]), errors=[p.as_dict() for p in problems])
     try:
         model, new = await dm.register(
             store, application, body.root, version=body.version, by=principal.subject
@@ -234,7 +229,7 @@ async def get_instance_data(
         segments = dm.parse_path(path)
         node = dm.node_at(model.root, segments)
     except dm.PathError as err:
-        raise InvalidModel(f"path: {err}", field="path") from err
+        raise Invalid(f"path: {err}", field="path") from err
     data = await business_data.get(store, instance_id)
     if data is None:
         raise NotFound(f"the process instance {instance_id} has no data", field="instanceId")

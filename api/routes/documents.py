@@ -38,7 +38,7 @@ from activities.documents import (
 from api import temporal_calls
 from api.auth import Principal, Requires
 from api.deps import SettingsDep, StoreDep, get_client
-from api.problems import ApiProblem, Conflict, NotFound
+from api.problems import ApiProblem, Conflict, Invalid, NotFound
 from api.schemas import PageNumber, PageOut, PageSize, Wire
 from baton.settings import Settings
 from store import documents
@@ -157,11 +157,6 @@ class GenerateDocumentIn(Wire):
     )
 
 
-class InvalidRequest(ApiProblem):
-    status = 422
-    title = "Invalid request"
-
-
 class NotImplementedProblem(ApiProblem):
     status = 501
     title = "Not implemented"
@@ -172,8 +167,8 @@ class ConversionProblem(ApiProblem):
     title = "PDF conversion failed"
 
 
-def _invalid(field: str, message: str) -> InvalidRequest:
-    return InvalidRequest(f"{field}: {message}", errors=[{"field": field, "message": message}])
+def _invalid(field: str, message: str) -> Invalid:
+    return Invalid(f"{field}: {message}", errors=[{"field": field, "message": message}])
 
 
 def _plain(ch: str) -> str:
