@@ -103,6 +103,14 @@ def _scope_allows(
     )
 
 
+def _require_scope(
+    principal: Principal, scenario: dict[str, Any], actor: str | None, action: str | None
+) -> None:
+    if not _scope_allows(principal, scenario, actor, action):
+        message = "Insufficient privileges of API key"
+        raise Forbidden(message, **letsflow_error(message))
+
+
 def _may_see(principal: Principal, process: dict[str, Any]) -> bool:
     if principal.can("process:super"):
         return True
@@ -200,9 +208,7 @@ async def start_process(
         raise ApiProblem("Scenario is disabled", **letsflow_error("Scenario is disabled"))
     action = body.action.key if isinstance(body.action, StartAction) else body.action
     scenario = {"id": row.id, "name": row.name}
-    if not _scope_allows(principal, scenario, as_actor, action):
-        message = "Insufficient privileges of API key"
-        raise Forbidden(message, **letsflow_error(message))
+    _require_scope(principal, scenario, as_actor, action)
     process_id = str(uuid.uuid4())
     start: WithStartWorkflowOperation[Any, Any] = WithStartWorkflowOperation(
         lc.WORKFLOW_NAME,
@@ -288,9 +294,7 @@ async def step_process(
     process = await _load(client, settings, principal, process_id)
     actor = _resolve_actor(principal, process, action, as_actor)
     scenario = process.get("scenario") or {}
-    if not _scope_allows(principal, scenario, actor["key"], action):
-        message = "Insufficient privileges of API key"
-        raise Forbidden(message, **letsflow_error(message))
+    _require_scope(principal, scenario, actor["key"], action)
     stepped = await _step(
         client, settings, process_id, action, actor, response, response is not None
     )
