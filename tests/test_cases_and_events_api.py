@@ -224,6 +224,15 @@ async def test_a_scoring_system_reports_an_event_that_triggers_further_steps(
     assert history["total"] == 1
 
 
+MARKET = diagram(
+    "market-close",
+    '<bpmn:startEvent id="s"><bpmn:signalEventDefinition signalRef="sg"/></bpmn:startEvent>'
+    '<bpmn:userTask id="report" name="Report the close"/><bpmn:endEvent id="e"/>'
+    + flows("s>report", "report>e"),
+    top='<bpmn:signal id="sg" name="MarketClosed"/>',
+)
+
+
 async def test_events_start_processes_and_broadcast_signals(stack: Stack) -> None:
     assert (await deploy(stack.http, LEAD)).status_code == 201
     started = await stack.http.post(
@@ -245,6 +254,16 @@ async def test_events_start_processes_and_broadcast_signals(stack: Stack) -> Non
         json={"id": "x-1", "source": "x", "type": "NobodyListens", "deliverAs": "signal"},
     )
     assert nothing.status_code == 202 and nothing.json()["correlated"] == []
+    assert (await deploy(stack.http, MARKET)).status_code == 201
+    signalled = await stack.http.post(
+        "/v1/events",
+        json={"id": f"mkt-{uuid.uuid4()}", "source": "exchange", "type": "MarketClosed",
+              "deliverAs": "signal", "data": {"index": 1234}},
+    )  # fmt: skip
+    [begun] = signalled.json()["correlated"]
+    assert begun["resultType"] == "ProcessDefinition"
+    await open_task(stack, begun["processInstanceId"])
+    assert (await variables(stack, begun["processInstanceId"]))["index"] == 1234
     bad = problem(await stack.http.post("/v1/events", json={"source": "x", "type": "T"}), 422)
     assert "id" in bad["detail"]
     problem(
