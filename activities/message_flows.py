@@ -41,7 +41,9 @@ class MessageFlowActivities:
                 self._client,
                 target,
                 message.target,
-                workflow_id=f"{message.sender_instance_id}/{message.throw_id}/{message.target}",
+                workflow_id=c.thrown_start_id(
+                    message.sender_instance_id, message.throw_id, message.target
+                ),
                 task_queue=activity.info().task_queue,
                 summary=f"started by message flow {message.flow_id}",
                 variables=message.variables,

@@ -45,14 +45,13 @@ async def broadcast(
 async def _start_listeners(
     client: Client, store: Store, signal: c.BroadcastSignal, task_queue: str
 ) -> list[str]:
-    # ids derived from the throw: a retry of the activity finds what it started; ':' not
-    # '/' between the parts, so REST paths (/v1/bpms/process-instances/{id}) reach them
+    # ids derived from the throw: a retry of the activity finds what it started
     return [
         await start_at(
             client,
             deployed,
             start_id,
-            workflow_id=f"{signal.sender_instance_id or 'api'}:{signal.throw_id}:{start_id}",
+            workflow_id=c.thrown_start_id(signal.sender_instance_id, signal.throw_id, start_id),
             task_queue=task_queue,
             summary=f"started by signal {signal.name!r}",
             variables=signal.variables,

@@ -372,7 +372,7 @@ class CaseRun:
         found = [
             wf.id
             async for wf in self.client.list_workflows(query)
-            if wf.id not in known and any(wf.id.startswith(k + "/") for k in known)
+            if wf.id not in known and any(c.started_by(wf.id, k) for k in known)
         ]
         process_of = {ref.key: key for key, (_, ref) in self.definitions.items()}
         for workflow_id in sorted(found):

@@ -217,6 +217,19 @@ class DeliverSignal(BaseModel):
     element_id: str | None = Field(default=None, description="Only this element's catcher.")
 
 
+def thrown_start_id(sender: str | None, throw_id: str, start_id: str) -> str:
+    """The workflow id of an instance a signal or a message flow started: derived from
+    the throw, so a retry finds what it started, and prefixed by the thrower (``api`` for
+    the REST API), so the Web UI shows who started it. ``:``, not ``/``, joins the parts:
+    REST paths must be able to name the instance."""
+    return f"{sender or 'api'}:{throw_id}:{start_id}"
+
+
+def started_by(workflow_id: str, sender: str) -> bool:
+    """Whether ``sender``'s throw started the instance ``workflow_id``."""
+    return workflow_id.startswith(f"{sender}:")
+
+
 class BroadcastSignal(BaseModel):
     """A signal thrown inside an instance, for every other instance and for processes
     that a signal with this name starts (``baton.broadcast_signal``)."""
