@@ -17,11 +17,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import Interceptor, Worker
 
 from activities import ExternalTaskActivities, build_activities
 from baton.settings import Settings, get_settings
 from baton.temporal_client import connect
+from operations.reconcile import Reconciler
 from store import Store
 from workflows.bpmn_process import BpmnProcess
 from workflows.letsflow_process import LetsflowProcess
@@ -41,6 +42,7 @@ def build_worker(
     *,
     external_tasks: bool | ExternalTaskActivities = True,
     letsflow_services: dict[str, str] | None = None,
+    interceptors: Sequence[Interceptor] = (),
 ) -> Worker:
     """The worker every Baton deployment runs; tests build the same one (plus stand-ins;
     a dynamic stand-in replaces the one that parks tasks for HTTP workers)."""
@@ -56,6 +58,7 @@ def build_worker(
             *extra_activities,
         ],
         workflow_runner=workflow_runner(),
+        interceptors=interceptors,
     )
 
 
@@ -77,11 +80,15 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     )
     if parking is not None:
         parking.keep_alive()  # tasks parked before a restart are heartbeaten again
+    # instances ended from outside (terminate, timeout, reset) reach the read model
+    reconciler = Reconciler(client, store, settings.task_queue)
+    reconciler.start()
     logging.getLogger("baton.worker").info(
         "worker on %s, task queue %r", settings.temporal_address, settings.task_queue
     )
     async with worker:
         await stop.wait()
+    await reconciler.stop()
     await store.dispose()
 
 

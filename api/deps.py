@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from temporalio.client import Client
 
 from api.problems import Unavailable
+from api.temporal_calls import IDEMPOTENCY_KEY
 from baton.settings import Settings
 from store import Store
 
@@ -34,3 +35,24 @@ def get_store(request: Request) -> Store:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 ClientDep = Annotated[Client, Depends(get_client)]
 StoreDep = Annotated[Store, Depends(get_store)]
+
+
+async def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=200,
+            description="Makes a command safe to send again: the same key and command "
+            "are applied at most once, and a repeat answers with the first outcome "
+            "(honoured on commands; ignored on reads).",
+        ),
+    ] = None,
+) -> None:
+    """Hand the request's ``Idempotency-Key`` to the Temporal calls it makes (async, so
+    the context variable is set in the request's own task)."""
+    IDEMPOTENCY_KEY.set(key)
+
+
+#: Router dependency for routers that send commands to instances.
+IDEMPOTENT = [Depends(idempotency_key)]

@@ -2,16 +2,29 @@
 
 Updates and queries need a live worker; without ``rpc_timeout`` they would hang, so every
 call here carries one and a timeout becomes 503.
+
+Commands are updates with an id (the client's ``Idempotency-Key``, else one derived from
+the command itself), so they tell their outcome honestly: a refusal is a 4xx with
+``outcome: "refused"`` and changed nothing; a timeout is a 503 with ``outcome:
+"unknown"`` (the command may or may not have been applied); a 503 with ``outcome:
+"not-applied"`` means Temporal took nothing (the instance cannot take commands for a
+moment) and the command may simply be sent again; sending the same command
+again with the same key is safe: Temporal answers a repeated update id with the first
+one's outcome instead of applying it twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import hashlib
+import json
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from temporalio.client import (
     Client,
+    WorkflowExecutionStatus,
     WorkflowFailureError,
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
@@ -25,6 +38,12 @@ from baton.settings import Settings
 from workflows import contracts as c
 
 T = TypeVar("T")
+
+
+class PayloadTooLarge(ApiProblem):
+    status = 413
+    title = "Content too large"
+
 
 #: Error types raised by the workflow's update validators → HTTP problem class.
 _REJECTIONS: dict[str, type[ApiProblem]] = {
@@ -40,7 +59,50 @@ _REJECTIONS: dict[str, type[ApiProblem]] = {
     "MessageNotCorrelated": NotFound,
     "TimerNotFound": NotFound,
     "ProcessEnded": ApiProblem,  # a LetsFlow process that has ended takes no more steps
+    "VariablesTooLarge": PayloadTooLarge,
 }
+
+
+#: Commands that act once on what they name (a task, an incident, the instance): sent
+#: again unchanged, they are the same update. Others (claim, unclaim, claim again) may
+#: rightly repeat, so they are deduplicated only by the client's Idempotency-Key.
+_ONE_SHOT = frozenset(
+    {c.COMPLETE_USER_TASK, c.CANCEL_TASK, c.RETRY_INCIDENT, c.RESOLVE_INCIDENT, c.CANCEL_INSTANCE}
+)
+
+
+#: The request's ``Idempotency-Key`` header (set by ``api.deps.idempotency_key``).
+IDEMPOTENCY_KEY: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "idempotency_key", default=None
+)
+
+
+def command_id(name: str, instance_id: str, arg: Any, idempotency_key: str | None) -> str | None:
+    """The update id of a command: the client's key (scoped to the command and instance,
+    so one key cannot answer for another command), else for a one-shot command a digest
+    of the command itself, so the same request sent again is the same update; else None
+    (the SDK makes a fresh id)."""
+    idempotency_key = idempotency_key or IDEMPOTENCY_KEY.get()
+    if idempotency_key:
+        return f"{name}:{instance_id}:key:{idempotency_key}"[:400]
+    if name not in _ONE_SHOT:
+        return None
+    body = arg.model_dump(mode="json") if hasattr(arg, "model_dump") else arg
+    digest = hashlib.sha256(
+        json.dumps([name, instance_id, body], sort_keys=True, default=str).encode()
+    ).hexdigest()
+    return f"{name}:{digest[:40]}"
+
+
+def unknown_outcome(instance_id: str, why: str) -> Unavailable:
+    """503 for a command whose outcome is not known: it may have been applied."""
+    return Unavailable(
+        f"{why}; the command may or may not have been applied to {instance_id}. Send it "
+        "again (with the same Idempotency-Key, if you gave one) to learn the outcome: "
+        "it is applied at most once.",
+        headers={"Retry-After": "1"},
+        outcome="unknown",
+    )
 
 
 def _timeout(settings: Settings) -> timedelta:
@@ -70,6 +132,45 @@ async def query(
         raise Unavailable(f"the instance {instance_id} could not answer: {err}") from err
 
 
+_OPEN_TASKS = (c.TaskState.CREATED, c.TaskState.ASSIGNED, c.TaskState.SUSPENDED)
+
+
+async def state_view(client: Client, settings: Settings, instance_id: str) -> c.ProcessStateView:
+    """The instance's ``state`` query, corrected by how its run ended: a run terminated,
+    timed out or failed from outside never ran the code that would say so, and its
+    query answers as of its last workflow task (the reconciler closes the read model the
+    same way)."""
+    view = await query(client, settings, instance_id, c.STATE_QUERY, c.ProcessStateView)
+    if view.state not in (c.InstanceState.ACTIVE, c.InstanceState.INCIDENT):
+        return view
+    try:
+        described = await client.get_workflow_handle(instance_id).describe(
+            rpc_timeout=_timeout(settings)
+        )
+    except RPCError as err:
+        raise _rpc_problem(err, instance_id) from err
+    if described.status in (None, WorkflowExecutionStatus.RUNNING):
+        return view
+    ended = [
+        task.model_copy(update={"state": c.TaskState.CANCELED, "ended": described.close_time})
+        if task.state in _OPEN_TASKS
+        else task
+        for task in view.tasks
+    ]
+    return view.model_copy(
+        update={
+            "state": c.InstanceState.TERMINATED,
+            "end_time": described.close_time,
+            "tasks": ended,
+            "incidents": [i.model_copy(update={"resolved": True}) for i in view.incidents],
+            "active": [],
+            "waiting_messages": [],
+            "waiting_timers": [],
+            "waiting_elements": [],
+        }
+    )
+
+
 async def update(
     client: Client,
     settings: Settings,
@@ -77,24 +178,42 @@ async def update(
     name: str,
     arg: Any,
     result_type: type[T],
+    *,
+    idempotency_key: str | None = None,
 ) -> T:
     handle = client.get_workflow_handle(instance_id)
     try:
         outcome: T = await handle.execute_update(
-            name, arg, result_type=result_type, rpc_timeout=_timeout(settings)
+            name,
+            arg,
+            id=command_id(name, instance_id, arg, idempotency_key),
+            result_type=result_type,
+            rpc_timeout=_timeout(settings),
         )
         return outcome
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError):
             problem = _REJECTIONS.get(cause.type or "", Conflict)
-            raise problem(cause.message, code=cause.type) from err
-        raise Conflict(str(cause or err)) from err
+            raise problem(cause.message, code=cause.type, outcome="refused") from err
+        raise Conflict(str(cause or err), outcome="refused") from err
     except WorkflowUpdateRPCTimeoutOrCancelledError as err:
-        raise Unavailable(f"no worker answered for {instance_id} in time") from err
+        raise unknown_outcome(instance_id, "no worker answered in time") from err
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
-            raise Conflict(f"the process instance {instance_id} is not running") from err
+            raise Conflict(
+                f"the process instance {instance_id} is not running", outcome="refused"
+            ) from err
+        if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.UNAVAILABLE):
+            raise unknown_outcome(instance_id, f"Temporal did not answer: {err.message}") from err
+        if err.status == RPCStatusCode.FAILED_PRECONDITION:
+            # e.g. "Workflow Task in failed state": Temporal took nothing; try again later
+            raise Unavailable(
+                f"the instance {instance_id} cannot take commands right now ({err.message}); "
+                "the command was not applied",
+                headers={"Retry-After": "1"},
+                outcome="not-applied",
+            ) from err
         raise _rpc_problem(err, instance_id) from err
 
 

@@ -12,7 +12,17 @@ import asyncio
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, event, exists, inspect, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Table,
+    event,
+    exists,
+    inspect,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.ext.asyncio import (
@@ -50,6 +60,22 @@ def _add_missing_columns(conn: Connection) -> None:
                 conn.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
         for index in table.indexes:  # an index a model gained (create_all skips old tables)
             index.create(conn, checkfirst=True)
+
+
+#: Read-model tables whose revision became 64-bit (revisions grow with workflow time).
+_WIDE_REVISIONS = ("process_instances", "user_tasks", "incidents")
+
+
+def _widen_revisions(conn: Connection) -> None:
+    """PostgreSQL databases created before revisions grew with time keep a 32-bit
+    column; widen it (SQLite's INTEGER is 64-bit already)."""
+    if conn.dialect.name != "postgresql":
+        return
+    inspector = inspect(conn)
+    for table in _WIDE_REVISIONS:
+        for column in inspector.get_columns(table):
+            if column["name"] == "revision" and not isinstance(column["type"], BigInteger):
+                conn.execute(text(f'ALTER TABLE "{table}" ALTER COLUMN revision TYPE BIGINT'))
 
 
 def _backfill_candidates(conn: Connection) -> None:
@@ -128,6 +154,7 @@ class Store:
                 async with self.engine.begin() as conn:
                     await conn.run_sync(Base.metadata.create_all)
                     await conn.run_sync(_add_missing_columns)
+                    await conn.run_sync(_widen_revisions)
                     await conn.run_sync(_backfill_candidates)
                     await conn.execute(refresh_candidates())
                 return

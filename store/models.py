@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     ForeignKey,
     Index,
@@ -71,7 +72,7 @@ class InstanceRecord(Base):
     state: Mapped[str] = mapped_column(String(16))
     start_time: Mapped[datetime]
     end_time: Mapped[datetime | None]
-    revision: Mapped[int]
+    revision: Mapped[int] = mapped_column(BigInteger)  # grows with workflow time
 
 
 class TaskRecord(Base):
@@ -103,7 +104,7 @@ class TaskRecord(Base):
     ended: Mapped[datetime | None]
     owner: Mapped[str | None] = mapped_column(String(255), nullable=True)
     delegation_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    revision: Mapped[int]
+    revision: Mapped[int] = mapped_column(BigInteger)  # grows with workflow time
 
 
 class IncidentRecord(Base):
@@ -125,7 +126,7 @@ class IncidentRecord(Base):
     attempts: Mapped[int]
     created: Mapped[datetime]
     resolved: Mapped[bool]
-    revision: Mapped[int]
+    revision: Mapped[int] = mapped_column(BigInteger)  # grows with workflow time
 
 
 #: Task states an inbox lists by default: the task still waits for someone.

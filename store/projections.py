@@ -2,6 +2,9 @@
 
 A row is only overwritten by a higher revision, so a retried or replayed batch — or two
 batches arriving out of order — can never move a task or an instance backwards.
+Revisions grow with workflow time (``revision_at``): the rows of a run that replaced
+another (a reset) and the reconciler's closing of an instance ended from outside both
+order correctly against what the workflow wrote.
 """
 
 from __future__ import annotations
@@ -9,12 +12,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table
+from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from store.db import Store, refresh_candidates
-from store.models import Base, IncidentRecord, InstanceRecord, TaskCandidate, TaskRecord
+from store.models import (
+    OPEN_TASK_STATES,
+    Base,
+    IncidentRecord,
+    InstanceRecord,
+    TaskCandidate,
+    TaskRecord,
+)
 from workflows.contracts import ProjectionBatch
 
 
@@ -75,3 +85,96 @@ async def apply(store: Store, batch: ProjectionBatch) -> None:
         if batch.incidents:
             rows = _utc_rows(batch.incidents)
             await session.execute(upsert_by_revision(store, IncidentRecord, rows))
+        if batch.resync_instance_id is not None:
+            await _close_missing(session, batch.resync_instance_id, batch)
+
+
+def revision_at(moment: datetime, offset: int = 0) -> int:
+    """The revision the workflow gives a change made at ``moment`` (its workflow time in
+    ms, shifted by 16 bits, see ``BpmnProcess._bump_revision``), plus ``offset``."""
+    return (int(moment.timestamp() * 1000) << 16) + offset
+
+
+async def _close_rows(
+    session: AsyncSession,
+    instance_id: str,
+    revision: int,
+    *,
+    keep_tasks: set[str],
+    keep_incidents: set[str],
+    ended: datetime,
+) -> None:
+    """Open task rows of the instance become CANCELED and open incidents resolved, except
+    those kept, where the stored revision is lower."""
+    tasks = cast(Table, TaskRecord.__table__)
+    closing = list(
+        await session.scalars(
+            select(tasks.c.id).where(
+                tasks.c.process_instance_id == instance_id,
+                tasks.c.state.in_(OPEN_TASK_STATES),
+                tasks.c.revision < revision,
+            )
+        )
+    )
+    closing = [task_id for task_id in closing if task_id not in keep_tasks]
+    if closing:
+        await session.execute(
+            update(tasks)
+            .where(tasks.c.id.in_(closing), tasks.c.revision < revision)
+            .values(state="CANCELED", ended=ended, revision=revision)
+        )
+        await session.execute(refresh_candidates(closing))
+    incidents = cast(Table, IncidentRecord.__table__)
+    open_incidents = [
+        incidents.c.process_instance_id == instance_id,
+        incidents.c.resolved.is_(False),
+        incidents.c.revision < revision,
+    ]
+    if keep_incidents:
+        open_incidents.append(incidents.c.id.not_in(keep_incidents))
+    await session.execute(
+        update(incidents).where(*open_incidents).values(resolved=True, revision=revision)
+    )
+
+
+async def _close_missing(session: AsyncSession, instance_id: str, batch: ProjectionBatch) -> None:
+    """A resync batch carries every row the instance still has: open rows it lacks were
+    written by a run that no longer counts (a reset replaced it)."""
+    revision = max(
+        [r.revision for r in batch.instances]
+        + [r.revision for r in batch.tasks]
+        + [r.revision for r in batch.incidents]
+    )
+    await _close_rows(
+        session,
+        instance_id,
+        revision,
+        keep_tasks={t.id for t in batch.tasks},
+        keep_incidents={i.id for i in batch.incidents},
+        ended=datetime.now(UTC),
+    )
+
+
+async def close_ended(store: Store, instance_id: str, state: str, ended: datetime) -> bool:
+    """An instance whose last run ended without the workflow saying so (terminated,
+    timed out, failed): its row takes ``state`` and its open tasks and incidents close.
+    The revision is that of the end, so a later run (a reset) still overwrites it. True
+    when a row changed."""
+    revision = revision_at(ended, 0xFFFF)
+    async with store.session() as session, session.begin():
+        instances = cast(Table, InstanceRecord.__table__)
+        changed = await session.execute(
+            update(instances)
+            .where(
+                instances.c.id == instance_id,
+                instances.c.revision < revision,
+                instances.c.state.in_(("ACTIVE", "INCIDENT")),
+            )
+            .values(state=state, end_time=ended.astimezone(UTC), revision=revision)
+            .returning(instances.c.id)
+        )
+        found = changed.first() is not None
+        await _close_rows(
+            session, instance_id, revision, keep_tasks=set(), keep_incidents=set(), ended=ended
+        )
+        return found

@@ -27,6 +27,7 @@ from temporalio.worker import Worker
 from api.main import create_app
 from baton.devserver import SPEED_FLAGS, temporal_binary
 from baton.settings import Settings
+from operations.reconcile import Reconciler
 from store import Store
 from tests.support.activities import TEST_ACTIVITIES
 from tests.support.postgres import PostgresServer, PostgresUnavailable, start_postgres
@@ -140,10 +141,13 @@ async def stack(temporal_env: WorkflowEnvironment, store: Store) -> AsyncIterato
     worker = build_worker(temporal_env.client, store, task_queue, TEST_ACTIVITIES)
     app = create_app(settings, client=temporal_env.client, store=store)
     transport = httpx.ASGITransport(app=app)
+    reconciler = Reconciler(temporal_env.client, store, task_queue, interval=0.5)
+    reconciler.start()
     async with worker, httpx.AsyncClient(transport=transport, base_url="http://baton.test") as http:
         yield Stack(
             http=http, client=temporal_env.client, store=store, settings=settings, worker=worker
         )
+    await reconciler.stop()
     # background loops of this stack (task keeper, message sweeper) end with it, before
     # its store is disposed; in production they end with their process
     for task in asyncio.all_tasks():

@@ -12,7 +12,9 @@ signal catch for ``deliver_signal``, an incident for ``retry_incident``. Timers 
 workflow timers.
 
 Read models are written through ``_flush_loop``: every change marks rows dirty, and one
-local activity per workflow task upserts them with a revision that only grows.
+activity per stretch of work upserts them with a revision that only grows. Since
+``projection-after-commit`` it is a regular activity, scheduled by a workflow task that
+has committed, so the read models never show a state the history does not contain.
 
 Determinism: only the SDK, pydantic models and our pure modules are imported, passed
 through the sandbox (see ``workflows/runner.py``).
@@ -23,12 +25,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import json
 import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
@@ -77,7 +80,16 @@ with workflow.unsafe.imports_passed_through():
     from workflows.graph import Graph
     from workflows.tokens import BpmnThrow, Counts, ScopeRun, Subscription, Token, Wait
 
+_T = TypeVar("_T")
+
 SERVICE_TASK_TIMEOUT = timedelta(minutes=5)
+#: Encoded size of the variables one command may bring, and of all of an instance's
+#: variables after it: far enough under Temporal's 2 MB payload limit that the update's
+#: acceptance, its answer (which repeats the variables) and the next activity's input
+#: still fit. A command past them is refused by the validator (no history event), never
+#: accepted into a workflow task that could not commit. The API refuses far less.
+MAX_COMMAND_VARIABLES_BYTES = 1_000_000
+MAX_INSTANCE_VARIABLES_BYTES = 1_500_000
 #: A service task's attempt, bounded by heartbeats (SERVICE_TASK_TIMEOUT) instead: an
 #: activity that runs longer than that heartbeats; a task parked for HTTP workers is
 #: heartbeaten by the worker while it waits (changing timeouts needs no patch).
@@ -156,6 +168,17 @@ WAITING_MESSAGES_PATCH = "waiting-messages-search-attribute"
 #: It is also the baseline: a run that has it follows every older patch without
 #: consulting it (see ``_patched``).
 LOCAL_BUILTINS_PATCH = "synchronous-builtins-run-locally"
+#: ``workflow.patched`` marker: the read models are written by a regular activity, which
+#: runs only once the workflow task that decided the change has committed (a local
+#: activity runs before: its rows outlived workflow tasks that never committed); update
+#: handlers that change rows answer once their rows are written; revisions grow with
+#: workflow time, so a reset run's rows replace those of the run it replaced; an
+#: instance started without Baton's search attributes sets them itself. It is the new
+#: baseline: a run that has it follows ``LOCAL_BUILTINS_PATCH`` and every older patch.
+AFTER_COMMIT_PATCH = "projection-after-commit"
+#: The projection activity's attempt; it is retried without limit (the database may be
+#: down for a while: the rows wait in the history, not in memory).
+PROJECTION_TIMEOUT = timedelta(seconds=30)
 #: How long new tokens are held at their element's entry while the run drains for
 #: continue-as-new; if the instance is not quiet by then, it goes on and tries later.
 DRAIN_PATIENCE = timedelta(minutes=5)
@@ -206,6 +229,11 @@ def _code_and_ref(
     return event.escalation_code, event.escalation_ref
 
 
+def _encoded_size(values: dict[str, Any]) -> int:
+    """About what the variables weigh in a payload (JSON, as the converter writes it)."""
+    return len(json.dumps(values, default=str, separators=(",", ":")).encode())
+
+
 @contextlib.contextmanager
 def _waiting(holder: Token | ScopeRun, key: str, wait: Wait) -> Iterator[Wait]:
     """Register what ``holder`` waits for while the body awaits it (the material of a
@@ -247,6 +275,7 @@ class BpmnProcess:
         self._cancel_request: c.CancelInstance | None = None
         self._waiting_patched = False  # WAITING_MESSAGES_PATCH, consulted first in run()
         self._local_builtins = False  # LOCAL_BUILTINS_PATCH, likewise
+        self._after_commit = False  # AFTER_COMMIT_PATCH, likewise
         self._next_id = 0
         self._burst_time: datetime | None = None
         self._burst = 0
@@ -262,6 +291,9 @@ class BpmnProcess:
         self._dirty_tasks: set[str] = set()
         self._dirty_incidents: set[str] = set()
         self._flushing = False
+        self._projected_revision = 0  # the revision the last written batch carried
+        self._resync = False  # the next batch carries every row (resync_projection)
+        self._loop: asyncio.AbstractEventLoop | None = None  # the workflow's own loop
         self._local_busy = False  # a message/signal local activity is in flight
         self._local_waiting = 0  # tokens waiting in _exclusive_local for their turn
         self._locals_since_flush = 0  # local activities run since the last batch
@@ -276,8 +308,17 @@ class BpmnProcess:
     async def run(self, input: c.ProcessInput) -> c.ProcessResult:
         # Consulted before the first local activity: a patch first consulted right after
         # the definition-loading one did not replay in continued runs (sdk-core).
-        self._local_builtins = workflow.patched(LOCAL_BUILTINS_PATCH)
+        # The newest baseline is consulted first: a run that has it does not consult the
+        # older one (two events each: the marker and TemporalChangeVersion).
+        self._after_commit = workflow.patched(AFTER_COMMIT_PATCH)
+        self._local_builtins = self._after_commit or workflow.patched(LOCAL_BUILTINS_PATCH)
         self._waiting_patched = self._patched(WAITING_MESSAGES_PATCH)
+        if self._after_commit:
+            self._describe_self(input)
+            # Temporal reseeds a run's randomness where it was reset (and only there, so
+            # replay does the same): the rows of the replaced run are then rewritten
+            self._loop = asyncio.get_running_loop()
+            workflow.register_random_seed_callback(self._reseeded)
         ref = input.definition
         raw = await workflow.execute_local_activity(
             c.LOAD_DEFINITION,
@@ -335,6 +376,20 @@ class BpmnProcess:
         flusher.cancel()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return c.ProcessResult(state=self._state, variables=self._variables)
+
+    def _describe_self(self, input: c.ProcessInput) -> None:
+        """An instance started by a plain Temporal client (an SDK, the CLI) carries no
+        Baton search attributes: it sets them, so the documented filters find it like one
+        started through REST. One upsert, only for such instances."""
+        if workflow.info().typed_search_attributes.get(sa.PROCESS_KEY) is not None:
+            return
+        ref = input.definition
+        workflow.upsert_search_attributes(
+            [
+                pair.key.value_set(pair.value)
+                for pair in sa.at_start(ref.key, ref.version, input.business_key)
+            ]
+        )
 
     async def _wind_down(self) -> None:
         """The workflow was cancelled (``cancel_instance`` then ``WorkflowHandle.cancel``,
@@ -1947,10 +2002,12 @@ class BpmnProcess:
 
     @resolve_incident.validator
     def _validate_resolve_incident(self, cmd: c.ResolveIncident) -> None:
+        self._check_variables(cmd.variables)
         self._validate_retry(c.RetryIncident(incident_id=cmd.incident_id))
 
     @retry_incident.validator
     def _validate_retry(self, cmd: c.RetryIncident) -> None:
+        self._check_variables(cmd.variables)
         incident = self._incidents.get(cmd.incident_id)
         if incident is None:
             raise ApplicationError(f"no incident {cmd.incident_id}", type="IncidentNotFound")
@@ -2060,22 +2117,22 @@ class BpmnProcess:
         name=c.SUSPEND_TASK,
         description="Suspend an open user task: nobody may claim or complete it until resumed.",
     )
-    def suspend_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
+    async def suspend_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
         task = self._active_task(cmd.task_id)
         task.state = c.TaskState.SUSPENDED
         self._task_state_changed(task, cmd, "TASK_SUSPENDED")
-        return task
+        return await self._projected(task.model_copy())
 
     @suspend_task.validator
     def _validate_suspend(self, cmd: c.TaskCommand) -> None:
         self._check_may_manage(self._active_task(cmd.task_id), cmd, "suspend")
 
     @workflow.update(name=c.RESUME_TASK, description="Resume a suspended user task.")
-    def resume_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
+    async def resume_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
         task = self._open_task(cmd.task_id)
         task.state = c.TaskState.ASSIGNED if task.assignee else c.TaskState.CREATED
         self._task_state_changed(task, cmd, "TASK_RESUMED")
-        return task
+        return await self._projected(task.model_copy())
 
     @resume_task.validator
     def _validate_resume(self, cmd: c.TaskCommand) -> None:
@@ -2089,12 +2146,12 @@ class BpmnProcess:
         description="Cancel an open user task: it ends as CANCELED and the token leaves "
         "the element without output variables, as when an operator resolves an incident.",
     )
-    def cancel_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
+    async def cancel_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
         task = self._open_task(cmd.task_id)
         task.state = c.TaskState.CANCELED
         task.ended = workflow.now()
         self._task_state_changed(task, cmd, "TASK_CANCELLED")
-        return task
+        return await self._projected(task.model_copy())
 
     @cancel_task.validator
     def _validate_cancel_task(self, cmd: c.TaskCommand) -> None:
@@ -2136,10 +2193,10 @@ class BpmnProcess:
         return task
 
     @workflow.update(name=c.CLAIM_TASK, description="Claim an open user task for the caller.")
-    def claim_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
+    async def claim_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
         task = self._claimable(cmd)
         self._set_assignee(task, cmd.user_id, cmd, "TASK_CLAIMED")
-        return task
+        return await self._projected(task.model_copy())
 
     @claim_task.validator
     def _validate_claim(self, cmd: c.TaskCommand) -> None:
@@ -2148,20 +2205,20 @@ class BpmnProcess:
         self._claimable(cmd)
 
     @workflow.update(name=c.UNCLAIM_TASK, description="Give a claimed user task back.")
-    def unclaim_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
+    async def unclaim_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
         task = self._active_task(cmd.task_id)
         self._set_assignee(task, None, cmd, "TASK_UNCLAIMED")
-        return task
+        return await self._projected(task.model_copy())
 
     @unclaim_task.validator
     def _validate_unclaim(self, cmd: c.TaskCommand) -> None:
         self._check_may_manage(self._active_task(cmd.task_id), cmd, "unclaim")
 
     @workflow.update(name=c.ASSIGN_TASK, description="Set (or clear) a user task's assignee.")
-    def assign_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
+    async def assign_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
         task = self._active_task(cmd.task_id)
         self._set_assignee(task, cmd.assignee, cmd, "TASK_ASSIGNED")
-        return task
+        return await self._projected(task.model_copy())
 
     @assign_task.validator
     def _validate_assign(self, cmd: c.TaskCommand) -> None:
@@ -2172,7 +2229,7 @@ class BpmnProcess:
         description="Offer an open user task to more candidate users (kept in order, no "
         "duplicates). Only a trusted caller or one who may act on any task.",
     )
-    def add_task_candidates(self, cmd: c.TaskCandidates) -> c.UserTaskView:
+    async def add_task_candidates(self, cmd: c.TaskCandidates) -> c.UserTaskView:
         task = self._active_task(cmd.task_id)
         added = [u for u in dict.fromkeys(cmd.users) if u not in task.candidate_users]
         task.candidate_users = [*task.candidate_users, *added]
@@ -2183,7 +2240,7 @@ class BpmnProcess:
             user_id=cmd.user_id,
             details={"task_id": task.id, "users": added},
         )
-        return task
+        return await self._projected(task.model_copy())
 
     @add_task_candidates.validator
     def _validate_add_candidates(self, cmd: c.TaskCandidates) -> None:
@@ -2201,13 +2258,13 @@ class BpmnProcess:
         description="Hand an assigned user task to a delegate; it returns to its owner "
         "when the delegate resolves it.",
     )
-    def delegate_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
+    async def delegate_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
         task = self._active_task(cmd.task_id)
         # Camunda 7: the owner is who held the task first; a re-delegation keeps it
         task.owner = task.owner or task.assignee or cmd.user_id
         task.delegation_state = c.DelegationState.PENDING
         self._set_assignee(task, cmd.assignee, cmd, "TASK_DELEGATED")
-        return task
+        return await self._projected(task.model_copy())
 
     @delegate_task.validator
     def _validate_delegate(self, cmd: c.TaskCommand) -> None:
@@ -2221,15 +2278,16 @@ class BpmnProcess:
         description="The delegate hands a delegated user task back to its owner, "
         "optionally with variables.",
     )
-    def resolve_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
+    async def resolve_task(self, cmd: c.TaskCommand) -> c.UserTaskView:
         task = self._active_task(cmd.task_id)
         task.delegation_state = c.DelegationState.RESOLVED
         self._set_assignee(task, task.owner, cmd, "TASK_RESOLVED")
         self._set_variables(cmd.variables, task.element_id, user_id=cmd.user_id)
-        return task
+        return await self._projected(task.model_copy())
 
     @resolve_task.validator
     def _validate_resolve(self, cmd: c.TaskCommand) -> None:
+        self._check_variables(cmd.variables)
         task = self._active_task(cmd.task_id)
         if task.delegation_state is not c.DelegationState.PENDING:
             raise ApplicationError(f"user task {task.id} is not delegated", type="TaskNotDelegated")
@@ -2266,12 +2324,14 @@ class BpmnProcess:
         name=c.COMPLETE_USER_TASK,
         description="Complete an open user task with variables; rejected unless it is active.",
     )
-    def complete_user_task(self, cmd: c.CompleteUserTask) -> c.UserTaskCompleted:
+    async def complete_user_task(self, cmd: c.CompleteUserTask) -> c.UserTaskCompleted:
         self._complete(cmd)
-        return c.UserTaskCompleted(task_id=cmd.task_id, variables=dict(self._variables))
+        done = c.UserTaskCompleted(task_id=cmd.task_id, variables=dict(self._variables))
+        return await self._projected(done)
 
     @complete_user_task.validator
     def _validate_complete(self, cmd: c.CompleteUserTask) -> None:
+        self._check_variables(cmd.variables)
         task = self._active_task(cmd.task_id)
         self._check_not_delegated(task)
         self._check_permitted(task, cmd)
@@ -2339,6 +2399,7 @@ class BpmnProcess:
 
     @correlate_message.validator
     def _validate_correlate(self, message: c.DeliverMessage) -> None:
+        self._check_variables(message.variables)
         if message.message_id and message.message_id in self._seen_message_ids:
             return
         if not self._matching("message", message.name, message.correlation_key, message.element_id):
@@ -2416,7 +2477,27 @@ class BpmnProcess:
     @set_variables.validator
     def _validate_set_variables(self, cmd: c.SetVariables) -> None:
         self._check_running()
-        _ = cmd
+        self._check_variables(cmd.variables)
+
+    def _check_variables(self, values: dict[str, Any]) -> None:
+        """Refuse variables that would not fit in the history (see
+        ``MAX_COMMAND_VARIABLES_BYTES``); the instance is unchanged."""
+        if not values:
+            return
+        size = _encoded_size(values)
+        if size > MAX_COMMAND_VARIABLES_BYTES:
+            raise ApplicationError(
+                f"the variables are {size} bytes encoded; one command may bring at most "
+                f"{MAX_COMMAND_VARIABLES_BYTES}",
+                type="VariablesTooLarge",
+            )
+        total = _encoded_size({**self._variables, **values})
+        if total > MAX_INSTANCE_VARIABLES_BYTES:
+            raise ApplicationError(
+                f"the instance's variables would be {total} bytes encoded; at most "
+                f"{MAX_INSTANCE_VARIABLES_BYTES}",
+                type="VariablesTooLarge",
+            )
 
     # ---------------------------------------------------------- variables
 
@@ -2621,13 +2702,48 @@ class BpmnProcess:
 
     # ---------------------------------------------- read models and UI
 
-    def _touch_instance(self) -> None:
+    def _bump_revision(self) -> None:
+        """The next revision: one more than the last, and since ``AFTER_COMMIT_PATCH`` at
+        least the workflow time in ms shifted by 16 bits, so a run that replaced another
+        (a reset) writes above anything the replaced run wrote."""
         self._revision += 1
+        if self._after_commit:
+            stamp = int(workflow.now().timestamp() * 1000) << 16
+            self._revision = max(self._revision, stamp)
+
+    def _touch_instance(self) -> None:
+        self._bump_revision()
         self._instance_dirty = True
 
     def _touch_task(self, task_id: str) -> None:
-        self._revision += 1
+        self._bump_revision()
         self._dirty_tasks.add(task_id)
+
+    async def _projected(self, result: _T) -> _T:
+        """Answer an update once the rows it changed are written (after the workflow task
+        that decided it committed), so a client reads its own writes; older runs answer
+        at once, as they always did."""
+        if self._after_commit:
+            target = self._revision
+            await workflow.wait_condition(lambda: self._projected_revision >= target)
+        return result
+
+    def _reseeded(self, _seed: int) -> None:
+        """Called outside the workflow's event loop (no workflow time here): it flags the
+        rows and wakes the loop, which checks wait conditions only after running
+        something (the batch takes its revision then)."""
+        self.resync_projection()
+        if self._loop is not None:
+            self._loop.call_soon(lambda: None)
+
+    @workflow.signal(
+        name=c.RESYNC_PROJECTION,
+        description="Write every row of the instance again and close the open rows it no "
+        "longer has (after a reset; sent by Baton's reconciler).",
+    )
+    def resync_projection(self) -> None:
+        self._resync = True
+        self._instance_dirty = True
 
     def _refresh_state(self) -> None:
         open_incidents = any(not i.resolved for i in self._incidents.values())
@@ -2649,7 +2765,9 @@ class BpmnProcess:
             if self._local_builtins and await self._settle():
                 continue  # the pass went on: look again
             batch = self._take_batch()
+            revision = self._revision  # what the batch carries
             self._locals_since_flush = 0
+            written = False
             if (
                 batch.instances
                 or batch.tasks
@@ -2657,17 +2775,32 @@ class BpmnProcess:
                 or not self._patched(LEAN_PROJECTION_PATCH)
             ):
                 self._flushing = True
+                written = True
                 try:
-                    await workflow.execute_local_activity(
-                        c.PROJECT,
-                        batch,
-                        start_to_close_timeout=LOCAL_TIMEOUT,
-                        retry_policy=INFRA_RETRY,
-                        summary="read models",
-                    )
+                    if self._after_commit:
+                        # the Web UI and correlation see the change in the same workflow
+                        # task that schedules its rows, not one round trip later
+                        self._publish()
+                        await workflow.execute_activity(
+                            c.PROJECT,
+                            batch,
+                            start_to_close_timeout=PROJECTION_TIMEOUT,
+                            retry_policy=INFRA_RETRY,
+                            summary="read models",
+                        )
+                    else:
+                        await workflow.execute_local_activity(
+                            c.PROJECT,
+                            batch,
+                            start_to_close_timeout=LOCAL_TIMEOUT,
+                            retry_policy=INFRA_RETRY,
+                            summary="read models",
+                        )
                 finally:
                     self._flushing = False
-            self._publish()
+            self._projected_revision = max(self._projected_revision, revision)
+            if not (self._after_commit and written):
+                self._publish()
 
     async def _settle(self) -> bool:
         """Let every coroutine that is ready run before a batch is taken (tokens that
@@ -2716,10 +2849,12 @@ class BpmnProcess:
         # another message/signal local activity released in the same pass goes first
         self._local_waiting += 1
         try:
-            while self._flushing or self._local_busy or self._flush_overdue():
+            while self._local_flush() or self._local_busy or self._flush_overdue():
                 await workflow.wait_condition(
                     lambda: (
-                        not self._flushing and not self._local_busy and not self._flush_overdue()
+                        not self._local_flush()
+                        and not self._local_busy
+                        and not self._flush_overdue()
                     )
                 )
         finally:
@@ -2731,8 +2866,19 @@ class BpmnProcess:
             self._local_busy = False
             self._locals_since_flush += 1
 
+    def _local_flush(self) -> bool:
+        """A projection local activity is in flight (runs before ``AFTER_COMMIT_PATCH``);
+        a regular one may run beside a local activity."""
+        return self._flushing and not self._after_commit
+
     def _take_batch(self) -> c.ProjectionBatch:
         ref = self._input.definition
+        resync = self._resync
+        self._resync = False
+        if resync:  # every row the instance still has, and its open ones closed elsewhere
+            self._bump_revision()
+            self._dirty_tasks.update(self._tasks)
+            self._dirty_incidents.update(self._incidents)
         # what every task and incident row carries besides its own fields
         owner = {
             "process_instance_id": workflow.info().workflow_id,
@@ -2744,11 +2890,12 @@ class BpmnProcess:
             tasks=[
                 c.TaskRow(**self._tasks[tid].model_dump(), **owner)
                 for tid in sorted(self._dirty_tasks)
-            ]
+            ],
+            resync_instance_id=workflow.info().workflow_id if resync else None,
         )
         row = (self._state.value, self._end_time)
         if self._instance_dirty and (
-            row != self._row_written or not self._patched(LEAN_PROJECTION_PATCH)
+            resync or row != self._row_written or not self._patched(LEAN_PROJECTION_PATCH)
         ):
             self._row_written = row
             batch.instances.append(

@@ -37,6 +37,9 @@ CANCEL_TASK = "cancel_task"
 CANCEL_INSTANCE = "cancel_instance"  # update: records who and why; then cancel the workflow
 AWAIT_WAIT_STATE = "await_wait_state"  # update: answers once every token waits
 STATE_QUERY = "state"
+#: signal: write every row of the instance again, and close the open rows it no longer has
+#: (sent by the reconciler after a reset made a new run the current one)
+RESYNC_PROJECTION = "resync_projection"
 
 # Activity names of Baton's own infrastructure activities.
 LOAD_DEFINITION = "baton.load_definition"
@@ -414,6 +417,9 @@ class ProjectionBatch(BaseModel):
     instances: list[InstanceRow] = Field(default_factory=list)
     tasks: list[TaskRow] = Field(default_factory=list)
     incidents: list[IncidentRow] = Field(default_factory=list)
+    #: The batch is the instance's whole open state (``resync_projection``): open task and
+    #: incident rows of ``instance_id`` that it does not carry are closed, by revision.
+    resync_instance_id: str | None = None
 
 
 # ------------------------------------------------------------ continue-as-new snapshot

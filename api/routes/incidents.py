@@ -9,7 +9,7 @@ from temporalio.client import Client
 
 from api import temporal_calls
 from api.auth import Principal, Requires
-from api.deps import ClientDep, SettingsDep, StoreDep
+from api.deps import IDEMPOTENT, ClientDep, SettingsDep, StoreDep
 from api.problems import Conflict, NotFound
 from api.schemas import (
     IncidentRowOut,
@@ -25,7 +25,7 @@ from store.db import Store
 from store.models import IncidentRecord
 from workflows import contracts as c
 
-router = APIRouter(prefix="/v1/bpms/incidents", tags=["incidents"])
+router = APIRouter(prefix="/v1/bpms/incidents", tags=["incidents"], dependencies=IDEMPOTENT)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such incident"},

@@ -26,7 +26,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api import temporal_calls
 from api.auth import Principal, Requires
-from api.deps import ClientDep, SettingsDep, StoreDep
+from api.deps import IDEMPOTENT, ClientDep, SettingsDep, StoreDep
 from api.problems import ApiProblem, Forbidden, NotFound, Unavailable
 from api.routes.process_instances import start_instance_workflow
 from api.schemas import StartInstanceIn, Wire
@@ -37,7 +37,7 @@ from store.models import TaskRecord
 from workflows import contracts as c
 
 PREFIX = "/BPMREST/service/runtime"
-router = APIRouter(prefix=PREFIX, tags=["oneweb process runtime"])
+router = APIRouter(prefix=PREFIX, tags=["oneweb process runtime"], dependencies=IDEMPOTENT)
 T = TypeVar("T")
 
 UserParam = Annotated[
@@ -297,9 +297,7 @@ async def complete(
     ] = None,
 ) -> Envelope[str]:
     actor = _acting(principal, user)
-    row = await _task(store, task_id)
-    if row.state not in (c.TaskState.CREATED.value, c.TaskState.ASSIGNED.value):
-        raise ApiProblem(f"task {task_id} is {row.state}", status=409)
+    row = await _task(store, task_id)  # which instance holds it; the instance decides
     await temporal_calls.update(
         client,
         settings,

@@ -17,7 +17,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api import temporal_calls
 from api.auth import Principal, Requires
-from api.deps import ClientDep, SettingsDep, StoreDep
+from api.deps import IDEMPOTENT, ClientDep, SettingsDep, StoreDep
 from api.problems import ApiProblem, Conflict, NotFound, Unavailable
 from api.schemas import (
     ActivityOut,
@@ -44,7 +44,9 @@ from store.models import InstanceRecord
 from workflows import contracts as c
 from workflows import search_attributes as sa
 
-router = APIRouter(prefix="/v1/bpms/process-instances", tags=["process instances"])
+router = APIRouter(
+    prefix="/v1/bpms/process-instances", tags=["process instances"], dependencies=IDEMPOTENT
+)
 
 #: Ids of instances started with an Idempotency-Key: the same caller and key always
 #: name the same workflow id, so Temporal itself refuses a second start.
@@ -94,9 +96,7 @@ def _incidents(view: c.ProcessStateView) -> list[IncidentOut]:
 
 
 async def _view(client: Client, settings: Settings, instance_id: str) -> c.ProcessStateView:
-    return await temporal_calls.query(
-        client, settings, instance_id, c.STATE_QUERY, c.ProcessStateView
-    )
+    return await temporal_calls.state_view(client, settings, instance_id)
 
 
 async def _detail(

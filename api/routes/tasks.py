@@ -10,8 +10,8 @@ from temporalio.client import Client
 
 from api import temporal_calls
 from api.auth import Principal, Requires
-from api.deps import ClientDep, SettingsDep, StoreDep
-from api.problems import Conflict, NotFound
+from api.deps import IDEMPOTENT, ClientDep, SettingsDep, StoreDep
+from api.problems import NotFound
 from api.schemas import (
     AssignTaskIn,
     CompleteTaskIn,
@@ -32,7 +32,7 @@ from store.db import Store
 from store.models import TaskRecord
 from workflows import contracts as c
 
-router = APIRouter(prefix="/v1/bpms/tasks", tags=["user tasks"])
+router = APIRouter(prefix="/v1/bpms/tasks", tags=["user tasks"], dependencies=IDEMPOTENT)
 
 
 def _task_out(row: TaskRecord) -> TaskOut:
@@ -166,11 +166,11 @@ async def complete_task(
     settings: SettingsDep,
     principal: Annotated[Principal, Requires("bpms:task:complete")],
 ) -> CompleteTaskOut:
+    # the row only says which instance holds the task; whether it may be completed is
+    # the instance's decision (a row may lag behind the history, never lead it)
     row = await queries.get_task(store, task_id)
     if row is None:
         raise NotFound(f"no user task {task_id}")
-    if row.state not in (c.TaskState.CREATED.value, c.TaskState.ASSIGNED.value):
-        raise Conflict(f"user task {task_id} is {row.state}", code="TaskNotActive")
     result = await temporal_calls.update(
         client,
         settings,
