@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from baton.privileges import DEFAULT_ROLE_PRIVILEGES, unknown
@@ -31,8 +31,9 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default=Path(".data"), description="Embedded state (SQLite files).")
     database_url: str = Field(
-        default="sqlite+aiosqlite:///.data/baton.db",
-        description="SQLAlchemy async URL: sqlite+aiosqlite:///… or postgresql+asyncpg://…",
+        default="",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///… or postgresql+asyncpg://…; "
+        "unset: sqlite+aiosqlite:///<data_dir>/baton.db, so BATON_DATA_DIR moves it too.",
     )
     temporal_address: str = Field(default="127.0.0.1:7233")
     temporal_namespace: str = Field(default="default")
@@ -121,6 +122,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown privileges {bad}; see baton/privileges.py")
         return value
 
+    @model_validator(mode="after")
+    def _database_in_data_dir(self) -> Settings:
+        # The embedded database belongs with the rest of the embedded state: a fixed
+        # .data/baton.db would leave it behind when BATON_DATA_DIR points elsewhere.
+        if not self.database_url:
+            self.database_url = default_database_url(self.data_dir)
+        return self
+
     @property
     def dev_mode(self) -> bool:
         """Demo accounts are accepted (BATON_ENV=dev) -- never in production."""
@@ -130,6 +139,11 @@ class Settings(BaseSettings):
         """Where people open the Temporal Web UI (for links in answers and logs)."""
         host = self.temporal_address.rsplit(":", 1)[0]
         return self.temporal_ui_url or f"http://{host}:{self.temporal_ui_port}"
+
+
+def default_database_url(data_dir: Path) -> str:
+    """The embedded SQLite database inside ``data_dir`` (relative paths stay relative)."""
+    return f"sqlite+aiosqlite:///{data_dir / 'baton.db'}"
 
 
 @lru_cache
