@@ -55,8 +55,15 @@ class Settings(BaseSettings):
         default={"default": "6000/minute"},
         description="Requests allowed per caller (credential, or client IP when anonymous) "
         "by route family: the segment after /v1/bpms/ (deployments, process-instances, "
-        "tasks, incidents, messages, signals, service-tasks) or after /v1/ (audit), with "
-        "'default' for the rest. Values like '100/minute' or '10/second;500/hour'.",
+        "tasks, incidents, messages, signals, service-tasks) or after /v1/ (audit, events, "
+        "documents …), 'oneweb' (/BPMREST/), 'letsflow' (/scenarios, /processes, /apikey, "
+        "/info, /demo-accounts), 'case-repository', with 'default' for the rest. Values "
+        "like '100/minute' or '10/second;500/hour'.",
+    )
+    auth_failure_limit: str = Field(
+        default="30/minute",
+        description="401 answers allowed per client address; past it every request from "
+        "that address is 429 until the window moves on (rotating bad tokens).",
     )
     rate_limit_storage: str = Field(
         default="async+memory://",
