@@ -172,7 +172,7 @@ def allowed_methods(request: Request) -> str:
     path = request.scope.get("path", "")
     methods: set[str] = set()
     for route in iter_route_contexts(request.app.routes):
-        if route.methods and compile_path(route.path)[0].match(path):
+        if route.methods and route.path and compile_path(route.path)[0].match(path):
             methods |= set(route.methods)
     return ", ".join(sorted(methods))
 
@@ -202,7 +202,10 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 405:
             headers["Allow"] = allowed_methods(request)
             detail = f"{request.method} is not served here; allowed: {headers['Allow']}"
-        answer = problem_response(request, exc.status_code, title_for(exc.status_code), detail)
+        extensions: dict[str, Any] = getattr(exc, "extensions", {})
+        answer = problem_response(
+            request, exc.status_code, title_for(exc.status_code), detail, **extensions
+        )
         answer.headers.update(headers)
         return answer
 

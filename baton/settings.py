@@ -65,6 +65,18 @@ class Settings(BaseSettings):
         description="401 answers allowed per client address; past it every request from "
         "that address is 429 until the window moves on (rotating bad tokens).",
     )
+    max_body_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1,
+        description="Largest request body (JSON commands and anything but uploads); "
+        "larger ones are 413 before they are read (api/body_limits.py).",
+    )
+    max_upload_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1,
+        description="Largest multipart/form-data body (deployments of several diagrams, "
+        "document templates); larger ones are 413 before they are read.",
+    )
     rate_limit_storage: str = Field(
         default="async+memory://",
         description="Where counts live: async+memory:// (one process) or "
