@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from temporalio.client import Client
 
-from api import audit, openapi, problems, rate_limits
+from api import audit, body_limits, openapi, problems, rate_limits
 from api.correlation import MessageSweeper
 from api.routes import (
     api_keys,
@@ -91,6 +91,7 @@ def create_app(
     app.state.store = store
     problems.install(app)
     openapi.install(app)
+    body_limits.install(app, settings)  # innermost: refused bodies are limited and audited
     rate_limits.install(app, settings)  # inside the audit: a refused write is recorded
     audit.install(app)
     for module in (

@@ -13,24 +13,60 @@ Under ``/BPMREST/`` (ONEWEB's API) the same errors come in ONEWEB's envelope
 ``{data: null, code: <status>, message, timestamp, totalRecordCount: 0}``.
 
 A client's mistake is always a 4xx naming what was wrong; a 500 means a Baton bug.
+Titles follow the status (``title_for``): an ``ApiProblem(status=502)`` is "Bad gateway",
+never the base class's "Bad request". A 405 carries ``Allow`` with every method the path
+serves (RFC 9110 §15.5.6).
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 PROBLEM_JSON = "application/problem+json"
 _log = logging.getLogger("baton.api")
 
+#: Baton's wording where it has one (422 matches request-validation errors, so clients
+#: see one kind of answer); other statuses take the HTTP reason phrase.
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Content too large",
+    422: "Invalid request",
+    429: "Too many requests",
+    500: "Internal error",
+    502: "Bad gateway",
+    503: "Service unavailable",
+}
+
+
+def title_for(status: int) -> str:
+    """The problem title of a status: Baton's wording, else the HTTP phrase."""
+    if status in _TITLES:
+        return _TITLES[status]
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "HTTP error"
+
 
 class ApiProblem(Exception):
+    """A problem answer. A ``status`` given here overrides the class's, and then so does
+    its title, so a 502 or 413 raised as a plain ApiProblem is not titled "Bad request"."""
+
     status = 400
     title = "Bad request"
 
@@ -44,8 +80,9 @@ class ApiProblem(Exception):
     ) -> None:
         super().__init__(detail)
         self.detail = detail
-        if status is not None:
+        if status is not None and status != type(self).status:
             self.status = status
+            self.title = title_for(status)
         self.headers = headers or {}
         self.extensions = extensions
 
@@ -128,6 +165,18 @@ def _field(loc: tuple[Any, ...]) -> str:
     return ".".join(parts)
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route serves on this path. Starlette's own ``Allow`` names only
+    the route that matched first, while FastAPI declares GET and DELETE of one path as
+    two routes."""
+    path = request.scope.get("path", "")
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if route.methods and route.path and compile_path(route.path)[0].match(path):
+            methods |= set(route.methods)
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into problem+json."""
 
@@ -149,8 +198,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        title = "Not found" if exc.status_code == 404 else "HTTP error"
-        return problem_response(request, exc.status_code, title, str(exc.detail))
+        detail, headers = str(exc.detail), dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(request)
+            detail = f"{request.method} is not served here; allowed: {headers['Allow']}"
+        extensions: dict[str, Any] = getattr(exc, "extensions", {})
+        answer = problem_response(
+            request, exc.status_code, title_for(exc.status_code), detail, **extensions
+        )
+        answer.headers.update(headers)
+        return answer
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

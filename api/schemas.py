@@ -6,13 +6,31 @@ from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from bpmn_compiler import Diagnostic
 from store.definitions import DeployedDefinition
+from workflows.search_attributes import unsearchable
 
 T = TypeVar("T")
+
+
+def _searchable(value: str) -> str:
+    """Message names and correlation keys end up in Temporal visibility queries: refuse
+    what no query can match exactly (422 naming the field) rather than build one that
+    misses, errs or matches something else (``workflows.search_attributes.unsearchable``)."""
+    reason = unsearchable(value)
+    if reason is not None:
+        raise ValueError(f"contains {reason}, which Temporal's visibility queries cannot match")
+    return value
+
+
+#: A name or key that Baton looks instances up by in Temporal's visibility store.
+Searchable = Annotated[str, AfterValidator(_searchable)]
+
+#: A process instance id (a Temporal workflow id: not empty, at most 1,000 characters).
+InstanceId = Annotated[str, Field(min_length=1, max_length=1000)]
 
 
 class Wire(BaseModel):
@@ -300,12 +318,12 @@ class ResolveTaskIn(Wire):
 
 
 class _MessageIn(Wire):
-    message_name: str = Field(min_length=1, max_length=255)
-    process_instance_id: str | None = Field(default=None, description="Only this instance.")
+    message_name: Searchable = Field(min_length=1, max_length=255)
+    process_instance_id: InstanceId | None = Field(default=None, description="Only this instance.")
     business_key: str | None = Field(
         default=None, max_length=255, description="Running instances with this business key."
     )
-    correlation_key: str | None = Field(
+    correlation_key: Searchable | None = Field(
         default=None,
         max_length=255,
         description="Must equal the waiting element's evaluated correlation key.",

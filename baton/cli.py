@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -43,30 +45,82 @@ def _port_busy(host: str, port: int) -> bool:
         return s.connect_ex((host, port)) == 0
 
 
+#: Signals that stop ``baton dev``: Ctrl-C, ``kill``, a closed terminal.
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+#: How long children get to stop on SIGTERM before they are killed; with the polling
+#: below the whole stack is gone within 5 s of the signal.
+_GRACE_SECONDS = 3.5
+
+
 def _raise_interrupt(signum: int, _frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def _catch_stop_signals() -> None:
+    """Stop on SIGINT, SIGTERM and SIGHUP whatever we inherited.
+
+    Python installs its Ctrl-C handler only when SIGINT is not ignored at start, and a
+    shell script starts background jobs (``make run &``) with SIGINT ignored: without an
+    explicit handler Ctrl-C, or ``kill -INT``, would not reach us and the stack would
+    have to be killed by hand. A handled signal is reset to the default in children at
+    exec, so they do not inherit the ignore either.
+    """
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, _raise_interrupt)
+
+
+def _parent_death_signal() -> Callable[[], object]:
+    """A call that makes the calling child get SIGTERM when ``baton dev`` dies, even by
+    SIGKILL (Linux ``prctl(PR_SET_PDEATHSIG)``), so no Temporal server, worker or API is
+    left behind. Resolved before fork: a child must not import between fork and exec."""
+    if sys.platform != "linux":
+        return lambda: None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    pr_set_pdeathsig = 1
+    return lambda: prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+
+
+def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """A child in its own session (Ctrl-C reaches only us, and we stop the children in
+    order) that dies with us."""
+    parent = os.getpid()
+    follow_parent = _parent_death_signal()
+
+    def prepare() -> None:  # runs in the child between fork and exec
+        follow_parent()
+        if os.getppid() != parent:  # we died before the child could ask to follow
+            os._exit(1)
+
+    return subprocess.Popen(args, env=env, start_new_session=True, preexec_fn=prepare)
+
+
 def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    # a second Ctrl-C must not abandon the children half-stopped
+    for signum in _STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
     for proc in reversed(procs):
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    for proc in reversed(procs):
-        try:
-            proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
+    deadline = time.monotonic() + _GRACE_SECONDS
+    while any(p.poll() is None for p in procs) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for proc in procs:
+        if proc.poll() is None:
             proc.kill()
+            proc.wait()
 
 
 @app.command()
 def dev(
-    temporal_port: int = typer.Option(7233, help="Temporal frontend gRPC port."),
+    temporal_port: int = typer.Option(
+        7233, envvar="BATON_DEV_TEMPORAL_PORT", help="Temporal frontend gRPC port."
+    ),
 ) -> None:
     """Run the whole stack: Temporal dev server + Web UI, worker and API in dev mode.
 
     State lives in ``.data/`` (Temporal's SQLite file and Baton's), so a restart keeps
-    every deployment and instance. Ctrl-C stops everything.
+    every deployment and instance. Ctrl-C (SIGINT), SIGTERM or SIGHUP stop everything
+    within 5 s, also when started in the background by a script.
     """
     settings = get_settings()
     data_dir = settings.data_dir.resolve()
@@ -86,13 +140,10 @@ def dev(
     if busy:
         typer.echo(f"already in use: {', '.join(busy)} (is another 'make run' still up?)", err=True)
         raise typer.Exit(1)
-    # Children run in their own sessions so Ctrl-C reaches only us and we stop them in
-    # order; SIGTERM and SIGHUP take the same path so nothing is left orphaned.
-    signal.signal(signal.SIGTERM, _raise_interrupt)
-    signal.signal(signal.SIGHUP, _raise_interrupt)
+    _catch_stop_signals()
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        server = subprocess.Popen(
+        server = _spawn(
             [
                 temporal_binary(),
                 *dev_server_args(
@@ -101,18 +152,13 @@ def dev(
                     db_file=data_dir / "temporal.db",
                 ),
             ],
-            env=env,
-            start_new_session=True,
+            env,
         )
         procs.append(server)
         _wait_for_port("127.0.0.1", temporal_port, 60, server)
-        procs.append(
-            subprocess.Popen([sys.executable, "-m", "worker"], env=env, start_new_session=True)
-        )
+        procs.append(_spawn([sys.executable, "-m", "worker"], env))
         # `serve` reads BATON_API_* and, when set, BATON_TLS_CERTFILE/KEYFILE
-        api = subprocess.Popen(
-            [sys.executable, "-m", "baton.cli", "serve"], env=env, start_new_session=True
-        )
+        api = _spawn([sys.executable, "-m", "baton.cli", "serve"], env)
         procs.append(api)
         _wait_for_port(settings.api_host, settings.api_port, 60, api)
         scheme = "https" if settings.tls_certfile and settings.tls_keyfile else "http"

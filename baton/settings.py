@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from baton.privileges import DEFAULT_ROLE_PRIVILEGES, unknown
@@ -31,8 +31,9 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default=Path(".data"), description="Embedded state (SQLite files).")
     database_url: str = Field(
-        default="sqlite+aiosqlite:///.data/baton.db",
-        description="SQLAlchemy async URL: sqlite+aiosqlite:///… or postgresql+asyncpg://…",
+        default="",
+        description="SQLAlchemy async URL: sqlite+aiosqlite:///… or postgresql+asyncpg://…; "
+        "unset: sqlite+aiosqlite:///<data_dir>/baton.db, so BATON_DATA_DIR moves it too.",
     )
     temporal_address: str = Field(default="127.0.0.1:7233")
     temporal_namespace: str = Field(default="default")
@@ -54,8 +55,27 @@ class Settings(BaseSettings):
         default={"default": "6000/minute"},
         description="Requests allowed per caller (credential, or client IP when anonymous) "
         "by route family: the segment after /v1/bpms/ (deployments, process-instances, "
-        "tasks, incidents, messages, signals, service-tasks) or after /v1/ (audit), with "
-        "'default' for the rest. Values like '100/minute' or '10/second;500/hour'.",
+        "tasks, incidents, messages, signals, service-tasks) or after /v1/ (audit, events, "
+        "documents …), 'oneweb' (/BPMREST/), 'letsflow' (/scenarios, /processes, /apikey, "
+        "/info, /demo-accounts), 'case-repository', with 'default' for the rest. Values "
+        "like '100/minute' or '10/second;500/hour'.",
+    )
+    auth_failure_limit: str = Field(
+        default="30/minute",
+        description="401 answers allowed per client address; past it every request from "
+        "that address is 429 until the window moves on (rotating bad tokens).",
+    )
+    max_body_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1,
+        description="Largest request body (JSON commands and anything but uploads); "
+        "larger ones are 413 before they are read (api/body_limits.py).",
+    )
+    max_upload_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1,
+        description="Largest multipart/form-data body (deployments of several diagrams, "
+        "document templates); larger ones are 413 before they are read.",
     )
     rate_limit_storage: str = Field(
         default="async+memory://",
@@ -121,6 +141,14 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown privileges {bad}; see baton/privileges.py")
         return value
 
+    @model_validator(mode="after")
+    def _database_in_data_dir(self) -> Settings:
+        # The embedded database belongs with the rest of the embedded state: a fixed
+        # .data/baton.db would leave it behind when BATON_DATA_DIR points elsewhere.
+        if not self.database_url:
+            self.database_url = default_database_url(self.data_dir)
+        return self
+
     @property
     def dev_mode(self) -> bool:
         """Demo accounts are accepted (BATON_ENV=dev) -- never in production."""
@@ -130,6 +158,11 @@ class Settings(BaseSettings):
         """Where people open the Temporal Web UI (for links in answers and logs)."""
         host = self.temporal_address.rsplit(":", 1)[0]
         return self.temporal_ui_url or f"http://{host}:{self.temporal_ui_port}"
+
+
+def default_database_url(data_dir: Path) -> str:
+    """The embedded SQLite database inside ``data_dir`` (relative paths stay relative)."""
+    return f"sqlite+aiosqlite:///{data_dir / 'baton.db'}"
 
 
 @lru_cache

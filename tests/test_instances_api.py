@@ -322,3 +322,26 @@ async def test_case_history_covers_the_life_of_an_instance(stack: Stack) -> None
     paged = (await stack.http.get(f"{url}/history", params={"size": 2, "page": 1})).json()
     assert paged["total"] == len(entries) and paged["items"] == entries[2:4]
     problem(await stack.http.get(f"{INSTANCES}/nope/history"), 404)
+
+
+async def test_cancelling_a_completed_instance_is_409_and_changes_nothing(stack: Stack) -> None:
+    key = f"straight-{uuid.uuid4().hex[:6]}"
+    diagram = f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="d_{key}">
+  <bpmn:process id="{key}" isExecutable="true">
+    <bpmn:startEvent id="start" /><bpmn:endEvent id="end" />
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>""".encode()
+    assert (await deploy(stack.http, (f"{key}.bpmn", diagram))).status_code == 201
+    started = await _start(stack, key, processData={"kept": 1})
+    handle = stack.client.get_workflow_handle(started["id"])
+    await handle.result()
+    url = f"{INSTANCES}/{started['id']}"
+    refused = problem(await stack.http.post(f"{url}/cancel", json={"reason": "late"}), 409)
+    assert "COMPLETED" in refused["detail"] and refused["code"] == "InstanceEnded"
+    cancelled = await stack.http.get(f"{url}/history", params={"type": "PROCESS_CANCELLED"})
+    assert cancelled.json()["items"] == []
+    assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+    view = (await stack.http.get(f"{INSTANCES}/{started['id']}")).json()
+    assert view["state"] == "COMPLETED" and view["processData"] == {"kept": 1}

@@ -1,8 +1,11 @@
 """``make run`` for real: ``baton dev`` brings up the dev server + UI, worker and API;
-the five-step slice works over real HTTP; Ctrl-C stops everything; a restart keeps data."""
+the five-step slice works over real HTTP; Ctrl-C stops everything; a restart keeps data;
+``make run`` started in the background by a script (SIGINT ignored) stops on SIGINT
+within 5 s. Whatever happens, no process of a test outlives it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -15,8 +18,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, ROOT
 from tests.support.ports import free_port
+from tests.support.procs import kill_marked, marked, new_marker
 
 BATON = str(Path(sys.executable).parent / "baton")
 
@@ -29,21 +33,31 @@ class DevStack:
         self.temporal_port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.log = data_dir / "dev.log"
-
-    def start(self) -> None:
-        env = {
+        self.env = {
             **os.environ,
+            **new_marker(),
             "BATON_DATA_DIR": str(self.data_dir),
-            "BATON_DATABASE_URL": f"sqlite+aiosqlite:///{self.data_dir / 'baton.db'}",
             "BATON_API_PORT": str(self.api_port),
             "BATON_TEMPORAL_UI_PORT": str(self.ui_port),
+            "BATON_DEV_TEMPORAL_PORT": str(self.temporal_port),
         }
+        self.env.pop("BATON_DATABASE_URL", None)  # baton.db goes to BATON_DATA_DIR
+
+    def start(self, command: list[str] | None = None, *, as_script_job: bool = False) -> None:
+        """Run ``baton dev`` (or ``command``) in its own process group; ``as_script_job``
+        starts it the way a shell script starts ``make run &``: SIGINT ignored."""
+
+        def ignore_sigint() -> None:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [BATON, "dev", "--temporal-port", str(self.temporal_port)],
-                env=env,
+                command or [BATON, "dev"],
+                env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=ignore_sigint if as_script_job else None,
             )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -71,9 +85,16 @@ class DevStack:
 @pytest.fixture
 def dev_stack(tmp_path: Path) -> Iterator[DevStack]:
     stack = DevStack(tmp_path)
-    yield stack
-    if stack.process is not None:
-        stack.process.kill()
+    try:
+        yield stack
+    finally:
+        # a failed test must not leave its dev server, worker and API running: kill the
+        # group, then whatever of ours escaped it (the children have their own sessions)
+        if stack.process is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(stack.process.pid, signal.SIGKILL)
+            stack.process.wait(10)
+        kill_marked(stack.env)
 
 
 def _eventually(probe: Any, what: str, timeout: float = 20) -> Any:
@@ -133,6 +154,7 @@ def test_make_run_serves_the_slice_and_keeps_data(dev_stack: DevStack) -> None:
     assert dev_stack.stop() == 0
     assert not _port_open(dev_stack.api_port)
     assert not _port_open(dev_stack.ui_port)
+    assert marked(dev_stack.env) == []
 
     # running it again keeps deployments, instances (Temporal) and read models (SQLite)
     dev_stack.start()
@@ -142,3 +164,41 @@ def test_make_run_serves_the_slice_and_keeps_data(dev_stack: DevStack) -> None:
     assert again["processData"] == final["processData"]
     assert api.get(f"/v1/bpms/tasks/{task['id']}").json()["state"] == "COMPLETED"
     assert dev_stack.stop() == 0
+
+
+def _sigint_ignored(pid: int) -> bool:
+    status = Path(f"/proc/{pid}/status").read_text()
+    ignored = int(
+        next(line for line in status.splitlines() if line.startswith("SigIgn:")).split()[1], 16
+    )
+    return bool(ignored & (1 << (signal.SIGINT - 1)))
+
+
+def test_make_run_in_the_background_stops_on_sigint_within_5_s(dev_stack: DevStack) -> None:
+    dev_stack.start(["make", "-s", "-C", str(ROOT), "run"], as_script_job=True)
+    assert dev_stack.process is not None
+    make = dev_stack.process.pid
+    assert _sigint_ignored(make)  # the situation of `make run &` in a script
+    # make, baton dev, the Temporal server, the worker and the API
+    assert len(marked(dev_stack.env)) >= 5
+
+    os.killpg(make, signal.SIGINT)  # what Ctrl-C or `kill -INT -- -PGID` sends
+    sent = time.monotonic()
+    code = dev_stack.process.wait(timeout=10)
+    while marked(dev_stack.env) and time.monotonic() - sent < 5:
+        time.sleep(0.05)
+    assert time.monotonic() - sent < 5, f"still running: {marked(dev_stack.env)}"
+    assert marked(dev_stack.env) == []
+    assert code == 0, dev_stack.log.read_text()
+    dev_stack.process = None
+    assert not _port_open(dev_stack.api_port)
+
+
+def test_baton_dev_killed_with_sigkill_takes_its_children_along(dev_stack: DevStack) -> None:
+    dev_stack.start()
+    assert dev_stack.process is not None
+    assert len(marked(dev_stack.env)) >= 4  # baton dev, Temporal server, worker, API
+    dev_stack.process.kill()  # only baton dev: no handler runs
+    dev_stack.process.wait(10)
+    dev_stack.process = None
+    _eventually(lambda: marked(dev_stack.env) == [], "the children to follow", timeout=5)

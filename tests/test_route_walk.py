@@ -32,8 +32,11 @@ async def test_every_route_but_health_refuses_calls_without_credentials(
     temporal_env: WorkflowEnvironment, store: Store
 ) -> None:
     settings = make_settings(temporal_env, str(store.engine.url), f"walk-{uuid.uuid4().hex[:6]}")
+    # the walk fails authentication on purpose, far more often than the per-address
+    # limit on failed authentication allows (tests/test_rate_limits.py covers that)
+    unthrottled = {"env": "prod", "auth_failure_limit": "100000/minute"}
     app = create_app(
-        settings.model_copy(update={"env": "prod"}), client=temporal_env.client, store=store
+        settings.model_copy(update=unthrottled), client=temporal_env.client, store=store
     )
     transport = httpx.ASGITransport(app=app)
     walked = 0

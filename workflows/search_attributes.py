@@ -3,6 +3,7 @@ the tests and docker-compose (keep `deploy/temporal-setup.sh` in step)."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
@@ -70,15 +71,53 @@ def waiting_entries(name: str, correlation_key: str | None) -> list[str]:
     return [name, f"{name}|{correlation_key if correlation_key is not None else '*'}"]
 
 
-def _literal(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+class UnsearchableValue(ValueError):
+    """A value no visibility query can match exactly (see ``unsearchable``)."""
+
+
+def unsearchable(value: str) -> str | None:
+    """Why a visibility query cannot look ``value`` up exactly, or None when it can.
+
+    Temporal parses a list filter, prints the literal back with backslash escapes and then
+    strips the quotes without undoing them, so on this server (1.32) a backslash, a double
+    quote or a control character in a value never matches what the workflow stored: the
+    SQLite store of the dev server even fails with an SQL error that the client retries
+    for seconds (a NUL ends the SQL statement early). Leading or trailing single quotes are
+    stripped (temporalio/temporal#12019), and a ``?`` breaks PostgreSQL visibility
+    (temporalio/temporal#11797). Such values are refused up front instead of querying for
+    something else: that is an injection surface and a silent miss at once.
+    """
+    for char in value:
+        if unicodedata.category(char) == "Cc":
+            return f"control character U+{ord(char):04X}"
+        if char in _UNSEARCHABLE:
+            return f"the character {char!r}"
+    if value.startswith("'") or value.endswith("'"):
+        return "a single quote at its start or end"
+    return None
+
+
+_UNSEARCHABLE = frozenset('"\\?')
+
+
+def literal(value: str) -> str:
+    """``value`` as a list-filter string literal that matches exactly that value.
+
+    Raises ``UnsearchableValue`` for values no literal can express (``unsearchable``);
+    whatever is left needs no escaping inside double quotes.
+    """
+    reason = unsearchable(value)
+    if reason is not None:
+        raise UnsearchableValue(f"{value!r} cannot be looked up in Temporal: {reason}")
+    return f'"{value}"'
 
 
 def waiting_query(name: str, correlation_key: str | None) -> str:
     """A visibility filter for instances that may take message ``name`` with this key
-    (an element without a correlation key takes any; a message without one, any)."""
+    (an element without a correlation key takes any; a message without one, any).
+    Raises ``UnsearchableValue`` when the name or key cannot be queried exactly."""
     if correlation_key is None:
-        return f"{WAITING_MESSAGES.name} = {_literal(name)}"
-    keyed = _literal(f"{name}|{correlation_key}")
-    open_ = _literal(f"{name}|*")
+        return f"{WAITING_MESSAGES.name} = {literal(name)}"
+    keyed = literal(f"{name}|{correlation_key}")
+    open_ = literal(f"{name}|*")
     return f"({WAITING_MESSAGES.name} = {keyed} OR {WAITING_MESSAGES.name} = {open_})"

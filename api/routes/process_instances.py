@@ -374,14 +374,21 @@ async def cancel_instance(
     principal: Annotated[Principal, Requires("bpms:process:modify")],
 ) -> InstanceDetailOut:
     await _exists(client, settings, instance_id)
-    await temporal_calls.update(
-        client,
-        settings,
-        instance_id,
-        c.CANCEL_INSTANCE,
-        c.CancelInstance(reason=body.reason, user_id=principal.subject),
-        type(None),
-    )
+    try:
+        await temporal_calls.update(
+            client,
+            settings,
+            instance_id,
+            c.CANCEL_INSTANCE,
+            c.CancelInstance(reason=body.reason, user_id=principal.subject),
+            type(None),
+        )
+    except Conflict as err:  # only a running instance can be cancelled: say how it ended
+        ended = await _detail(client, store, settings, instance_id)
+        raise Conflict(
+            f"process instance {instance_id} is {ended.state}: nothing to cancel",
+            code="InstanceEnded",
+        ) from err
     try:
         await client.get_workflow_handle(instance_id).cancel(
             reason=body.reason or "",
@@ -394,7 +401,15 @@ async def cancel_instance(
     timeout = timedelta(seconds=settings.temporal_rpc_timeout_seconds)
     if not await temporal_calls.wait_for_end(client, instance_id, timeout):
         response.status_code = status.HTTP_202_ACCEPTED
-    return await _detail(client, store, settings, instance_id)
+    detail = await _detail(client, store, settings, instance_id)
+    if detail.end_time is not None and detail.state != c.InstanceState.TERMINATED:
+        # it ended on its own between the update and the cancel request
+        raise Conflict(
+            f"process instance {instance_id} is {detail.state}: it ended before the "
+            "cancellation took effect",
+            code="InstanceEnded",
+        )
+    return detail
 
 
 async def _exists(client: Client, settings: Settings, instance_id: str) -> None:
