@@ -13,13 +13,15 @@ that name. Instances keep a message they do not wait for yet, so the order of "s
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 
-from store import Store, cases, queries
+from baton.settings import get_settings
+from operations import messages
+from store import Store, cases
 from store.models import CaseRecord
 from workflows import contracts as c
 
@@ -31,9 +33,13 @@ def status_message(status: str) -> str:
     return f"caseStatus.{status}"
 
 
-async def announce(client: Client, store: Store, case: CaseRecord) -> list[str]:
-    """Deliver the status change to every running instance with the case's business key;
-    the ids it reached."""
+async def announce(
+    client: Client, store: Store, case: CaseRecord, *, task_queue: str, settle: timedelta
+) -> list[str]:
+    """Deliver the status change to every running instance with the case's business key,
+    now and during the settling window (``operations.messages.fan_out``); the ids it
+    reached now. The message id names the change, so a retried announcement is taken
+    once."""
     if not case.business_key:
         return []
     message = c.DeliverMessage(
@@ -44,18 +50,11 @@ async def announce(client: Client, store: Store, case: CaseRecord) -> list[str]:
             "caseStatus": case.status,
             "caseStatusDescription": case.status_description,
         },
-        message_id=None,
+        message_id=f"case:{case.case_id}:{case.status}:{case.update_date.isoformat()}",
     )
-    reached = []
-    for row in await queries.running_instances(store, case.business_key):
-        try:
-            await client.get_workflow_handle(row.id).signal(c.DELIVER_MESSAGE, message)
-        except RPCError as err:
-            if err.status != RPCStatusCode.NOT_FOUND:
-                raise
-            continue
-        reached.append(row.id)
-    return reached
+    return await messages.fan_out(
+        client, store, message, case.business_key, task_queue=task_queue, settle=settle
+    )
 
 
 class CaseActivities:
@@ -104,5 +103,11 @@ class CaseActivities:
             )
             assert changed is not None
             case = changed
-        await announce(self._client, self._store, case)
+        await announce(
+            self._client,
+            self._store,
+            case,
+            task_queue=activity.info().task_queue,
+            settle=timedelta(seconds=get_settings().message_settle_seconds),
+        )
         return c.ServiceTaskResult(variables={"caseId": case.case_id, "caseStatus": status})

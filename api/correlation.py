@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from fastapi import Request
 from temporalio.client import (
     Client,
     WorkflowUpdateFailedError,
@@ -28,6 +29,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.problems import Unavailable
 from baton.settings import Settings
 from baton.starting import start_at
+from operations import messages
 from store import Store, buffered_messages, business_data, definitions
 from workflows import contracts as c
 from workflows import search_attributes as sa
@@ -38,6 +40,7 @@ _log = logging.getLogger("baton.api.messages")
 #: repeated message cannot start a second instance.
 _MESSAGE_NAMESPACE = uuid.UUID("0b8f3f0e-2a47-4c7e-8d43-8a4a0f0c6e15")
 SWEEP_INTERVAL = 0.5  # seconds between delivery attempts of buffered messages
+IDLE_INTERVAL = 1.0  # seconds between looks at an empty outbox
 
 
 async def waiting_instances(
@@ -127,8 +130,8 @@ async def start_by_message(
 
 
 class MessageSweeper:
-    """Delivers buffered messages to instances that start waiting for them; one per app,
-    running only while the buffer holds messages."""
+    """Delivers buffered messages to instances that start waiting for them, and
+    business-key fan-outs to instances that show up late; one per app, for its life."""
 
     def __init__(self, client: Client, store: Store, settings: Settings) -> None:
         self._client = client
@@ -149,17 +152,24 @@ class MessageSweeper:
                 await self._task
 
     async def _run(self) -> None:
+        """Sweep for as long as the app runs: buffered messages and business-key
+        fan-outs may be written by another process (a worker's activity), so an empty
+        outbox is looked at again, only less often."""
         while True:
+            busy = False
             try:
                 self._kicked = False
                 pending = await buffered_messages.live(self._store)
-                if not pending and not self._kicked:
-                    return
                 for row in pending:
                     await self._deliver(row)
+                fanning = await messages.sweep_fan_outs(
+                    self._client, self._store, self._settings.task_queue
+                )
+                busy = bool(pending) or fanning > 0 or self._kicked
             except Exception:  # keep sweeping: a database or Temporal hiccup passes
                 _log.exception("delivering buffered messages failed; trying again")
-            await asyncio.sleep(SWEEP_INTERVAL)
+                busy = True
+            await asyncio.sleep(SWEEP_INTERVAL if busy else IDLE_INTERVAL)
 
     async def _deliver(self, row: Any) -> None:
         candidates = await waiting_instances(
@@ -186,3 +196,13 @@ class MessageSweeper:
                 _log.exception("buffered message %s: delivery to %s failed", row.id, instance_id)
                 break
         await buffered_messages.put_back(self._store, row)
+
+
+def sweeper(request: Request, client: Client, store: Store, settings: Settings) -> MessageSweeper:
+    """The app's one message sweeper (created on first use; the lifespan starts it in a
+    served app, a route that writes to the outbox makes sure it runs)."""
+    found: MessageSweeper | None = getattr(request.app.state, "sweeper", None)
+    if found is None:
+        found = MessageSweeper(client, store, settings)
+        request.app.state.sweeper = found
+    return found

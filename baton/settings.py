@@ -45,6 +45,13 @@ class Settings(BaseSettings):
         "serve service tasks on the same task queue.",
     )
     temporal_ui_port: int = Field(default=8233)
+    message_settle_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        le=3600,
+        description="How long a message addressed to a business key (or published with no "
+        "time-to-live) is kept for instances that Temporal's visibility shows late.",
+    )
     temporal_rpc_timeout_seconds: float = Field(
         default=10.0,
         description="Bound on every update and query: without a worker they would hang.",

@@ -218,6 +218,26 @@ class BufferedMessage(Base):
     created: Mapped[datetime]
 
 
+class MessageFanOut(Base):
+    """A message addressed to the running instances of a business key, kept for a
+    settling window after it was published: instances started before it whose business
+    key Temporal's visibility (or the read model) shows only later still get it. Each
+    instance deduplicates by ``message_id``; ``delivered_to`` spares repeat signals."""
+
+    __tablename__ = "message_fanouts"
+    __table_args__ = (Index("ix_fanout_until", "deliver_until"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    business_key: Mapped[str] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(255))
+    correlation_key: Mapped[str | None] = mapped_column(String(255))
+    variables: Mapped[dict[str, Any]]
+    message_id: Mapped[str] = mapped_column(String(255))
+    published: Mapped[datetime]
+    deliver_until: Mapped[datetime]
+    delivered_to: Mapped[list[str]] = mapped_column(JSON)
+
+
 class AuditRecord(Base):
     """One mutating call or one refused call, as the API saw it. Append-only: the store
     has no function that updates or deletes a row, and the API no route that would."""

@@ -6,17 +6,19 @@ with the case's business key as the message ``caseStatus.<STATUS>``
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
 from activities.cases import announce
+from api import correlation
 from api.auth import Principal, Requires
-from api.deps import ClientDep, StoreDep
+from api.deps import ClientDep, SettingsDep, StoreDep
 from api.problems import NotFound
 from api.schemas import PageNumber, PageOut, PageSize, Wire
+from baton.settings import Settings
 from store import cases
 from store.models import CaseRecord
 from store.queries import as_utc
@@ -79,10 +81,22 @@ class StatusChangeOut(Wire):
 
 
 async def _create(
-    body: CreateStatusIn, store: StoreDep, client: ClientDep, principal: Principal
+    request: Request,
+    body: CreateStatusIn,
+    store: StoreDep,
+    client: ClientDep,
+    settings: Settings,
+    principal: Principal,
 ) -> CaseStatusOut:
     row = await cases.create(store, cases.NewCase(**body.model_dump()), by=principal.subject)
-    await announce(client, store, row)
+    correlation.sweeper(request, client, store, settings).ensure_running()
+    await announce(
+        client,
+        store,
+        row,
+        task_queue=settings.task_queue,
+        settle=timedelta(seconds=settings.message_settle_seconds),
+    )
     return CaseStatusOut.of(row)
 
 
@@ -90,12 +104,14 @@ async def _create(
     PREFIX, status_code=201, response_model=CaseStatusOut, summary="Create a case with a status"
 )
 async def create_case(
+    request: Request,
     body: CreateStatusIn,
     store: StoreDep,
     client: ClientDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, Requires("cases:write")],
 ) -> CaseStatusOut:
-    return await _create(body, store, client, principal)
+    return await _create(request, body, store, client, settings, principal)
 
 
 @router.post(
@@ -104,12 +120,14 @@ async def create_case(
     summary="Case Repository API: create a case status (answers 200, as that API does)",
 )
 async def create_case_repository(
+    request: Request,
     body: CreateStatusIn,
     store: StoreDep,
     client: ClientDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, Requires("cases:write")],
 ) -> CaseStatusOut:
-    return await _create(body, store, client, principal)
+    return await _create(request, body, store, client, settings, principal)
 
 
 async def _get(store: StoreDep, case_id: str) -> CaseRecord:
@@ -152,10 +170,12 @@ async def get_case(
     responses={404: {"description": "No such case"}},
 )
 async def change_case_status(
+    request: Request,
     case_id: str,
     body: ChangeStatusIn,
     store: StoreDep,
     client: ClientDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, Requires("cases:write")],
 ) -> CaseStatusOut:
     row = await cases.change_status(
@@ -163,7 +183,14 @@ async def change_case_status(
     )
     if row is None:
         raise NotFound(f"no case {case_id}", field="caseId")
-    await announce(client, store, row)
+    correlation.sweeper(request, client, store, settings).ensure_running()
+    await announce(
+        client,
+        store,
+        row,
+        task_queue=settings.task_queue,
+        settle=timedelta(seconds=settings.message_settle_seconds),
+    )
     return CaseStatusOut.of(row)
 
 

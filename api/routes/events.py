@@ -15,10 +15,12 @@ payment gateway) as CloudEvents-like envelopes, turned into BPMN messages or sig
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import contextlib
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import Field
 from sqlalchemy.exc import IntegrityError
 from temporalio.client import Client
@@ -29,7 +31,8 @@ from api.auth import Principal, Requires
 from api.deps import ClientDep, SettingsDep, StoreDep
 from api.schemas import Wire
 from baton.settings import Settings
-from store import queries
+from operations import messages
+from store import buffered_messages
 from store.db import Store
 from store.models import ReceivedEvent
 from workflows import contracts as c
@@ -99,14 +102,22 @@ async def _deliver(
             )
     if reached:
         return reached, 0
+    settle = timedelta(seconds=settings.message_settle_seconds)
     if event.subject:
         # the subscription may be too new for the visibility store, or not made yet: the
-        # instances of this business key keep the message until an element takes it
-        for row in await queries.running_instances(store, event.subject):
-            await client.get_workflow_handle(row.id).signal(c.DELIVER_MESSAGE, message)
-            reached.append(
-                DeliveryOut(process_instance_id=row.id, result_type="Delivered", activity_id=None)
+        # instances of this business key keep the message until an element takes it,
+        # also those that show up during the settling window
+        reached = [
+            DeliveryOut(process_instance_id=i, result_type="Delivered", activity_id=None)
+            for i in await messages.fan_out(
+                client,
+                store,
+                message,
+                event.subject,
+                task_queue=settings.task_queue,
+                settle=settle,
             )
+        ]
         if reached:
             return reached, 0
     begun = await correlation.start_by_message(
@@ -121,6 +132,20 @@ async def _deliver(
         started_by=f"event:{event.source}",
         every=True,
     )
+    if not begun:
+        # nothing waits yet as far as visibility shows: an instance already waiting with
+        # this key (under another business key) takes it when it shows, as a buffered
+        # publish would
+        with contextlib.suppress(buffered_messages.DuplicateMessage):
+            await buffered_messages.add(
+                store,
+                row_id=str(uuid.uuid4()),
+                name=event.type,
+                correlation_key=event.subject,
+                variables=event.data,
+                message_id=event.id,
+                time_to_live=settle,
+            )
     return [
         DeliveryOut(
             process_instance_id=s.instance_id,
@@ -139,6 +164,7 @@ async def _deliver(
     responses={200: {"description": "A repeat of an event already taken: its first outcome"}},
 )
 async def receive_event(
+    request: Request,
     event: EventIn,
     response: Response,
     store: StoreDep,
@@ -151,6 +177,7 @@ async def receive_event(
     if seen is not None:
         response.status_code = 200
         return EventOut.model_validate({**seen.outcome, "duplicate": True})
+    correlation.sweeper(request, client, store, settings).ensure_running()
     correlated, signalled = await _deliver(client, store, settings, event)
     outcome = EventOut(accepted=True, duplicate=False, correlated=correlated, signalled=signalled)
     try:

@@ -9,7 +9,9 @@ time-to-live (``api/correlation.py``). Signals reuse the interpreter's broadcast
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated
 
@@ -17,7 +19,7 @@ from fastapi import APIRouter, Request, status
 from temporalio.client import (
     Client,
 )
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
 from activities.signals import broadcast
 from api import correlation, temporal_calls
@@ -34,7 +36,8 @@ from api.schemas import (
     SignalOut,
 )
 from baton.settings import Settings
-from store import Store, buffered_messages, queries
+from operations import messages
+from store import Store, buffered_messages
 from workflows import contracts as c
 
 router = APIRouter(prefix="/v1/bpms", tags=["messages and signals"])
@@ -49,10 +52,15 @@ async def _candidates(
     if body.process_instance_id is not None:
         found = [body.process_instance_id]
     elif body.business_key is not None:
-        found = [r.id for r in await queries.running_instances(store, body.business_key)]
+        key = body.business_key
+        found = await _settled(
+            lambda: messages.business_key_instances(client, store, settings.task_queue, key)
+        )
     else:
-        found = await correlation.waiting_instances(
-            client, settings, body.message_name, body.correlation_key
+        found = await _settled(
+            lambda: correlation.waiting_instances(
+                client, settings, body.message_name, body.correlation_key
+            )
         )
     if not body.correlation_keys:
         return found
@@ -68,6 +76,22 @@ async def _candidates(
         if all(k in view.variables and view.variables[k] == v for k, v in wanted.items()):
             matching.append(instance_id)
     return matching
+
+
+#: How long a correlation that finds no candidate looks again: an instance started or
+#: subscribed a moment ago shows in visibility (and the read model) a little later.
+CANDIDATE_PATIENCE = 2.0
+
+
+async def _settled(find: Callable[[], Awaitable[list[str]]]) -> list[str]:
+    """Candidates, looked up again for up to ``CANDIDATE_PATIENCE`` seconds while none
+    show: correlation answers at once and must not miss what was just started."""
+    deadline = asyncio.get_running_loop().time() + CANDIDATE_PATIENCE
+    while True:
+        found = await find()
+        if found or asyncio.get_running_loop().time() >= deadline:
+            return found
+        await asyncio.sleep(0.1)
 
 
 def _started(found: list[correlation.Started]) -> list[CorrelatedOut]:
@@ -171,13 +195,16 @@ router.add_api_route(
     description=(
         "To a `processInstanceId`, or to every running instance with the `businessKey`: "
         "fire and forget, and an instance that does not wait for the message yet keeps it "
-        "(the last 1,000) until an element subscribes. Without either, the message goes to "
-        "the first instance waiting for its name and correlation key, else starts the "
-        "processes with that message start event, else waits `timeToLive` ms for an "
-        "instance to subscribe (Zeebe's publish). A `messageId` is delivered once."
+        "(the last 1,000) until an element subscribes. By business key, the message is "
+        "also kept for `BATON_MESSAGE_SETTLE_SECONDS` (15 s) and reaches instances started "
+        "before it that Temporal shows late (`buffered: true` when none showed yet). "
+        "Without either, the message goes to the first instance waiting for its name and "
+        "correlation key, else starts the processes with that message start event, else "
+        "waits `timeToLive` ms -- at least the settling window -- for an instance to "
+        "subscribe (Zeebe's publish). A `messageId` is delivered once per instance."
     ),
     responses={
-        404: {"description": "The instance or business key names no running instance"},
+        404: {"description": "The instance named is not running"},
         409: {"description": "A message with this id is buffered already"},
     },
 )
@@ -192,23 +219,27 @@ async def publish_message(
     message = _delivery(body)
     if body.process_instance_id is None and body.business_key is None:
         return await _publish_by_name(request, body, message, client, store, settings, principal)
-    if body.process_instance_id is not None:
-        targets = [body.process_instance_id]
-    else:
+    if body.process_instance_id is None:
         assert body.business_key is not None
-        targets = [r.id for r in await queries.running_instances(store, body.business_key)]
-    delivered: list[str] = []
-    for instance_id in targets:
-        try:
-            await client.get_workflow_handle(instance_id).signal(c.DELIVER_MESSAGE, message)
-        except RPCError as err:
-            if err.status == RPCStatusCode.NOT_FOUND:
-                continue
-            raise Unavailable(f"Temporal did not accept the message: {err.message}") from err
-        delivered.append(instance_id)
-    if not delivered:
+        # delivered now to the instances known now, and during the settling window to
+        # those started before it that show up late
+        correlation.sweeper(request, client, store, settings).ensure_running()
+        reached = await messages.fan_out(
+            client,
+            store,
+            message,
+            body.business_key,
+            task_queue=settings.task_queue,
+            settle=timedelta(seconds=settings.message_settle_seconds),
+        )
+        return PublishedOut(process_instance_ids=reached, buffered=not reached)
+    try:
+        taken = await messages.signal_message(client, body.process_instance_id, message)
+    except RPCError as err:
+        raise Unavailable(f"Temporal did not accept the message: {err.message}") from err
+    if not taken:
         raise NotFound("no running instance to publish the message to", field="processInstanceId")
-    return PublishedOut(process_instance_ids=delivered)
+    return PublishedOut(process_instance_ids=[body.process_instance_id])
 
 
 async def _publish_by_name(
@@ -239,8 +270,13 @@ async def _publish_by_name(
     )
     if started:
         return PublishedOut(process_instance_ids=[s.instance_id for s in started])
-    if body.time_to_live == 0:
-        return PublishedOut(process_instance_ids=[])
+    # "Nobody waits now" is known only through visibility, which lags behind a
+    # subscription: even without a time-to-live the message is kept for the settling
+    # window, so an instance that already waits (but does not show yet) gets it.
+    keep = max(
+        timedelta(milliseconds=body.time_to_live),
+        timedelta(seconds=settings.message_settle_seconds),
+    )
     try:
         await buffered_messages.add(
             store,
@@ -249,23 +285,12 @@ async def _publish_by_name(
             correlation_key=body.correlation_key,
             variables=body.process_data,
             message_id=body.message_id,
-            time_to_live=timedelta(milliseconds=body.time_to_live),
+            time_to_live=keep,
         )
     except buffered_messages.DuplicateMessage as err:
         raise Conflict(str(err), field="messageId") from err
-    sweeper(request, client, store, settings).ensure_running()
+    correlation.sweeper(request, client, store, settings).ensure_running()
     return PublishedOut(process_instance_ids=[], buffered=True)
-
-
-def sweeper(
-    request: Request, client: Client, store: Store, settings: Settings
-) -> correlation.MessageSweeper:
-    """The app's one message sweeper (created on first use)."""
-    found: correlation.MessageSweeper | None = getattr(request.app.state, "sweeper", None)
-    if found is None:
-        found = correlation.MessageSweeper(client, store, settings)
-        request.app.state.sweeper = found
-    return found
 
 
 @router.post(
