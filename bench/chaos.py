@@ -271,7 +271,10 @@ def main(argv: list[str] | None = None) -> int:
     def interrupt(signum: int, _frame: object) -> None:
         raise KeyboardInterrupt(f"signal {signum}")
 
-    # SIGTERM and SIGHUP stop the run the way Ctrl-C does: through the finally below
+    # SIGTERM and SIGHUP stop the run the way Ctrl-C does: through the finally below.
+    # SIGINT is set explicitly: a process started in the background by a script inherits
+    # SIGINT ignored, and Python then installs no Ctrl-C handler of its own.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, interrupt)
     signal.signal(signal.SIGHUP, interrupt)
     if o.data_dir is not None:

@@ -300,12 +300,13 @@ class Auditor:
                 task_state in OPEN_TASK_STATES
             ):
                 f.false_refusals += 1
+                detail = cmd.body.get("detail") if isinstance(cmd.body, dict) else cmd.body
                 f.example(
                     "completion refused while the task is open",
                     instance=run.instance_id,
                     task=cmd.target,
                     answers=[a.status or a.error for a in cmd.attempts],
-                    body=cmd.body,
+                    detail=detail,
                 )
         if run.cancel is not None and run.cancel.applied and t.state not in ENDED:
             f.lost_cancellations += 1
@@ -327,10 +328,10 @@ class Auditor:
             "lost message",
             instance=run.instance_id,
             via=m.op,
-            answer=m.body,
             answers=[a.status or a.error for a in m.attempts],
             temporal_state=t.state,
             waiting=t.view.waiting_messages,
+            answer=m.body,
         )
 
     def _judge_read_model(self, f: Figures, t: Truth, rm: ReadModel) -> None:
