@@ -21,6 +21,10 @@ SPEED_FLAGS = [
     "synchronous=normal",
     "--dynamic-config-value",
     "history.transferProcessorMaxPollRPS=1000",
+    # a workflow task that schedules an activity on its own queue (the read-model batch,
+    # written after commit) gets the activity task in its answer: no poll round trip
+    "--dynamic-config-value",
+    "system.enableActivityEagerExecution=true",
 ]
 
 
