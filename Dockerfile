@@ -13,6 +13,7 @@ COPY activities ./activities
 COPY api ./api
 COPY store ./store
 COPY scenarios ./scenarios
+COPY operations ./operations
 COPY worker.py ./
 RUN pip install . && useradd --system --uid 10001 baton
 USER baton

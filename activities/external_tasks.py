@@ -59,6 +59,7 @@ class ExternalTaskActivities:
                 attempt=info.attempt,
                 element_id=task.element_id,
                 business_key=task.business_key,
+                definition_key=task.definition_key,
                 variables=task.variables,
                 headers=dict(task.headers),
                 retries=max(retries - info.attempt + 1, 1),

@@ -202,7 +202,9 @@ async def update(
     except RPCError as err:
         if err.status == RPCStatusCode.NOT_FOUND:
             raise Conflict(
-                f"the process instance {instance_id} is not running", outcome="refused"
+                f"the process instance {instance_id} is not running",
+                code="InstanceEnded",
+                outcome="refused",
             ) from err
         if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.UNAVAILABLE):
             raise unknown_outcome(instance_id, f"Temporal did not answer: {err.message}") from err

@@ -52,6 +52,7 @@ class Parked:
     variables: dict[str, Any]
     headers: dict[str, Any]
     retries: int
+    definition_key: str | None = None
 
 
 def _now() -> datetime:
@@ -66,7 +67,8 @@ async def park(store: Store, task: Parked, task_id: str) -> str:
     """Record the task (idempotent per activity attempt: a retried parking activity finds
     the row it wrote) and answer its id."""
     async with store.session() as session, session.begin():
-        definition_key = await session.scalar(
+        # sent by the workflow; histories recorded before it was fall back to the read model
+        definition_key = task.definition_key or await session.scalar(
             select(InstanceRecord.definition_key).where(InstanceRecord.id == task.workflow_id)
         )
         insert = postgresql.insert if store.dialect == "postgresql" else sqlite.insert

@@ -1042,6 +1042,7 @@ class BpmnProcess:
             business_key=self._input.business_key,
             variables={**self._variables, **inputs},
             headers=impl.headers,
+            definition_key=self._input.definition.key,
         )
         retry = RetryPolicy(maximum_attempts=attempts, non_retryable_error_types=["BpmnError"])
         summary = f"{node.id}: {node.name or impl.task_type}"
@@ -1133,6 +1134,7 @@ class BpmnProcess:
                     element_id=node.id,
                     business_key=self._input.business_key,
                     variables={**self._variables, "arguments": arguments},
+                    definition_key=self._input.definition.key,
                 ),
                 result_type=c.ServiceTaskResult,
                 start_to_close_timeout=SERVICE_TASK_TIMEOUT,

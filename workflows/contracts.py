@@ -373,6 +373,9 @@ class ServiceTaskInput(BaseModel):
     business_key: str | None
     variables: dict[str, Any]
     headers: dict[str, str] = Field(default_factory=dict)
+    #: The process definition's key (absent in histories recorded before it was sent):
+    #: whoever serves the task need not look it up in a read model that may lag.
+    definition_key: str | None = None
 
 
 class ServiceTaskResult(BaseModel):

@@ -200,7 +200,7 @@ router.add_api_route(
         "before it that Temporal shows late (`buffered: true` when none showed yet). "
         "Without either, the message goes to the first instance waiting for its name and "
         "correlation key, else starts the processes with that message start event, else "
-        "waits `timeToLive` ms -- at least the settling window -- for an instance to "
+        "waits `timeToLive` ms (without one: the settling window) for an instance to "
         "subscribe (Zeebe's publish). A `messageId` is delivered once per instance."
     ),
     responses={
@@ -271,11 +271,13 @@ async def _publish_by_name(
     if started:
         return PublishedOut(process_instance_ids=[s.instance_id for s in started])
     # "Nobody waits now" is known only through visibility, which lags behind a
-    # subscription: even without a time-to-live the message is kept for the settling
-    # window, so an instance that already waits (but does not show yet) gets it.
-    keep = max(
-        timedelta(milliseconds=body.time_to_live),
-        timedelta(seconds=settings.message_settle_seconds),
+    # subscription: a message without a time-to-live is kept for the settling window,
+    # so an instance that already waits (but does not show yet) gets it. A time-to-live
+    # the client chose is kept as it is.
+    keep = (
+        timedelta(milliseconds=body.time_to_live)
+        if body.time_to_live
+        else timedelta(seconds=settings.message_settle_seconds)
     )
     try:
         await buffered_messages.add(
