@@ -15,7 +15,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api import temporal_calls
+from api import limits, temporal_calls
 from api.auth import Principal, Requires
 from api.deps import ClientDep, SettingsDep, StoreDep
 from api.problems import ApiProblem, Conflict, NotFound, Unavailable
@@ -53,6 +53,11 @@ _IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1c2a64-6d0e-4c57-9a7e-3b0e5d1c9b21")
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such instance"},
     409: {"description": "The instance has ended"},
+}
+#: what a data write may answer besides _ERRORS (api/limits.py)
+_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    413: {"description": "The variables or business data are over the size bound"},
 }
 
 
@@ -418,6 +423,8 @@ async def _set_variables(
     values: dict[str, Any],
 ) -> VariablesOut:
     await _exists(client, settings, instance_id)
+    current = await _view(client, settings, instance_id)
+    limits.check_instance_total({**current.variables, **values})
     await temporal_calls.update(
         client,
         settings,
@@ -455,7 +462,7 @@ async def get_variables(
     "/{instance_id}/variables/{name}",
     response_model=VariablesOut,
     summary="Set one process variable",
-    responses=_ERRORS,
+    responses=_WRITE_ERRORS,
 )
 async def put_variable(
     instance_id: str,
@@ -473,7 +480,7 @@ async def put_variable(
     "/{instance_id}/variables",
     response_model=VariablesOut,
     summary="Set several process variables at once",
-    responses=_ERRORS,
+    responses=_WRITE_ERRORS,
 )
 async def patch_variables(
     instance_id: str,
@@ -490,7 +497,7 @@ async def patch_variables(
     "/{instance_id}/business-data",
     response_model=VariablesOut,
     summary="Replace the instance's business data (the engine never reads it)",
-    responses={404: {"description": "No such instance"}},
+    responses=_WRITE_ERRORS,
 )
 async def put_business_data(
     instance_id: str,
@@ -509,7 +516,7 @@ async def put_business_data(
     "/{instance_id}/business-data",
     response_model=VariablesOut,
     summary="Change some fields of the business data (null removes a field)",
-    responses={404: {"description": "No such instance"}},
+    responses=_WRITE_ERRORS,
 )
 async def patch_business_data(
     instance_id: str,
