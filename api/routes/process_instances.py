@@ -15,7 +15,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api import limits, temporal_calls
+from api import instance_access, limits, temporal_calls
 from api.auth import Principal, Requires
 from api.deps import ClientDep, SettingsDep, StoreDep
 from api.problems import ApiProblem, Conflict, NotFound, Unavailable
@@ -54,9 +54,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such instance"},
     409: {"description": "The instance has ended"},
 }
-#: what a data write may answer besides _ERRORS (api/limits.py)
+#: what a data write may answer besides _ERRORS (api/instance_access.py, api/limits.py)
 _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     **_ERRORS,
+    403: {"description": "The caller may not work on this instance (not a participant)"},
     413: {"description": "The variables or business data are over the size bound"},
 }
 
@@ -424,6 +425,7 @@ async def _set_variables(
 ) -> VariablesOut:
     await _exists(client, settings, instance_id)
     current = await _view(client, settings, instance_id)
+    await instance_access.require_writer(store, principal, instance_id, current)
     limits.check_instance_total({**current.variables, **values})
     await temporal_calls.update(
         client,
@@ -508,6 +510,7 @@ async def put_business_data(
     principal: Annotated[Principal, Requires("bpms:process:write")],
 ) -> VariablesOut:
     view = await _view(client, settings, instance_id)
+    await instance_access.require_writer(store, principal, instance_id, view)
     await business_data.put(store, instance_id, body.business_data, by=principal.subject)
     return VariablesOut(process_data=view.variables, business_data=body.business_data)
 
@@ -527,6 +530,7 @@ async def patch_business_data(
     principal: Annotated[Principal, Requires("bpms:process:write")],
 ) -> VariablesOut:
     view = await _view(client, settings, instance_id)
+    await instance_access.require_writer(store, principal, instance_id, view)
     merged = await business_data.merge(store, instance_id, body.business_data, by=principal.subject)
     return VariablesOut(process_data=view.variables, business_data=merged)
 
