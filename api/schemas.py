@@ -302,7 +302,9 @@ class ResolveTaskIn(Wire):
 
 class _MessageIn(Wire):
     message_name: str = Field(min_length=1, max_length=255)
-    process_instance_id: str | None = Field(default=None, description="Only this instance.")
+    process_instance_id: str | None = Field(
+        default=None, min_length=1, max_length=255, description="Only this instance."
+    )
     business_key: str | None = Field(
         default=None, max_length=255, description="Running instances with this business key."
     )
