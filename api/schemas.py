@@ -9,6 +9,7 @@ from fastapi import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
+from api.limits import BoundedJson, Variables
 from bpmn_compiler import Diagnostic
 from store.definitions import DeployedDefinition
 from workflows.search_attributes import unsearchable
@@ -87,10 +88,10 @@ class StartInstanceIn(Wire):
         default=None, ge=1, le=2**31 - 1, description="Omit for the latest version."
     )
     business_key: str | None = Field(default=None, max_length=255)
-    process_data: dict[str, Any] = Field(
+    process_data: Variables = Field(
         default_factory=dict, description="Process variables: they drive the engine."
     )
-    business_data: dict[str, Any] | None = Field(
+    business_data: Variables | None = Field(
         default=None,
         description="Business data for the data-model store; the instance only references "
         "it and its gateways never see it. Read it back under `businessData`.",
@@ -172,11 +173,11 @@ class CancelInstanceIn(Wire):
 
 
 class VariableIn(Wire):
-    value: Any = Field(description="The new value (any JSON).")
+    value: BoundedJson = Field(description="The new value (any JSON).")
 
 
 class VariablesIn(Wire):
-    process_data: dict[str, Any] = Field(
+    process_data: Variables = Field(
         min_length=1, description="Variables to set; the others stay as they are."
     )
 
@@ -187,7 +188,7 @@ class VariablesOut(Wire):
 
 
 class BusinessDataIn(Wire):
-    business_data: dict[str, Any] = Field(
+    business_data: Variables = Field(
         description="PUT: the new business data. PATCH: fields to change (null removes one)."
     )
 
@@ -255,10 +256,10 @@ class PageOut(Wire, Generic[T]):
 
 
 class CompleteTaskIn(Wire):
-    process_data: dict[str, Any] = Field(
+    process_data: Variables = Field(
         default_factory=dict, description="Variables the task sets in the instance."
     )
-    business_data: dict[str, Any] | None = Field(
+    business_data: Variables | None = Field(
         default=None, description="Fields to change in the business data (null removes one)."
     )
     with_variables_in_return: bool = Field(
@@ -287,7 +288,7 @@ class IncidentRowOut(Wire):
 
 
 class RetryIncidentIn(Wire):
-    process_data: dict[str, Any] = Field(
+    process_data: Variables = Field(
         default_factory=dict, description="Variables to set before the element runs again."
     )
     attempts: int | None = Field(
@@ -296,7 +297,7 @@ class RetryIncidentIn(Wire):
 
 
 class ResolveIncidentIn(Wire):
-    process_data: dict[str, Any] = Field(
+    process_data: Variables = Field(
         default_factory=dict,
         description="Variables the work done by hand produced; the token moves on without "
         "running the element again.",
@@ -314,7 +315,7 @@ class DelegateTaskIn(Wire):
 
 
 class ResolveTaskIn(Wire):
-    process_data: dict[str, Any] = Field(default_factory=dict)
+    process_data: Variables = Field(default_factory=dict)
 
 
 class _MessageIn(Wire):
@@ -328,7 +329,7 @@ class _MessageIn(Wire):
         max_length=255,
         description="Must equal the waiting element's evaluated correlation key.",
     )
-    process_data: dict[str, Any] = Field(
+    process_data: Variables = Field(
         default_factory=dict, description="Variables the message carries into the instance."
     )
     message_id: str | None = Field(
@@ -338,12 +339,12 @@ class _MessageIn(Wire):
 
 class CorrelateMessageIn(_MessageIn):
     all: bool = Field(default=False, description="Every waiting instance, not the first only.")
-    correlation_keys: dict[str, Any] | None = Field(
+    correlation_keys: Variables | None = Field(
         default=None,
         description="Process variables a candidate must have with exactly these values "
         "(Camunda 7's correlationKeys).",
     )
-    business_data: dict[str, Any] | None = Field(
+    business_data: Variables | None = Field(
         default=None, description="For an instance the message starts: its business data."
     )
 
@@ -383,7 +384,7 @@ class PublishedOut(Wire):
 
 class SignalIn(Wire):
     signal_name: str = Field(min_length=1, max_length=255)
-    process_data: dict[str, Any] = Field(default_factory=dict)
+    process_data: Variables = Field(default_factory=dict)
 
 
 class SignalOut(Wire):
@@ -436,8 +437,8 @@ class WorkerIn(Wire):
 
 
 class CompleteServiceTaskIn(WorkerIn):
-    process_data: dict[str, Any] = Field(default_factory=dict)
-    business_data: dict[str, Any] | None = Field(
+    process_data: Variables = Field(default_factory=dict)
+    business_data: Variables | None = Field(
         default=None, description="Fields to change in the business data (null removes one)."
     )
 

@@ -139,6 +139,22 @@ class Settings(BaseSettings):
     )
     public_url: str = Field(default="", description="Base URL printed and used in links.")
     temporal_ui_url: str = Field(default="", description="Temporal Web UI base URL for links.")
+    max_variables_bytes: int = Field(
+        default=256 * 1024,
+        ge=1024,
+        le=1024 * 1024,
+        description="Largest JSON (bytes) of the variables, business data or payload one "
+        "request may hand to a workflow; more is refused with 413 before anything changes. "
+        "Well under Temporal's 2 MB payload limit (api/limits.py).",
+    )
+    max_instance_variables_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        le=1536 * 1024,
+        description="Largest JSON (bytes) of all of an instance's variables after a "
+        "variables write (PATCH/PUT); more is refused with 413. Its state, a continue-as-new "
+        "and a service task's input must fit in one 2 MB payload.",
+    )
 
     @field_validator("role_privileges")
     @classmethod

@@ -25,6 +25,7 @@ from bpmn_compiler.context import (
 from bpmn_compiler.diagram import read_diagram
 from bpmn_compiler.dialects import formal_expression
 from bpmn_compiler.elements import IGNORED, REGISTRY
+from bpmn_compiler.engine_limits import check_engine_limits
 from bpmn_compiler.errors import CompileFailed, Diagnostic, Severity
 from bpmn_compiler.events import message_correlation
 from bpmn_compiler.expression_check import check_expressions
@@ -385,6 +386,7 @@ def _compile(ctx: Context, data: bytes, result: CompileResult, include_all: bool
             walker.degraded,
             walker.rejected,
         )
+        check_engine_limits(ctx, walker.nodes, walker.flows, walker.elements)
         for element_id in walker.elements:
             owner[element_id] = key
         ok = ctx.error_count() == errors_before

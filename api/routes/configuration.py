@@ -258,15 +258,24 @@ _READ_ONLY: dict[int | str, dict[str, Any]] = {
 
 
 def _refusal(method: str, path: str) -> Callable[..., Any]:
-    async def refuse(_: Annotated[Principal, Requires("config:read")]) -> Response:
-        raise MethodNotAllowed(
-            f"the application configuration is read-only: {method} is not allowed; "
+    def refused(key: str | None = None) -> MethodNotAllowed:
+        what = f"{method} of {key!r}" if key is not None else method
+        return MethodNotAllowed(
+            f"the application configuration is read-only: {what} is not allowed; "
             "change the configuration files or BATON_APP_* variables instead",
             headers={"Allow": "GET"},
         )
 
-    refuse.__name__ = f"{method.lower()}_configuration{'_key' if path else ''}_refused"
-    return refuse
+    async def refuse(_: Annotated[Principal, Requires("config:read")]) -> Response:
+        raise refused()
+
+    # the key is declared, so the OpenAPI document describes the {key} in the path
+    async def refuse_key(key: str, _: Annotated[Principal, Requires("config:read")]) -> Response:
+        raise refused(key)
+
+    chosen = refuse_key if path else refuse
+    chosen.__name__ = f"{method.lower()}_configuration{'_key' if path else ''}_refused"
+    return chosen
 
 
 for _path in ("", "/{key}"):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request, Response
 from pydantic import Field
@@ -29,6 +29,7 @@ from activities.signals import broadcast
 from api import correlation
 from api.auth import Principal, Requires
 from api.deps import ClientDep, SettingsDep, StoreDep
+from api.limits import Variables
 from api.schemas import Wire
 from baton.settings import Settings
 from operations import messages
@@ -48,7 +49,7 @@ class EventIn(Wire):
     subject: str | None = Field(
         default=None, max_length=255, description="Correlation key: business key or case id."
     )
-    data: dict[str, Any] = Field(default_factory=dict, description="Becomes process variables.")
+    data: Variables = Field(default_factory=dict, description="Becomes process variables.")
     deliver_as: Literal["message", "signal"] = Field(
         default="message", description="A BPMN message (default) or a signal broadcast."
     )

@@ -27,6 +27,7 @@ import scenarios
 from api import temporal_calls
 from api.auth import Principal, Requires
 from api.deps import ClientDep, SettingsDep, StoreDep
+from api.limits import BOUNDED, BoundedJson, Variables
 from api.problems import ApiProblem, Forbidden, NotFound, Unavailable, letsflow_error
 from api.schemas import Wire
 from baton.settings import Settings
@@ -49,15 +50,15 @@ Predict = Annotated[bool, Query(description="Add `next`: the likely coming state
 
 class StartAction(Wire):
     key: str = Field(description="The action to perform right after instantiation.")
-    response: Any = Field(default=None, description="The action's response.")
+    response: BoundedJson = Field(default=None, description="The action's response.")
 
 
 class ProcessIn(Wire):
     scenario: str = Field(min_length=1, description="Scenario id or name.")
-    actors: dict[str, dict[str, Any]] | None = Field(
+    actors: Annotated[dict[str, dict[str, Any]] | None, BOUNDED] = Field(
         default=None, description="Actors to fill at start: {key: {id?, ...}} (seed API)."
     )
-    vars: dict[str, Any] | None = Field(default=None, description="Variables at start.")
+    vars: Variables | None = Field(default=None, description="Variables at start.")
     action: str | StartAction | None = Field(
         default=None, description="An action to perform at once: its key, or {key, response}."
     )
@@ -289,7 +290,7 @@ async def step_process(
     principal: Annotated[Principal, Requires("process:step")],
     as_actor: AsActor = None,
     predict: Predict = False,
-    response: Annotated[Any, Body(description="The response (any JSON).")] = None,
+    response: Annotated[BoundedJson, Body(description="The response (any JSON).")] = None,
 ) -> JSONResponse:
     process = await _load(client, settings, principal, process_id)
     actor = _resolve_actor(principal, process, action, as_actor)

@@ -27,6 +27,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api import temporal_calls
 from api.auth import Principal, Requires
 from api.deps import IDEMPOTENT, ClientDep, SettingsDep, StoreDep
+from api.limits import Variables
 from api.problems import ApiProblem, Forbidden, NotFound, Unavailable
 from api.routes.process_instances import start_instance_workflow
 from api.schemas import StartInstanceIn, Wire
@@ -129,7 +130,7 @@ class StartIn(Wire):
     snap_version: str | None = Field(
         default=None, description="Definition version (a number); latest when absent."
     )
-    object: dict[str, Any] = Field(
+    object: Variables = Field(
         default_factory=dict, description="Business objects {BOName: {...}}: the variables."
     )
 
@@ -196,7 +197,7 @@ async def start_process_legacy(
     settings: SettingsDep,
     principal: Annotated[Principal, Requires("bpms:process:start")],
     business_objects: Annotated[
-        dict[str, Any] | None, Body(description="{BOName: {...}}: the variables.")
+        Variables | None, Body(description="{BOName: {...}}: the variables.")
     ] = None,
 ) -> Envelope[str]:
     body = StartIn(process_name=process_name, object=business_objects or {})
@@ -293,7 +294,7 @@ async def complete(
     principal: Annotated[Principal, Requires("bpms:task:complete")],
     user: UserParam = None,
     business_objects: Annotated[
-        dict[str, Any] | None, Body(description="{BOName: {...}} merged into the variables.")
+        Variables | None, Body(description="{BOName: {...}} merged into the variables.")
     ] = None,
 ) -> Envelope[str]:
     actor = _acting(principal, user)

@@ -15,7 +15,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api import temporal_calls
+from api import instance_access, limits, temporal_calls
 from api.auth import Principal, Requires
 from api.deps import IDEMPOTENT, ClientDep, SettingsDep, StoreDep
 from api.problems import ApiProblem, Conflict, NotFound, Unavailable
@@ -55,6 +55,12 @@ _IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1c2a64-6d0e-4c57-9a7e-3b0e5d1c9b21")
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such instance"},
     409: {"description": "The instance has ended"},
+}
+#: what a data write may answer besides _ERRORS (api/instance_access.py, api/limits.py)
+_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **_ERRORS,
+    403: {"description": "The caller may not work on this instance (not a participant)"},
+    413: {"description": "The variables or business data are over the size bound"},
 }
 
 
@@ -433,6 +439,9 @@ async def _set_variables(
     values: dict[str, Any],
 ) -> VariablesOut:
     await _exists(client, settings, instance_id)
+    current = await _view(client, settings, instance_id)
+    await instance_access.require_writer(store, principal, instance_id, current)
+    limits.check_instance_total({**current.variables, **values})
     await temporal_calls.update(
         client,
         settings,
@@ -470,7 +479,7 @@ async def get_variables(
     "/{instance_id}/variables/{name}",
     response_model=VariablesOut,
     summary="Set one process variable",
-    responses=_ERRORS,
+    responses=_WRITE_ERRORS,
 )
 async def put_variable(
     instance_id: str,
@@ -488,7 +497,7 @@ async def put_variable(
     "/{instance_id}/variables",
     response_model=VariablesOut,
     summary="Set several process variables at once",
-    responses=_ERRORS,
+    responses=_WRITE_ERRORS,
 )
 async def patch_variables(
     instance_id: str,
@@ -505,7 +514,7 @@ async def patch_variables(
     "/{instance_id}/business-data",
     response_model=VariablesOut,
     summary="Replace the instance's business data (the engine never reads it)",
-    responses={404: {"description": "No such instance"}},
+    responses=_WRITE_ERRORS,
 )
 async def put_business_data(
     instance_id: str,
@@ -516,6 +525,7 @@ async def put_business_data(
     principal: Annotated[Principal, Requires("bpms:process:write")],
 ) -> VariablesOut:
     view = await _view(client, settings, instance_id)
+    await instance_access.require_writer(store, principal, instance_id, view)
     await business_data.put(store, instance_id, body.business_data, by=principal.subject)
     return VariablesOut(process_data=view.variables, business_data=body.business_data)
 
@@ -524,7 +534,7 @@ async def put_business_data(
     "/{instance_id}/business-data",
     response_model=VariablesOut,
     summary="Change some fields of the business data (null removes a field)",
-    responses={404: {"description": "No such instance"}},
+    responses=_WRITE_ERRORS,
 )
 async def patch_business_data(
     instance_id: str,
@@ -535,6 +545,7 @@ async def patch_business_data(
     principal: Annotated[Principal, Requires("bpms:process:write")],
 ) -> VariablesOut:
     view = await _view(client, settings, instance_id)
+    await instance_access.require_writer(store, principal, instance_id, view)
     merged = await business_data.merge(store, instance_id, body.business_data, by=principal.subject)
     return VariablesOut(process_data=view.variables, business_data=merged)
 
