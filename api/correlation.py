@@ -9,8 +9,6 @@ sweeper retries them while any are left and stops when the buffer is empty.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from dataclasses import dataclass
@@ -30,6 +28,7 @@ from api.problems import Unavailable
 from baton.settings import Settings
 from baton.starting import start_at
 from operations import messages
+from operations.background import BackgroundLoop
 from store import Store, buffered_messages, business_data, definitions
 from workflows import contracts as c
 from workflows import search_attributes as sa
@@ -129,47 +128,36 @@ async def start_by_message(
     return results
 
 
-class MessageSweeper:
+class MessageSweeper(BackgroundLoop):
     """Delivers buffered messages to instances that start waiting for them, and
-    business-key fan-outs to instances that show up late; one per app, for its life."""
+    business-key fan-outs to instances that show up late; one per app, for its life
+    (rows may come from another process, a worker's activity: an empty outbox is looked
+    at again, only less often)."""
+
+    name = "baton-message-sweeper"
+    busy_interval = SWEEP_INTERVAL
+    idle_interval = IDLE_INTERVAL
 
     def __init__(self, client: Client, store: Store, settings: Settings) -> None:
+        super().__init__()
         self._client = client
         self._store = store
         self._settings = settings
-        self._task: asyncio.Task[None] | None = None
         self._kicked = False
 
     def ensure_running(self) -> None:
         self._kicked = True  # a sweep that just found the buffer empty looks again
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="baton-message-sweeper")
+        self.start()
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        """Sweep for as long as the app runs: buffered messages and business-key
-        fan-outs may be written by another process (a worker's activity), so an empty
-        outbox is looked at again, only less often."""
-        while True:
-            busy = False
-            try:
-                self._kicked = False
-                pending = await buffered_messages.live(self._store)
-                for row in pending:
-                    await self._deliver(row)
-                fanning = await messages.sweep_fan_outs(
-                    self._client, self._store, self._settings.task_queue
-                )
-                busy = bool(pending) or fanning > 0 or self._kicked
-            except Exception:  # keep sweeping: a database or Temporal hiccup passes
-                _log.exception("delivering buffered messages failed; trying again")
-                busy = True
-            await asyncio.sleep(SWEEP_INTERVAL if busy else IDLE_INTERVAL)
+    async def pass_once(self) -> bool:
+        self._kicked = False
+        pending = await buffered_messages.live(self._store)
+        for row in pending:
+            await self._deliver(row)
+        fanning = await messages.sweep_fan_outs(
+            self._client, self._store, self._settings.task_queue
+        )
+        return bool(pending) or fanning > 0 or self._kicked
 
     async def _deliver(self, row: Any) -> None:
         candidates = await waiting_instances(

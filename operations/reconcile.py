@@ -19,8 +19,6 @@ worker is safe: each step is idempotent.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
+from operations.background import BackgroundLoop
 from store import Store, projections
 from workflows import contracts as c
 
@@ -44,8 +43,10 @@ class Ended:
     closed: datetime
 
 
-class Reconciler:
+class Reconciler(BackgroundLoop):
     """One loop per worker process (and per test stack)."""
+
+    name = "baton-reconciler"
 
     def __init__(
         self,
@@ -57,32 +58,18 @@ class Reconciler:
         lookback: timedelta = timedelta(days=1),
         overlap: timedelta = timedelta(minutes=2),
     ) -> None:
+        super().__init__()
         self._client = client
         self._store = store
         self._task_queue = task_queue
-        self._interval = interval
+        self.busy_interval = self.idle_interval = interval
         self._overlap = overlap
         self._since = datetime.now(UTC) - lookback
         self._handled: dict[tuple[str, str], datetime] = {}
-        self._task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="baton-reconciler")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.reconcile()
-            except Exception:  # Temporal or the database away for a moment: next round
-                _log.warning("reconciling ended instances failed; trying again", exc_info=True)
-            await asyncio.sleep(self._interval)
+    async def pass_once(self) -> bool:
+        await self.reconcile()
+        return False  # one look per interval
 
     def _query(self) -> str:
         statuses = " OR ".join(f'ExecutionStatus = "{s}"' for s in _ENDED_FROM_OUTSIDE)

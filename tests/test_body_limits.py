@@ -88,7 +88,9 @@ async def test_a_body_under_the_limit_reaches_the_route(stack: Stack) -> None:
     answer = await stack.http.post(
         INSTANCES, content=body.chunks(), headers={"content-type": "application/json"}
     )
-    assert answer.status_code == 404, answer.text  # read whole: the definition is unknown
+    # read whole and parsed: the route's own bound on variables answers, naming the field
+    assert answer.status_code == 413, answer.text
+    assert answer.json()["field"] == "processData"
     assert body.pulled == body.size
 
 

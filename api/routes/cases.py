@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import Field
+from temporalio.client import Client
 
 from activities.cases import announce
 from api import correlation
@@ -19,7 +20,7 @@ from api.deps import ClientDep, SettingsDep, StoreDep
 from api.problems import NotFound
 from api.schemas import PageNumber, PageOut, PageSize, Wire
 from baton.settings import Settings
-from store import cases
+from store import Store, cases
 from store.models import CaseRecord
 from store.queries import as_utc
 
@@ -72,6 +73,21 @@ class CaseStatusOut(Wire):
         )
 
 
+async def _announce(
+    request: Request, client: Client, store: Store, settings: Settings, row: CaseRecord
+) -> None:
+    """Tell the business key's running instances, now and during the settling window
+    (the app's sweeper delivers to those that show up late)."""
+    correlation.sweeper(request, client, store, settings).ensure_running()
+    await announce(
+        client,
+        store,
+        row,
+        task_queue=settings.task_queue,
+        settle=timedelta(seconds=settings.message_settle_seconds),
+    )
+
+
 class StatusChangeOut(Wire):
     status: str = Field(description="The status set.")
     status_description: str | None = Field(description="The status, for people.")
@@ -89,14 +105,7 @@ async def _create(
     principal: Principal,
 ) -> CaseStatusOut:
     row = await cases.create(store, cases.NewCase(**body.model_dump()), by=principal.subject)
-    correlation.sweeper(request, client, store, settings).ensure_running()
-    await announce(
-        client,
-        store,
-        row,
-        task_queue=settings.task_queue,
-        settle=timedelta(seconds=settings.message_settle_seconds),
-    )
+    await _announce(request, client, store, settings, row)
     return CaseStatusOut.of(row)
 
 
@@ -183,14 +192,7 @@ async def change_case_status(
     )
     if row is None:
         raise NotFound(f"no case {case_id}", field="caseId")
-    correlation.sweeper(request, client, store, settings).ensure_running()
-    await announce(
-        client,
-        store,
-        row,
-        task_queue=settings.task_queue,
-        settle=timedelta(seconds=settings.message_settle_seconds),
-    )
+    await _announce(request, client, store, settings, row)
     return CaseStatusOut.of(row)
 
 

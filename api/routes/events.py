@@ -30,7 +30,7 @@ from api import correlation
 from api.auth import Principal, Requires
 from api.deps import ClientDep, SettingsDep, StoreDep
 from api.limits import Variables
-from api.schemas import Wire
+from api.schemas import Searchable, Wire
 from baton.settings import Settings
 from operations import messages
 from store import buffered_messages
@@ -44,9 +44,11 @@ router = APIRouter(prefix="/v1/events", tags=["events"])
 class EventIn(Wire):
     id: str = Field(min_length=1, max_length=255, description="Unique per source; deduplicates.")
     source: str = Field(min_length=1, max_length=255, description="The reporting domain.")
-    type: str = Field(min_length=1, max_length=255, description="The message or signal name.")
+    type: Searchable = Field(
+        min_length=1, max_length=255, description="The message or signal name."
+    )
     time: datetime | None = Field(default=None, description="When it happened.")
-    subject: str | None = Field(
+    subject: Searchable | None = Field(
         default=None, max_length=255, description="Correlation key: business key or case id."
     )
     data: Variables = Field(default_factory=dict, description="Becomes process variables.")
