@@ -109,11 +109,29 @@ def _timeout(settings: Settings) -> timedelta:
     return timedelta(seconds=settings.temporal_rpc_timeout_seconds)
 
 
+#: gRPC statuses of a call that broke off (Temporal restarting, a connection cut, the
+#: server overloaded): for a command its outcome is unknown, for a read: try again.
+_TRANSIENT = frozenset(
+    {
+        RPCStatusCode.DEADLINE_EXCEEDED,
+        RPCStatusCode.UNAVAILABLE,
+        RPCStatusCode.CANCELLED,
+        RPCStatusCode.UNKNOWN,
+        RPCStatusCode.INTERNAL,
+        RPCStatusCode.ABORTED,
+        RPCStatusCode.RESOURCE_EXHAUSTED,
+    }
+)
+
+
 def _rpc_problem(err: RPCError, instance_id: str) -> ApiProblem:
     if err.status == RPCStatusCode.NOT_FOUND:
         return NotFound(f"no process instance {instance_id}")
-    if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.UNAVAILABLE):
-        return Unavailable(f"Temporal did not answer in time for {instance_id}: {err.message}")
+    if err.status in _TRANSIENT:
+        return Unavailable(
+            f"Temporal did not answer in time for {instance_id}: {err.message}",
+            headers={"Retry-After": "1"},
+        )
     return ApiProblem(f"Temporal refused the call for {instance_id}: {err.message}", status=502)
 
 
@@ -206,7 +224,7 @@ async def update(
                 code="InstanceEnded",
                 outcome="refused",
             ) from err
-        if err.status in (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.UNAVAILABLE):
+        if err.status in _TRANSIENT:
             raise unknown_outcome(instance_id, f"Temporal did not answer: {err.message}") from err
         if err.status == RPCStatusCode.FAILED_PRECONDITION:
             # e.g. "Workflow Task in failed state": Temporal took nothing; try again later
@@ -216,7 +234,9 @@ async def update(
                 headers={"Retry-After": "1"},
                 outcome="not-applied",
             ) from err
-        raise _rpc_problem(err, instance_id) from err
+        refusal = _rpc_problem(err, instance_id)
+        refusal.extensions["outcome"] = "refused"  # Temporal took nothing
+        raise refusal from err
 
 
 async def wait_for_wait_state(
