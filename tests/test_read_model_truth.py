@@ -11,8 +11,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -38,6 +40,8 @@ from tests.support.http import deploy, eventually
 from worker import build_worker
 from workflows import bpmn_process
 from workflows import contracts as c
+
+HISTORIES = Path(__file__).parent / "histories"
 
 
 async def _start_with_task(stack: Stack, business_key: str) -> tuple[str, dict[str, Any]]:
@@ -298,3 +302,9 @@ async def test_a_reset_run_is_what_rest_shows(stack: Stack) -> None:
     await eventually(open_again, timeout=10, what="the task open again after the reset")
     again = await stack.http.post(f"/v1/bpms/tasks/{task['id']}/complete", json={})
     assert again.status_code == 200, again.text
+    await handle.result()
+    # the reset run's history: projection after commit, the resync at the reset point,
+    # a completion answered after its rows were written (replayed by tests/test_replay.py)
+    if os.environ.get("BATON_RECORD_HISTORIES") and stack.store.dialect == "sqlite":
+        recorded = await handle.fetch_history()
+        (HISTORIES / "projection-after-commit-reset.json").write_text(recorded.to_json())
