@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from sqlalchemy.exc import DataError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -56,4 +57,14 @@ class InfrastructureActivities:
 
     @activity.defn(name=c.PROJECT)
     async def project(self, batch: c.ProjectionBatch) -> None:
-        await projections.apply(self._store, batch)
+        """Retried while the database is away; a batch the database refuses for good (a
+        value too long for a column: an id or key from a client that bypassed the API)
+        fails for good, so the instance is not held up by its read model."""
+        try:
+            await projections.apply(self._store, batch)
+        except DataError as err:
+            raise ApplicationError(
+                f"the database refused the read-model rows: {err.orig}",
+                type="ProjectionRejected",
+                non_retryable=True,
+            ) from err

@@ -369,7 +369,8 @@ class PublishMessageIn(_MessageIn):
         ge=0,
         le=7 * 24 * 3600 * 1000,
         description="Without an instance or business key: how long (ms) the message waits "
-        "for an instance to subscribe when none waits yet (0: dropped at once).",
+        "for an instance to subscribe when none waits yet (0: kept for the settling "
+        "window, BATON_MESSAGE_SETTLE_SECONDS, since visibility lags behind a subscription).",
     )
 
 

@@ -83,14 +83,16 @@ def command_id(name: str, instance_id: str, arg: Any, idempotency_key: str | Non
     of the command itself, so the same request sent again is the same update; else None
     (the SDK makes a fresh id)."""
     idempotency_key = idempotency_key or IDEMPOTENCY_KEY.get()
-    if idempotency_key:
-        return f"{name}:{instance_id}:key:{idempotency_key}"[:400]
-    if name not in _ONE_SHOT:
-        return None
     body = arg.model_dump(mode="json") if hasattr(arg, "model_dump") else arg
     digest = hashlib.sha256(
         json.dumps([name, instance_id, body], sort_keys=True, default=str).encode()
     ).hexdigest()
+    if idempotency_key:
+        # the command's digest too: a key reused for another command (another task of
+        # the same instance) is another update, never answered with the first's result
+        return f"{name}:{digest[:16]}:key:{idempotency_key}"[:400]
+    if name not in _ONE_SHOT:
+        return None
     return f"{name}:{digest[:40]}"
 
 
@@ -151,6 +153,12 @@ async def query(
 
 
 _OPEN_TASKS = (c.TaskState.CREATED, c.TaskState.ASSIGNED, c.TaskState.SUSPENDED)
+#: Ends no workflow code took part in: the ``state`` query answers as of before them.
+_ENDED_FROM_OUTSIDE = (
+    WorkflowExecutionStatus.TERMINATED,
+    WorkflowExecutionStatus.TIMED_OUT,
+    WorkflowExecutionStatus.FAILED,
+)
 
 
 async def state_view(client: Client, settings: Settings, instance_id: str) -> c.ProcessStateView:
@@ -169,6 +177,9 @@ async def state_view(client: Client, settings: Settings, instance_id: str) -> c.
         raise _rpc_problem(err, instance_id) from err
     if described.status in (None, WorkflowExecutionStatus.RUNNING):
         return view
+    if described.status not in _ENDED_FROM_OUTSIDE:
+        # it completed (or was cancelled) between the two calls: its own answer says so
+        return await query(client, settings, instance_id, c.STATE_QUERY, c.ProcessStateView)
     ended = [
         task.model_copy(update={"state": c.TaskState.CANCELED, "ended": described.close_time})
         if task.state in _OPEN_TASKS
@@ -211,6 +222,10 @@ async def update(
         return outcome
     except WorkflowUpdateFailedError as err:
         cause = err.cause
+        if isinstance(cause, ApplicationError) and cause.type == "AcceptedUpdateCompletedWorkflow":
+            # accepted (and applied) before the run closed while the update waited for its
+            # rows to be written: not a refusal
+            raise unknown_outcome(instance_id, "the instance ended while it answered") from err
         if isinstance(cause, ApplicationError):
             problem = _REJECTIONS.get(cause.type or "", Conflict)
             raise problem(cause.message, code=cause.type, outcome="refused") from err

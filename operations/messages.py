@@ -109,11 +109,14 @@ async def fan_out(
         settle=settle,
         delivered_to=[],
     )
-    reached = [
-        instance_id
-        for instance_id in await business_key_instances(client, store, task_queue, business_key)
-        if await signal_message(client, instance_id, message)
-    ]
+    reached: list[str] = []
+    try:
+        for instance_id in await business_key_instances(client, store, task_queue, business_key):
+            if await signal_message(client, instance_id, message):
+                reached.append(instance_id)
+    except RPCError:
+        # Temporal is away for a moment: the message is in the outbox, the sweeper goes on
+        _log.warning("message %s: delivery deferred to the sweeper", message.message_id)
     if reached:
         await message_fanouts.delivered(store, row_id, reached)
     return reached
@@ -124,7 +127,10 @@ async def sweep_fan_outs(client: Client, store: Store, task_queue: str) -> int:
     get it. Returns how many rows are still in their window."""
     rows = await message_fanouts.live(store)
     for row in rows:
-        await _sweep_one(client, store, task_queue, row)
+        try:
+            await _sweep_one(client, store, task_queue, row)
+        except RPCError:  # this row waits for the next pass; the others go on
+            _log.warning("message %s: Temporal did not answer; next pass", row.message_id)
     return len(rows)
 
 

@@ -65,7 +65,8 @@ class Reconciler(BackgroundLoop):
         self.busy_interval = self.idle_interval = interval
         self._overlap = overlap
         self._since = datetime.now(UTC) - lookback
-        self._handled: dict[tuple[str, str], datetime] = {}
+        # (instance, run) → (closed, whether that run was the instance's last)
+        self._handled: dict[tuple[str, str], tuple[datetime, bool]] = {}
 
     async def pass_once(self) -> bool:
         await self.reconcile()
@@ -88,42 +89,51 @@ class Reconciler(BackgroundLoop):
         return found
 
     async def reconcile(self) -> int:
-        """One pass; how many instances it changed or asked to resync."""
+        """One pass; how many instances it changed or asked to resync. A run closed as
+        the instance's last is closed again on every pass of the overlap window: a
+        read-model batch the workflow scheduled before the end may insert its rows
+        late (an insert has no revision to lose against)."""
         acted = 0
         newest = self._since
         for ended in sorted(await self.ended(), key=lambda e: e.closed):
             newest = max(newest, ended.closed)
             key = (ended.instance_id, ended.run_id)
             if key in self._handled:
+                if self._handled[key][1] and await self._close(ended):
+                    acted += 1
                 continue
-            if await self._settle(ended):
-                acted += 1
-            self._handled[key] = ended.closed
+            changed, last = await self._settle(ended)
+            acted += changed
+            self._handled[key] = (ended.closed, last)
         # the next pass looks back over the overlap: visibility may show a run late
         self._since = max(self._since, newest - self._overlap)
-        for key, closed in list(self._handled.items()):
+        for key, (closed, _) in list(self._handled.items()):
             if closed < self._since:
                 del self._handled[key]
         return acted
 
-    async def _settle(self, ended: Ended) -> bool:
+    async def _close(self, ended: Ended) -> bool:
+        changed = await projections.close_ended(
+            self._store, ended.instance_id, c.InstanceState.TERMINATED.value, ended.closed
+        )
+        if changed:
+            _log.info("instance %s ended outside Baton; read model closed", ended.instance_id)
+        return changed
+
+    async def _settle(self, ended: Ended) -> tuple[bool, bool]:
+        """(whether it acted, whether the run was the instance's last)."""
         handle = self._client.get_workflow_handle(ended.instance_id)
         try:
             current = await handle.describe(rpc_timeout=timedelta(seconds=5))
         except RPCError as err:
             if err.status == RPCStatusCode.NOT_FOUND:
-                return False  # gone from Temporal (retention): nothing to compare with
+                return False, False  # gone from Temporal (retention): nothing to compare
             raise
         if current.run_id == ended.run_id:
-            changed = await projections.close_ended(
-                self._store, ended.instance_id, c.InstanceState.TERMINATED.value, ended.closed
-            )
-            if changed:
-                _log.info("instance %s ended outside Baton; read model closed", ended.instance_id)
-            return changed
+            return await self._close(ended), True
         if current.status == WorkflowExecutionStatus.RUNNING:
             # a reset: the running run's rows replace those of the run it replaced
             await handle.signal(c.RESYNC_PROJECTION, rpc_timeout=timedelta(seconds=5))
             _log.info("instance %s was reset; asked it to write its rows again", ended.instance_id)
-            return True
-        return False  # a newer run has ended too: its own entry settles the instance
+            return True, False
+        return False, False  # a newer run has ended too: its own entry settles the instance

@@ -315,6 +315,10 @@ class BpmnProcess:
         self._waiting_patched = self._patched(WAITING_MESSAGES_PATCH)
         if self._after_commit:
             self._describe_self(input)
+            # the first batch of a run carries every row and closes the instance's open
+            # rows it lacks: a run reset to its very first workflow task (whose reseed
+            # comes before the callback below exists) or continued as new starts clean
+            self._resync = True
             # Temporal reseeds a run's randomness where it was reset (and only there, so
             # replay does the same): the rows of the replaced run are then rewritten
             self._loop = asyncio.get_running_loop()
@@ -2783,13 +2787,18 @@ class BpmnProcess:
                         # the Web UI and correlation see the change in the same workflow
                         # task that schedules its rows, not one round trip later
                         self._publish()
-                        await workflow.execute_activity(
-                            c.PROJECT,
-                            batch,
-                            start_to_close_timeout=PROJECTION_TIMEOUT,
-                            retry_policy=INFRA_RETRY,
-                            summary="read models",
-                        )
+                        try:
+                            await workflow.execute_activity(
+                                c.PROJECT,
+                                batch,
+                                start_to_close_timeout=PROJECTION_TIMEOUT,
+                                retry_policy=INFRA_RETRY,
+                                summary="read models",
+                            )
+                        except ActivityError as err:
+                            # the database refused the rows for good (a value it cannot
+                            # hold): the read model lags for them; the instance goes on
+                            workflow.logger.error("read models not written: %s", err.cause)
                     else:
                         await workflow.execute_local_activity(
                             c.PROJECT,

@@ -24,7 +24,7 @@ from temporalio.service import RPCError
 from activities.signals import broadcast
 from api import correlation, temporal_calls
 from api.auth import Principal, Requires
-from api.deps import ClientDep, SettingsDep, StoreDep
+from api.deps import IDEMPOTENT, ClientDep, SettingsDep, StoreDep
 from api.problems import Conflict, NotFound, Unavailable
 from api.schemas import (
     CorrelatedOut,
@@ -40,7 +40,7 @@ from operations import messages
 from store import Store, buffered_messages
 from workflows import contracts as c
 
-router = APIRouter(prefix="/v1/bpms", tags=["messages and signals"])
+router = APIRouter(prefix="/v1/bpms", tags=["messages and signals"], dependencies=IDEMPOTENT)
 
 
 async def _candidates(
@@ -108,11 +108,13 @@ def _started(found: list[correlation.Started]) -> list[CorrelatedOut]:
 
 def _delivery(body: CorrelateMessageIn | PublishMessageIn) -> c.DeliverMessage:
     """The message as an instance takes it, from either way of sending one."""
+    key = temporal_calls.IDEMPOTENCY_KEY.get()
     return c.DeliverMessage(
         name=body.message_name,
         correlation_key=body.correlation_key,
         variables=dict(body.process_data),
-        message_id=body.message_id,
+        # a client retrying with its Idempotency-Key sends the same message, taken once
+        message_id=body.message_id or (f"idempotency:{key}" if key else None),
     )
 
 
