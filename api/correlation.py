@@ -177,13 +177,14 @@ class MessageSweeper(BackgroundLoop):
                     await correlate_one(self._client, self._settings, instance_id, message)
                     is not None
                 ):
+                    await buffered_messages.delivered(self._store, row.id)
                     return
             except Exception:
                 # the outcome is unknown (it may have been taken): try this instance again
                 # next round rather than handing the message to another one now
                 _log.exception("buffered message %s: delivery to %s failed", row.id, instance_id)
                 break
-        await buffered_messages.put_back(self._store, row)
+        await buffered_messages.release(self._store, row.id)
 
 
 def sweeper(request: Request, client: Client, store: Store, settings: Settings) -> MessageSweeper:

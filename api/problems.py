@@ -31,6 +31,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
+from temporalio.service import RPCError
 
 PROBLEM_JSON = "application/problem+json"
 _log = logging.getLogger("baton.api")
@@ -207,6 +208,22 @@ def install(app: FastAPI) -> None:
             request, exc.status_code, title_for(exc.status_code), detail, **extensions
         )
         answer.headers.update(headers)
+        return answer
+
+    @app.exception_handler(RPCError)
+    async def _temporal(request: Request, exc: RPCError) -> JSONResponse:
+        """A Temporal call no route mapped itself (Temporal restarting, say): the
+        request's outcome is not known, so 503 says so; never a 500 for an outage."""
+        _log.warning("Temporal call failed on %s %s: %s", request.method, request.url.path, exc)
+        answer = problem_response(
+            request,
+            503,
+            title_for(503),
+            f"Temporal did not answer ({exc.message}); what was asked may or may not have "
+            "been done. Send it again (with the same Idempotency-Key, if you gave one).",
+            outcome="unknown",
+        )
+        answer.headers["Retry-After"] = "1"
         return answer
 
     @app.exception_handler(Exception)

@@ -1,7 +1,8 @@
 """Published messages waiting for a subscriber until their time-to-live ends.
 
-Delivery claims a row by deleting it (DELETE … RETURNING), so two API processes sweeping
-at once can never hand one message to two instances; a failed delivery puts it back.
+Delivery claims a row for a while (``claimed_until``), so two API processes sweeping at
+once never hand one message to two instances, and deletes it once an instance took it;
+a sweeper that dies mid-delivery leaves the row to the next pass when its claim runs out.
 """
 
 from __future__ import annotations
@@ -9,11 +10,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from store.db import Store, StoreError
 from store.models import BufferedMessage
+
+#: How long a sweeper holds a message it is delivering.
+CLAIM_FOR = timedelta(seconds=30)
 
 
 class DuplicateMessage(StoreError):
@@ -64,30 +68,36 @@ async def live(store: Store) -> list[BufferedMessage]:
 
 
 async def claim(store: Store, row_id: str) -> bool:
-    """Take the message for delivery; False when another sweeper took it first."""
+    """Take the message for delivery for ``CLAIM_FOR``; False when another sweeper holds
+    it. The row stays: a sweeper that dies mid-delivery loses nothing, its claim runs
+    out and the next pass tries again (the instance that took it acknowledges the
+    message id)."""
+    now = _now()
     async with store.session() as session, session.begin():
         taken = await session.execute(
-            delete(BufferedMessage)
-            .where(BufferedMessage.id == row_id)
+            update(BufferedMessage)
+            .where(
+                BufferedMessage.id == row_id,
+                or_(
+                    BufferedMessage.claimed_until.is_(None),
+                    BufferedMessage.claimed_until < now,
+                ),
+            )
+            .values(claimed_until=now + CLAIM_FOR)
             .returning(BufferedMessage.id)
         )
         return taken.first() is not None
 
 
-async def put_back(store: Store, row: BufferedMessage) -> None:
-    """A delivery failed: the message waits again (unless its id was buffered anew)."""
-    try:
-        async with store.session() as session, session.begin():
-            session.add(
-                BufferedMessage(
-                    id=row.id,
-                    name=row.name,
-                    correlation_key=row.correlation_key,
-                    variables=row.variables,
-                    message_id=row.message_id,
-                    expires_at=row.expires_at,
-                    created=row.created,
-                )
-            )
-    except IntegrityError:
-        pass
+async def delivered(store: Store, row_id: str) -> None:
+    """An instance took the message: it leaves the buffer."""
+    async with store.session() as session, session.begin():
+        await session.execute(delete(BufferedMessage).where(BufferedMessage.id == row_id))
+
+
+async def release(store: Store, row_id: str) -> None:
+    """No instance took it this time: the next pass may claim it again."""
+    async with store.session() as session, session.begin():
+        await session.execute(
+            update(BufferedMessage).where(BufferedMessage.id == row_id).values(claimed_until=None)
+        )

@@ -216,6 +216,8 @@ class BufferedMessage(Base):
     message_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     expires_at: Mapped[datetime]
     created: Mapped[datetime]
+    #: a sweeper is delivering it until then (a dead sweeper's claim runs out)
+    claimed_until: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
 class MessageFanOut(Base):

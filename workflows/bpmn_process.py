@@ -178,7 +178,7 @@ LOCAL_BUILTINS_PATCH = "synchronous-builtins-run-locally"
 AFTER_COMMIT_PATCH = "projection-after-commit"
 #: The projection activity's attempt; it is retried without limit (the database may be
 #: down for a while: the rows wait in the history, not in memory).
-PROJECTION_TIMEOUT = timedelta(seconds=30)
+PROJECTION_TIMEOUT = timedelta(seconds=15)
 #: How long new tokens are held at their element's entry while the run drains for
 #: continue-as-new; if the instance is not quiet by then, it goes on and tries later.
 DRAIN_PATIENCE = timedelta(minutes=5)
