@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from bpmn_compiler import migrations, timers
@@ -376,10 +376,22 @@ class BpmnProcess:
         self._end_time = workflow.now()
         self._record("PROCESS_ENDED", details={"terminated": root.terminated})
         self._touch_instance()
-        await workflow.wait_condition(lambda: not self._dirty() and not self._flushing)
+        await self._final_flush()
         flusher.cancel()
         await workflow.wait_condition(workflow.all_handlers_finished)
         return c.ProcessResult(state=self._state, variables=self._variables)
+
+    async def _final_flush(self) -> None:
+        """Wait until the last rows are written. The process has ended: a cancellation
+        arriving now changes nothing, and before ``AFTER_COMMIT_PATCH`` it ended the run
+        as cancelled with its last rows unwritten (the read model kept it ACTIVE)."""
+        while True:
+            try:
+                await workflow.wait_condition(lambda: not self._dirty() and not self._flushing)
+                return
+            except asyncio.CancelledError:
+                if not self._after_commit:
+                    raise
 
     def _describe_self(self, input: c.ProcessInput) -> None:
         """An instance started by a plain Temporal client (an SDK, the CLI) carries no
@@ -1076,6 +1088,7 @@ class BpmnProcess:
                     summary=summary,
                 )
         except ActivityError as err:
+            self._reraise_cancel(err)
             cause = err.cause
             if isinstance(cause, ApplicationError) and cause.type == "BpmnError":
                 code = str(cause.details[0]) if cause.details else cause.message
@@ -1085,6 +1098,14 @@ class BpmnProcess:
                 f"{impl.task_type} failed after {attempts} attempts: {message}", attempts
             ) from err
         return dict(result.variables)
+
+    def _reraise_cancel(self, err: ActivityError) -> None:
+        """An activity cancelled because its token was (the instance is being cancelled,
+        an interrupting event fired) ends the token, not parks an incident: before
+        ``AFTER_COMMIT_PATCH`` it became an incident that held the instance's wind-down
+        for ever (a cancel racing a running task left the instance running)."""
+        if self._after_commit and is_cancelled_exception(err):
+            raise asyncio.CancelledError() from err
 
     def _patched(self, patch: str) -> bool:
         """``workflow.patched`` for every patch older than ``LOCAL_BUILTINS_PATCH``: a run
@@ -1148,6 +1169,7 @@ class BpmnProcess:
                 summary=f"{node.id}: {task_type}",
             )
         except ActivityError as err:
+            self._reraise_cancel(err)
             raise _Incident(f"{task_type} failed: {err.cause or err}") from err
         return result.variables.get("result")
 
@@ -1197,6 +1219,7 @@ class BpmnProcess:
                 summary=f"resolve {key}",
             )
         except ActivityError as err:
+            self._reraise_cancel(err)
             raise _Incident(f"called process {key!r}: {err.cause or err}") from err
         variables: dict[str, Any] = {}
         if node.propagate_all_parent_variables:
