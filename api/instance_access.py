@@ -13,13 +13,10 @@ allowed to work on it, which is one of
   task with no candidates, which anyone may complete with variables anyway (the same
   rules as the task commands, docs/security.md).
 
-Where the answer comes from: the read model's open task rows first (one indexed query,
-the same rows the inboxes show), then the instance's own ``state`` query, which the
-write path reads anyway for the instance's size bound. The read model may lag behind the
-history by a moment: a task created a moment ago is found in the state answer, so the
-lag never refuses a participant; a task completed a moment ago may still grant its
-participant a write for that moment, which the participant could have made through the
-task itself. Nothing is written before the check passes.
+Where the answer comes from: the instance's own ``state`` answer, which the write path
+reads anyway (for the instance's size bound), never a read-model row: a row may lag
+behind the history, and a stale row (a task reassigned a moment ago) would grant a write
+the instance no longer allows. Nothing is written before the check passes.
 """
 
 from __future__ import annotations
@@ -28,7 +25,6 @@ from collections.abc import Iterable
 
 from api.auth import Principal
 from api.problems import Forbidden
-from store import Store, queries
 from workflows import contracts as c
 
 #: Privileges that may write any instance's data.
@@ -55,17 +51,6 @@ def takes_part(
     return assignee is None and not users and not groups
 
 
-async def in_read_model(store: Store, principal: Principal, instance_id: str) -> bool:
-    """The cheap path: an open task row of the instance names the caller."""
-    rows = await queries.list_tasks(
-        store, queries.TaskFilter(process_instance_id=instance_id), page=0, size=1000
-    )
-    return any(
-        takes_part(principal, r.assignee, r.owner, r.candidate_users, r.candidate_groups)
-        for r in rows.items
-    )
-
-
 def in_state(principal: Principal, view: c.ProcessStateView) -> bool:
     """The authoritative path: the instance's own answer (starter, open tasks)."""
     started = next((e for e in view.history if e.type == "PROCESS_STARTED"), None)
@@ -78,13 +63,9 @@ def in_state(principal: Principal, view: c.ProcessStateView) -> bool:
     )
 
 
-async def require_writer(
-    store: Store, principal: Principal, instance_id: str, view: c.ProcessStateView
-) -> None:
+def require_writer(principal: Principal, instance_id: str, view: c.ProcessStateView) -> None:
     """403, naming why, unless the caller may change this instance's data."""
-    if privileged(principal) or await in_read_model(store, principal, instance_id):
-        return
-    if in_state(principal, view):
+    if privileged(principal) or in_state(principal, view):
         return
     raise Forbidden(
         f"{principal.subject} may not change the data of process instance {instance_id}: "

@@ -440,7 +440,7 @@ async def _set_variables(
 ) -> VariablesOut:
     await _exists(client, settings, instance_id)
     current = await _view(client, settings, instance_id)
-    await instance_access.require_writer(store, principal, instance_id, current)
+    instance_access.require_writer(principal, instance_id, current)
     limits.check_instance_total({**current.variables, **values})
     await temporal_calls.update(
         client,
@@ -525,7 +525,7 @@ async def put_business_data(
     principal: Annotated[Principal, Requires("bpms:process:write")],
 ) -> VariablesOut:
     view = await _view(client, settings, instance_id)
-    await instance_access.require_writer(store, principal, instance_id, view)
+    instance_access.require_writer(principal, instance_id, view)
     await business_data.put(store, instance_id, body.business_data, by=principal.subject)
     return VariablesOut(process_data=view.variables, business_data=body.business_data)
 
@@ -545,7 +545,7 @@ async def patch_business_data(
     principal: Annotated[Principal, Requires("bpms:process:write")],
 ) -> VariablesOut:
     view = await _view(client, settings, instance_id)
-    await instance_access.require_writer(store, principal, instance_id, view)
+    instance_access.require_writer(principal, instance_id, view)
     merged = await business_data.merge(store, instance_id, body.business_data, by=principal.subject)
     return VariablesOut(process_data=view.variables, business_data=merged)
 
