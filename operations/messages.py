@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from store import Store, message_fanouts, queries
+from store import Store, buffered_messages, message_fanouts, queries
 from store.models import MessageFanOut
 from workflows import contracts as c
 from workflows import search_attributes as sa
@@ -120,6 +120,20 @@ async def fan_out(
     if reached:
         await message_fanouts.delivered(store, row_id, reached)
     return reached
+
+
+async def buffer(store: Store, message: c.DeliverMessage, keep: timedelta) -> None:
+    """Keep a message nobody took for ``keep``; the sweeper hands it to the first
+    instance that shows waiting for it. ``DuplicateMessage`` when its id is kept already."""
+    await buffered_messages.add(
+        store,
+        row_id=str(uuid.uuid4()),
+        name=message.name,
+        correlation_key=message.correlation_key,
+        variables=dict(message.variables),
+        message_id=message.message_id,
+        time_to_live=keep,
+    )
 
 
 async def sweep_fan_outs(client: Client, store: Store, task_queue: str) -> int:

@@ -16,7 +16,6 @@ payment gateway) as CloudEvents-like envelopes, turned into BPMN messages or sig
 from __future__ import annotations
 
 import contextlib
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 
@@ -140,15 +139,7 @@ async def _deliver(
         # this key (under another business key) takes it when it shows, as a buffered
         # publish would
         with contextlib.suppress(buffered_messages.DuplicateMessage):
-            await buffered_messages.add(
-                store,
-                row_id=str(uuid.uuid4()),
-                name=event.type,
-                correlation_key=event.subject,
-                variables=event.data,
-                message_id=event.id,
-                time_to_live=settle,
-            )
+            await messages.buffer(store, message, settle)
     return [
         DeliveryOut(
             process_instance_id=s.instance_id,

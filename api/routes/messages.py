@@ -282,15 +282,7 @@ async def _publish_by_name(
         else timedelta(seconds=settings.message_settle_seconds)
     )
     try:
-        await buffered_messages.add(
-            store,
-            row_id=str(uuid.uuid4()),
-            name=body.message_name,
-            correlation_key=body.correlation_key,
-            variables=body.process_data,
-            message_id=body.message_id,
-            time_to_live=keep,
-        )
+        await messages.buffer(store, message, keep)
     except buffered_messages.DuplicateMessage as err:
         raise Conflict(str(err), field="messageId") from err
     correlation.sweeper(request, client, store, settings).ensure_running()
