@@ -15,7 +15,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from workflows import contracts as c
-    from workflows.bpmn_process import EXTERNAL_TASK_TIMEOUT, SERVICE_TASK_TIMEOUT
+    from workflows.bpmn.constants import EXTERNAL_TASK_TIMEOUT, SERVICE_TASK_TIMEOUT
 
 # the options the interpreter gives a service task with the default 3 attempts
 _OPTIONS = {

@@ -90,9 +90,9 @@ class _FailingInbound(WorkflowInboundInterceptor):
         handled = asyncio.create_task(super().handle_update_handler(input))
         # the rows are handed to the projection: scheduled (after commit) or, before
         # ``projection-after-commit``, written by a local activity inside this task
-        await workflow.wait_condition(lambda: wf._flushing)
-        if not wf._after_commit:
-            await workflow.wait_condition(lambda: not wf._flushing)
+        await workflow.wait_condition(lambda: wf.rt.flushing)
+        if not wf.rt.after_commit:
+            await workflow.wait_condition(lambda: not wf.rt.flushing)
         handled.cancel()
         raise RuntimeError("the workflow task dies before it commits")
 

@@ -1,0 +1,257 @@
+"""TODO advance"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from bpmn_compiler.ir import (
+        Gateway,
+        IntermediateThrowEvent,
+        MultiInstance,
+        Node,
+        StandardLoop,
+        implicit_starts,
+    )
+    from workflows import contracts as c
+    from workflows.tokens import BpmnThrow, Token
+
+from workflows.bpmn import elements
+from workflows.bpmn.behaviors import (
+    boundaries,
+    catching,
+    compensation,
+    continue_as_new,
+    incidents,
+    outbox,
+)
+from workflows.bpmn.constants import (
+    IMPLICIT_START_PATCH,
+    MAX_BURST,
+    SINK_PATCH,
+    STANDARD_LOOP_PATCH,
+)
+from workflows.bpmn.control import Incident
+from workflows.bpmn.elements import loops
+
+if TYPE_CHECKING:
+    from workflows.bpmn.runtime import Runtime
+
+
+def process_starts(rt: Runtime, input: c.ProcessInput) -> list[str]:
+    """Where a new instance puts its first tokens: the start event asked for (or the
+    only none start event), plus every element without incoming sequence flow."""
+    assert rt.definition is not None
+    key = input.definition.key
+    start = input.start_event
+    if start is None:
+        nones = rt.definition.none_starts()
+        if len(nones) > 1:
+            raise ApplicationError(
+                f"process {key!r} has several none start events ({', '.join(nones)}); "
+                "name the one to begin at",
+                type="NoStartEvent",
+                non_retryable=True,
+            )
+        start = nones[0] if nones else None
+    if start is not None and start not in rt.definition.nodes:
+        raise ApplicationError(
+            f"process {key!r} has no element {start!r} to start at",
+            type="NoStartEvent",
+            non_retryable=True,
+        )
+    implicit = implicit_starts(rt.definition.nodes, None)
+    if start is None and not implicit:
+        raise ApplicationError(
+            f"process {key!r} has no none start event; start it by message or timer",
+            type="NoStartEvent",
+            non_retryable=True,
+        )
+    return scope_starts(rt, [start] if start else [], implicit)
+
+
+def scope_starts(rt: Runtime, starts: list[str], implicit: list[str]) -> list[str]:
+    """Start events plus the scope's elements without incoming sequence flow (the
+    BPMN token simulation's rule; BPMN's own for scopes without start events). Only
+    diagrams that have such elements ask for the patch marker."""
+    extra = [n for n in implicit if n not in starts]
+    if extra and (not starts or rt.patched(IMPLICIT_START_PATCH)):
+        return starts + extra
+    return starts
+
+
+async def run_token(rt: Runtime, token: Token, *, resumed: bool = False) -> None:
+    """Enter the element, run its behaviour, then follow the outgoing flows. A token
+    ``resumed`` after continue-as-new was entered in an earlier run."""
+    node = rt.node(token.element_id)
+    if not resumed:
+        rt.counts.entered[node.id] += 1
+        rt.record("ACTIVITY_STARTED", node.id, details={"type": node.kind})
+    try:
+        if not resumed and rt.draining and not token.awaited:
+            await continue_as_new.hold(rt, token)
+        token.resume.pop("@enter", None)
+        parked = token.resume.pop("@incident", None)
+        if parked is not None:
+            await incidents.await_retry(rt, node, token, rt.incidents[parked.incident_id])
+        while True:
+            try:
+                if token.skip:  # an operator resolved the incident: leave as done
+                    token.skip = False
+                    outcome = "continue"
+                    taken = taken_flows(rt, node)
+                    break
+                count_burst(rt, node)
+                outcome = await behave(rt, node, token)
+                taken = taken_flows(rt, node) if outcome == "continue" else []
+                break
+            except Incident as incident:
+                await incidents.park(rt, node, token, str(incident), incident.attempts)
+            except BpmnThrow as thrown:
+                catcher = catching.find_catcher(
+                    rt, token.scope, thrown, catching.rethrower(rt, node)
+                )
+                if catcher is None and catching.unhandled_throw_passes(rt, node, thrown):
+                    outcome = "continue" if isinstance(node, IntermediateThrowEvent) else "end"
+                    taken = taken_flows(rt, node) if outcome == "continue" else []
+                    break
+                if catcher is None:
+                    await incidents.park(
+                        rt,
+                        node,
+                        token,
+                        f"uncaught {thrown.kind} {thrown.code!r}: {thrown.message}",
+                    )
+                    continue
+                if not catcher.interrupting:
+                    # non-interrupting escalation: the catcher runs, the thrower goes on
+                    catching.fire_catcher(rt, catcher, thrown, token)
+                    outcome = "continue" if isinstance(node, IntermediateThrowEvent) else "end"
+                    taken = taken_flows(rt, node) if outcome == "continue" else []
+                    break
+                if catcher.run is token.scope and catcher.esp is not None:
+                    catching.fire_catcher(rt, catcher, thrown, token)
+                    outcome = "interrupted"
+                    taken = []
+                    break
+                raise  # unwinds to the sub-process that hosts this scope
+    except asyncio.CancelledError:
+        if token.merged:
+            rt.counts.merged[node.id] += 1
+        else:
+            rt.counts.cancelled[node.id] += 1
+            rt.record("ACTIVITY_CANCELLED", node.id)
+        rt.finish_token(token)
+        raise
+    except BpmnThrow as thrown:
+        # caught further up: this scope run ends, its host activity handles it
+        rt.counts.cancelled[node.id] += 1
+        scope = token.scope
+        scope.tokens.pop(token.id, None)
+        scope.thrown = thrown
+        outbox.touch_instance(rt)
+        return
+    except Exception as exc:  # an interpreter bug: fail the workflow task, keep the run
+        rt.failure = exc
+        return
+    if outcome == "interrupted":
+        rt.counts.cancelled[node.id] += 1
+        rt.record("ACTIVITY_CANCELLED", node.id)
+        rt.finish_token(token)
+        return
+    if token.merged:
+        rt.counts.merged[node.id] += 1
+        rt.finish_token(token)
+        return
+    rt.counts.completed[node.id] += 1
+    rt.record("ACTIVITY_COMPLETED", node.id)
+    scope = token.scope
+    compensation.remember_compensable(rt, node, token)
+    scope.tokens.pop(token.id, None)
+    for flow_id in taken:
+        rt.spawn(scope, rt.flow_target(flow_id), via=flow_id)
+    if not scope.tokens:
+        rt.finish_scope(scope)
+    outbox.touch_instance(rt)
+
+
+def count_burst(rt: Runtime, node: Node) -> None:
+    now = workflow.now()
+    if now != rt.burst_time:
+        rt.burst_time, rt.burst = now, 0
+    rt.burst += 1
+    if rt.burst > MAX_BURST:
+        rt.burst = 0
+        raise Incident(
+            f"more than {MAX_BURST} elements ran without any wait: {node.id} is on a cycle "
+            "that never waits (add a wait state or a condition that ends it)"
+        )
+
+
+def taken_flows(rt: Runtime, node: Node) -> list[str]:
+    """Outgoing flows to follow.
+
+    A gateway with no outgoing flow at all ends the token, as any element without
+    outgoing flows does. Exclusive gateway: the first flow (document order) whose
+    condition holds, else the default, else an incident. Inclusive gateway and other
+    elements: every flow whose condition holds (unconditional ones always), the
+    default only when no other flow is taken; an inclusive gateway with no flow to
+    take is an incident.
+    """
+    assert rt.definition is not None
+    flows = rt.definition.flows
+    default = getattr(node, "default_flow", None)
+    candidates = [f for f in node.outgoing if f != default]
+    if isinstance(node, Gateway) and not node.outgoing and rt.patched(SINK_PATCH):
+        return []  # a gateway without outgoing flows is an implicit end, not a dead end
+    if isinstance(node, Gateway) and node.gateway == "exclusive":
+        for flow_id in candidates:
+            condition = flows[flow_id].condition
+            if condition is None or rt.condition(flow_id, condition):
+                return [flow_id]
+        if default is not None:
+            return [default]
+        raise Incident("no outgoing flow of the exclusive gateway matched")
+    if isinstance(node, Gateway) and node.gateway in ("parallel", "eventBased"):
+        return [] if node.gateway == "eventBased" else list(node.outgoing)
+    taken = [f for f in candidates if (cond := flows[f].condition) is None or rt.condition(f, cond)]
+    if default is not None and not taken:
+        taken.append(default)
+    if isinstance(node, Gateway) and node.gateway == "inclusive" and node.outgoing and not taken:
+        raise Incident("no outgoing flow of the inclusive gateway matched")
+    return taken
+
+
+async def behave(rt: Runtime, node: Node, token: Token) -> str:
+    """Run ``node`` for ``token``: "continue" along the outgoing flows, "end" here, or
+    "interrupted" (a boundary event took the token elsewhere)."""
+    attached = getattr(node, "boundary_events", [])
+    if attached:
+        return await boundaries.with_boundaries(rt, node, token, attached)
+    return "continue" if await body(rt, node, token) else "end"
+
+
+async def body(rt: Runtime, node: Node, token: Token) -> bool:
+    """The element's behaviour; a multi-instance activity runs it once per item."""
+    loop = getattr(node, "loop", None)
+    if isinstance(loop, MultiInstance):
+        token.busy = True  # instance coroutines are not carried by continue-as-new
+        try:
+            await loops.multi_instance(rt, node, loop, token)
+        finally:
+            token.busy = False
+        return True
+    if isinstance(loop, StandardLoop) and rt.patched(STANDARD_LOOP_PATCH):
+        token.busy = True  # the loop's counter lives in this coroutine
+        try:
+            await loops.standard_loop(rt, node, loop, token)
+        finally:
+            token.busy = False
+        return True
+    if loop is not None:
+        raise Incident("standard loops are not executable yet")
+    return await elements.single(rt, node, token)

@@ -1,0 +1,69 @@
+"""TODO behaviors.lifecycle"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from workflows import contracts as c
+    from workflows import search_attributes as sa
+
+from workflows.bpmn.behaviors import outbox
+
+if TYPE_CHECKING:
+    from workflows.bpmn.runtime import Runtime
+
+
+async def final_flush(rt: Runtime) -> None:
+    """Wait until the last rows are written. The process has ended: a cancellation
+    arriving now changes nothing, and before ``AFTER_COMMIT_PATCH`` it ended the run
+    as cancelled with its last rows unwritten (the read model kept it ACTIVE)."""
+    while True:
+        try:
+            await workflow.wait_condition(lambda: not outbox.dirty(rt) and not rt.flushing)
+            return
+        except asyncio.CancelledError:
+            if not rt.after_commit:
+                raise
+
+
+def describe_self(input: c.ProcessInput) -> None:
+    """An instance started by a plain Temporal client (an SDK, the CLI) carries no
+    Baton search attributes: it sets them, so the documented filters find it like one
+    started through REST. One upsert, only for such instances."""
+    if workflow.info().typed_search_attributes.get(sa.PROCESS_KEY) is not None:
+        return
+    ref = input.definition
+    workflow.upsert_search_attributes(
+        [
+            pair.key.value_set(pair.value)
+            for pair in sa.at_start(ref.key, ref.version, input.business_key)
+        ]
+    )
+
+
+async def wind_down(rt: Runtime) -> None:
+    """The workflow was cancelled (``cancel_instance`` then ``WorkflowHandle.cancel``,
+    or the Web UI): every token and event sub-process trigger stops, open tasks end
+    as CANCELED, open incidents close, and the read model says TERMINATED, with who
+    cancelled and why in the case history, before the run ends as cancelled."""
+    stopping: list[asyncio.Task[None]] = []
+    for scope in list(rt.live_scopes()):
+        for task in [*scope.watchers, *(t.task for t in scope.tokens.values() if t.task)]:
+            task.cancel()
+            stopping.append(task)
+    await asyncio.gather(*stopping, return_exceptions=True)
+    for incident in rt.incidents.values():
+        if not incident.resolved:
+            incident.resolved = True
+            rt.dirty_incidents.add(incident.id)
+    request = rt.cancel_request or c.CancelInstance()
+    rt.state = c.InstanceState.TERMINATED
+    rt.end_time = workflow.now()
+    details = {"reason": request.reason} if request.reason else {}
+    rt.record("PROCESS_CANCELLED", user_id=request.user_id, details=details)
+    outbox.touch_instance(rt)
+    await workflow.wait_condition(lambda: not outbox.dirty(rt) and not rt.flushing)

@@ -1,0 +1,96 @@
+"""TODO elements.call_activity"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from bpmn_compiler.ir import CallActivity
+    from workflows import contracts as c
+    from workflows.tokens import Token
+
+from workflows.bpmn.behaviors import outbox
+from workflows.bpmn.behaviors import variables as mapping
+from workflows.bpmn.constants import INFRA_RETRY, LOCAL_TIMEOUT
+from workflows.bpmn.control import Incident
+from workflows.bpmn.elements import tasks
+
+if TYPE_CHECKING:
+    from workflows.bpmn.runtime import Runtime
+
+
+async def run(rt: Runtime, node: CallActivity, token: Token) -> bool:
+    """A call activity: a child workflow, awaited."""
+    token.busy = True  # a child workflow does not survive continue-as-new
+    try:
+        await call_activity(rt, node)
+    finally:
+        token.busy = False
+    return True
+
+
+async def call_activity(rt: Runtime, node: CallActivity) -> None:
+    """The called process runs as a child workflow; variables go in and out as the
+    diagram maps them (Zeebe propagates all by default, Camunda 7 only when asked)."""
+    key = str(rt.evaluate(node.called_element, node.id))
+    version = int(node.version) if node.binding == "version" and node.version else None
+    # beside built-ins running locally it must take its turn (see _exclusive_local)
+    run_local = (
+        functools.partial(outbox.exclusive_local, rt)
+        if rt.local_builtins
+        else workflow.execute_local_activity
+    )
+    try:
+        ref = await run_local(
+            c.RESOLVE_DEFINITION,
+            c.ResolveDefinition(key=key, version=version),
+            result_type=c.DefinitionRef,
+            start_to_close_timeout=LOCAL_TIMEOUT,
+            retry_policy=INFRA_RETRY,
+            summary=f"resolve {key}",
+        )
+    except ActivityError as err:
+        tasks.reraise_cancel(rt, err)
+        raise Incident(f"called process {key!r}: {err.cause or err}") from err
+    variables: dict[str, Any] = {}
+    if node.propagate_all_parent_variables:
+        variables.update(rt.variables)
+    variables.update(mapping.mapped(rt, node.in_mappings, node.id))
+    variables.update(mapping.mapped(rt, node.inputs, node.id))
+    business_key = (
+        str(rt.evaluate(node.business_key, node.id))
+        if node.business_key is not None
+        else rt.input.business_key
+    )
+    child_id = f"{workflow.info().workflow_id}/{node.id}/{workflow.uuid4().hex[:8]}"
+    rt.children.append(child_id)
+    result = await workflow.execute_child_workflow(
+        c.WORKFLOW_NAME,
+        c.ProcessInput(
+            definition=ref,
+            business_key=business_key,
+            variables=variables,
+            parent_instance_id=workflow.info().workflow_id,
+        ),
+        id=child_id,
+        result_type=c.ProcessResult,
+        static_summary=f"{key} v{ref.version}, called by {node.id}",
+    )
+    produced: dict[str, Any] = {}
+    if node.propagate_all_child_variables:
+        produced.update(result.variables)
+    if node.out_mappings:
+        saved = rt.variables
+        rt.variables = {**saved, **result.variables}
+        try:
+            produced.update(mapping.mapped(rt, node.out_mappings, node.id))
+        finally:
+            rt.variables = saved
+    if node.outputs:
+        mapping.apply_mappings(rt, node.outputs, node.id, extra=produced)
+    else:
+        rt.set_variables(produced, node.id)

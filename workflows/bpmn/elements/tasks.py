@@ -1,0 +1,185 @@
+"""TODO elements.tasks"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
+
+with workflow.unsafe.imports_passed_through():
+    from bpmn_compiler.ir import Expression, Implementation, Node, ScriptTask, ServiceTask
+    from workflows import contracts as c
+    from workflows.tokens import BpmnThrow, Token
+
+from workflows.bpmn.behaviors import outbox, variables
+from workflows.bpmn.constants import (
+    BEAN_CALL,
+    BEAN_CALL_PATCH,
+    EXTERNAL_TASK_TIMEOUT,
+    LOCAL_TIMEOUT,
+    SERVICE_TASK_TIMEOUT,
+)
+from workflows.bpmn.control import Incident
+
+if TYPE_CHECKING:
+    from workflows.bpmn.runtime import Runtime
+
+
+async def run(rt: Runtime, node: ServiceTask | ScriptTask, token: Token) -> bool:
+    """Service and script tasks: their implementation (an activity, a built-in, a script)."""
+    await run_implementation(rt, node, node.implementation, token)
+    return True
+
+
+async def run_implementation(rt: Runtime, node: Node, impl: Implementation, token: Token) -> None:
+    inputs = getattr(node, "inputs", [])
+    if impl.kind == "none":
+        return
+    if impl.kind == "expression" and impl.expression is not None:
+        value = await evaluate_or_call(rt, impl.expression, node)
+        if impl.result_variable:
+            rt.set_variables({impl.result_variable: value}, node.id)
+        return
+    if impl.kind == "decision" and impl.decision_ref is not None:
+        # a DMN decision is evaluated by whichever worker serves "decision:<id>"
+        ref = str(rt.evaluate(impl.decision_ref, node.id))
+        impl = impl.model_copy(update={"kind": "activity", "task_type": f"decision:{ref}"})
+    if impl.kind in ("activity", "script") and impl.task_type:
+        local = variables.mapped(rt, inputs, node.id)
+        if impl.script is not None:
+            local = {**local, "script": impl.script.source, "scriptFormat": impl.script.format}
+        result = await activity(rt, node, impl, token, local)
+        outputs = getattr(node, "outputs", [])
+        if impl.result_variable and "result" in result:
+            result = {impl.result_variable: result["result"]}
+        if outputs:
+            variables.apply_mappings(rt, outputs, node.id, extra=result)
+        else:
+            rt.set_variables(result, node.id)
+        return
+    raise Incident(f"{impl.kind} implementations are not executable yet")
+
+
+async def activity(
+    rt: Runtime, node: Node, impl: Implementation, token: Token, inputs: dict[str, Any]
+) -> dict[str, Any]:
+    assert impl.task_type is not None
+    attempts = token.attempts or impl.retries
+    task = c.ServiceTaskInput(
+        process_instance_id=workflow.info().workflow_id,
+        element_id=node.id,
+        business_key=rt.input.business_key,
+        variables={**rt.variables, **inputs},
+        headers=impl.headers,
+        definition_key=rt.input.definition.key,
+    )
+    retry = RetryPolicy(maximum_attempts=attempts, non_retryable_error_types=["BpmnError"])
+    summary = f"{node.id}: {node.name or impl.task_type}"
+    try:
+        if runs_locally(rt, node, impl.task_type):
+            result = await outbox.exclusive_local(
+                rt,
+                impl.task_type,
+                task,
+                result_type=c.ServiceTaskResult,
+                start_to_close_timeout=LOCAL_TIMEOUT,
+                retry_policy=retry,
+                summary=summary,
+            )
+            # a wait, as a regular activity is, although workflow time stands still
+            # while local activities run: a loop over one is no cycle without waits
+            rt.burst = 0
+        else:
+            result = await workflow.execute_activity(
+                impl.task_type,
+                task,
+                result_type=c.ServiceTaskResult,
+                # an attempt may wait long for an HTTP worker (a parked task is kept
+                # alive by heartbeats while it waits); a dead worker is noticed in 5 min
+                start_to_close_timeout=EXTERNAL_TASK_TIMEOUT,
+                heartbeat_timeout=SERVICE_TASK_TIMEOUT,
+                retry_policy=retry,
+                summary=summary,
+            )
+    except ActivityError as err:
+        reraise_cancel(rt, err)
+        cause = err.cause
+        if isinstance(cause, ApplicationError) and cause.type == "BpmnError":
+            code = str(cause.details[0]) if cause.details else cause.message
+            raise BpmnThrow("error", code, cause.message, node.id) from err
+        message = str(cause) if cause is not None else str(err)
+        raise Incident(
+            f"{impl.task_type} failed after {attempts} attempts: {message}", attempts
+        ) from err
+    return dict(result.variables)
+
+
+def reraise_cancel(rt: Runtime, err: ActivityError) -> None:
+    """An activity cancelled because its token was (the instance is being cancelled,
+    an interrupting event fired) ends the token, not parks an incident: before
+    ``AFTER_COMMIT_PATCH`` it became an incident that held the instance's wind-down
+    for ever (a cancel racing a running task left the instance running)."""
+    if rt.after_commit and is_cancelled_exception(err):
+        raise asyncio.CancelledError() from err
+
+
+def runs_locally(rt: Runtime, node: Node, task_type: str) -> bool:
+    """A built-in that answers at once runs as a local activity, unless the diagram
+    asks for asynchronous continuation around the element (Camunda 7 ``asyncBefore``
+    / ``asyncAfter``: a transaction boundary, which a regular activity is)."""
+    return (
+        rt.local_builtins
+        and task_type in c.SYNCHRONOUS_TASK_TYPES
+        and not getattr(node, "async_before", False)
+        and not getattr(node, "async_after", False)
+    )
+
+
+def bean_call(rt: Runtime, expr: Expression) -> tuple[str, list[Expression]] | None:
+    """``#{bean.method(arg, …)}`` where ``bean`` is no variable: a Camunda 7 Spring
+    bean call. Baton runs it as the activity ``bean:bean.method`` (a worker in any
+    Temporal SDK can serve it) with the arguments evaluated here."""
+    if expr.language != "juel":
+        return None
+    found = BEAN_CALL.fullmatch(expr.source.strip())
+    if found is None or found["bean"] in rt.variables:
+        return None
+    raw = found["args"].strip()
+    if any(ch in raw for ch in "()'\"\\"):
+        return None  # only plain arguments are split here
+    args = [
+        Expression(language="juel", source="${" + part.strip() + "}")
+        for part in raw.split(",")
+        if part.strip()
+    ]
+    return f"bean:{found['bean']}.{found['method']}", args
+
+
+async def evaluate_or_call(rt: Runtime, expr: Expression, node: Node) -> Any:
+    call = bean_call(rt, expr)
+    if call is None or not rt.patched(BEAN_CALL_PATCH):
+        return rt.evaluate(expr, node.id)
+    task_type, args = call
+    arguments = [rt.evaluate(arg, node.id) for arg in args]
+    try:
+        result = await workflow.execute_activity(
+            task_type,
+            c.ServiceTaskInput(
+                process_instance_id=workflow.info().workflow_id,
+                element_id=node.id,
+                business_key=rt.input.business_key,
+                variables={**rt.variables, "arguments": arguments},
+                definition_key=rt.input.definition.key,
+            ),
+            result_type=c.ServiceTaskResult,
+            start_to_close_timeout=SERVICE_TASK_TIMEOUT,
+            retry_policy=RetryPolicy(maximum_attempts=3, non_retryable_error_types=["BpmnError"]),
+            summary=f"{node.id}: {task_type}",
+        )
+    except ActivityError as err:
+        reraise_cancel(rt, err)
+        raise Incident(f"{task_type} failed: {err.cause or err}") from err
+    return result.variables.get("result")

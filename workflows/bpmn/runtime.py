@@ -1,0 +1,211 @@
+"""TODO runtime"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import datetime
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from bpmn_compiler.ir import Expression, Node, ProcessDefinition
+    from workflows import contracts as c
+    from workflows.expressions import ExecutionContext, ExpressionError, evaluate, explain
+    from workflows.graph import Graph
+    from workflows.tokens import Counts, ScopeRun, Subscription, Token
+
+from workflows.bpmn import advance
+from workflows.bpmn.behaviors import continue_as_new, event_subprocesses, outbox
+from workflows.bpmn.control import LOCALS, Incident
+
+
+class Runtime:
+    def __init__(self, input: c.ProcessInput) -> None:
+        self.input = input
+        self.definition: ProcessDefinition | None = None
+        self.graph: Graph | None = None
+        self.variables: dict[str, Any] = dict(input.variables)
+        self.root: ScopeRun | None = None
+        self.scopes: list[ScopeRun] = []
+        self.tasks: dict[str, c.UserTaskView] = {}
+        self.incidents: dict[str, c.IncidentView] = {}
+        self.retries: dict[str, c.RetryIncident | c.ResolveIncident] = {}
+        self.subscriptions: list[Subscription] = []
+        self.buffered: list[c.DeliverMessage] = []
+        self.seen_message_ids: dict[str, None] = {}  # ordered, so snapshots are deterministic
+        self.timers: Counter[str] = Counter()  # element id → running timers
+        self.fire_requests: Counter[str] = Counter()
+        self.children: list[str] = []
+        self.partners: dict[str, list[str]] = {k: list(v) for k, v in input.partners.items()}
+        self.history: list[c.HistoryEntry] = []
+        self.counts = Counts()
+        self.state = c.InstanceState.ACTIVE
+        self.start_time = workflow.info().start_time
+        self.end_time: datetime | None = None
+        self.failure: BaseException | None = None
+        self.cancel_request: c.CancelInstance | None = None
+        self.waiting_patched = False  # WAITING_MESSAGES_PATCH, consulted first in run()
+        self.local_builtins = False  # LOCAL_BUILTINS_PATCH, likewise
+        self.after_commit = False  # AFTER_COMMIT_PATCH, likewise
+        self.next_id = 0
+        self.burst_time: datetime | None = None
+        self.burst = 0
+        # continue-as-new
+        self.runs = 1
+        self.history_dropped = 0
+        self.draining = False  # new tokens wait at their element's entry
+        self.drain_after = 0  # history length before which no drain starts
+        self.detached = 0  # compensation runs nobody waits for
+        # read-model outbox
+        self.revision = 0
+        self.instance_dirty = False
+        self.dirty_tasks: set[str] = set()
+        self.dirty_incidents: set[str] = set()
+        self.flushing = False
+        self.projected_revision = 0  # the revision the last written batch carried
+        self.resync = False  # the next batch carries every row (resync_projection)
+        self.loop: asyncio.AbstractEventLoop | None = None  # the workflow's own loop
+        self.local_busy = False  # a message/signal local activity is in flight
+        self.local_waiting = 0  # tokens waiting in _exclusive_local for their turn
+        self.locals_since_flush = 0  # local activities run since the last batch
+        self.published: tuple[tuple[str, ...], str, bool, tuple[str, ...] | None] | None = None
+        self.row_written: tuple[str, datetime | None] | None = None  # last instance row
+        if input.resume is not None:
+            continue_as_new.restore_data(self, input.resume)
+
+    def new_id(self, prefix: str) -> str:
+        self.next_id += 1
+        return f"{prefix}{self.next_id}"
+
+    def new_scope(self, element_id: str | None, parent: ScopeRun | None) -> ScopeRun:
+        scope = ScopeRun(id=self.new_id("s"), element_id=element_id, parent=parent)
+        self.scopes.append(scope)
+        for esp_id, start in event_subprocesses.event_starts(self, scope):
+            event = start.event
+            if event is not None and event.kind in ("message", "timer", "signal"):
+                scope.watchers.append(
+                    asyncio.create_task(event_subprocesses.watch(self, scope, esp_id, start))
+                )
+        return scope
+
+    def finish_scope(self, scope: ScopeRun, *, force: bool = False) -> None:
+        if scope.finished:
+            return
+        if not force and any(
+            s.owner == scope.id and s.delivered is not None and not s.cancelled
+            for s in self.subscriptions
+        ):
+            return  # an event sub-process was just triggered: it will run in this scope
+        scope.finished = True
+        for watcher in scope.watchers:
+            watcher.cancel()
+
+    def node(self, element_id: str) -> Node:
+        assert self.definition is not None
+        return self.definition.nodes[element_id]
+
+    def spawn(
+        self, scope: ScopeRun, element_id: str, via: str | None, *, awaited: bool = False
+    ) -> Token:
+        token = Token(
+            id=self.new_id("t"), element_id=element_id, scope=scope, via=via, awaited=awaited
+        )
+        scope.tokens[token.id] = token
+        token.task = asyncio.create_task(advance.run_token(self, token))
+        outbox.touch_instance(self)
+        return token
+
+    def finish_token(self, token: Token) -> None:
+        scope = token.scope
+        scope.tokens.pop(token.id, None)
+        if not scope.tokens:
+            self.finish_scope(scope)
+        outbox.touch_instance(self)
+
+    def flow_target(self, flow_id: str) -> str:
+        assert self.definition is not None
+        return self.definition.flows[flow_id].target
+
+    def condition(self, flow_id: str, expr: Expression) -> bool:
+        """A flow condition must yield a boolean (as in Zeebe); anything else is an incident."""
+        value = self.evaluate(expr, flow_id)
+        if not isinstance(value, bool):
+            why = explain(expr, self.variables, now=workflow.now()) if value is None else ""
+            raise Incident(
+                f"the condition of flow {flow_id!r} ({expr.source!r}) gave {value!r}, "
+                f"not a boolean" + (f" ({why})" if why else "")
+            )
+        return value
+
+    def evaluate(self, expr: Expression, element_id: str | None = None) -> Any:
+        execution = ExecutionContext(
+            business_key=self.input.business_key,
+            process_instance_id=workflow.info().workflow_id,
+            current_activity_id=element_id,
+        )
+        local = LOCALS.get()
+        variables = {**self.variables, **local} if local else self.variables
+        try:
+            return evaluate(expr, variables, now=workflow.now(), execution=execution)
+        except ExpressionError as exc:
+            raise Incident(f"expression {expr.source!r}: {exc}") from exc
+
+    def patched(self, patch: str) -> bool:
+        """``workflow.patched`` for every patch older than ``LOCAL_BUILTINS_PATCH``: a run
+        that has that marker (every run started by this code or later) follows all older
+        rules without consulting them, because each marker costs two events (the marker
+        and Temporal's ``TemporalChangeVersion`` upsert). Runs recorded before it consult
+        each old marker where they always did, so their histories replay unchanged."""
+        return self.local_builtins or workflow.patched(patch)
+
+    def nodes(self) -> dict[str, Node]:
+        assert self.definition is not None
+        return self.definition.nodes
+
+    def check_running(self) -> None:
+        if self.state not in (c.InstanceState.ACTIVE, c.InstanceState.INCIDENT):
+            raise ApplicationError("the instance has ended", type="InstanceEnded")
+
+    def set_variables(
+        self, values: dict[str, Any], element_id: str | None, user_id: str | None = None
+    ) -> None:
+        if not values:
+            return
+        self.variables.update(values)
+        self.record(
+            "VARIABLES_UPDATED", element_id, user_id=user_id, details={"names": sorted(values)}
+        )
+
+    def waiting(self) -> dict[str, int]:
+        waiting: Counter[str] = Counter()
+        for token in self.live_tokens():
+            waiting[token.element_id] += 1
+        return dict(waiting)
+
+    def live_tokens(self) -> list[Token]:
+        return [t for scope in self.live_scopes() for t in scope.tokens.values()]
+
+    def live_scopes(self) -> list[ScopeRun]:
+        self.scopes = [s for s in self.scopes if not s.finished]
+        return self.scopes
+
+    def record(
+        self,
+        type: str,
+        element_id: str | None = None,
+        *,
+        user_id: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.history.append(
+            c.HistoryEntry(
+                timestamp=workflow.now(),
+                type=type,
+                element_id=element_id,
+                user_id=user_id,
+                details=details or {},
+            )
+        )
