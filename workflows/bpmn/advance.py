@@ -1,4 +1,7 @@
-"""TODO advance"""
+"""How a token advances: enter the element, run its behaviour (boundary events and loops
+around the registered element behaviour), handle what it threw or parked, then take the
+outgoing flows; and where a new instance or scope puts its first tokens.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from bpmn_compiler.ir import (
-        Gateway,
         IntermediateThrowEvent,
         MultiInstance,
         Node,
@@ -20,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import contracts as c
     from workflows.tokens import BpmnThrow, Token
 
-from workflows.bpmn import elements
+from workflows.bpmn import elements, routing
 from workflows.bpmn.behaviors import (
     boundaries,
     catching,
@@ -193,37 +195,11 @@ def count_burst(rt: Runtime, node: Node) -> None:
 
 
 def taken_flows(rt: Runtime, node: Node) -> list[str]:
-    """Outgoing flows to follow.
-
-    A gateway with no outgoing flow at all ends the token, as any element without
-    outgoing flows does. Exclusive gateway: the first flow (document order) whose
-    condition holds, else the default, else an incident. Inclusive gateway and other
-    elements: every flow whose condition holds (unconditional ones always), the
-    default only when no other flow is taken; an inclusive gateway with no flow to
-    take is an incident.
-    """
+    """Outgoing flows to follow (``routing.choose_flows``), conditions evaluated here."""
     assert rt.definition is not None
-    flows = rt.definition.flows
-    default = getattr(node, "default_flow", None)
-    candidates = [f for f in node.outgoing if f != default]
-    if isinstance(node, Gateway) and not node.outgoing and rt.patched(SINK_PATCH):
-        return []  # a gateway without outgoing flows is an implicit end, not a dead end
-    if isinstance(node, Gateway) and node.gateway == "exclusive":
-        for flow_id in candidates:
-            condition = flows[flow_id].condition
-            if condition is None or rt.condition(flow_id, condition):
-                return [flow_id]
-        if default is not None:
-            return [default]
-        raise Incident("no outgoing flow of the exclusive gateway matched")
-    if isinstance(node, Gateway) and node.gateway in ("parallel", "eventBased"):
-        return [] if node.gateway == "eventBased" else list(node.outgoing)
-    taken = [f for f in candidates if (cond := flows[f].condition) is None or rt.condition(f, cond)]
-    if default is not None and not taken:
-        taken.append(default)
-    if isinstance(node, Gateway) and node.gateway == "inclusive" and node.outgoing and not taken:
-        raise Incident("no outgoing flow of the inclusive gateway matched")
-    return taken
+    return routing.choose_flows(
+        node, rt.definition.flows, rt.condition, sink_ends=lambda: rt.patched(SINK_PATCH)
+    )
 
 
 async def behave(rt: Runtime, node: Node, token: Token) -> str:

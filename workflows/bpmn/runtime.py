@@ -1,4 +1,8 @@
-"""TODO runtime"""
+"""The interpreter's state and its core moves: scopes and tokens, ids, expression
+evaluation, the case history. Every behaviour receives the ``Runtime`` (injected, like
+Zeebe's ``BpmnBehaviors``) instead of importing the workflow class, so behaviours import
+one another one way and the workflow shell stays thin.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""TODO behaviors.boundaries"""
+"""Boundary events: an activity runs while its boundary catchers wait; the first to fire
+interrupts it (or, non-interrupting, spawns a token beside it). Error and escalation
+boundaries are matched by code, then by reference (``catches``).
+"""
 
 from __future__ import annotations
 
@@ -18,10 +21,10 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.tokens import BpmnThrow, Token
 
-from workflows.bpmn import advance
+from workflows.bpmn import advance, routing
 from workflows.bpmn.behaviors import catch_events
 from workflows.bpmn.constants import THROW_REF_PATCH
-from workflows.bpmn.control import Exhausted, code_and_ref
+from workflows.bpmn.control import Exhausted
 
 if TYPE_CHECKING:
     from workflows.bpmn.runtime import Runtime
@@ -107,22 +110,8 @@ def boundary_for(rt: Runtime, boundaries: list[Node], thrown: BpmnThrow) -> Boun
 def catches(
     rt: Runtime, event: ErrorEventDefinition | EscalationEventDefinition, thrown: BpmnThrow
 ) -> int:
-    """2: the catcher names what was thrown; 1: it catches it as a catch-all; 0: not
-    this. A catcher without code catches every code (Camunda 7, Zeebe). Among those,
-    the one that references the same code-less error/escalation element as the throw
-    (or, for a throw that references none, the one that references none) is the
-    exact match, as in the BPMN token simulation. Before that rule every code-less
-    catcher was an exact match for a code-less throw, hence the patch marker,
-    consulted only where the ranking differs."""
-    code, ref = code_and_ref(event)
-    if code is not None:
-        return 2 if code == thrown.code else 0
-    if thrown.code is not None:
-        return 1
-    new = 2 if ref == thrown.ref else 1
-    if new != 2 and not rt.patched(THROW_REF_PATCH):
-        return 2
-    return new
+    """How well ``event`` catches ``thrown`` (``routing.catch_rank``)."""
+    return routing.catch_rank(event, thrown, by_reference=lambda: rt.patched(THROW_REF_PATCH))
 
 
 def leave_boundary(

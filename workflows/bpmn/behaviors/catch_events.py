@@ -1,4 +1,7 @@
-"""TODO behaviors.catch_events"""
+"""Waiting for an event (catch events, receive tasks, boundary and event sub-process
+starts): timers, messages, signals and conditions, each registered as a wait so a
+continue-as-new snapshot can carry it.
+"""
 
 from __future__ import annotations
 

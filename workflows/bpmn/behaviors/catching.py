@@ -1,4 +1,7 @@
-"""TODO behaviors.catching"""
+"""Catching thrown errors and escalations: the catcher search up the scope tree (event
+sub-processes first, then the host's boundary events), firing the catcher, and what an
+uncaught throw from an end or throw event does.
+"""
 
 from __future__ import annotations
 

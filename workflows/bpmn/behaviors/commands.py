@@ -1,4 +1,7 @@
-"""TODO behaviors.commands"""
+"""Instance-level commands from outside (message delivery and correlation, signals, firing
+a timer, cancelling the instance, setting variables, waiting for a wait state) and their
+validators: a refused command changes nothing and leaves no history event.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""TODO behaviors.compensation"""
+"""Compensation: remembering each completed compensable activity per scope, and undoing
+them in reverse order of completion through boundary handlers or compensation event
+sub-processes.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""TODO behaviors.continue_as_new"""
+"""Continue-as-new: when the history grows long the run drains to a quiet point (new
+tokens wait at their element's entry), snapshots tokens, waits and data
+(``workflows.continuation``), and the next run restarts from the snapshot.
+"""
 
 from __future__ import annotations
 

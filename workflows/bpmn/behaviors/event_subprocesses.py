@@ -1,4 +1,6 @@
-"""TODO behaviors.event_subprocesses"""
+"""Event sub-processes: each scope run watches its event sub-processes' message, timer and
+signal starts, and starts one (interrupting the scope or beside it) when it triggers.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""TODO behaviors.incidents"""
+"""Incidents: a token that cannot go on parks with an open incident (an activity out of
+attempts, an expression that failed …) until an operator retries or resolves it.
+"""
 
 from __future__ import annotations
 

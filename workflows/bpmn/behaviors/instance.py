@@ -1,4 +1,6 @@
-"""TODO behaviors.lifecycle"""
+"""The instance's own beginning and end: describing an SDK-started instance with Baton's
+search attributes, winding down on cancellation, and the final flush of the read models.
+"""
 
 from __future__ import annotations
 

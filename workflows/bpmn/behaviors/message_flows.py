@@ -1,4 +1,6 @@
-"""TODO behaviors.message_flows"""
+"""Message flows between pools of one collaboration: a sending element delivers to the
+receiving pool's element (another instance, or one of its own waits).
+"""
 
 from __future__ import annotations
 

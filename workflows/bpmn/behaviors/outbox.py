@@ -1,4 +1,8 @@
-"""TODO behaviors.outbox"""
+"""The read-model outbox: every change marks its rows dirty; one projection activity per
+stretch of work writes them with a revision that only grows, scheduled after the
+workflow task commits, so the read models never show what the history does not hold.
+Also the search attributes the instance publishes and the exclusive local-activity lane.
+"""
 
 from __future__ import annotations
 

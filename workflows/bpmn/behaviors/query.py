@@ -1,4 +1,6 @@
-"""TODO behaviors.query"""
+"""The ``state`` query's answer: active elements, open tasks and incidents, variables, the
+case history, what each token waits for (the Web UI and the API read this).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""TODO behaviors.signals"""
+"""Throwing a signal from inside an instance: enclosing catchers innermost first, then the
+broadcast to other instances and to signal start events (an activity).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""TODO behaviors.subscriptions"""
+"""Message and signal subscriptions: what a wait subscribes to, matching a delivered
+message by name and correlation keys, the bounded buffer of messages nobody waits for
+yet, and delivering one to its subscriber.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""TODO behaviors.task_commands"""
+"""The commands an open user task takes (suspend, resume, cancel, claim, unclaim, assign,
+add candidates, delegate, resolve, complete) and their validators. Who may do what is
+``task_lifecycle`` (pure); here the state changes, their case history and read-model rows.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""TODO behaviors.variables"""
+"""Variable mappings (inputs, outputs, call-activity in/out) and the bound on what a
+command may bring, so an oversized update is refused before it reaches the history.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""TODO elements.call_activity"""
+"""Call activities: the called process runs as a child ``BpmnProcess`` workflow; variables
+go in and out through the mappings (Camunda's ``camunda:in`` / ``camunda:out``).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""TODO elements.events"""
+"""Start-to-end events as elements: end events (none, error, escalation, terminate,
+signal, compensation, message), intermediate throw events and link jumps, intermediate
+catch events and receive tasks (their waiting is ``behaviors.catch_events``).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""TODO elements.gateways"""
+"""Gateways: exclusive and inclusive choice happen in ``advance.taken_flows``; here the
+waiting sides: parallel and inclusive joins (which tokens a join still waits for is
+``workflows.graph``) and the event-based gateway's race between its catch events.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""TODO elements.loops"""
+"""Loop characteristics, around any activity: BPMN's standard loop and multi-instance
+(parallel or sequential, over a collection or a cardinality, with a completion condition
+and an output collection). Each run of the body is ``elements.single``.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""TODO elements.sub_process"""
+"""Embedded, transaction and event sub-processes: a new scope run with its own tokens,
+which ends when its last token ends (or rethrows what its content threw).
+"""
 
 from __future__ import annotations
 

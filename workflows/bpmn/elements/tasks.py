@@ -1,4 +1,7 @@
-"""TODO elements.tasks"""
+"""Service and script tasks: an activity for the task type (external workers, HTTP
+connectors, built-ins run locally when they answer at once), scripts and expressions
+evaluated in the workflow, Spring-bean calls as activities; retries run out into incidents.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""TODO elements.user_task"""
+"""User tasks: open the task (assignee, candidates, due date from expressions), wait until
+it is completed or cancelled, then map its variables. The commands people send to an open
+task (claim, delegate, complete …) are in ``behaviors.task_commands``.
+"""
 
 from __future__ import annotations
 
