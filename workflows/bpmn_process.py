@@ -11,8 +11,14 @@ update (or signal), a message catch for ``deliver_message`` / ``correlate_messag
 signal catch for ``deliver_signal``, an incident for ``retry_incident``. Timers are
 workflow timers.
 
-Read models are written through ``_flush_loop``: every change marks rows dirty, and one
-activity per stretch of work upserts them with a revision that only grows. Since
+This class is the Temporal shell: ``run`` and one delegation per update, signal, query
+and validator. The semantics live in ``workflows/bpmn/``: the ``Runtime`` (state, scopes,
+tokens), ``advance`` (how a token moves), one behaviour per element family registered by
+IR type in ``workflows/bpmn/elements`` and the shared behaviours in
+``workflows/bpmn/behaviors`` (docs/interpreter.md, "Where the code lives").
+
+Read models are written through ``behaviors.outbox``: every change marks rows dirty, and
+one activity per stretch of work upserts them with a revision that only grows. Since
 ``projection-after-commit`` it is a regular activity, scheduled by a workflow task that
 has committed, so the read models never show a state the history does not contain.
 
