@@ -46,6 +46,12 @@ from workflows.runner import workflow_runner
 HISTORIES = Path(__file__).parent / "histories"
 
 
+def recorded_histories() -> list[Path]:
+    """Every history ``test_recorded_history_replays`` replays: each semantic rule's
+    fixture must be one (tests/workflows/test_semantic_rules.py checks it)."""
+    return sorted(HISTORIES.glob("*.json"))
+
+
 def _replayer() -> Replayer:
     """Replays in the strict sandbox: the interpreter re-imported and restricted, so a
     non-deterministic call on a recorded path fails here (workers pass it through)."""
@@ -94,7 +100,7 @@ async def test_fresh_history_replays(stack: Stack) -> None:
         (HISTORIES / f"invoice-approval-ir{IR_VERSION}.json").write_text(history.to_json())
 
 
-@pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", recorded_histories(), ids=lambda p: p.stem)
 async def test_recorded_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     result = await _replayer().replay_workflow(history, raise_on_replay_failure=False)
