@@ -1,7 +1,8 @@
 """Determinism: recorded histories must replay on the current interpreter.
 
 ``tests/histories/*.json`` were recorded by earlier versions of ``BpmnProcess``; a change
-that alters the commands an old history expects fails here and needs ``workflow.patched``.
+that alters the commands an old history expects fails here and needs a semantic rule of
+the next epoch (``workflows/semantics.py``, docs/interpreter.md).
 Set ``BATON_RECORD_HISTORIES=1`` to (re)record the skeleton's history after a deliberate,
 patched change.
 """

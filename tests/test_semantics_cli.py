@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest_asyncio
 from temporalio.client import Client
@@ -39,7 +40,7 @@ async def own_server() -> AsyncIterator[WorkflowEnvironment]:
 
 
 async def _start(client: Client, workflow: str, epoch: int | None) -> str:
-    pairs = [SearchAttributePair(sa.PROCESS_KEY, "audit")]
+    pairs: list[SearchAttributePair[Any]] = [SearchAttributePair(sa.PROCESS_KEY, "audit")]
     if epoch is not None:
         pairs.append(SearchAttributePair(sa.SEMANTICS_EPOCH, epoch))
     handle = await client.start_workflow(
