@@ -374,6 +374,58 @@ def conformance_cmd(
     typer.echo(summary.closing_line(), err=as_json)
 
 
+semantics_app = typer.Typer(
+    help="Semantic epochs: the interpreter's rules, and which epochs running instances follow.",
+    no_args_is_help=True,
+)
+app.add_typer(semantics_app, name="semantics")
+
+
+@semantics_app.command("audit")
+def semantics_audit_cmd(
+    below: int | None = typer.Option(
+        None, "--below", min=1, help="The epoch to check for (default: the current one)."
+    ),
+) -> None:
+    """Count BpmnProcess executions by semantic epoch (BATON_TEMPORAL_ADDRESS).
+
+    Closing line: whether any run below the epoch is still running, i.e. whether the
+    old branches of the rules up to it may be deleted (docs/interpreter.md).
+    """
+    import asyncio
+
+    from temporalio.service import RPCError
+
+    from baton.semantics_audit import audit, render_audit
+    from baton.temporal_client import connect
+    from workflows import semantics
+
+    async def run() -> list[str]:
+        client = await connect(get_settings())
+        return render_audit(await audit(client, below or semantics.CURRENT_EPOCH))
+
+    try:
+        lines = asyncio.run(run())
+    except RPCError as err:
+        _fail(
+            f"visibility refused the count ({err.message}); is BpmnSemanticsEpoch "
+            "registered in the namespace? (deploy/temporal/create-namespace.sh)"
+        )
+    except RuntimeError as err:  # the client could not connect
+        _fail(f"cannot reach Temporal: {err}")
+    for line in lines:
+        typer.echo(line)
+
+
+@semantics_app.command("rules")
+def semantics_rules_cmd() -> None:
+    """List the interpreter's semantic rules: epoch, marker, pre-rule history, summary."""
+    from baton.semantics_audit import render_rules
+
+    for line in render_rules():
+        typer.echo(line)
+
+
 @app.command("docs")
 def docs_cmd(
     check: bool = typer.Option(False, "--check", help="Fail if the committed page is stale."),

@@ -1,7 +1,8 @@
 """Determinism: recorded histories must replay on the current interpreter.
 
 ``tests/histories/*.json`` were recorded by earlier versions of ``BpmnProcess``; a change
-that alters the commands an old history expects fails here and needs ``workflow.patched``.
+that alters the commands an old history expects fails here and needs a semantic rule of
+the next epoch (``workflows/semantics.py``, docs/interpreter.md).
 Set ``BATON_RECORD_HISTORIES=1`` to (re)record the skeleton's history after a deliberate,
 patched change.
 """
@@ -44,6 +45,12 @@ from workflows.letsflow_process import LetsflowProcess
 from workflows.runner import workflow_runner
 
 HISTORIES = Path(__file__).parent / "histories"
+
+
+def recorded_histories() -> list[Path]:
+    """Every history ``test_recorded_history_replays`` replays: each semantic rule's
+    fixture must be one (tests/workflows/test_semantic_rules.py checks it)."""
+    return sorted(HISTORIES.glob("*.json"))
 
 
 def _replayer() -> Replayer:
@@ -94,7 +101,7 @@ async def test_fresh_history_replays(stack: Stack) -> None:
         (HISTORIES / f"invoice-approval-ir{IR_VERSION}.json").write_text(history.to_json())
 
 
-@pytest.mark.parametrize("path", sorted(HISTORIES.glob("*.json")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", recorded_histories(), ids=lambda p: p.stem)
 async def test_recorded_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())
     result = await _replayer().replay_workflow(history, raise_on_replay_failure=False)

@@ -17,6 +17,10 @@ STATE = SearchAttributeKey.for_keyword("BpmnState")
 #: Message names the instance waits for, each also as ``name|key`` (``name|*`` when the
 #: waiting element has no correlation key): correlation finds its candidates by these.
 WAITING_MESSAGES = SearchAttributeKey.for_keyword_list("BpmnWaitingMessages")
+#: The semantic epoch the run follows (``workflows/semantics.py``), from epoch 3 on: runs
+#: without it started before epoch 3. ``baton semantics audit`` counts running instances
+#: by it, to tell when the code paths of older epochs may be deleted.
+SEMANTICS_EPOCH = SearchAttributeKey.for_int("BpmnSemanticsEpoch")
 
 ALL = (
     PROCESS_KEY,
@@ -26,6 +30,7 @@ ALL = (
     INCIDENT,
     STATE,
     WAITING_MESSAGES,
+    SEMANTICS_EPOCH,
 )
 
 _CLI_TYPES = {
