@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import contracts as c
     from workflows.graph import Graph
 
+from workflows import semantics
 from workflows.bpmn import advance
 from workflows.bpmn.behaviors import (
     commands,
@@ -50,14 +51,11 @@ from workflows.bpmn.behaviors import (
     task_commands,
 )
 from workflows.bpmn.constants import (
-    AFTER_COMMIT_PATCH,
-    CANCEL_PATCH,
     INFRA_RETRY,
-    LOCAL_BUILTINS_PATCH,
     LOCAL_TIMEOUT,
-    WAITING_MESSAGES_PATCH,
 )
 from workflows.bpmn.runtime import Runtime
+from workflows.semantics import Semantics
 
 
 @workflow.defn(name=c.WORKFLOW_NAME)
@@ -68,13 +66,14 @@ class BpmnProcess:
 
     @workflow.run
     async def run(self, input: c.ProcessInput) -> c.ProcessResult:
-        # Consulted before the first local activity: a patch first consulted right after
-        # the definition-loading one did not replay in continued runs (sdk-core).
-        # The newest baseline is consulted first: a run that has it does not consult the
-        # older one (two events each: the marker and TemporalChangeVersion).
-        self.rt.after_commit = workflow.patched(AFTER_COMMIT_PATCH)
-        self.rt.local_builtins = self.rt.after_commit or workflow.patched(LOCAL_BUILTINS_PATCH)
-        self.rt.waiting_patched = self.rt.patched(WAITING_MESSAGES_PATCH)
+        # The run's epoch, decided before the first local activity (a marker first
+        # consulted after the definition-loading one did not replay in continued runs,
+        # sdk-core): a new run records one marker, its epoch's (docs/interpreter.md).
+        rt = self.rt
+        rt.semantics = Semantics.at_start()
+        rt.after_commit = rt.holds(semantics.AFTER_COMMIT)
+        rt.local_builtins = rt.holds(semantics.LOCAL_BUILTINS)
+        rt.waiting_patched = rt.holds(semantics.WAITING_MESSAGES)
         if self.rt.after_commit:
             instance.describe_self(input)
             # the first batch of a run carries every row and closes the instance's open
@@ -121,7 +120,7 @@ class BpmnProcess:
                 )
             )
         except asyncio.CancelledError:
-            if not self.rt.patched(CANCEL_PATCH):
+            if not self.rt.holds(semantics.CANCEL):
                 raise
             drainer.cancel()
             await instance.wind_down(self.rt)

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import contracts as c
     from workflows.tokens import BpmnThrow, Token
 
+from workflows import semantics
 from workflows.bpmn import elements, routing
 from workflows.bpmn.behaviors import (
     boundaries,
@@ -32,10 +33,7 @@ from workflows.bpmn.behaviors import (
     outbox,
 )
 from workflows.bpmn.constants import (
-    IMPLICIT_START_PATCH,
     MAX_BURST,
-    SINK_PATCH,
-    STANDARD_LOOP_PATCH,
 )
 from workflows.bpmn.control import Incident
 from workflows.bpmn.elements import loops
@@ -81,7 +79,7 @@ def scope_starts(rt: Runtime, starts: list[str], implicit: list[str]) -> list[st
     BPMN token simulation's rule; BPMN's own for scopes without start events). Only
     diagrams that have such elements ask for the patch marker."""
     extra = [n for n in implicit if n not in starts]
-    if extra and (not starts or rt.patched(IMPLICIT_START_PATCH)):
+    if extra and (not starts or rt.holds(semantics.IMPLICIT_START)):
         return starts + extra
     return starts
 
@@ -198,7 +196,10 @@ def taken_flows(rt: Runtime, node: Node) -> list[str]:
     """Outgoing flows to follow (``routing.choose_flows``), conditions evaluated here."""
     assert rt.definition is not None
     return routing.choose_flows(
-        node, rt.definition.flows, rt.condition, sink_ends=lambda: rt.patched(SINK_PATCH)
+        node,
+        rt.definition.flows,
+        rt.condition,
+        sink_ends=lambda: rt.holds(semantics.SINK),
     )
 
 
@@ -221,7 +222,7 @@ async def body(rt: Runtime, node: Node, token: Token) -> bool:
         finally:
             token.busy = False
         return True
-    if isinstance(loop, StandardLoop) and rt.patched(STANDARD_LOOP_PATCH):
+    if isinstance(loop, StandardLoop) and rt.holds(semantics.STANDARD_LOOP):
         token.busy = True  # the loop's counter lives in this coroutine
         try:
             await loops.standard_loop(rt, node, loop, token)

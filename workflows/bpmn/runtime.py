@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
 from workflows.bpmn import advance
 from workflows.bpmn.behaviors import continue_as_new, event_subprocesses, outbox
 from workflows.bpmn.control import LOCALS, Incident
+from workflows.semantics import Rule, Semantics
 
 
 class Runtime:
@@ -51,9 +52,12 @@ class Runtime:
         self.end_time: datetime | None = None
         self.failure: BaseException | None = None
         self.cancel_request: c.CancelInstance | None = None
-        self.waiting_patched = False  # WAITING_MESSAGES_PATCH, consulted first in run()
-        self.local_builtins = False  # LOCAL_BUILTINS_PATCH, likewise
-        self.after_commit = False  # AFTER_COMMIT_PATCH, likewise
+        #: the rules this run follows; epoch 0 (each consulted by its own marker) until
+        #: ``run()`` decides the run's epoch first thing
+        self.semantics = Semantics()
+        self.waiting_patched = False  # semantics.WAITING_MESSAGES, decided first in run()
+        self.local_builtins = False  # semantics.LOCAL_BUILTINS, likewise
+        self.after_commit = False  # semantics.AFTER_COMMIT, likewise
         self.next_id = 0
         self.burst_time: datetime | None = None
         self.burst = 0
@@ -79,6 +83,10 @@ class Runtime:
         self.row_written: tuple[str, datetime | None] | None = None  # last instance row
         if input.resume is not None:
             continue_as_new.restore_data(self, input.resume)
+
+    def holds(self, rule: Rule) -> bool:
+        """Whether this run follows the semantic ``rule`` (``workflows.semantics``)."""
+        return self.semantics.holds(rule)
 
     def new_id(self, prefix: str) -> str:
         self.next_id += 1
@@ -156,14 +164,6 @@ class Runtime:
             return evaluate(expr, variables, now=workflow.now(), execution=execution)
         except ExpressionError as exc:
             raise Incident(f"expression {expr.source!r}: {exc}") from exc
-
-    def patched(self, patch: str) -> bool:
-        """``workflow.patched`` for every patch older than ``LOCAL_BUILTINS_PATCH``: a run
-        that has that marker (every run started by this code or later) follows all older
-        rules without consulting them, because each marker costs two events (the marker
-        and Temporal's ``TemporalChangeVersion`` upsert). Runs recorded before it consult
-        each old marker where they always did, so their histories replay unchanged."""
-        return self.local_builtins or workflow.patched(patch)
 
     def nodes(self) -> dict[str, Node]:
         assert self.definition is not None

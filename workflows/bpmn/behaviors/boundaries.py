@@ -21,9 +21,9 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.tokens import BpmnThrow, Token
 
+from workflows import semantics
 from workflows.bpmn import advance, routing
 from workflows.bpmn.behaviors import catch_events
-from workflows.bpmn.constants import THROW_REF_PATCH
 from workflows.bpmn.control import Exhausted
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ def catches(
     rt: Runtime, event: ErrorEventDefinition | EscalationEventDefinition, thrown: BpmnThrow
 ) -> int:
     """How well ``event`` catches ``thrown`` (``routing.catch_rank``)."""
-    return routing.catch_rank(event, thrown, by_reference=lambda: rt.patched(THROW_REF_PATCH))
+    return routing.catch_rank(event, thrown, by_reference=lambda: rt.holds(semantics.THROW_REF))
 
 
 def leave_boundary(

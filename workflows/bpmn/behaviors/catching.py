@@ -21,8 +21,8 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.tokens import BpmnThrow, ScopeRun, Token
 
+from workflows import semantics
 from workflows.bpmn.behaviors import boundaries, event_subprocesses
-from workflows.bpmn.constants import ESP_RETHROW_PATCH, UNHANDLED_THROW_PATCH
 from workflows.bpmn.control import Catcher
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ def unhandled_throw_passes(rt: Runtime, node: Node, thrown: BpmnThrow) -> bool:
         thrown.kind not in ("error", "escalation")
         or thrown.element_id != node.id
         or not isinstance(node, EndEvent | IntermediateThrowEvent)
-        or not rt.patched(UNHANDLED_THROW_PATCH)
+        or not rt.holds(semantics.UNHANDLED_THROW)
     ):
         return False
     rt.record(f"UNHANDLED_{thrown.kind.upper()}", node.id, details={"code": thrown.code or ""})
@@ -52,7 +52,7 @@ def rethrower(rt: Runtime, node: Node) -> str | None:
     event, so the throw goes past that scope's event sub-processes to the boundary
     events of its host (BPMN "rethrow"). Before this rule the sub-process caught its
     own throw again until the burst limit parked it, hence the patch marker."""
-    if isinstance(node, SubProcess) and node.variant == "event" and rt.patched(ESP_RETHROW_PATCH):
+    if isinstance(node, SubProcess) and node.variant == "event" and rt.holds(semantics.ESP_RETHROW):
         return node.id
     return None
 

@@ -14,8 +14,8 @@ with workflow.unsafe.imports_passed_through():
     from bpmn_compiler.ir import CompensateEventDefinition, Node, StartEvent, SubProcess
     from workflows.tokens import ScopeRun, Token
 
+from workflows import semantics
 from workflows.bpmn import advance
-from workflows.bpmn.constants import COMPENSATE_BOTH_PATCH, ESP_COMPENSATION_PATCH
 
 if TYPE_CHECKING:
     from workflows.bpmn.runtime import Runtime
@@ -58,7 +58,7 @@ def compensation_scope(rt: Runtime, scope: ScopeRun) -> ScopeRun:
     if (
         isinstance(host, SubProcess)
         and host.variant == "event"
-        and rt.patched(ESP_COMPENSATION_PATCH)
+        and rt.holds(semantics.ESP_COMPENSATION)
     ):
         return scope.parent
     return scope
@@ -103,7 +103,7 @@ async def compensate_one(
     node = rt.node(element_id)
     handler = getattr(node, "compensation_handler", None)
     esp = compensation_esp(rt, node) if child is not None else None
-    if handler and esp is not None and not inner_only and rt.patched(COMPENSATE_BOTH_PATCH):
+    if handler and esp is not None and not inner_only and rt.holds(semantics.COMPENSATE_BOTH):
         # a sub-process with a compensation event sub-process and a compensation
         # boundary event: its run undoes itself first, then the boundary's handler
         await compensate_one(rt, scope, element_id, child, inner_only=True)

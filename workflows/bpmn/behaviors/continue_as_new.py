@@ -17,13 +17,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows import contracts as c
     from workflows.tokens import Counts, ScopeRun, Token, Wait
 
+from workflows import semantics
 from workflows.bpmn import advance
 from workflows.bpmn.behaviors import event_subprocesses, outbox
 from workflows.bpmn.constants import (
     CARRIED_CHILDREN,
     CARRIED_HISTORY,
     CARRIED_MESSAGE_IDS,
-    CONTINUE_AS_NEW_PATCH,
     DRAIN_BACKOFF_EVENTS,
     DRAIN_PATIENCE,
     OPEN_TASK_STATES,
@@ -61,7 +61,7 @@ async def drain_when_due(rt: Runtime) -> None:
     quiet within ``DRAIN_PATIENCE`` goes on and tries again later."""
     while True:
         await workflow.wait_condition(functools.partial(continue_due, rt))
-        if not rt.patched(CONTINUE_AS_NEW_PATCH):
+        if not rt.holds(semantics.CONTINUE_AS_NEW):
             return
         rt.draining = True
         await workflow.sleep(DRAIN_PATIENCE, summary="drain for continue-as-new")

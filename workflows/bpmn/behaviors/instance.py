@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 async def final_flush(rt: Runtime) -> None:
     """Wait until the last rows are written. The process has ended: a cancellation
-    arriving now changes nothing, and before ``AFTER_COMMIT_PATCH`` it ended the run
+    arriving now changes nothing, and before ``semantics.AFTER_COMMIT`` it ended the run
     as cancelled with its last rows unwritten (the read model kept it ACTIVE)."""
     while True:
         try:

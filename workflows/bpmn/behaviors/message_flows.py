@@ -22,8 +22,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows import contracts as c
     from workflows.tokens import Subscription, Token
 
+from workflows import semantics
 from workflows.bpmn.behaviors import outbox, subscriptions
-from workflows.bpmn.constants import INFRA_RETRY, LOCAL_TIMEOUT, MESSAGE_FLOW_PATCH
+from workflows.bpmn.constants import INFRA_RETRY, LOCAL_TIMEOUT
 
 if TYPE_CHECKING:
     from workflows.bpmn.runtime import Runtime
@@ -50,7 +51,7 @@ async def message_flows(rt: Runtime, node: Node, token: Token) -> None:
             steps.append((flow.source_x if flow.source_x is not None else 1e18, index, flow, True))
         if flow.target == node.id and not isinstance(node, EndEvent | IntermediateThrowEvent):
             steps.append((flow.target_x if flow.target_x is not None else 1e18, index, flow, False))
-    if not steps or not rt.patched(MESSAGE_FLOW_PATCH):
+    if not steps or not rt.holds(semantics.MESSAGE_FLOW):
         return
     token.busy = True  # a half-done sequence cannot be carried by continue-as-new
     try:

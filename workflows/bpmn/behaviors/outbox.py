@@ -17,10 +17,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows import contracts as c
     from workflows import search_attributes as sa
 
+from workflows import semantics
 from workflows.bpmn.constants import (
     FLUSH_EVERY_LOCALS,
     INFRA_RETRY,
-    LEAN_PROJECTION_PATCH,
     LOCAL_TIMEOUT,
     PROJECTION_TIMEOUT,
 )
@@ -33,7 +33,7 @@ _T = TypeVar("_T")
 
 
 def bump_revision(rt: Runtime) -> None:
-    """The next revision: one more than the last, and since ``AFTER_COMMIT_PATCH`` at
+    """The next revision: one more than the last, and since ``semantics.AFTER_COMMIT`` at
     least the workflow time in ms shifted by 16 bits, so a run that replaced another
     (a reset) writes above anything the replaced run wrote."""
     rt.revision += 1
@@ -105,7 +105,7 @@ async def flush_loop(rt: Runtime) -> None:
             batch.instances
             or batch.tasks
             or batch.incidents
-            or not rt.patched(LEAN_PROJECTION_PATCH)
+            or not rt.holds(semantics.LEAN_PROJECTION)
         ):
             rt.flushing = True
             written = True
@@ -158,7 +158,7 @@ def defer_flush(rt: Runtime) -> bool:
     """Write the read models once, where a batch would be followed at once by
     another: while a token waits to run a local activity (a built-in task, a message
     or signal send), it goes first; once the process has finished, ``run`` marks the
-    instance completed before the last batch. Guarded by ``LOCAL_BUILTINS_PATCH``:
+    instance completed before the last batch. Guarded by ``semantics.LOCAL_BUILTINS``:
     older runs interleaved them."""
     if not rt.local_builtins or flush_overdue(rt):
         return False
@@ -202,7 +202,7 @@ async def exclusive_local(rt: Runtime, activity: str, arg: Any, **options: Any) 
 
 
 def local_flush(rt: Runtime) -> bool:
-    """A projection local activity is in flight (runs before ``AFTER_COMMIT_PATCH``);
+    """A projection local activity is in flight (runs before ``semantics.AFTER_COMMIT``);
     a regular one may run beside a local activity."""
     return rt.flushing and not rt.after_commit
 
@@ -228,7 +228,7 @@ def take_batch(rt: Runtime) -> c.ProjectionBatch:
     )
     row = (rt.state.value, rt.end_time)
     if rt.instance_dirty and (
-        resync or row != rt.row_written or not rt.patched(LEAN_PROJECTION_PATCH)
+        resync or row != rt.row_written or not rt.holds(semantics.LEAN_PROJECTION)
     ):
         rt.row_written = row
         batch.instances.append(
@@ -305,4 +305,6 @@ def publish(rt: Runtime) -> None:
         updates.append(sa.INCIDENT.value_set(incident))
     if waiting is not None and (before is None or before[3] != waiting):
         updates.append(sa.WAITING_MESSAGES.value_set(list(waiting)))
+    if before is None:  # the run's first upsert carries its epoch (no extra event)
+        updates.extend(rt.semantics.search_attribute_updates())
     workflow.upsert_search_attributes(updates)

@@ -13,12 +13,11 @@ with workflow.unsafe.imports_passed_through():
     from workflows import contracts as c
     from workflows.tokens import Subscription, Token
 
+from workflows import semantics
 from workflows.bpmn.behaviors import catch_events, outbox, subscriptions
 from workflows.bpmn.constants import (
     INFRA_RETRY,
     LOCAL_TIMEOUT,
-    SIGNAL_BROADCAST_PATCH,
-    SIGNAL_SCOPE_PATCH,
 )
 
 if TYPE_CHECKING:
@@ -33,11 +32,11 @@ async def throw_signal(rt: Runtime, event: SignalEventDefinition, node: Node, to
     throw: it cancels the thrower with its scope, so the signal goes no further
     (what the BPMN token simulation does). Other instances are reached through the
     API's broadcast."""
-    if not rt.patched(SIGNAL_SCOPE_PATCH):
+    if not rt.holds(semantics.SIGNAL_SCOPE):
         broadcast_signal(rt, event, node.id)
         return
     name = catch_events.signal_name(rt, event, node)
-    if name and rt.patched(SIGNAL_BROADCAST_PATCH):
+    if name and rt.holds(semantics.SIGNAL_BROADCAST):
         # other instances first: this token may be cancelled by its own catcher below
         await outbox.exclusive_local(
             rt,

@@ -15,8 +15,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows import contracts as c
     from workflows.tokens import ScopeRun, Subscription, Token, Wait
 
+from workflows import semantics
 from workflows.bpmn.behaviors import catch_events
-from workflows.bpmn.constants import MESSAGE_FLOW_PATCH
 from workflows.bpmn.control import waiting_on
 
 if TYPE_CHECKING:
@@ -100,7 +100,7 @@ def take_buffered(rt: Runtime, subscription: Subscription) -> None:
             and subscription.kind == "message"
             and message.element_id is not None
             and message.element_id == subscription.element_id
-            and rt.patched(MESSAGE_FLOW_PATCH)
+            and rt.holds(semantics.MESSAGE_FLOW)
         )
         if (by_name or by_element) and (
             subscription.correlation_key is None

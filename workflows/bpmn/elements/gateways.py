@@ -14,9 +14,9 @@ with workflow.unsafe.imports_passed_through():
     from bpmn_compiler.ir import Gateway
     from workflows.tokens import ScopeRun, Token, Wait
 
+from workflows import semantics
 from workflows.bpmn import advance
 from workflows.bpmn.behaviors import catch_events, variables
-from workflows.bpmn.constants import JOIN_THROUGH_LINKS_PATCH
 from workflows.bpmn.control import waiting_on
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ async def join(rt: Runtime, node: Gateway, token: Token) -> None:
     """Wait until the join may fire; the token that fires it continues, the other
     arrivals it consumes are merged."""
     scope = token.scope
-    links = node.gateway == "inclusive" and rt.patched(JOIN_THROUGH_LINKS_PATCH)
+    links = node.gateway == "inclusive" and rt.holds(semantics.JOIN_THROUGH_LINKS)
 
     def arrivals() -> dict[str, list[Token]]:
         found: dict[str, list[Token]] = {}

@@ -13,8 +13,8 @@ with workflow.unsafe.imports_passed_through():
     from bpmn_compiler.ir import StartEvent, SubProcess, implicit_starts
     from workflows.tokens import Token, Wait
 
+from workflows import semantics
 from workflows.bpmn import advance
-from workflows.bpmn.constants import EMPTY_AD_HOC_PATCH
 from workflows.bpmn.control import Incident, waiting_on
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ async def run(rt: Runtime, node: SubProcess, token: Token) -> bool:
     if node.variant == "event" and token.start_event:
         await run_scope(rt, node, token, [token.start_event])
         return True
-    if node.variant == "adHoc" and not node.children and rt.patched(EMPTY_AD_HOC_PATCH):
+    if node.variant == "adHoc" and not node.children and rt.holds(semantics.EMPTY_AD_HOC):
         return True  # nothing can be activated inside: it completes at once
     raise Incident(f"{node.kind} elements are not executable yet")
 

@@ -17,10 +17,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows import contracts as c
     from workflows.tokens import BpmnThrow, Token
 
+from workflows import semantics
 from workflows.bpmn.behaviors import outbox, variables
 from workflows.bpmn.constants import (
-    BEAN_CALL,
-    BEAN_CALL_PATCH,
+    BEAN_CALL_PATTERN,
     EXTERNAL_TASK_TIMEOUT,
     LOCAL_TIMEOUT,
     SERVICE_TASK_TIMEOUT,
@@ -123,7 +123,7 @@ async def activity(
 def reraise_cancel(rt: Runtime, err: ActivityError) -> None:
     """An activity cancelled because its token was (the instance is being cancelled,
     an interrupting event fired) ends the token, not parks an incident: before
-    ``AFTER_COMMIT_PATCH`` it became an incident that held the instance's wind-down
+    ``semantics.AFTER_COMMIT`` it became an incident that held the instance's wind-down
     for ever (a cancel racing a running task left the instance running)."""
     if rt.after_commit and is_cancelled_exception(err):
         raise asyncio.CancelledError() from err
@@ -147,7 +147,7 @@ def bean_call(rt: Runtime, expr: Expression) -> tuple[str, list[Expression]] | N
     Temporal SDK can serve it) with the arguments evaluated here."""
     if expr.language != "juel":
         return None
-    found = BEAN_CALL.fullmatch(expr.source.strip())
+    found = BEAN_CALL_PATTERN.fullmatch(expr.source.strip())
     if found is None or found["bean"] in rt.variables:
         return None
     raw = found["args"].strip()
@@ -163,7 +163,7 @@ def bean_call(rt: Runtime, expr: Expression) -> tuple[str, list[Expression]] | N
 
 async def evaluate_or_call(rt: Runtime, expr: Expression, node: Node) -> Any:
     call = bean_call(rt, expr)
-    if call is None or not rt.patched(BEAN_CALL_PATCH):
+    if call is None or not rt.holds(semantics.BEAN_CALL):
         return rt.evaluate(expr, node.id)
     task_type, args = call
     arguments = [rt.evaluate(arg, node.id) for arg in args]
