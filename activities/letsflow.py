@@ -55,7 +55,7 @@ class LetsflowActivities:
 
     @activity.defn(name=lc.PROJECT_PROCESS)
     async def project_process(self, row: lc.ProcessProjection) -> None:
-        await letsflow.project_process(self._store, letsflow.ProcessRow(**row.model_dump()))
+        await letsflow.project_process(self._store, row)
 
     @activity.defn(name=lc.NOTIFY_SERVICE)
     async def notify_service(self, note: lc.Notification) -> lc.ServiceReply:

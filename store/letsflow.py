@@ -12,6 +12,7 @@ from store.db import Store
 from store.models import LetsflowParticipant, LetsflowProcessRecord, ScenarioRecord
 from store.projections import upsert_by_revision
 from store.queries import utc
+from workflows import letsflow_contracts as lc
 
 
 async def put_scenario(store: Store, scenario_id: str, normalized: dict[str, Any]) -> bool:
@@ -76,26 +77,10 @@ async def disable_scenario(store: Store, scenario_id: str) -> bool:
         return bool(getattr(result, "rowcount", 0))
 
 
-@dataclass(frozen=True)
-class ProcessRow:
-    """What the scenario workflow projects after an event."""
-
-    id: str
-    revision: int
-    scenario_id: str
-    scenario_name: str | None
-    title: str
-    tags: list[str]
-    state: str
-    is_running: bool
-    summary: dict[str, Any]
-    created: datetime
-    last_updated: datetime
-    participants: list[tuple[str, str]]  # (kind, value): user ids, roles, services
-
-
-async def project_process(store: Store, row: ProcessRow) -> None:
-    values = {k: v for k, v in row.__dict__.items() if k != "participants"}
+async def project_process(store: Store, row: lc.ProcessProjection) -> None:
+    """Upsert the row the scenario workflow projects after an event (its contract, not a
+    copy of it), unless a newer revision is already in place."""
+    values = row.model_dump(exclude={"participants"})
     values["created"] = utc(row.created)
     values["last_updated"] = utc(row.last_updated)
     async with store.session() as session, session.begin():
