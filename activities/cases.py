@@ -6,13 +6,12 @@ service task's headers. Every status change -- from this activity or from
 ``/v1/case-statuses`` -- is announced to the running instances with the case's business
 key as the BPMN message ``caseStatus.<STATUS>`` (variables ``caseId``, ``caseStatus``,
 ``caseStatusDescription``), so a process waits for a status with a message catch event of
-that name. Instances keep a message they do not wait for yet, so the order of "set" and
-"wait" does not matter.
+that name (``operations.cases.announce``). Instances keep a message they do not wait for
+yet, so the order of "set" and "wait" does not matter.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from temporalio import activity
@@ -20,41 +19,11 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
 from baton.settings import get_settings
-from operations import messages
+from operations.cases import announce
 from store import Store, cases
-from store.models import CaseRecord
 from workflows import contracts as c
 
-_log = logging.getLogger("baton.cases")
 SET_STATUS = "baton.case.setStatus"
-
-
-def status_message(status: str) -> str:
-    return f"caseStatus.{status}"
-
-
-async def announce(
-    client: Client, store: Store, case: CaseRecord, *, task_queue: str, settle: timedelta
-) -> list[str]:
-    """Deliver the status change to every running instance with the case's business key,
-    now and during the settling window (``operations.messages.fan_out``); the ids it
-    reached now. The message id names the change, so a retried announcement is taken
-    once."""
-    if not case.business_key:
-        return []
-    message = c.DeliverMessage(
-        name=status_message(case.status),
-        correlation_key=None,
-        variables={
-            "caseId": case.case_id,
-            "caseStatus": case.status,
-            "caseStatusDescription": case.status_description,
-        },
-        message_id=f"case:{case.case_id}:{case.status}:{case.update_date.isoformat()}",
-    )
-    return await messages.fan_out(
-        client, store, message, case.business_key, task_queue=task_queue, settle=settle
-    )
 
 
 class CaseActivities:

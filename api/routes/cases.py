@@ -2,7 +2,7 @@
 ``/v1/case-statuses``, plus the repository's own paths (``/api/case-repository/v1``) for
 clients written against it. Every status change is announced to the running instances
 with the case's business key as the message ``caseStatus.<STATUS>``
-(``activities/cases.py``)."""
+(``operations/cases.py``)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,12 @@ from fastapi import APIRouter, Query, Request
 from pydantic import Field
 from temporalio.client import Client
 
-from activities.cases import announce
-from api import correlation
 from api.auth import Principal, Requires
-from api.deps import ClientDep, SettingsDep, StoreDep
+from api.deps import ClientDep, SettingsDep, StoreDep, sweeper
 from api.problems import NotFound
 from api.schemas import PageNumber, PageOut, PageSize, Wire
 from baton.settings import Settings
+from operations.cases import announce
 from store import Store, cases
 from store.models import CaseRecord
 from store.queries import as_utc
@@ -78,7 +77,7 @@ async def _announce(
 ) -> None:
     """Tell the business key's running instances, now and during the settling window
     (the app's sweeper delivers to those that show up late)."""
-    correlation.sweeper(request, client, store, settings).ensure_running()
+    sweeper(request, client, store, settings).ensure_running()
     await announce(
         client,
         store,

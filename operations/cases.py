@@ -1,0 +1,48 @@
+"""Case-status announcements: every status change of a case -- from the
+``baton.case.setStatus`` service task or from ``/v1/case-statuses`` -- is told to the
+running instances with the case's business key as the BPMN message
+``caseStatus.<STATUS>`` (variables ``caseId``, ``caseStatus``, ``caseStatusDescription``),
+so a process waits for a status with a message catch event of that name. It goes the
+business-key way of ``operations.messages`` (``fan_out``): instances keep a message they
+do not wait for yet, and those that show up during the settling window get it from the
+sweeper, so the order of "set" and "wait" does not matter.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from temporalio.client import Client
+
+from operations import messages
+from store import Store
+from store.models import CaseRecord
+from workflows import contracts as c
+
+
+def status_message(status: str) -> str:
+    """The message name a process waits for to see a case reach ``status``."""
+    return f"caseStatus.{status}"
+
+
+async def announce(
+    client: Client, store: Store, case: CaseRecord, *, task_queue: str, settle: timedelta
+) -> list[str]:
+    """Deliver the status change to every running instance with the case's business key,
+    now and during the settling window; the ids it reached now. The message id names the
+    change, so a retried announcement is taken once."""
+    if not case.business_key:
+        return []
+    message = c.DeliverMessage(
+        name=status_message(case.status),
+        correlation_key=None,
+        variables={
+            "caseId": case.case_id,
+            "caseStatus": case.status,
+            "caseStatusDescription": case.status_description,
+        },
+        message_id=f"case:{case.case_id}:{case.status}:{case.update_date.isoformat()}",
+    )
+    return await messages.fan_out(
+        client, store, message, case.business_key, task_queue=task_queue, settle=settle
+    )
