@@ -6,8 +6,9 @@ service task's headers. Every status change -- from this activity or from
 ``/v1/case-statuses`` -- is announced to the running instances with the case's business
 key as the BPMN message ``caseStatus.<STATUS>`` (variables ``caseId``, ``caseStatus``,
 ``caseStatusDescription``), so a process waits for a status with a message catch event of
-that name (``operations.cases.announce``). Instances keep a message they do not wait for
-yet, so the order of "set" and "wait" does not matter.
+that name. The work is ``operations.cases.set_status``; this is its Temporal wrapper.
+Instances keep a message they do not wait for yet, so the order of "set" and "wait" does
+not matter.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
 from baton.settings import get_settings
-from operations.cases import announce
+from operations.cases import set_status
 from store import Store, cases
 from workflows import contracts as c
 
@@ -41,41 +42,25 @@ class CaseActivities:
                 type="BadTaskHeaders",
                 non_retryable=True,
             )
-        description = headers.get("statusDescription")
-        source = headers.get("source", "baton")
-        by = f"process:{task.process_instance_id}"
+        client_id = headers.get("clientId")
+        if client_id is None and headers.get("clientIdVariable"):
+            value = task.variables.get(headers["clientIdVariable"])
+            client_id = None if value is None else str(value)
         case_id = task.variables.get("caseId")
-        found = await cases.get(self._store, case_id) if isinstance(case_id, str) else None
-        if found is None and task.business_key:
-            found = await cases.by_business_key(self._store, task.business_key)
-        if found is None:
-            client_id = headers.get("clientId")
-            if client_id is None and headers.get("clientIdVariable"):
-                value = task.variables.get(headers["clientIdVariable"])
-                client_id = None if value is None else str(value)
-            case = await cases.create(
-                self._store,
-                cases.NewCase(
-                    case_type=headers.get("caseType", "PROCESS"),
-                    client_id=client_id,
-                    client_type=headers.get("clientType", "UNKNOWN"),
-                    status=status,
-                    status_description=description,
-                    business_key=task.business_key,
-                    source=source,
-                ),
-                by=by,
-            )
-        else:
-            changed = await cases.change_status(
-                self._store, found.case_id, status, description, source, by=by
-            )
-            assert changed is not None
-            case = changed
-        await announce(
+        case = await set_status(
             self._client,
             self._store,
-            case,
+            cases.NewCase(
+                case_type=headers.get("caseType", "PROCESS"),
+                client_id=client_id,
+                client_type=headers.get("clientType", "UNKNOWN"),
+                status=status,
+                status_description=headers.get("statusDescription"),
+                business_key=task.business_key,
+                source=headers.get("source", "baton"),
+            ),
+            case_id=case_id if isinstance(case_id, str) else None,
+            by=f"process:{task.process_instance_id}",
             task_queue=activity.info().task_queue,
             settle=timedelta(seconds=get_settings().message_settle_seconds),
         )

@@ -1,4 +1,6 @@
-"""Case-status announcements: every status change of a case -- from the
+"""Case status: creating a case, changing its status, and announcing every change.
+
+Every status change of a case -- from the
 ``baton.case.setStatus`` service task or from ``/v1/case-statuses`` -- is told to the
 running instances with the case's business key as the BPMN message
 ``caseStatus.<STATUS>`` (variables ``caseId``, ``caseStatus``, ``caseStatusDescription``),
@@ -15,7 +17,8 @@ from datetime import timedelta
 from temporalio.client import Client
 
 from operations import messages
-from store import Store
+from operations.errors import NotFound
+from store import Store, cases
 from store.models import CaseRecord
 from workflows import contracts as c
 
@@ -45,4 +48,69 @@ async def announce(
     )
     return await messages.fan_out(
         client, store, message, case.business_key, task_queue=task_queue, settle=settle
+    )
+
+
+async def create(
+    client: Client,
+    store: Store,
+    new: cases.NewCase,
+    *,
+    by: str | None,
+    task_queue: str,
+    settle: timedelta,
+) -> CaseRecord:
+    """Create a case with its first status, and announce that status."""
+    row = await cases.create(store, new, by=by)
+    await announce(client, store, row, task_queue=task_queue, settle=settle)
+    return row
+
+
+async def change(
+    client: Client,
+    store: Store,
+    case_id: str,
+    status: str,
+    description: str | None,
+    source: str | None,
+    *,
+    by: str | None,
+    task_queue: str,
+    settle: timedelta,
+) -> CaseRecord:
+    """Change a case's status (appended to its history), and announce it."""
+    row = await cases.change_status(store, case_id, status, description, source, by=by)
+    if row is None:
+        raise NotFound(f"no case {case_id}", field="caseId")
+    await announce(client, store, row, task_queue=task_queue, settle=settle)
+    return row
+
+
+async def set_status(
+    client: Client,
+    store: Store,
+    new: cases.NewCase,
+    *,
+    case_id: str | None,
+    by: str | None,
+    task_queue: str,
+    settle: timedelta,
+) -> CaseRecord:
+    """A process sets the status of its case: the one ``case_id`` names, else the case of
+    its business key, else ``new`` (created with that status)."""
+    found = await cases.get(store, case_id) if case_id is not None else None
+    if found is None and new.business_key:
+        found = await cases.by_business_key(store, new.business_key)
+    if found is None:
+        return await create(client, store, new, by=by, task_queue=task_queue, settle=settle)
+    return await change(
+        client,
+        store,
+        found.case_id,
+        new.status,
+        new.status_description,
+        new.source,
+        by=by,
+        task_queue=task_queue,
+        settle=settle,
     )

@@ -18,7 +18,7 @@ from api.deps import ClientDep, SettingsDep, StoreDep, sweeper
 from api.problems import NotFound
 from api.schemas import PageNumber, PageOut, PageSize, Wire
 from baton.settings import Settings
-from operations.cases import announce
+from operations import cases as ops
 from store import Store, cases
 from store.models import CaseRecord
 from store.queries import as_utc
@@ -72,19 +72,13 @@ class CaseStatusOut(Wire):
         )
 
 
-async def _announce(
-    request: Request, client: Client, store: Store, settings: Settings, row: CaseRecord
-) -> None:
-    """Tell the business key's running instances, now and during the settling window
-    (the app's sweeper delivers to those that show up late)."""
+def _announcing(
+    request: Request, client: Client, store: Store, settings: Settings
+) -> tuple[str, timedelta]:
+    """Where an announcement goes: this deployment's queue, within the settling window
+    (the app's sweeper, kicked here, delivers to instances that show up late)."""
     sweeper(request, client, store, settings).ensure_running()
-    await announce(
-        client,
-        store,
-        row,
-        task_queue=settings.task_queue,
-        settle=timedelta(seconds=settings.message_settle_seconds),
-    )
+    return settings.task_queue, timedelta(seconds=settings.message_settle_seconds)
 
 
 class StatusChangeOut(Wire):
@@ -103,8 +97,11 @@ async def _create(
     settings: Settings,
     principal: Principal,
 ) -> CaseStatusOut:
-    row = await cases.create(store, cases.NewCase(**body.model_dump()), by=principal.subject)
-    await _announce(request, client, store, settings, row)
+    queue, settle = _announcing(request, client, store, settings)
+    new = cases.NewCase(**body.model_dump())
+    row = await ops.create(
+        client, store, new, by=principal.subject, task_queue=queue, settle=settle
+    )
     return CaseStatusOut.of(row)
 
 
@@ -186,12 +183,18 @@ async def change_case_status(
     settings: SettingsDep,
     principal: Annotated[Principal, Requires("cases:write")],
 ) -> CaseStatusOut:
-    row = await cases.change_status(
-        store, case_id, body.status, body.status_description, body.source, by=principal.subject
+    queue, settle = _announcing(request, client, store, settings)
+    row = await ops.change(
+        client,
+        store,
+        case_id,
+        body.status,
+        body.status_description,
+        body.source,
+        by=principal.subject,
+        task_queue=queue,
+        settle=settle,
     )
-    if row is None:
-        raise NotFound(f"no case {case_id}", field="caseId")
-    await _announce(request, client, store, settings, row)
     return CaseStatusOut.of(row)
 
 
