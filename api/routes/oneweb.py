@@ -22,12 +22,11 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import APIRouter, Body, Query
 from pydantic import Field
 from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Principal, Requires
 from api.deps import IDEMPOTENT, ClientDep, SettingsDep, StoreDep
 from api.limits import Variables
-from api.problems import ApiProblem, Forbidden, NotFound, Unavailable
+from api.problems import ApiProblem, Forbidden, NotFound
 from api.schemas import Wire
 from baton.settings import Settings
 from operations import calls, commands, errors, instances
@@ -191,16 +190,12 @@ async def start_process_legacy(
     return envelope(await _start(store, client, settings, principal, body))
 
 
-async def _require_instance(store: Store, client: Client, instance_id: str) -> None:
+async def _require_instance(
+    store: Store, client: Client, settings: Settings, instance_id: str
+) -> None:
     """The read model first; an instance started a moment ago may only be in Temporal."""
-    if await queries.get_instance(store, instance_id) is not None:
-        return
-    try:
-        await client.get_workflow_handle(instance_id).describe()
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise NotFound(f"no process instance {instance_id}") from err
-        raise Unavailable(f"Temporal did not answer for {instance_id}: {err.message}") from err
+    if await queries.get_instance(store, instance_id) is None:
+        await instances.exists(client, settings, instance_id)
 
 
 async def _open_tasks(store: Store, instance_id: str) -> list[TaskRecord]:
@@ -301,9 +296,10 @@ async def instance_tasks(
     instance_id: str,
     store: StoreDep,
     client: ClientDep,
+    settings: SettingsDep,
     _: Annotated[Principal, Requires("bpms:task:read")],
 ) -> Envelope[list[OnewebTask]]:
-    await _require_instance(store, client, instance_id)
+    await _require_instance(store, client, settings, instance_id)
     return envelope([OnewebTask.of(r) for r in await _open_tasks(store, instance_id)])
 
 
@@ -400,7 +396,7 @@ async def assign_instance_tasks(
 ) -> Envelope[str]:
     if not user:
         raise ApiProblem("user: name the user", status=400)
-    await _require_instance(store, client, instance_id)
+    await _require_instance(store, client, settings, instance_id)
     rows = await _open_tasks(store, instance_id)
     me = ops.actor_of(principal)  # holds bpms:task:assign (the route demands it): admin
     for row in rows:
