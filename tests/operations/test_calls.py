@@ -4,7 +4,9 @@ the API answers each kind (``api.problems.problem_of``)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -142,15 +144,34 @@ async def test_a_call_temporal_refused_is_a_bad_gateway() -> None:
 
 
 def test_the_rejections_are_the_strings_the_workflow_raises() -> None:
-    """The workflow raises ``ApplicationError(type=...)`` with these values (as literals
-    until it is switched to the enum); a literal the enum lacks would reach clients as a
-    bare Conflict."""
-    import re
-    from pathlib import Path
+    """Every ``ApplicationError(type="...")`` literal of the BPMN interpreter (in whatever
+    module of ``workflows/`` it lives) is a ``Rejection``; a literal the enum lacked would
+    reach clients as a bare Conflict. (Once the workflow raises the enum's members, no
+    literal is left and this holds trivially.)"""
+    modules = [
+        p for p in Path(c.__file__).parent.rglob("*.py") if not p.name.startswith("letsflow")
+    ]
+    raised = {t for p in modules for t in re.findall(r'type="([A-Za-z]+)"', p.read_text())}
+    assert raised <= {r.value for r in c.Rejection}, raised - {r.value for r in c.Rejection}
 
-    source = Path(c.__file__).with_name("bpmn_process.py").read_text()
-    raised = set(re.findall(r'type="([A-Za-z]+)"', source)) | {
-        r.value for r in c.Rejection if f"Rejection.{r.name}" in source
-    }
-    refusals = {t for t in raised if t not in ("BpmnError",)}
-    assert refusals <= {r.value for r in c.Rejection}, refusals - {r.value for r in c.Rejection}
+
+@pytest.mark.parametrize(
+    ("error", "status", "title"),
+    [
+        (errors.TaskNotFound("t-1"), 404, "Not found"),
+        (errors.Conflict("x"), 409, "Conflict"),
+        (errors.Forbidden("x"), 403, "Forbidden"),
+        (errors.Invalid("x"), 422, "Invalid request"),
+        (errors.Refused("x"), 400, "Bad request"),
+        (errors.TooLarge("x"), 413, "Content too large"),
+        (errors.Unavailable("x"), 503, "Service unavailable"),
+        (errors.UpstreamError("x"), 502, "Bad gateway"),
+        (errors.OperationError("x"), 400, "Bad request"),
+    ],
+)
+def test_each_kind_of_error_has_its_status(
+    error: errors.OperationError, status: int, title: str
+) -> None:
+    problem = problems.problem_of(error)
+    assert (problem.status, problem.title, problem.detail) == (status, title, error.detail)
+    assert problem.headers == {}
