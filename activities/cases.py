@@ -6,13 +6,13 @@ service task's headers. Every status change -- from this activity or from
 ``/v1/case-statuses`` -- is announced to the running instances with the case's business
 key as the BPMN message ``caseStatus.<STATUS>`` (variables ``caseId``, ``caseStatus``,
 ``caseStatusDescription``), so a process waits for a status with a message catch event of
-that name. Instances keep a message they do not wait for yet, so the order of "set" and
-"wait" does not matter.
+that name. The work is ``operations.cases.set_status``; this is its Temporal wrapper.
+Instances keep a message they do not wait for yet, so the order of "set" and "wait" does
+not matter.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from temporalio import activity
@@ -20,41 +20,11 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
 from baton.settings import get_settings
-from operations import messages
+from operations.cases import set_status
 from store import Store, cases
-from store.models import CaseRecord
 from workflows import contracts as c
 
-_log = logging.getLogger("baton.cases")
 SET_STATUS = "baton.case.setStatus"
-
-
-def status_message(status: str) -> str:
-    return f"caseStatus.{status}"
-
-
-async def announce(
-    client: Client, store: Store, case: CaseRecord, *, task_queue: str, settle: timedelta
-) -> list[str]:
-    """Deliver the status change to every running instance with the case's business key,
-    now and during the settling window (``operations.messages.fan_out``); the ids it
-    reached now. The message id names the change, so a retried announcement is taken
-    once."""
-    if not case.business_key:
-        return []
-    message = c.DeliverMessage(
-        name=status_message(case.status),
-        correlation_key=None,
-        variables={
-            "caseId": case.case_id,
-            "caseStatus": case.status,
-            "caseStatusDescription": case.status_description,
-        },
-        message_id=f"case:{case.case_id}:{case.status}:{case.update_date.isoformat()}",
-    )
-    return await messages.fan_out(
-        client, store, message, case.business_key, task_queue=task_queue, settle=settle
-    )
 
 
 class CaseActivities:
@@ -72,41 +42,25 @@ class CaseActivities:
                 type="BadTaskHeaders",
                 non_retryable=True,
             )
-        description = headers.get("statusDescription")
-        source = headers.get("source", "baton")
-        by = f"process:{task.process_instance_id}"
+        client_id = headers.get("clientId")
+        if client_id is None and headers.get("clientIdVariable"):
+            value = task.variables.get(headers["clientIdVariable"])
+            client_id = None if value is None else str(value)
         case_id = task.variables.get("caseId")
-        found = await cases.get(self._store, case_id) if isinstance(case_id, str) else None
-        if found is None and task.business_key:
-            found = await cases.by_business_key(self._store, task.business_key)
-        if found is None:
-            client_id = headers.get("clientId")
-            if client_id is None and headers.get("clientIdVariable"):
-                value = task.variables.get(headers["clientIdVariable"])
-                client_id = None if value is None else str(value)
-            case = await cases.create(
-                self._store,
-                cases.NewCase(
-                    case_type=headers.get("caseType", "PROCESS"),
-                    client_id=client_id,
-                    client_type=headers.get("clientType", "UNKNOWN"),
-                    status=status,
-                    status_description=description,
-                    business_key=task.business_key,
-                    source=source,
-                ),
-                by=by,
-            )
-        else:
-            changed = await cases.change_status(
-                self._store, found.case_id, status, description, source, by=by
-            )
-            assert changed is not None
-            case = changed
-        await announce(
+        case = await set_status(
             self._client,
             self._store,
-            case,
+            cases.NewCase(
+                case_type=headers.get("caseType", "PROCESS"),
+                client_id=client_id,
+                client_type=headers.get("clientType", "UNKNOWN"),
+                status=status,
+                status_description=headers.get("statusDescription"),
+                business_key=task.business_key,
+                source=headers.get("source", "baton"),
+            ),
+            case_id=case_id if isinstance(case_id, str) else None,
+            by=f"process:{task.process_instance_id}",
             task_queue=activity.info().task_queue,
             settle=timedelta(seconds=get_settings().message_settle_seconds),
         )

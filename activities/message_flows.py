@@ -12,10 +12,10 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 
-from baton.starting import start_at
 from bpmn_compiler.ir import StartEvent
+from operations.instances import start_at
+from operations.messages import signal_message
 from store import Store, definitions
 from store.db import DefinitionNotFound
 from workflows import contracts as c
@@ -52,18 +52,12 @@ class MessageFlowActivities:
             return c.FlowSent(started=workflow_id)
         delivered = 0
         for partner in message.partners:
-            try:
-                await self._client.get_workflow_handle(partner).signal(
-                    c.DELIVER_MESSAGE,
-                    c.DeliverMessage(
-                        name=message.flow_id,
-                        element_id=message.target,
-                        variables=dict(message.variables),
-                        message_id=f"{message.sender_instance_id}/{message.throw_id}",
-                    ),
-                )
+            sent = c.DeliverMessage(
+                name=message.flow_id,
+                element_id=message.target,
+                variables=dict(message.variables),
+                message_id=f"{message.sender_instance_id}/{message.throw_id}",
+            )
+            if await signal_message(self._client, partner, sent):  # False: it has ended
                 delivered += 1
-            except RPCError as err:
-                if err.status != RPCStatusCode.NOT_FOUND:
-                    raise
         return c.FlowSent(delivered=delivered)

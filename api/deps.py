@@ -8,8 +8,9 @@ from fastapi import Depends, Header, Request
 from temporalio.client import Client
 
 from api.problems import Unavailable
-from api.temporal_calls import IDEMPOTENCY_KEY
 from baton.settings import Settings
+from operations.calls import IDEMPOTENCY_KEY
+from operations.messages import MessageSweeper
 from store import Store
 
 
@@ -56,3 +57,13 @@ async def idempotency_key(
 
 #: Router dependency for routers that send commands to instances.
 IDEMPOTENT = [Depends(idempotency_key)]
+
+
+def sweeper(request: Request, client: Client, store: Store, settings: Settings) -> MessageSweeper:
+    """The app's one message sweeper (created on first use; the lifespan starts it in a
+    served app, a route that writes to the outbox makes sure it runs)."""
+    found: MessageSweeper | None = getattr(request.app.state, "sweeper", None)
+    if found is None:
+        found = MessageSweeper(client, store, settings)
+        request.app.state.sweeper = found
+    return found

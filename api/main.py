@@ -11,7 +11,6 @@ from fastapi.routing import APIRoute
 from temporalio.client import Client
 
 from api import audit, body_limits, openapi, problems, rate_limits
-from api.correlation import MessageSweeper
 from api.routes import (
     api_keys,
     cases,
@@ -34,6 +33,7 @@ from api.routes import audit as audit_routes
 from baton import __version__
 from baton.settings import Settings, get_settings
 from baton.temporal_client import connect
+from operations.messages import MessageSweeper
 from store import Store
 
 _log = logging.getLogger("baton.api")

@@ -7,7 +7,12 @@ Exception tree::
      ├── Invalid            422 (checks beyond the request model)
      ├── Forbidden          403
      ├── Conflict           409
+     ├── PayloadTooLarge    413
      └── Unavailable        503 (Temporal or the database cannot be reached in time)
+
+Operations (``operations/``) raise their own errors, without HTTP; ``problem_of`` maps
+each kind to its problem here, once for every family (``_BY_KIND``), with the
+extensions it carries (``code``, ``outcome``, ``field`` …) as they are.
 
 Under ``/BPMREST/`` (ONEWEB's API) the same errors come in ONEWEB's envelope
 ``{data: null, code: <status>, message, timestamp, totalRecordCount: 0}``.
@@ -32,6 +37,8 @@ from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 from temporalio.service import RPCError
+
+from operations import errors
 
 PROBLEM_JSON = "application/problem+json"
 _log = logging.getLogger("baton.api")
@@ -117,6 +124,34 @@ class Unavailable(ApiProblem):
     title = "Service unavailable"
 
 
+class PayloadTooLarge(ApiProblem):
+    status = 413
+    title = "Content too large"
+
+
+#: Each kind of operation error as the problem it is answered with.
+_BY_KIND: dict[type[errors.OperationError], tuple[type[ApiProblem], int | None]] = {
+    errors.NotFound: (NotFound, None),
+    errors.Conflict: (Conflict, None),
+    errors.Forbidden: (Forbidden, None),
+    errors.Invalid: (ApiProblem, 422),
+    errors.Refused: (ApiProblem, None),
+    errors.TooLarge: (PayloadTooLarge, None),
+    errors.Unavailable: (Unavailable, None),
+    errors.UpstreamError: (ApiProblem, 502),
+}
+
+
+def problem_of(err: errors.OperationError) -> ApiProblem:
+    """The problem an operation's error is answered with (the nearest kind it is; the
+    root itself is a 400)."""
+    kind, status = next(
+        (_BY_KIND[k] for k in type(err).__mro__ if k in _BY_KIND), (ApiProblem, None)
+    )
+    headers = {"Retry-After": str(err.retry_after)} if err.retry_after is not None else None
+    return kind(err.detail, status=status, headers=headers, **err.extensions)
+
+
 def letsflow_error(message: str, reason: list[Any] | None = None) -> dict[str, Any]:
     """LetsFlow's error body ``{"error": {"message", "reason"?}}``, carried as a
     problem+json extension on the LetsFlow routes so its clients find what they read."""
@@ -186,6 +221,10 @@ def install(app: FastAPI) -> None:
         answer = problem_response(request, exc.status, exc.title, exc.detail, **exc.extensions)
         answer.headers.update(exc.headers)
         return answer
+
+    @app.exception_handler(errors.OperationError)
+    async def _operation(request: Request, exc: errors.OperationError) -> JSONResponse:
+        return await _problem(request, problem_of(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

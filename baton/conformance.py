@@ -38,6 +38,7 @@ from baton.devserver import SPEED_FLAGS, temporal_binary
 from bpmn_compiler import compile_bpmn
 from bpmn_compiler import namespaces as ns
 from bpmn_compiler.ir import ProcessDefinition
+from operations import commands
 from store import Store
 from store import definitions as store_definitions
 from workflows import contracts as c
@@ -286,8 +287,8 @@ class CaseRun:
             self.decisions.update(step["gateway_decisions"])
             for instance in self.instances:
                 if await self._running(instance):
-                    await instance.handle.execute_update(
-                        c.SET_VARIABLES,
+                    await commands.SET_VARIABLES.execute(
+                        instance.handle,
                         c.SetVariables(variables={"decisions": self.decisions}),
                         rpc_timeout=RPC_TIMEOUT,
                     )
@@ -304,25 +305,22 @@ class CaseRun:
             raise Unsupported(f"step targets instance {index}, which was not started")
         handle = self.instances[index].handle
         if kind == "message":
-            await handle.execute_update(
-                c.CORRELATE_MESSAGE,
-                c.DeliverMessage(name="", element_id=trigger),
-                result_type=c.MessageCorrelated,
-                rpc_timeout=RPC_TIMEOUT,
+            await commands.CORRELATE.execute(
+                handle, c.DeliverMessage(name="", element_id=trigger), rpc_timeout=RPC_TIMEOUT
             )
         elif kind == "timer":
-            await handle.execute_update(
-                c.FIRE_TIMER, c.FireTimer(element_id=trigger), rpc_timeout=RPC_TIMEOUT
+            await commands.FIRE_TIMER.execute(
+                handle, c.FireTimer(element_id=trigger), rpc_timeout=RPC_TIMEOUT
             )
         elif kind == "conditional":
             self.conditions[trigger] = True
-            await handle.execute_update(
-                c.SET_VARIABLES,
+            await commands.SET_VARIABLES.execute(
+                handle,
                 c.SetVariables(variables={"conditions": dict(self.conditions)}),
                 rpc_timeout=RPC_TIMEOUT,
             )
         elif kind in ("signal", "other"):  # "other": a manual boundary (see adapt)
-            await handle.signal(c.DELIVER_SIGNAL, c.DeliverSignal(name="", element_id=trigger))
+            await commands.DELIVER_SIGNAL.send(handle, c.DeliverSignal(name="", element_id=trigger))
         elif kind == "user":
             view = await self.state(handle)
             task = next(
@@ -331,20 +329,14 @@ class CaseRun:
                 if t.element_id == trigger
                 and t.state in (c.TaskState.CREATED, c.TaskState.ASSIGNED)
             )
-            await handle.execute_update(
-                c.COMPLETE_USER_TASK,
-                c.CompleteUserTask(task_id=task.id),
-                result_type=c.UserTaskCompleted,
-                rpc_timeout=RPC_TIMEOUT,
+            await commands.COMPLETE.execute(
+                handle, c.CompleteUserTask(task_id=task.id), rpc_timeout=RPC_TIMEOUT
             )
         else:
             raise Unsupported(f"trigger kind {kind!r}")
 
     async def state(self, handle: WorkflowHandle[Any, Any]) -> c.ProcessStateView:
-        view: c.ProcessStateView = await handle.query(
-            c.STATE_QUERY, result_type=c.ProcessStateView, rpc_timeout=RPC_TIMEOUT
-        )
-        return view
+        return await commands.STATE.ask(handle, rpc_timeout=RPC_TIMEOUT)
 
     async def _running(self, instance: Instance) -> bool:
         desc = await instance.handle.describe()

@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
+from operations import commands
 from operations.background import BackgroundLoop
 from store import Store, projections
 from workflows import contracts as c
@@ -133,7 +134,7 @@ class Reconciler(BackgroundLoop):
             return await self._close(ended), True
         if current.status == WorkflowExecutionStatus.RUNNING:
             # a reset: the running run's rows replace those of the run it replaced
-            await handle.signal(c.RESYNC_PROJECTION, rpc_timeout=timedelta(seconds=5))
+            await commands.RESYNC_PROJECTION.send(handle, None, rpc_timeout=timedelta(seconds=5))
             _log.info("instance %s was reset; asked it to write its rows again", ended.instance_id)
             return True, False
         return False, False  # a newer run has ended too: its own entry settles the instance

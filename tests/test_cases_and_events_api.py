@@ -12,7 +12,7 @@ from typing import Any
 
 from docx import Document
 
-from api.correlation import waiting_instances
+from operations.messages import waiting_instances
 from tests.conftest import Stack
 from tests.support.http import deploy, eventually, problem
 from tests.workflows.diagrams import diagram, flows

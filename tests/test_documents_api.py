@@ -26,19 +26,18 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities import build_activities
-from activities.documents import (
-    GENERATE,
-    MEDIA_TYPES,
-    PDF_UNAVAILABLE,
-    DocumentActivities,
-    merge_data,
-    pdf_available,
-    template_variables,
-)
+from activities.documents import GENERATE, DocumentActivities
 from api.main import create_app
 from api.openapi import PRIVILEGE_KEY
 from api.routes import documents as documents_routes
 from baton.settings import Settings
+from operations.documents import (
+    MEDIA_TYPES,
+    PDF_UNAVAILABLE,
+    merge_data,
+    pdf_available,
+    template_variables,
+)
 from store import Store, business_data
 from store import documents as document_store
 from store.documents import GeneratedDocument

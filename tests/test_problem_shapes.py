@@ -59,7 +59,7 @@ async def test_a_502_from_a_route_is_titled_bad_gateway(
     app = create_app(settings, client=temporal_env.client, store=store)
 
     @app.get("/v1/bpms/upstream-probe")
-    async def upstream() -> None:  # how api/temporal_calls.py reports a refused RPC
+    async def upstream() -> None:  # how operations/calls.py reports a refused RPC
         raise ApiProblem("Temporal refused the call for i-1: internal", status=502)
 
     transport = httpx.ASGITransport(app=app)

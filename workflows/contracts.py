@@ -48,6 +48,30 @@ PROJECT = "baton.project"
 BROADCAST_SIGNAL = "baton.broadcast_signal"
 SEND_ALONG_FLOW = "baton.send_along_flow"
 
+
+class Rejection(StrEnum):
+    """Why the workflow refuses a command: the ``type`` of the ``ApplicationError`` an
+    update validator (or handler) raises. Clients match on these values -- the API maps
+    each to its error (``operations/calls.py``) -- so they are part of the contract:
+    renaming one breaks every client that reads ``code``."""
+
+    TASK_NOT_FOUND = "TaskNotFound"  # no user task with that id in the instance
+    TASK_NOT_ACTIVE = "TaskNotActive"  # completed, cancelled, suspended (or not suspended)
+    TASK_NOT_PERMITTED = "TaskNotPermitted"  # the actor may not do this to the task
+    TASK_ALREADY_CLAIMED = "TaskAlreadyClaimed"  # someone else holds it
+    TASK_DELEGATED = "TaskDelegated"  # only the delegate's resolve may act on it now
+    TASK_NOT_DELEGATED = "TaskNotDelegated"  # resolve of a task nobody delegated
+    INCIDENT_NOT_FOUND = "IncidentNotFound"
+    INCIDENT_RESOLVED = "IncidentResolved"
+    INSTANCE_ENDED = "InstanceEnded"  # the instance takes no more commands
+    MESSAGE_NOT_CORRELATED = "MessageNotCorrelated"  # nothing waits for the message
+    TIMER_NOT_FOUND = "TimerNotFound"  # fire_timer for an element with no running timer
+    VARIABLES_TOO_LARGE = "VariablesTooLarge"  # over BATON_MAX_*VARIABLES_BYTES
+    #: not a command's refusal but the start's: the instance fails before its first
+    #: element (several none start events, or the one asked for does not exist)
+    NO_START_EVENT = "NoStartEvent"
+
+
 #: Built-in service-task types that answer at once. The interpreter runs them as local
 #: activities (one marker event, no extra workflow task), as Camunda 7 runs a synchronous
 #: delegate, unless the element asks for asynchronous continuation (``asyncBefore`` /

@@ -6,6 +6,7 @@ with these names and shapes."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -14,6 +15,15 @@ WORKFLOW_NAME = "LetsflowProcess"
 STEP = "step"  # update: one action; answers the process (a skipped event is still recorded)
 READY = "ready"  # update: answers the process once it is instantiated
 PROCESS_QUERY = "process"  # query: the whole LetsFlow process document
+
+
+class Rejection(StrEnum):
+    """The ``type`` of the ``ApplicationError`` a ``LetsflowProcess`` update raises to
+    refuse a step; clients (and ``operations/calls.py``) match on these values."""
+
+    NOT_READY = "NotReady"  # the process is not instantiated yet
+    PROCESS_ENDED = "ProcessEnded"  # an ended process takes no more steps
+
 
 LOAD_SCENARIO = "letsflow.load_scenario"
 PROJECT_PROCESS = "letsflow.project_process"

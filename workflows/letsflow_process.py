@@ -76,7 +76,9 @@ class LetsflowProcess:
 
     def _require(self) -> dict[str, Any]:
         if self._process is None:
-            raise ApplicationError("the process is not instantiated yet", type="NotReady")
+            raise ApplicationError(
+                "the process is not instantiated yet", type=lc.Rejection.NOT_READY.value
+            )
         return self._process
 
     async def _accept(self, process: dict[str, Any]) -> None:
@@ -229,7 +231,7 @@ class LetsflowProcess:
     @step.validator
     def _validate_step(self, command: lc.StepCommand) -> None:  # noqa: ARG002
         if self._process is not None and not self._process.get("isRunning"):
-            raise ApplicationError("the process has ended", type="ProcessEnded")
+            raise ApplicationError("the process has ended", type=lc.Rejection.PROCESS_ENDED.value)
 
     @workflow.update(name=lc.READY)
     async def ready(self) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 ``/v1/case-statuses``, plus the repository's own paths (``/api/case-repository/v1``) for
 clients written against it. Every status change is announced to the running instances
 with the case's business key as the message ``caseStatus.<STATUS>``
-(``activities/cases.py``)."""
+(``operations/cases.py``)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,12 @@ from fastapi import APIRouter, Query, Request
 from pydantic import Field
 from temporalio.client import Client
 
-from activities.cases import announce
-from api import correlation
 from api.auth import Principal, Requires
-from api.deps import ClientDep, SettingsDep, StoreDep
+from api.deps import ClientDep, SettingsDep, StoreDep, sweeper
 from api.problems import NotFound
 from api.schemas import PageNumber, PageOut, PageSize, Wire
 from baton.settings import Settings
+from operations import cases as ops
 from store import Store, cases
 from store.models import CaseRecord
 from store.queries import as_utc
@@ -73,19 +72,13 @@ class CaseStatusOut(Wire):
         )
 
 
-async def _announce(
-    request: Request, client: Client, store: Store, settings: Settings, row: CaseRecord
-) -> None:
-    """Tell the business key's running instances, now and during the settling window
-    (the app's sweeper delivers to those that show up late)."""
-    correlation.sweeper(request, client, store, settings).ensure_running()
-    await announce(
-        client,
-        store,
-        row,
-        task_queue=settings.task_queue,
-        settle=timedelta(seconds=settings.message_settle_seconds),
-    )
+def _announcing(
+    request: Request, client: Client, store: Store, settings: Settings
+) -> tuple[str, timedelta]:
+    """Where an announcement goes: this deployment's queue, within the settling window
+    (the app's sweeper, kicked here, delivers to instances that show up late)."""
+    sweeper(request, client, store, settings).ensure_running()
+    return settings.task_queue, timedelta(seconds=settings.message_settle_seconds)
 
 
 class StatusChangeOut(Wire):
@@ -104,8 +97,11 @@ async def _create(
     settings: Settings,
     principal: Principal,
 ) -> CaseStatusOut:
-    row = await cases.create(store, cases.NewCase(**body.model_dump()), by=principal.subject)
-    await _announce(request, client, store, settings, row)
+    queue, settle = _announcing(request, client, store, settings)
+    new = cases.NewCase(**body.model_dump())
+    row = await ops.create(
+        client, store, new, by=principal.subject, task_queue=queue, settle=settle
+    )
     return CaseStatusOut.of(row)
 
 
@@ -187,12 +183,18 @@ async def change_case_status(
     settings: SettingsDep,
     principal: Annotated[Principal, Requires("cases:write")],
 ) -> CaseStatusOut:
-    row = await cases.change_status(
-        store, case_id, body.status, body.status_description, body.source, by=principal.subject
+    queue, settle = _announcing(request, client, store, settings)
+    row = await ops.change(
+        client,
+        store,
+        case_id,
+        body.status,
+        body.status_description,
+        body.source,
+        by=principal.subject,
+        task_queue=queue,
+        settle=settle,
     )
-    if row is None:
-        raise NotFound(f"no case {case_id}", field="caseId")
-    await _announce(request, client, store, settings, row)
     return CaseStatusOut.of(row)
 
 

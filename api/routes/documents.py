@@ -5,7 +5,7 @@ with the data of a process instance (its variables, its business data over them,
 given data over both), download the result. Small requests render while the caller
 waits (201); large ones answer 202 at once and render in the background, and
 ``GET /v1/documents/{id}`` tells pending, done or failed. PDF needs LibreOffice; without
-it a PDF request is a 501 problem. Rendering is ``activities.documents.render``, the same
+it a PDF request is a 501 problem. Rendering is ``operations.documents.render``, the same
 code the built-in service task ``baton.documents.generate`` runs.
 """
 
@@ -21,7 +21,13 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from pydantic import Field
 
-from activities.documents import (
+from api.auth import Principal, Requires
+from api.deps import SettingsDep, StoreDep, get_client
+from api.problems import ApiProblem, Conflict, Invalid, NotFound
+from api.schemas import PageNumber, PageOut, PageSize, Wire
+from baton.settings import Settings
+from operations import calls, commands
+from operations.documents import (
     MEDIA_TYPES,
     PDF_UNAVAILABLE,
     ConversionFailed,
@@ -35,12 +41,6 @@ from activities.documents import (
     render,
     template_variables,
 )
-from api import temporal_calls
-from api.auth import Principal, Requires
-from api.deps import SettingsDep, StoreDep, get_client
-from api.problems import ApiProblem, Conflict, Invalid, NotFound
-from api.schemas import PageNumber, PageOut, PageSize, Wire
-from baton.settings import Settings
 from store import documents
 from store.db import Store
 from store.documents import (
@@ -50,7 +50,6 @@ from store.documents import (
     GeneratedDocument,
 )
 from store.queries import as_utc
-from workflows import contracts as c
 
 router = APIRouter(prefix="/v1/documents", tags=["documents"])
 _log = logging.getLogger("baton.documents")
@@ -343,8 +342,8 @@ async def _request_data(
 ) -> dict[str, Any]:
     if body.process_instance_id is None:
         return merge_data(body.data)
-    view = await temporal_calls.query(
-        get_client(request), settings, body.process_instance_id, c.STATE_QUERY, c.ProcessStateView
+    view = await calls.query(
+        get_client(request), settings, body.process_instance_id, commands.STATE
     )
     return merge_data(
         await instance_data(store, body.process_instance_id, view.variables), body.data

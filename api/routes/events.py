@@ -15,8 +15,7 @@ payment gateway) as CloudEvents-like envelopes, turned into BPMN messages or sig
 
 from __future__ import annotations
 
-import contextlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request, Response
@@ -24,15 +23,13 @@ from pydantic import Field
 from sqlalchemy.exc import IntegrityError
 from temporalio.client import Client
 
-from activities.signals import broadcast
-from api import correlation
 from api.auth import Principal, Requires
-from api.deps import ClientDep, SettingsDep, StoreDep
+from api.deps import ClientDep, SettingsDep, StoreDep, sweeper
 from api.limits import Variables
 from api.schemas import Searchable, Wire
 from baton.settings import Settings
 from operations import messages
-from store import buffered_messages
+from operations.signals import broadcast
 from store.db import Store
 from store.models import ReceivedEvent
 from workflows import contracts as c
@@ -91,62 +88,38 @@ async def _deliver(
     message = c.DeliverMessage(
         name=event.type, correlation_key=event.subject, variables=event.data, message_id=event.id
     )
-    reached: list[DeliveryOut] = []
-    for instance_id in await correlation.waiting_instances(
-        client, settings, event.type, event.subject
-    ):
-        element = await correlation.correlate_one(client, settings, instance_id, message)
-        if element is not None:
-            reached.append(
-                DeliveryOut(
-                    process_instance_id=instance_id, result_type="Execution", activity_id=element
-                )
-            )
-    if reached:
-        return reached, 0
-    settle = timedelta(seconds=settings.message_settle_seconds)
-    if event.subject:
-        # the subscription may be too new for the visibility store, or not made yet: the
-        # instances of this business key keep the message until an element takes it,
-        # also those that show up during the settling window
-        reached = [
-            DeliveryOut(process_instance_id=i, result_type="Delivered", activity_id=None)
-            for i in await messages.fan_out(
-                client,
-                store,
-                message,
-                event.subject,
-                task_queue=settings.task_queue,
-                settle=settle,
-            )
-        ]
-        if reached:
-            return reached, 0
-    begun = await correlation.start_by_message(
+    # an instance already waiting with this key (under another business key) that does
+    # not show yet takes a buffered message when it shows, as a buffered publish would
+    delivery = await messages.deliver(
         client,
         store,
         settings,
-        name=event.type,
-        message_id=event.id,
-        business_key=event.subject,
-        variables=event.data,
-        business=None,
-        started_by=f"event:{event.source}",
+        message,
         every=True,
+        started_by=f"event:{event.source}",
+        business_key=event.subject,
+        duplicate_is_conflict=False,
+        start_message_id=event.id,
     )
-    if not begun:
-        # nothing waits yet as far as visibility shows: an instance already waiting with
-        # this key (under another business key) takes it when it shows, as a buffered
-        # publish would
-        with contextlib.suppress(buffered_messages.DuplicateMessage):
-            await messages.buffer(store, message, settle)
     return [
-        DeliveryOut(
-            process_instance_id=s.instance_id,
-            result_type="ProcessDefinition",
-            activity_id=s.start_event,
-        )
-        for s in begun
+        *(
+            DeliveryOut(
+                process_instance_id=t.instance_id, result_type="Execution", activity_id=t.element_id
+            )
+            for t in delivery.taken
+        ),
+        *(
+            DeliveryOut(process_instance_id=i, result_type="Delivered", activity_id=None)
+            for i in delivery.kept
+        ),
+        *(
+            DeliveryOut(
+                process_instance_id=s.instance_id,
+                result_type="ProcessDefinition",
+                activity_id=s.start_event,
+            )
+            for s in delivery.started
+        ),
     ], 0
 
 
@@ -171,7 +144,7 @@ async def receive_event(
     if seen is not None:
         response.status_code = 200
         return EventOut.model_validate({**seen.outcome, "duplicate": True})
-    correlation.sweeper(request, client, store, settings).ensure_running()
+    sweeper(request, client, store, settings).ensure_running()
     correlated, signalled = await _deliver(client, store, settings, event)
     outcome = EventOut(accepted=True, duplicate=False, correlated=correlated, signalled=signalled)
     try:

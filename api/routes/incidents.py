@@ -1,16 +1,14 @@
-"""Incidents: the operator's list (read model), retry and resolve (workflow updates)."""
+"""Incidents: the operator's list (read model), retry and resolve (``operations.incidents``)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
-from temporalio.client import Client
 
-from api import temporal_calls
 from api.auth import Principal, Requires
 from api.deps import IDEMPOTENT, ClientDep, SettingsDep, StoreDep
-from api.problems import Conflict, NotFound
+from api.problems import NotFound
 from api.schemas import (
     IncidentRowOut,
     PageNumber,
@@ -19,11 +17,9 @@ from api.schemas import (
     ResolveIncidentIn,
     RetryIncidentIn,
 )
-from baton.settings import Settings
+from operations import incidents
 from store import queries
-from store.db import Store
 from store.models import IncidentRecord
-from workflows import contracts as c
 
 router = APIRouter(prefix="/v1/bpms/incidents", tags=["incidents"], dependencies=IDEMPOTENT)
 
@@ -45,22 +41,6 @@ def _out(row: IncidentRecord) -> IncidentRowOut:
         created_at=queries.as_utc(row.created) or row.created,
         state="RESOLVED" if row.resolved else "OPEN",
     )
-
-
-async def _act(
-    store: Store, client: Client, settings: Settings, incident_id: str, update: str, command: Any
-) -> Response:
-    """Send ``update`` to the instance of an open incident (the workflow's validator has
-    the last word: a retry racing another is refused there)."""
-    row = await queries.get_incident(store, incident_id)
-    if row is None:
-        raise NotFound(f"no incident {incident_id}")
-    if row.resolved:
-        raise Conflict(f"incident {incident_id} is resolved", code="IncidentResolved")
-    await temporal_calls.update(
-        client, settings, row.process_instance_id, update, command, type(None)
-    )
-    return Response(status_code=204)
 
 
 @router.get("", response_model=PageOut[IncidentRowOut], summary="List incidents")
@@ -112,10 +92,15 @@ async def retry_incident(
     settings: SettingsDep,
     _: Annotated[Principal, Requires("bpms:incident:retry")],
 ) -> Response:
-    command = c.RetryIncident(
-        incident_id=incident_id, variables=body.process_data, attempts=body.attempts
+    await incidents.retry(
+        client,
+        store,
+        settings,
+        incident_id,
+        variables=body.process_data,
+        attempts=body.attempts,
     )
-    return await _act(store, client, settings, incident_id, c.RETRY_INCIDENT, command)
+    return Response(status_code=204)
 
 
 @router.post(
@@ -132,5 +117,5 @@ async def resolve_incident(
     settings: SettingsDep,
     _: Annotated[Principal, Requires("bpms:incident:retry")],
 ) -> Response:
-    command = c.ResolveIncident(incident_id=incident_id, variables=body.process_data)
-    return await _act(store, client, settings, incident_id, c.RESOLVE_INCIDENT, command)
+    await incidents.resolve(client, store, settings, incident_id, variables=body.process_data)
+    return Response(status_code=204)

@@ -24,13 +24,13 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
 import scenarios
-from api import temporal_calls
 from api.auth import Principal, Requires
 from api.deps import ClientDep, SettingsDep, StoreDep
 from api.limits import BOUNDED, BoundedJson, Variables
 from api.problems import ApiProblem, Forbidden, NotFound, Unavailable, letsflow_error
 from api.schemas import Wire
 from baton.settings import Settings
+from operations import calls, commands, errors
 from store import letsflow
 from store.models import LetsflowProcessRecord
 from workflows import letsflow_contracts as lc
@@ -168,13 +168,12 @@ async def _step(
     response: Any,
     has_response: bool,
 ) -> dict[str, Any]:
-    result = await temporal_calls.update(
+    result = await calls.update(
         client,
         settings,
         process_id,
-        lc.STEP,
+        commands.LETSFLOW_STEP,
         lc.StepCommand(action=action, actor=actor, response=response, has_response=has_response),
-        lc.StepResult,
     )
     if result.skipped:
         raise BadStep(
@@ -245,8 +244,8 @@ async def _load(
     client: Client, settings: Settings, principal: Principal, process_id: str
 ) -> dict[str, Any]:
     try:
-        process = await temporal_calls.query(client, settings, process_id, lc.PROCESS_QUERY, dict)
-    except NotFound as err:
+        process = await calls.query(client, settings, process_id, commands.LETSFLOW_PROCESS)
+    except errors.NotFound as err:
         raise NotFound("Process not found", **letsflow_error("Process not found")) from err
     if not _may_see(principal, process):
         message = (

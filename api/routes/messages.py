@@ -1,31 +1,21 @@
 """Messages and signals from outside: correlate, publish, broadcast.
 
-Correlation is a ``correlate_message`` update on each candidate instance (the instance
-decides whether an element waits for that name and correlation key, so a refused
-correlation changes nothing); when no instance waits, processes with a matching message
-start event start. Publishing without a target may buffer the message for its
-time-to-live (``api/correlation.py``). Signals reuse the interpreter's broadcast.
+Each route translates its body into one delivery of ``operations.messages`` (the same
+path ``/v1/events`` and case announcements take) or a broadcast of
+``operations.signals``, and its outcome into the Eximee answer.
 """
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Request, status
-from temporalio.client import (
-    Client,
-)
-from temporalio.service import RPCError
 
-from activities.signals import broadcast
-from api import correlation, temporal_calls
 from api.auth import Principal, Requires
-from api.deps import IDEMPOTENT, ClientDep, SettingsDep, StoreDep
-from api.problems import Conflict, NotFound, Unavailable
+from api.deps import IDEMPOTENT, ClientDep, SettingsDep, StoreDep, sweeper
+from api.problems import NotFound
 from api.schemas import (
     CorrelatedOut,
     CorrelateMessageIn,
@@ -35,66 +25,15 @@ from api.schemas import (
     SignalIn,
     SignalOut,
 )
-from baton.settings import Settings
 from operations import messages
-from store import Store, buffered_messages
+from operations.calls import IDEMPOTENCY_KEY
+from operations.signals import broadcast
 from workflows import contracts as c
 
 router = APIRouter(prefix="/v1/bpms", tags=["messages and signals"], dependencies=IDEMPOTENT)
 
 
-async def _candidates(
-    client: Client, store: Store, settings: Settings, body: CorrelateMessageIn
-) -> list[str]:
-    """Instances that may take the message, oldest first: the one named, the running
-    ones with the business key, or those that wait for the message name (and key); with
-    ``correlationKeys``, only those whose variables have those values."""
-    if body.process_instance_id is not None:
-        found = [body.process_instance_id]
-    elif body.business_key is not None:
-        key = body.business_key
-        found = await _settled(
-            lambda: messages.business_key_instances(client, store, settings.task_queue, key)
-        )
-    else:
-        found = await _settled(
-            lambda: correlation.waiting_instances(
-                client, settings, body.message_name, body.correlation_key
-            )
-        )
-    if not body.correlation_keys:
-        return found
-    wanted = body.correlation_keys
-    matching = []
-    for instance_id in found:
-        try:
-            view = await temporal_calls.query(
-                client, settings, instance_id, c.STATE_QUERY, c.ProcessStateView
-            )
-        except NotFound:
-            continue
-        if all(k in view.variables and view.variables[k] == v for k, v in wanted.items()):
-            matching.append(instance_id)
-    return matching
-
-
-#: How long a correlation that finds no candidate looks again: an instance started or
-#: subscribed a moment ago shows in visibility (and the read model) a little later.
-CANDIDATE_PATIENCE = 2.0
-
-
-async def _settled(find: Callable[[], Awaitable[list[str]]]) -> list[str]:
-    """Candidates, looked up again for up to ``CANDIDATE_PATIENCE`` seconds while none
-    show: correlation answers at once and must not miss what was just started."""
-    deadline = asyncio.get_running_loop().time() + CANDIDATE_PATIENCE
-    while True:
-        found = await find()
-        if found or asyncio.get_running_loop().time() >= deadline:
-            return found
-        await asyncio.sleep(0.1)
-
-
-def _started(found: list[correlation.Started]) -> list[CorrelatedOut]:
+def _started(found: list[messages.StartedByMessage]) -> list[CorrelatedOut]:
     return [
         CorrelatedOut(
             result_type="ProcessDefinition",
@@ -108,7 +47,7 @@ def _started(found: list[correlation.Started]) -> list[CorrelatedOut]:
 
 def _delivery(body: CorrelateMessageIn | PublishMessageIn) -> c.DeliverMessage:
     """The message as an instance takes it, from either way of sending one."""
-    key = temporal_calls.IDEMPOTENCY_KEY.get()
+    key = IDEMPOTENCY_KEY.get()
     return c.DeliverMessage(
         name=body.message_name,
         correlation_key=body.correlation_key,
@@ -141,21 +80,24 @@ async def correlate_message(
     principal: Annotated[Principal, Requires("events:publish")],
 ) -> CorrelationResultOut:
     message = _delivery(body)
-    correlated: list[CorrelatedOut] = []
-    for instance_id in await _candidates(client, store, settings, body):
-        element_id = await correlation.correlate_one(client, settings, instance_id, message)
-        if element_id is None:
-            continue
-        correlated.append(
-            CorrelatedOut(
-                result_type="Execution", process_instance_id=instance_id, activity_id=element_id
-            )
+    found = await messages.candidates(
+        client,
+        store,
+        settings,
+        message,
+        instance_id=body.process_instance_id,
+        business_key=body.business_key,
+        variables_match=body.correlation_keys,
+    )
+    correlated = [
+        CorrelatedOut(
+            result_type="Execution", process_instance_id=t.instance_id, activity_id=t.element_id
         )
-        if not body.all:
-            break
+        for t in await messages.correlate(client, settings, message, found, every=body.all)
+    ]
     if not correlated and body.process_instance_id is None:
         correlated = _started(
-            await correlation.start_by_message(
+            await messages.start_by_message(
                 client,
                 store,
                 settings,
@@ -219,13 +161,13 @@ async def publish_message(
     principal: Annotated[Principal, Requires("events:publish")],
 ) -> PublishedOut:
     message = _delivery(body)
-    if body.process_instance_id is None and body.business_key is None:
-        return await _publish_by_name(request, body, message, client, store, settings, principal)
-    if body.process_instance_id is None:
-        assert body.business_key is not None
+    if body.process_instance_id is not None:
+        await messages.publish_to(client, body.process_instance_id, message)
+        return PublishedOut(process_instance_ids=[body.process_instance_id])
+    if body.business_key is not None:
         # delivered now to the instances known now, and during the settling window to
         # those started before it that show up late
-        correlation.sweeper(request, client, store, settings).ensure_running()
+        sweeper(request, client, store, settings).ensure_running()
         reached = await messages.fan_out(
             client,
             store,
@@ -235,58 +177,21 @@ async def publish_message(
             settle=timedelta(seconds=settings.message_settle_seconds),
         )
         return PublishedOut(process_instance_ids=reached, buffered=not reached)
-    try:
-        taken = await messages.signal_message(client, body.process_instance_id, message)
-    except RPCError as err:
-        raise Unavailable(f"Temporal did not accept the message: {err.message}") from err
-    if not taken:
-        raise NotFound("no running instance to publish the message to", field="processInstanceId")
-    return PublishedOut(process_instance_ids=[body.process_instance_id])
-
-
-async def _publish_by_name(
-    request: Request,
-    body: PublishMessageIn,
-    message: c.DeliverMessage,
-    client: Client,
-    store: Store,
-    settings: Settings,
-    principal: Principal,
-) -> PublishedOut:
-    for instance_id in await correlation.waiting_instances(
-        client, settings, body.message_name, body.correlation_key
-    ):
-        if await correlation.correlate_one(client, settings, instance_id, message) is not None:
-            return PublishedOut(process_instance_ids=[instance_id])
-    started = await correlation.start_by_message(
+    # a message without a time-to-live is kept for the settling window (see deliver); a
+    # time-to-live the client chose is kept as it is
+    delivery = await messages.deliver(
         client,
         store,
         settings,
-        name=body.message_name,
-        message_id=body.message_id,
-        business_key=None,
-        variables=body.process_data,
-        business=None,
+        message,
+        every=False,
         started_by=principal.subject,
-        every=True,
+        keep=timedelta(milliseconds=body.time_to_live) if body.time_to_live else None,
+        start_message_id=body.message_id,
+        sweeper=sweeper(request, client, store, settings),
     )
-    if started:
-        return PublishedOut(process_instance_ids=[s.instance_id for s in started])
-    # "Nobody waits now" is known only through visibility, which lags behind a
-    # subscription: a message without a time-to-live is kept for the settling window,
-    # so an instance that already waits (but does not show yet) gets it. A time-to-live
-    # the client chose is kept as it is.
-    keep = (
-        timedelta(milliseconds=body.time_to_live)
-        if body.time_to_live
-        else timedelta(seconds=settings.message_settle_seconds)
-    )
-    try:
-        await messages.buffer(store, message, keep)
-    except buffered_messages.DuplicateMessage as err:
-        raise Conflict(str(err), field="messageId") from err
-    correlation.sweeper(request, client, store, settings).ensure_running()
-    return PublishedOut(process_instance_ids=[], buffered=True)
+    reached = [t.instance_id for t in delivery.taken] + [s.instance_id for s in delivery.started]
+    return PublishedOut(process_instance_ids=reached, buffered=delivery.buffered)
 
 
 @router.post(

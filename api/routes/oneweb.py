@@ -13,25 +13,25 @@ holds that too (a trusted integration), otherwise as that user without groups.
 
 from __future__ import annotations
 
+import contextlib
 import time
-import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import APIRouter, Body, Query
 from pydantic import Field
 from temporalio.client import Client
-from temporalio.service import RPCError, RPCStatusCode
 
-from api import temporal_calls
 from api.auth import Principal, Requires
 from api.deps import IDEMPOTENT, ClientDep, SettingsDep, StoreDep
 from api.limits import Variables
-from api.problems import ApiProblem, Forbidden, NotFound, Unavailable
-from api.routes.process_instances import start_instance_workflow
-from api.schemas import StartInstanceIn, Wire
+from api.problems import ApiProblem, Forbidden, NotFound
+from api.schemas import Wire
 from baton.settings import Settings
+from operations import calls, commands, errors, instances
+from operations import tasks as ops
+from operations.tasks import Action
 from store import Store, cache_epochs, definitions, queries
 from store.db import DefinitionNotFound
 from store.models import TaskRecord
@@ -104,21 +104,13 @@ class OnewebTask(Wire):
         )
 
 
-def _acting(principal: Principal, user: str | None) -> c.Actor:
-    """The workflow-side actor for ``user=``, refusing a user the caller may not act for."""
-    if user is None or user == principal.subject:
-        return c.Actor(
-            user_id=principal.subject,
-            groups=sorted(principal.roles),
-            admin=principal.can("bpms:task:assign"),
-        )
-    if not principal.can("oneweb:impersonate"):
-        raise Forbidden(
-            f"user={user}: you may only act for yourself ({principal.subject}) without "
-            "the privilege 'oneweb:impersonate'",
-            privilege="oneweb:impersonate",
-        )
-    return c.Actor(user_id=user, groups=[], admin=principal.can("bpms:task:assign"))
+@contextlib.asynccontextmanager
+async def _oneweb_words() -> AsyncIterator[None]:
+    """ONEWEB's wording of a task that is not there."""
+    try:
+        yield
+    except errors.TaskNotFound as err:
+        raise NotFound(f"no task {err.task_id}") from err
 
 
 class StartIn(Wire):
@@ -155,16 +147,10 @@ async def _start(
             continue
     if found is None:
         raise NotFound(f"processName: no deployed process {body.process_name!r}")
-    instance_id = str(uuid.uuid4())
-    await start_instance_workflow(
-        client,
-        settings,
-        principal,
-        StartInstanceIn(process_definition_key=found.key, process_data=body.object),
-        found,
-        instance_id,
+    started = await instances.start(
+        client, store, settings, found, started_by=principal.subject, variables=body.object
     )
-    return instance_id
+    return started.instance_id
 
 
 @router.post(
@@ -204,16 +190,12 @@ async def start_process_legacy(
     return envelope(await _start(store, client, settings, principal, body))
 
 
-async def _require_instance(store: Store, client: Client, instance_id: str) -> None:
+async def _require_instance(
+    store: Store, client: Client, settings: Settings, instance_id: str
+) -> None:
     """The read model first; an instance started a moment ago may only be in Temporal."""
-    if await queries.get_instance(store, instance_id) is not None:
-        return
-    try:
-        await client.get_workflow_handle(instance_id).describe()
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise NotFound(f"no process instance {instance_id}") from err
-        raise Unavailable(f"Temporal did not answer for {instance_id}: {err.message}") from err
+    if await queries.get_instance(store, instance_id) is None:
+        await instances.exists(client, settings, instance_id)
 
 
 async def _open_tasks(store: Store, instance_id: str) -> list[TaskRecord]:
@@ -224,19 +206,21 @@ async def _open_tasks(store: Store, instance_id: str) -> list[TaskRecord]:
 
 
 async def _task(store: Store, task_id: str) -> TaskRecord:
-    row = await queries.get_task(store, task_id)
-    if row is None:
-        raise NotFound(f"no task {task_id}")
-    return row
+    async with _oneweb_words():
+        return await ops.locate(store, task_id)
 
 
 async def _command(
-    store: Store, client: Client, settings: Settings, task_id: str, update: str, payload: Any
+    store: Store,
+    client: Client,
+    settings: Settings,
+    actor: c.Actor,
+    task_id: str,
+    action: Action,
+    **fields: Any,
 ) -> None:
-    row = await _task(store, task_id)
-    await temporal_calls.update(
-        client, settings, row.process_instance_id, update, payload, c.UserTaskView
-    )
+    async with _oneweb_words():
+        await ops.command(client, store, settings, actor, task_id, action, **fields)
 
 
 _TASK_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -246,8 +230,8 @@ _TASK_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _claim_route(update: str) -> Callable[..., Awaitable[Envelope[str]]]:
-    """Claim and unclaim differ only in the update they send."""
+def _claim_route(action: Action) -> Callable[..., Awaitable[Envelope[str]]]:
+    """Claim and unclaim differ only in the command they send."""
 
     async def route(
         task_id: str,
@@ -257,21 +241,20 @@ def _claim_route(update: str) -> Callable[..., Awaitable[Envelope[str]]]:
         principal: Annotated[Principal, Requires("bpms:task:complete")],
         user: UserParam = None,
     ) -> Envelope[str]:
-        actor = _acting(principal, user)
-        cmd = c.TaskCommand(task_id=task_id, **actor.model_dump())
-        await _command(store, client, settings, task_id, update, cmd)
+        actor = ops.actor_of(principal, user)
+        await _command(store, client, settings, actor, task_id, action)
         return envelope("")
 
     return route
 
 
-for _path, _update, _summary in (
-    ("claim", c.CLAIM_TASK, "Claim a task for user="),
-    ("unclaim", c.UNCLAIM_TASK, "Give a claimed task back"),
+for _path, _action, _summary in (
+    ("claim", Action.CLAIM, "Claim a task for user="),
+    ("unclaim", Action.UNCLAIM, "Give a claimed task back"),
 ):
     router.add_api_route(
         f"/tasks/{{task_id}}/{_path}",
-        _claim_route(_update),
+        _claim_route(_action),
         methods=["POST"],
         name=f"oneweb_{_path}",
         response_model=Envelope[str],
@@ -297,16 +280,9 @@ async def complete(
         Variables | None, Body(description="{BOName: {...}} merged into the variables.")
     ] = None,
 ) -> Envelope[str]:
-    actor = _acting(principal, user)
-    row = await _task(store, task_id)  # which instance holds it; the instance decides
-    await temporal_calls.update(
-        client,
-        settings,
-        row.process_instance_id,
-        c.COMPLETE_USER_TASK,
-        c.CompleteUserTask(task_id=task_id, variables=business_objects or {}, **actor.model_dump()),
-        c.UserTaskCompleted,
-    )
+    actor = ops.actor_of(principal, user)
+    async with _oneweb_words():
+        await ops.complete(client, store, settings, actor, task_id, business_objects or {})
     return envelope("")
 
 
@@ -320,9 +296,10 @@ async def instance_tasks(
     instance_id: str,
     store: StoreDep,
     client: ClientDep,
+    settings: SettingsDep,
     _: Annotated[Principal, Requires("bpms:task:read")],
 ) -> Envelope[list[OnewebTask]]:
-    await _require_instance(store, client, instance_id)
+    await _require_instance(store, client, settings, instance_id)
     return envelope([OnewebTask.of(r) for r in await _open_tasks(store, instance_id)])
 
 
@@ -343,7 +320,7 @@ async def tasks_by(
     if user is None and not named:
         raise ApiProblem("give user=, role= or group=", status=400)
     if user is not None:
-        _acting(principal, user)
+        ops.actor_of(principal, user)  # refuses a user the caller may not act for
     for name in named:
         if name not in principal.roles and not principal.can("oneweb:impersonate"):
             raise Forbidden(f"you are not in {name!r}", privilege="oneweb:impersonate")
@@ -371,9 +348,7 @@ async def task_variables(
     body: Annotated[VariablesIn | None, Body()] = None,
 ) -> Envelope[dict[str, Any]]:
     row = await _task(store, task_id)
-    view = await temporal_calls.query(
-        client, settings, row.process_instance_id, c.STATE_QUERY, c.ProcessStateView
-    )
+    view = await calls.query(client, settings, row.process_instance_id, commands.STATE)
     variables = dict(view.variables)
     if body is not None and body.names is not None:
         variables = {k: v for k, v in variables.items() if k in body.names}
@@ -397,13 +372,11 @@ async def assign(
     users = list(dict.fromkeys(user or []))
     if not users:
         raise ApiProblem("user: name at least one user", status=400)
-    me = c.Actor(user_id=principal.subject, groups=sorted(principal.roles), admin=True)
+    me = ops.actor_of(principal)  # holds bpms:task:assign (the route demands it): admin
     if len(users) == 1:
-        cmd: Any = c.TaskCommand(task_id=task_id, assignee=users[0], **me.model_dump())
-        await _command(store, client, settings, task_id, c.ASSIGN_TASK, cmd)
+        await _command(store, client, settings, me, task_id, Action.ASSIGN, assignee=users[0])
     else:
-        cmd = c.TaskCandidates(task_id=task_id, users=users, **me.model_dump())
-        await _command(store, client, settings, task_id, c.ADD_TASK_CANDIDATES, cmd)
+        await _command(store, client, settings, me, task_id, Action.ADD_CANDIDATES, users=users)
     return envelope("")
 
 
@@ -423,14 +396,11 @@ async def assign_instance_tasks(
 ) -> Envelope[str]:
     if not user:
         raise ApiProblem("user: name the user", status=400)
-    await _require_instance(store, client, instance_id)
+    await _require_instance(store, client, settings, instance_id)
     rows = await _open_tasks(store, instance_id)
-    me = c.Actor(user_id=principal.subject, groups=sorted(principal.roles), admin=True)
+    me = ops.actor_of(principal)  # holds bpms:task:assign (the route demands it): admin
     for row in rows:
-        cmd = c.TaskCommand(task_id=row.id, assignee=user, **me.model_dump())
-        await temporal_calls.update(
-            client, settings, instance_id, c.ASSIGN_TASK, cmd, c.UserTaskView
-        )
+        await _command(store, client, settings, me, row.id, Action.ASSIGN, assignee=user)
     return envelope("", len(rows))
 
 

@@ -1,24 +1,22 @@
 """Process instances: start, list, read, cancel, variables, business data, case history.
 
-Starting, cancelling and changing variables are Temporal client calls; the list comes
-from the read model; details and the case history are the instance's own state query.
+Starting, cancelling and changing variables are operations (``operations.instances``);
+the list comes from the read model; details and the case history are the instance's own
+state query.
 """
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Response, status
-from temporalio.client import Client, WorkflowHandle
-from temporalio.exceptions import WorkflowAlreadyStartedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.client import Client
 
-from api import instance_access, limits, temporal_calls
+from api import instance_access, limits
 from api.auth import Principal, Requires
 from api.deps import IDEMPOTENT, ClientDep, SettingsDep, StoreDep
-from api.problems import ApiProblem, Conflict, NotFound, Unavailable
+from api.problems import NotFound
 from api.schemas import (
     ActivityOut,
     BusinessDataIn,
@@ -38,19 +36,15 @@ from api.schemas import (
     VariablesOut,
 )
 from baton.settings import Settings
+from operations import calls, instances
 from store import business_data, definitions, queries
 from store.db import DefinitionNotFound, Store
 from store.models import InstanceRecord
 from workflows import contracts as c
-from workflows import search_attributes as sa
 
 router = APIRouter(
     prefix="/v1/bpms/process-instances", tags=["process instances"], dependencies=IDEMPOTENT
 )
-
-#: Ids of instances started with an Idempotency-Key: the same caller and key always
-#: name the same workflow id, so Temporal itself refuses a second start.
-_IDEMPOTENCY_NAMESPACE = uuid.UUID("6f1c2a64-6d0e-4c57-9a7e-3b0e5d1c9b21")
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such instance"},
@@ -102,13 +96,20 @@ def _incidents(view: c.ProcessStateView) -> list[IncidentOut]:
 
 
 async def _view(client: Client, settings: Settings, instance_id: str) -> c.ProcessStateView:
-    return await temporal_calls.state_view(client, settings, instance_id)
+    return await calls.state_view(client, settings, instance_id)
 
 
 async def _detail(
     client: Client, store: Store, settings: Settings, instance_id: str
 ) -> InstanceDetailOut:
-    view = await _view(client, settings, instance_id)
+    return await _detail_of(
+        store, settings, instance_id, await _view(client, settings, instance_id)
+    )
+
+
+async def _detail_of(
+    store: Store, settings: Settings, instance_id: str, view: c.ProcessStateView
+) -> InstanceDetailOut:
     return InstanceDetailOut(
         id=instance_id,
         process_definition_key=view.definition.key,
@@ -126,38 +127,18 @@ async def _detail(
     )
 
 
-async def _replay(
-    client: Client, settings: Settings, instance_id: str, body: StartInstanceIn
-) -> StartedInstanceOut | None:
-    """The instance an earlier start with the same Idempotency-Key created, if any."""
-    try:
-        described = await client.get_workflow_handle(instance_id).describe(
-            rpc_timeout=timedelta(seconds=settings.temporal_rpc_timeout_seconds)
-        )
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            return None
-        raise Unavailable(f"Temporal did not answer for {instance_id}: {err.message}") from err
-    attributes = described.typed_search_attributes
-    key = attributes.get(sa.PROCESS_KEY)
-    if key != body.process_definition_key:
-        raise ApiProblem(
-            f"this Idempotency-Key already started an instance of {key!r}, not of "
-            f"{body.process_definition_key!r}",
-            status=422,
-            field="Idempotency-Key",
-        )
+def _started_out(settings: Settings, started: instances.Started) -> StartedInstanceOut:
     return StartedInstanceOut(
-        id=instance_id,
-        process_definition_key=body.process_definition_key,
-        version=attributes.get(sa.PROCESS_VERSION) or 0,
-        business_key=attributes.get(sa.BUSINESS_KEY),
-        state=attributes.get(sa.STATE) or c.InstanceState.ACTIVE.value,
-        start_time=described.start_time,
-        end_time=described.close_time,
-        temporal_url=_ui_link(settings, instance_id),
+        id=started.instance_id,
+        process_definition_key=started.definition_key,
+        version=started.version,
+        business_key=started.business_key,
+        state=started.state,
+        start_time=started.start_time,
+        end_time=started.end_time,
+        temporal_url=_ui_link(settings, started.instance_id),
         settled=False,
-        replayed=True,
+        replayed=started.replayed,
     )
 
 
@@ -197,44 +178,29 @@ async def start_instance(
         d = await definitions.find(store, body.process_definition_key, body.version)
     except DefinitionNotFound as err:
         raise NotFound(str(err), field="processDefinitionKey") from err
-    if idempotency_key:
-        instance_id = str(
-            uuid.uuid5(_IDEMPOTENCY_NAMESPACE, f"{principal.subject}\n{idempotency_key}")
-        )
-        earlier = await _replay(client, settings, instance_id, body)
-        if earlier is not None:
-            response.status_code = status.HTTP_200_OK
-            response.headers["Location"] = f"/v1/bpms/process-instances/{instance_id}"
-            return earlier
-    else:
-        instance_id = str(uuid.uuid4())
-    if body.business_data is not None:
-        # a racing request with the same key must not overwrite the winner's data
-        await business_data.put(
-            store, instance_id, body.business_data, by=principal.subject, replace=False
-        )
-    try:
-        started = await start_instance_workflow(client, settings, principal, body, d, instance_id)
-    except WorkflowAlreadyStartedError:  # the same key raced this request and won
-        earlier = await _replay(client, settings, instance_id, body)
-        assert earlier is not None
-        response.status_code = status.HTTP_200_OK
-        return earlier
-    response.headers["Location"] = f"/v1/bpms/process-instances/{instance_id}"
-    out = StartedInstanceOut(
-        id=instance_id,
-        process_definition_key=d.key,
-        version=d.version,
+    started = await instances.start(
+        client,
+        store,
+        settings,
+        d,
+        started_by=principal.subject,
+        variables=body.process_data,
         business_key=body.business_key,
-        state=c.InstanceState.ACTIVE.value,
-        start_time=started,
-        temporal_url=_ui_link(settings, instance_id),
-        settled=False,
+        business=body.business_data,
+        idempotency_key=idempotency_key,
     )
+    out = _started_out(settings, started)
+    location = f"/v1/bpms/process-instances/{started.instance_id}"
+    if started.replayed:
+        response.status_code = status.HTTP_200_OK
+        if not started.raced:  # (a start that raced its twin answers without Location)
+            response.headers["Location"] = location
+        return out
+    response.headers["Location"] = location
     if not body.wait_for_wait_state:
         return out
-    view = await temporal_calls.wait_for_wait_state(
-        client, settings, instance_id, timedelta(milliseconds=body.wait_timeout_ms)
+    view = await calls.wait_for_wait_state(
+        client, settings, started.instance_id, timedelta(milliseconds=body.wait_timeout_ms)
     )
     if view is None:
         response.status_code = status.HTTP_202_ACCEPTED
@@ -249,40 +215,6 @@ async def start_instance(
             "incidents": _incidents(view),
         }
     )
-
-
-async def start_instance_workflow(
-    client: Client,
-    settings: Settings,
-    principal: Principal,
-    body: StartInstanceIn,
-    d: definitions.DeployedDefinition,
-    instance_id: str,
-) -> datetime:
-    summary = f"{d.name or d.key} v{d.version}"
-    if body.business_key:
-        summary += f" · {body.business_key}"
-    handle: WorkflowHandle[Any, c.ProcessResult] = await client.start_workflow(
-        c.WORKFLOW_NAME,
-        c.ProcessInput(
-            definition=c.DefinitionRef(key=d.key, version=d.version, sha256=d.sha256),
-            business_key=body.business_key,
-            variables=body.process_data,
-            started_by=principal.subject,
-            business_data_ref=instance_id if body.business_data is not None else None,
-        ),
-        id=instance_id,
-        result_type=c.ProcessResult,
-        task_queue=settings.task_queue,
-        search_attributes=sa.at_start(d.key, d.version, body.business_key),
-        static_summary=summary,
-        static_details=(
-            f"BPMN process `{d.key}` version {d.version} (sha256 `{d.sha256[:12]}`), "
-            f"started by {principal.subject} through the Eximee BPMS API."
-        ),
-    )
-    started = await handle.describe()
-    return started.start_time
 
 
 def _row_out(row: InstanceRecord, settings: Settings) -> InstanceOut:
@@ -379,55 +311,12 @@ async def cancel_instance(
     settings: SettingsDep,
     principal: Annotated[Principal, Requires("bpms:process:modify")],
 ) -> InstanceDetailOut:
-    await _exists(client, settings, instance_id)
-    try:
-        await temporal_calls.update(
-            client,
-            settings,
-            instance_id,
-            c.CANCEL_INSTANCE,
-            c.CancelInstance(reason=body.reason, user_id=principal.subject),
-            type(None),
-        )
-    except Conflict as err:  # only a running instance can be cancelled: say how it ended
-        ended = await _detail(client, store, settings, instance_id)
-        raise Conflict(
-            f"process instance {instance_id} is {ended.state}: nothing to cancel",
-            code="InstanceEnded",
-        ) from err
-    try:
-        await client.get_workflow_handle(instance_id).cancel(
-            reason=body.reason or "",
-            rpc_timeout=timedelta(seconds=settings.temporal_rpc_timeout_seconds),
-        )
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:  # it ended between the two calls
-            raise Conflict(f"process instance {instance_id} has ended") from err
-        raise Unavailable(f"Temporal did not accept the cancellation: {err.message}") from err
-    timeout = timedelta(seconds=settings.temporal_rpc_timeout_seconds)
-    if not await temporal_calls.wait_for_end(client, instance_id, timeout):
+    cancelled = await instances.cancel(
+        client, settings, instance_id, reason=body.reason, by=principal.subject
+    )
+    if not cancelled.ended:
         response.status_code = status.HTTP_202_ACCEPTED
-    detail = await _detail(client, store, settings, instance_id)
-    if detail.end_time is not None and detail.state != c.InstanceState.TERMINATED:
-        # it ended on its own between the update and the cancel request
-        raise Conflict(
-            f"process instance {instance_id} is {detail.state}: it ended before the "
-            "cancellation took effect",
-            code="InstanceEnded",
-        )
-    return detail
-
-
-async def _exists(client: Client, settings: Settings, instance_id: str) -> None:
-    """404 for an unknown instance (an update to one would read as "not running")."""
-    try:
-        await client.get_workflow_handle(instance_id).describe(
-            rpc_timeout=timedelta(seconds=settings.temporal_rpc_timeout_seconds)
-        )
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            raise NotFound(f"no process instance {instance_id}") from err
-        raise Unavailable(f"Temporal did not answer for {instance_id}: {err.message}") from err
+    return await _detail_of(store, settings, instance_id, cancelled.view)
 
 
 async def _set_variables(
@@ -438,18 +327,11 @@ async def _set_variables(
     instance_id: str,
     values: dict[str, Any],
 ) -> VariablesOut:
-    await _exists(client, settings, instance_id)
+    await instances.exists(client, settings, instance_id)
     current = await _view(client, settings, instance_id)
     instance_access.require_writer(principal, instance_id, current)
     limits.check_instance_total({**current.variables, **values})
-    await temporal_calls.update(
-        client,
-        settings,
-        instance_id,
-        c.SET_VARIABLES,
-        c.SetVariables(variables=values, user_id=principal.subject),
-        type(None),
-    )
+    await instances.set_variables(client, settings, instance_id, values, by=principal.subject)
     view = await _view(client, settings, instance_id)
     return VariablesOut(
         process_data=view.variables, business_data=await business_data.get(store, instance_id)

@@ -1,4 +1,5 @@
-"""User tasks: the inbox (read model) and completion (a workflow update)."""
+"""User tasks: the inbox (read model), completion and the other task commands
+(``operations.tasks``, the same ones ONEWEB's routes call)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from temporalio.client import Client
 
-from api import temporal_calls
 from api.auth import Principal, Requires
 from api.deps import IDEMPOTENT, ClientDep, SettingsDep, StoreDep
 from api.problems import NotFound
@@ -27,6 +27,9 @@ from api.schemas import (
     TaskStateIn,
 )
 from baton.settings import Settings
+from operations import calls, commands
+from operations import tasks as ops
+from operations.tasks import Action
 from store import business_data, queries
 from store.db import Store
 from store.models import TaskRecord
@@ -140,9 +143,7 @@ async def get_task_data(
     row = await queries.get_task(store, task_id)
     if row is None:
         raise NotFound(f"no user task {task_id}")
-    view = await temporal_calls.query(
-        client, settings, row.process_instance_id, c.STATE_QUERY, c.ProcessStateView
-    )
+    view = await calls.query(client, settings, row.process_instance_id, commands.STATE)
     return TaskDataOut(
         task_id=task_id,
         process_instance_id=row.process_instance_id,
@@ -166,33 +167,19 @@ async def complete_task(
     settings: SettingsDep,
     principal: Annotated[Principal, Requires("bpms:task:complete")],
 ) -> CompleteTaskOut:
-    # the row only says which instance holds the task; whether it may be completed is
-    # the instance's decision (a row may lag behind the history, never lead it)
-    row = await queries.get_task(store, task_id)
-    if row is None:
-        raise NotFound(f"no user task {task_id}")
-    result = await temporal_calls.update(
+    done = await ops.complete(
         client,
+        store,
         settings,
-        row.process_instance_id,
-        c.COMPLETE_USER_TASK,
-        c.CompleteUserTask(
-            task_id=task_id,
-            variables=body.process_data,
-            user_id=principal.subject,
-            groups=sorted(principal.roles),
-            admin=principal.can("bpms:task:assign"),
-        ),
-        c.UserTaskCompleted,
+        ops.actor_of(principal),
+        task_id,
+        body.process_data,
+        business=body.business_data,
     )
-    if body.business_data:  # after the completion was accepted: a refusal changes nothing
-        await business_data.merge(
-            store, row.process_instance_id, body.business_data, by=principal.subject
-        )
     return CompleteTaskOut(
         task_id=task_id,
-        process_instance_id=row.process_instance_id,
-        process_data=result.variables if body.with_variables_in_return else None,
+        process_instance_id=done.row.process_instance_id,
+        process_data=done.variables if body.with_variables_in_return else None,
     )
 
 
@@ -209,30 +196,16 @@ async def _manage(
     settings: Settings,
     principal: Principal,
     task_id: str,
-    update: str,
+    action: Action,
     **fields: Any,
 ) -> TaskOut:
-    """One task-management update on behalf of the caller; the workflow's validators
-    decide (a rejection changes nothing)."""
-    row = await queries.get_task(store, task_id)
-    if row is None:
-        raise NotFound(f"no user task {task_id}")
-    view = await temporal_calls.update(
-        client,
-        settings,
-        row.process_instance_id,
-        update,
-        c.TaskCommand(
-            task_id=task_id,
-            user_id=principal.subject,
-            groups=sorted(principal.roles),
-            admin=principal.can("bpms:task:assign"),
-            **fields,
-        ),
-        c.UserTaskView,
+    """One task command on behalf of the caller; the task as it is afterwards (the row
+    with what the instance answered)."""
+    changed = await ops.command(
+        client, store, settings, ops.actor_of(principal), task_id, action, **fields
     )
-    out = _task_out(row)
-    return out.model_copy(
+    view = changed.view
+    return _task_out(changed.row).model_copy(
         update={
             "assignee": view.assignee,
             "state": view.state.value,
@@ -255,7 +228,7 @@ async def claim_task(
     settings: SettingsDep,
     p: Annotated[Principal, Requires("bpms:task:complete")],
 ) -> TaskOut:
-    return await _manage(store, client, settings, p, task_id, c.CLAIM_TASK)
+    return await _manage(store, client, settings, p, task_id, Action.CLAIM)
 
 
 @router.post(
@@ -271,7 +244,7 @@ async def unclaim_task(
     settings: SettingsDep,
     p: Annotated[Principal, Requires("bpms:task:complete")],
 ) -> TaskOut:
-    return await _manage(store, client, settings, p, task_id, c.UNCLAIM_TASK)
+    return await _manage(store, client, settings, p, task_id, Action.UNCLAIM)
 
 
 @router.post(
@@ -288,7 +261,7 @@ async def assign_task(
     settings: SettingsDep,
     p: Annotated[Principal, Requires("bpms:task:complete")],
 ) -> TaskOut:
-    return await _manage(store, client, settings, p, task_id, c.ASSIGN_TASK, assignee=body.user_id)
+    return await _manage(store, client, settings, p, task_id, Action.ASSIGN, assignee=body.user_id)
 
 
 @router.post(
@@ -306,7 +279,7 @@ async def delegate_task(
     p: Annotated[Principal, Requires("bpms:task:complete")],
 ) -> TaskOut:
     return await _manage(
-        store, client, settings, p, task_id, c.DELEGATE_TASK, assignee=body.user_id
+        store, client, settings, p, task_id, Action.DELEGATE, assignee=body.user_id
     )
 
 
@@ -325,11 +298,11 @@ async def resolve_task(
     p: Annotated[Principal, Requires("bpms:task:complete")],
 ) -> TaskOut:
     return await _manage(
-        store, client, settings, p, task_id, c.RESOLVE_TASK, variables=body.process_data
+        store, client, settings, p, task_id, Action.RESOLVE, variables=body.process_data
     )
 
 
-def _state_route(update: str) -> Any:
+def _state_route(action: Action) -> Any:
     async def change(
         task_id: str,
         body: TaskStateIn,
@@ -338,28 +311,28 @@ def _state_route(update: str) -> Any:
         settings: SettingsDep,
         p: Annotated[Principal, Requires("bpms:task:complete")],
     ) -> TaskOut:
-        return await _manage(store, client, settings, p, task_id, update, reason=body.reason)
+        return await _manage(store, client, settings, p, task_id, action, reason=body.reason)
 
     return change
 
 
-for _path, _update, _summary in (
+for _path, _action, _summary in (
     (
         "suspend",
-        c.SUSPEND_TASK,
+        Action.SUSPEND,
         "Suspend the task: nobody may claim or complete it until it is resumed",
     ),
-    ("resume", c.RESUME_TASK, "Resume a suspended task"),
+    ("resume", Action.RESUME, "Resume a suspended task"),
     (
         "cancel",
-        c.CANCEL_TASK,
+        Action.CANCEL,
         "Cancel the task: it ends as CANCELED and the process goes on past it (the token "
         "leaves without output variables; to stop the process, cancel the instance)",
     ),
 ):
     router.add_api_route(
         f"/{{task_id}}/{_path}",
-        _state_route(_update),
+        _state_route(_action),
         methods=["POST"],
         name=f"{_path}_task",
         response_model=TaskOut,
@@ -383,12 +356,12 @@ async def change_task_state(
     settings: SettingsDep,
     p: Annotated[Principal, Requires("bpms:task:complete")],
 ) -> TaskOut:
-    update = {
-        "SUSPENDED": c.SUSPEND_TASK,
-        "ACTIVE": c.RESUME_TASK,
-        "CANCELED": c.CANCEL_TASK,
+    action = {
+        "SUSPENDED": Action.SUSPEND,
+        "ACTIVE": Action.RESUME,
+        "CANCELED": Action.CANCEL,
     }[body.state]
-    return await _manage(store, client, settings, p, task_id, update, reason=body.reason)
+    return await _manage(store, client, settings, p, task_id, action, reason=body.reason)
 
 
 @router.put(
@@ -406,8 +379,8 @@ async def put_assignee(
     p: Annotated[Principal, Requires("bpms:task:complete")],
 ) -> TaskOut:
     if body.user_id == p.subject:
-        return await _manage(store, client, settings, p, task_id, c.CLAIM_TASK)
-    return await _manage(store, client, settings, p, task_id, c.ASSIGN_TASK, assignee=body.user_id)
+        return await _manage(store, client, settings, p, task_id, Action.CLAIM)
+    return await _manage(store, client, settings, p, task_id, Action.ASSIGN, assignee=body.user_id)
 
 
 @router.delete(
@@ -423,4 +396,4 @@ async def delete_assignee(
     settings: SettingsDep,
     p: Annotated[Principal, Requires("bpms:task:complete")],
 ) -> TaskOut:
-    return await _manage(store, client, settings, p, task_id, c.UNCLAIM_TASK)
+    return await _manage(store, client, settings, p, task_id, Action.UNCLAIM)

@@ -1,16 +1,16 @@
-"""Temporal client calls with bounded waits and errors mapped to HTTP problems.
+"""Temporal client calls with bounded waits, and their failures as operation errors.
 
 Updates and queries need a live worker; without ``rpc_timeout`` they would hang, so every
-call here carries one and a timeout becomes 503.
+call here carries one and a timeout becomes ``Unavailable`` (503 in the API).
 
 Commands are updates with an id (the client's ``Idempotency-Key``, else one derived from
-the command itself), so they tell their outcome honestly: a refusal is a 4xx with
-``outcome: "refused"`` and changed nothing; a timeout is a 503 with ``outcome:
-"unknown"`` (the command may or may not have been applied); a 503 with ``outcome:
-"not-applied"`` means Temporal took nothing (the instance cannot take commands for a
-moment) and the command may simply be sent again; sending the same command
-again with the same key is safe: Temporal answers a repeated update id with the first
-one's outcome instead of applying it twice.
+the command itself), so they tell their outcome honestly: a refusal (the workflow's
+``Rejection``) carries ``outcome: "refused"`` and changed nothing; a timeout is
+``Unavailable`` with ``outcome: "unknown"`` (the command may or may not have been
+applied); ``Unavailable`` with ``outcome: "not-applied"`` means Temporal took nothing
+(the instance cannot take commands for a moment) and the command may simply be sent
+again; sending the same command again with the same key is safe: Temporal answers a
+repeated update id with the first one's outcome instead of applying it twice.
 """
 
 from __future__ import annotations
@@ -33,55 +33,70 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.problems import ApiProblem, Conflict, Forbidden, NotFound, Unavailable
 from baton.settings import Settings
+from operations import commands
+from operations.commands import Update
+from operations.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    OperationError,
+    Refused,
+    TooLarge,
+    Unavailable,
+    UpstreamError,
+)
 from workflows import contracts as c
+from workflows import letsflow_contracts as lc
 
+A = TypeVar("A")
 T = TypeVar("T")
 
-
-class PayloadTooLarge(ApiProblem):
-    status = 413
-    title = "Content too large"
-
-
-#: Error types raised by the workflow's update validators → HTTP problem class.
-_REJECTIONS: dict[str, type[ApiProblem]] = {
-    "TaskNotFound": NotFound,
-    "TaskNotActive": Conflict,
-    "TaskNotPermitted": Forbidden,
-    "TaskAlreadyClaimed": Conflict,
-    "TaskDelegated": Conflict,
-    "TaskNotDelegated": Conflict,
-    "IncidentNotFound": NotFound,
-    "IncidentResolved": Conflict,
-    "InstanceEnded": Conflict,
-    "MessageNotCorrelated": NotFound,
-    "TimerNotFound": NotFound,
-    "ProcessEnded": ApiProblem,  # a LetsFlow process that has ended takes no more steps
-    "VariablesTooLarge": PayloadTooLarge,
+#: What each refusal of the workflow is to the caller. A type not listed (a newer
+#: workflow's) is a ``Conflict`` that still carries its ``code``.
+REJECTIONS: dict[c.Rejection | lc.Rejection, type[OperationError]] = {
+    c.Rejection.TASK_NOT_FOUND: NotFound,
+    c.Rejection.TASK_NOT_ACTIVE: Conflict,
+    c.Rejection.TASK_NOT_PERMITTED: Forbidden,
+    c.Rejection.TASK_ALREADY_CLAIMED: Conflict,
+    c.Rejection.TASK_DELEGATED: Conflict,
+    c.Rejection.TASK_NOT_DELEGATED: Conflict,
+    c.Rejection.INCIDENT_NOT_FOUND: NotFound,
+    c.Rejection.INCIDENT_RESOLVED: Conflict,
+    c.Rejection.INSTANCE_ENDED: Conflict,
+    c.Rejection.MESSAGE_NOT_CORRELATED: NotFound,
+    c.Rejection.TIMER_NOT_FOUND: NotFound,
+    c.Rejection.VARIABLES_TOO_LARGE: TooLarge,
+    lc.Rejection.PROCESS_ENDED: Refused,  # a LetsFlow process that has ended takes no steps
 }
+_BY_TYPE: dict[str, type[OperationError]] = {str(k): v for k, v in REJECTIONS.items()}
+
+#: Temporal's own type for an update accepted before the run closed (not a refusal).
+_ACCEPTED_THEN_CLOSED = "AcceptedUpdateCompletedWorkflow"
 
 
-#: Commands that act once on what they name (a task, an incident, the instance): sent
-#: again unchanged, they are the same update. Others (claim, unclaim, claim again) may
-#: rightly repeat, so they are deduplicated only by the client's Idempotency-Key.
-_ONE_SHOT = frozenset(
-    {c.COMPLETE_USER_TASK, c.CANCEL_TASK, c.RETRY_INCIDENT, c.RESOLVE_INCIDENT, c.CANCEL_INSTANCE}
-)
+def rejection(err: BaseException) -> str | None:
+    """The workflow's refusal type behind a failed update, if it was one."""
+    cause = err.cause if isinstance(err, WorkflowUpdateFailedError) else err
+    return cause.type if isinstance(cause, ApplicationError) else None
 
 
-#: The request's ``Idempotency-Key`` header (set by ``api.deps.idempotency_key``).
+#: The ``Idempotency-Key`` of the request (or job) the current task serves; the API sets
+#: it once per request (``api.deps.idempotency_key``), so every command the request
+#: sends is deduplicated by it without each call passing it along.
 IDEMPOTENCY_KEY: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "idempotency_key", default=None
 )
 
 
-def command_id(name: str, instance_id: str, arg: Any, idempotency_key: str | None) -> str | None:
+def command_id(
+    update: Update[Any, Any], instance_id: str, arg: Any, idempotency_key: str | None
+) -> str | None:
     """The update id of a command: the client's key (scoped to the command and instance,
     so one key cannot answer for another command), else for a one-shot command a digest
     of the command itself, so the same request sent again is the same update; else None
     (the SDK makes a fresh id)."""
+    name = update.name
     idempotency_key = idempotency_key or IDEMPOTENCY_KEY.get()
     body = arg.model_dump(mode="json") if hasattr(arg, "model_dump") else arg
     digest = hashlib.sha256(
@@ -91,23 +106,24 @@ def command_id(name: str, instance_id: str, arg: Any, idempotency_key: str | Non
         # the command's digest too: a key reused for another command (another task of
         # the same instance) is another update, never answered with the first's result
         return f"{name}:{digest[:16]}:key:{idempotency_key}"[:400]
-    if name not in _ONE_SHOT:
+    if not update.one_shot:
         return None
     return f"{name}:{digest[:40]}"
 
 
 def unknown_outcome(instance_id: str, why: str) -> Unavailable:
-    """503 for a command whose outcome is not known: it may have been applied."""
+    """A command whose outcome is not known: it may have been applied."""
     return Unavailable(
         f"{why}; the command may or may not have been applied to {instance_id}. Send it "
         "again (with the same Idempotency-Key, if you gave one) to learn the outcome: "
         "it is applied at most once.",
-        headers={"Retry-After": "1"},
+        retry_after=1,
         outcome="unknown",
     )
 
 
-def _timeout(settings: Settings) -> timedelta:
+def timeout(settings: Settings) -> timedelta:
+    """The bound on one update, query or describe (``BATON_TEMPORAL_RPC_TIMEOUT_SECONDS``)."""
     return timedelta(seconds=settings.temporal_rpc_timeout_seconds)
 
 
@@ -126,28 +142,26 @@ _TRANSIENT = frozenset(
 )
 
 
-def _rpc_problem(err: RPCError, instance_id: str) -> ApiProblem:
+def rpc_error(err: RPCError, instance_id: str) -> OperationError:
+    """A failed call about an instance, as the caller should hear it."""
     if err.status == RPCStatusCode.NOT_FOUND:
         return NotFound(f"no process instance {instance_id}")
     if err.status in _TRANSIENT:
         return Unavailable(
-            f"Temporal did not answer in time for {instance_id}: {err.message}",
-            headers={"Retry-After": "1"},
+            f"Temporal did not answer in time for {instance_id}: {err.message}", retry_after=1
         )
-    return ApiProblem(f"Temporal refused the call for {instance_id}: {err.message}", status=502)
+    return UpstreamError(f"Temporal refused the call for {instance_id}: {err.message}")
 
 
 async def query(
-    client: Client, settings: Settings, instance_id: str, name: str, result_type: type[T]
+    client: Client, settings: Settings, instance_id: str, which: commands.Query[T]
 ) -> T:
+    """Ask a running or closed instance (a closed one answers as of its end)."""
     handle = client.get_workflow_handle(instance_id)
     try:
-        result: T = await handle.query(
-            name, result_type=result_type, rpc_timeout=_timeout(settings)
-        )
-        return result
+        return await which.ask(handle, rpc_timeout=timeout(settings))
     except RPCError as err:
-        raise _rpc_problem(err, instance_id) from err
+        raise rpc_error(err, instance_id) from err
     except WorkflowQueryFailedError as err:
         raise Unavailable(f"the instance {instance_id} could not answer: {err}") from err
 
@@ -166,20 +180,20 @@ async def state_view(client: Client, settings: Settings, instance_id: str) -> c.
     timed out or failed from outside never ran the code that would say so, and its
     query answers as of its last workflow task (the reconciler closes the read model the
     same way)."""
-    view = await query(client, settings, instance_id, c.STATE_QUERY, c.ProcessStateView)
+    view = await query(client, settings, instance_id, commands.STATE)
     if view.state not in (c.InstanceState.ACTIVE, c.InstanceState.INCIDENT):
         return view
     try:
         described = await client.get_workflow_handle(instance_id).describe(
-            rpc_timeout=_timeout(settings)
+            rpc_timeout=timeout(settings)
         )
     except RPCError as err:
-        raise _rpc_problem(err, instance_id) from err
+        raise rpc_error(err, instance_id) from err
     if described.status in (None, WorkflowExecutionStatus.RUNNING):
         return view
     if described.status not in _ENDED_FROM_OUTSIDE:
         # it completed (or was cancelled) between the two calls: its own answer says so
-        return await query(client, settings, instance_id, c.STATE_QUERY, c.ProcessStateView)
+        return await query(client, settings, instance_id, commands.STATE)
     ended = [
         task.model_copy(update={"state": c.TaskState.CANCELED, "ended": described.close_time})
         if task.state in _OPEN_TASKS
@@ -204,31 +218,30 @@ async def update(
     client: Client,
     settings: Settings,
     instance_id: str,
-    name: str,
-    arg: Any,
-    result_type: type[T],
+    which: Update[A, T],
+    arg: A,
     *,
     idempotency_key: str | None = None,
 ) -> T:
+    """Send a command to an instance and answer its result, or raise why it was refused
+    (``outcome: "refused"``) or why its outcome is not known."""
     handle = client.get_workflow_handle(instance_id)
     try:
-        outcome: T = await handle.execute_update(
-            name,
+        return await which.execute(
+            handle,
             arg,
-            id=command_id(name, instance_id, arg, idempotency_key),
-            result_type=result_type,
-            rpc_timeout=_timeout(settings),
+            id=command_id(which, instance_id, arg, idempotency_key),
+            rpc_timeout=timeout(settings),
         )
-        return outcome
     except WorkflowUpdateFailedError as err:
         cause = err.cause
-        if isinstance(cause, ApplicationError) and cause.type == "AcceptedUpdateCompletedWorkflow":
+        if isinstance(cause, ApplicationError) and cause.type == _ACCEPTED_THEN_CLOSED:
             # accepted (and applied) before the run closed while the update waited for its
             # rows to be written: not a refusal
             raise unknown_outcome(instance_id, "the instance ended while it answered") from err
         if isinstance(cause, ApplicationError):
-            problem = _REJECTIONS.get(cause.type or "", Conflict)
-            raise problem(cause.message, code=cause.type, outcome="refused") from err
+            kind = _BY_TYPE.get(cause.type or "", Conflict)
+            raise kind(cause.message, code=cause.type, outcome="refused") from err
         raise Conflict(str(cause or err), outcome="refused") from err
     except WorkflowUpdateRPCTimeoutOrCancelledError as err:
         raise unknown_outcome(instance_id, "no worker answered in time") from err
@@ -236,7 +249,7 @@ async def update(
         if err.status == RPCStatusCode.NOT_FOUND:
             raise Conflict(
                 f"the process instance {instance_id} is not running",
-                code="InstanceEnded",
+                code=c.Rejection.INSTANCE_ENDED.value,
                 outcome="refused",
             ) from err
         if err.status in _TRANSIENT:
@@ -246,10 +259,10 @@ async def update(
             raise Unavailable(
                 f"the instance {instance_id} cannot take commands right now ({err.message}); "
                 "the command was not applied",
-                headers={"Retry-After": "1"},
+                retry_after=1,
                 outcome="not-applied",
             ) from err
-        refusal = _rpc_problem(err, instance_id)
+        refusal = rpc_error(err, instance_id)
         refusal.extensions["outcome"] = "refused"  # Temporal took nothing
         raise refusal from err
 
@@ -263,13 +276,10 @@ async def wait_for_wait_state(
     try:
         # the server answers an update's long poll after about 20 s at most and the SDK
         # then polls on: bound the whole wait, not only one call
-        view: c.ProcessStateView = await asyncio.wait_for(
-            handle.execute_update(
-                c.AWAIT_WAIT_STATE, result_type=c.ProcessStateView, rpc_timeout=timeout
-            ),
+        return await asyncio.wait_for(
+            commands.AWAIT_WAIT_STATE.execute(handle, None, rpc_timeout=timeout),
             timeout.total_seconds(),
         )
-        return view
     except (WorkflowUpdateRPCTimeoutOrCancelledError, TimeoutError):
         return None
     except WorkflowUpdateFailedError:
@@ -278,9 +288,9 @@ async def wait_for_wait_state(
         if err.status == RPCStatusCode.DEADLINE_EXCEEDED:
             return None
         if err.status != RPCStatusCode.NOT_FOUND:
-            raise _rpc_problem(err, instance_id) from err
+            raise rpc_error(err, instance_id) from err
     # it ended before the update arrived: its final state answers
-    return await query(client, settings, instance_id, c.STATE_QUERY, c.ProcessStateView)
+    return await query(client, settings, instance_id, commands.STATE)
 
 
 async def wait_for_end(client: Client, instance_id: str, timeout: timedelta) -> bool:
