@@ -54,21 +54,21 @@ def process_starts(rt: Runtime, input: c.ProcessInput) -> list[str]:
             raise ApplicationError(
                 f"process {key!r} has several none start events ({', '.join(nones)}); "
                 "name the one to begin at",
-                type="NoStartEvent",
+                type=c.Rejection.NO_START_EVENT,
                 non_retryable=True,
             )
         start = nones[0] if nones else None
     if start is not None and start not in rt.definition.nodes:
         raise ApplicationError(
             f"process {key!r} has no element {start!r} to start at",
-            type="NoStartEvent",
+            type=c.Rejection.NO_START_EVENT,
             non_retryable=True,
         )
     implicit = implicit_starts(rt.definition.nodes, None)
     if start is None and not implicit:
         raise ApplicationError(
             f"process {key!r} has no none start event; start it by message or timer",
-            type="NoStartEvent",
+            type=c.Rejection.NO_START_EVENT,
             non_retryable=True,
         )
     return scope_starts(rt, [start] if start else [], implicit)

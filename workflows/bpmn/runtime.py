@@ -171,7 +171,7 @@ class Runtime:
 
     def check_running(self) -> None:
         if self.state not in (c.InstanceState.ACTIVE, c.InstanceState.INCIDENT):
-            raise ApplicationError("the instance has ended", type="InstanceEnded")
+            raise ApplicationError("the instance has ended", type=c.Rejection.INSTANCE_ENDED)
 
     def set_variables(
         self, values: dict[str, Any], element_id: str | None, user_id: str | None = None

@@ -19,9 +19,13 @@ def open_task(tasks: Mapping[str, c.UserTaskView], task_id: str) -> c.UserTaskVi
     """An open task, suspended or not (what suspend, resume and cancel act on)."""
     task = tasks.get(task_id)
     if task is None:
-        raise ApplicationError(f"no user task {task_id} in this instance", type="TaskNotFound")
+        raise ApplicationError(
+            f"no user task {task_id} in this instance", type=c.Rejection.TASK_NOT_FOUND
+        )
     if task.state not in OPEN_TASK_STATES:
-        raise ApplicationError(f"user task {task_id} is {task.state.value}", type="TaskNotActive")
+        raise ApplicationError(
+            f"user task {task_id} is {task.state.value}", type=c.Rejection.TASK_NOT_ACTIVE
+        )
     return task
 
 
@@ -29,7 +33,9 @@ def active_task(tasks: Mapping[str, c.UserTaskView], task_id: str) -> c.UserTask
     """An open task that is not suspended: one people may work on."""
     task = open_task(tasks, task_id)
     if task.state is c.TaskState.SUSPENDED:
-        raise ApplicationError(f"user task {task_id} is SUSPENDED", type="TaskNotActive")
+        raise ApplicationError(
+            f"user task {task_id} is SUSPENDED", type=c.Rejection.TASK_NOT_ACTIVE
+        )
     return task
 
 
@@ -37,7 +43,7 @@ def check_may_manage(task: c.UserTaskView, cmd: c.TaskCommand, what: str) -> Non
     if not (cmd.user_id is None or cmd.admin or task.assignee == cmd.user_id):
         raise ApplicationError(
             f"only an admin or the assignee may {what} user task {task.id}",
-            type="TaskNotPermitted",
+            type=c.Rejection.TASK_NOT_PERMITTED,
         )
 
 
@@ -58,7 +64,8 @@ def may_work_on(task: c.UserTaskView, actor: c.Actor) -> bool:
 def check_permitted(task: c.UserTaskView, actor: c.Actor) -> None:
     if not may_work_on(task, actor):
         raise ApplicationError(
-            f"{actor.user_id} may not work on user task {task.id}", type="TaskNotPermitted"
+            f"{actor.user_id} may not work on user task {task.id}",
+            type=c.Rejection.TASK_NOT_PERMITTED,
         )
 
 
@@ -66,7 +73,8 @@ def claimable(tasks: Mapping[str, c.UserTaskView], cmd: c.TaskCommand) -> c.User
     task = active_task(tasks, cmd.task_id)
     if task.assignee and task.assignee != cmd.user_id:
         raise ApplicationError(
-            f"user task {task.id} is claimed by {task.assignee}", type="TaskAlreadyClaimed"
+            f"user task {task.id} is claimed by {task.assignee}",
+            type=c.Rejection.TASK_ALREADY_CLAIMED,
         )
     check_permitted(task.model_copy(update={"assignee": None}), cmd)
     return task
@@ -78,5 +86,5 @@ def check_not_delegated(task: c.UserTaskView) -> None:
         raise ApplicationError(
             f"user task {task.id} is delegated to {task.assignee}; it must be resolved "
             "before it can be completed",
-            type="TaskDelegated",
+            type=c.Rejection.TASK_DELEGATED,
         )

@@ -73,6 +73,10 @@ def validate_retry(rt: Runtime, cmd: c.RetryIncident) -> None:
     variables.check_variables(rt, cmd.variables)
     incident = rt.incidents.get(cmd.incident_id)
     if incident is None:
-        raise ApplicationError(f"no incident {cmd.incident_id}", type="IncidentNotFound")
+        raise ApplicationError(
+            f"no incident {cmd.incident_id}", type=c.Rejection.INCIDENT_NOT_FOUND
+        )
     if incident.resolved or cmd.incident_id in rt.retries:
-        raise ApplicationError(f"incident {cmd.incident_id} is resolved", type="IncidentResolved")
+        raise ApplicationError(
+            f"incident {cmd.incident_id} is resolved", type=c.Rejection.INCIDENT_RESOLVED
+        )

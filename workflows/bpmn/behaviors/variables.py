@@ -12,6 +12,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from bpmn_compiler.ir import Expression, Mapping
 
+from workflows import contracts as c
 from workflows.bpmn.constants import MAX_COMMAND_VARIABLES_BYTES, MAX_INSTANCE_VARIABLES_BYTES
 from workflows.bpmn.control import encoded_size
 
@@ -56,12 +57,12 @@ def check_variables(rt: Runtime, values: dict[str, Any]) -> None:
         raise ApplicationError(
             f"the variables are {size} bytes encoded; one command may bring at most "
             f"{MAX_COMMAND_VARIABLES_BYTES}",
-            type="VariablesTooLarge",
+            type=c.Rejection.VARIABLES_TOO_LARGE,
         )
     total = encoded_size({**rt.variables, **values})
     if total > MAX_INSTANCE_VARIABLES_BYTES:
         raise ApplicationError(
             f"the instance's variables would be {total} bytes encoded; at most "
             f"{MAX_INSTANCE_VARIABLES_BYTES}",
-            type="VariablesTooLarge",
+            type=c.Rejection.VARIABLES_TOO_LARGE,
         )
