@@ -12,9 +12,11 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY api ./api
 COPY store ./store
-COPY scenarios ./scenarios
+COPY letsflow ./letsflow
+COPY contracts ./contracts
+COPY core ./core
+COPY expressions ./expressions
 COPY operations ./operations
-COPY worker.py ./
 RUN pip install . && useradd --system --uid 10001 baton
 USER baton
 EXPOSE 8000

@@ -11,7 +11,7 @@ from typing import Any
 
 from temporalio import activity
 
-from workflows.contracts import ServiceTaskInput, ServiceTaskResult
+from contracts.bpmn import ServiceTaskInput, ServiceTaskResult
 
 
 @activity.defn(name="baton.noop")

@@ -19,10 +19,10 @@ from temporalio import activity
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
-from baton.settings import get_settings
+from contracts import bpmn as c
+from core.settings import get_settings
 from operations.cases import set_status
 from store import Store, cases
-from workflows import contracts as c
 
 SET_STATUS = "baton.case.setStatus"
 

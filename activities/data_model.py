@@ -28,9 +28,9 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from contracts.bpmn import ServiceTaskInput, ServiceTaskResult
 from store import Store, business_data
 from store import data_models as dm
-from workflows.contracts import ServiceTaskInput, ServiceTaskResult
 
 READ = "baton.data.read"
 WRITE = "baton.data.write"

@@ -18,10 +18,10 @@ import uuid
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from contracts.bpmn import ServiceTaskInput, ServiceTaskResult
 from operations.documents import FORMATS, PdfUnavailable, RenderFailed, instance_data, render
 from store import Store, documents
 from store.documents import DocumentTemplate
-from workflows.contracts import ServiceTaskInput, ServiceTaskResult
 
 _log = logging.getLogger("baton.documents")
 

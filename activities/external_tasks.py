@@ -5,7 +5,7 @@ its type. Every type no registered activity serves lands here instead: the task 
 written to the ``external_tasks`` table with the activity's task token, and the activity
 completes asynchronously. HTTP workers then fetch-and-lock it through
 ``/v1/bpms/service-tasks`` and report completion, failure or a BPMN error, which the API
-passes back through the async activity handle (see ``api/routes/service_tasks.py``).
+passes back through the async activity handle (see ``api/routes/bpms/service_tasks.py``).
 
 While tasks wait, the worker heartbeats them (the interpreter bounds every service-task
 attempt by a five-minute heartbeat timeout); a heartbeat that finds the activity cancelled
@@ -26,9 +26,9 @@ from temporalio.client import AsyncActivityCancelledError, Client
 from temporalio.common import RawValue
 from temporalio.service import RPCError, RPCStatusCode
 
+from contracts import bpmn as c
 from store import Store, external_tasks
 from store.models import ExternalTaskRecord
-from workflows import contracts as c
 
 _log = logging.getLogger("baton.worker.external_tasks")
 HEARTBEAT_EVERY = 60.0  # seconds; well inside the interpreter's 5-minute heartbeat timeout

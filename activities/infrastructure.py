@@ -13,9 +13,9 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from bpmn_compiler.ir import Diagram, ProcessDefinition
+from contracts import bpmn as c
 from store import Store, cache_epochs, definitions, projections
 from store.db import DefinitionNotFound
-from workflows import contracts as c
 
 _CACHE_SIZE = 256
 

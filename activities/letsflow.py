@@ -20,8 +20,8 @@ import httpx
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from contracts import letsflow as lc
 from store import Store, cache_epochs, letsflow
-from workflows import letsflow_contracts as lc
 
 _log = logging.getLogger("baton.letsflow")
 _CACHE_SIZE = 256

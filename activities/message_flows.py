@@ -14,11 +14,11 @@ from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
 from bpmn_compiler.ir import StartEvent
+from contracts import bpmn as c
 from operations.instances import start_at
 from operations.messages import signal_message
 from store import Store, definitions
 from store.db import DefinitionNotFound
-from workflows import contracts as c
 
 
 class MessageFlowActivities:

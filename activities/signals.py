@@ -6,9 +6,9 @@ from __future__ import annotations
 from temporalio import activity
 from temporalio.client import Client
 
+from contracts import bpmn as c
 from operations.signals import broadcast
 from store import Store
-from workflows import contracts as c
 
 
 class SignalActivities:

@@ -8,7 +8,7 @@ proved it, from ``Authorization: Bearer <credential>``:
 
 Anything else is 401 with the reason. Routes declare the privilege they need with
 ``Requires``; a principal that lacks it gets 403 naming the privilege. Privileges come
-from roles through ``Settings.role_privileges`` (``baton.privileges``).
+from roles through ``Settings.role_privileges`` (``core.privileges``).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from fastapi import Depends, Request
 
 from api.oidc import TokenVerifier
 from api.problems import ApiProblem, Forbidden
-from baton import privileges
-from baton.settings import Settings
+from core import privileges
+from core.settings import Settings
 from store import api_keys
 from store.db import Store
 

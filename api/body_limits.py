@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.problems import problem_response, title_for
-from baton.settings import Settings
+from core.settings import Settings
 
 
 class BodyTooLarge(HTTPException):

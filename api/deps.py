@@ -8,7 +8,7 @@ from fastapi import Depends, Header, Request
 from temporalio.client import Client
 
 from api.problems import Unavailable
-from baton.settings import Settings
+from core.settings import Settings
 from operations.calls import IDEMPOTENCY_KEY
 from operations.messages import MessageSweeper
 from store import Store

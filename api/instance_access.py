@@ -25,7 +25,7 @@ from collections.abc import Iterable
 
 from api.auth import Principal
 from api.problems import Forbidden
-from workflows import contracts as c
+from contracts import bpmn as c
 
 #: Privileges that may write any instance's data.
 PRIVILEGED = ("bpms:task:assign", "bpms:process:modify")

@@ -27,7 +27,7 @@ from pydantic import AfterValidator, ValidationInfo
 from pydantic.alias_generators import to_camel
 
 from api.problems import ApiProblem
-from baton.settings import get_settings
+from core.settings import get_settings
 
 
 class TooLarge(ApiProblem):

@@ -11,28 +11,24 @@ from fastapi.routing import APIRoute
 from temporalio.client import Client
 
 from api import audit, body_limits, openapi, problems, rate_limits
-from api.routes import (
-    api_keys,
-    cases,
-    configuration,
-    data_models,
+from api.routes import health
+from api.routes.bpms import (
     deployments,
-    documents,
-    events,
-    health,
     incidents,
-    letsflow_processes,
-    letsflow_scenarios,
     messages,
-    oneweb,
     process_instances,
     service_tasks,
     tasks,
 )
-from api.routes import audit as audit_routes
-from baton import __version__
-from baton.settings import Settings, get_settings
-from baton.temporal_client import connect
+from api.routes.letsflow import api_keys
+from api.routes.letsflow import processes as letsflow_processes
+from api.routes.letsflow import scenarios as letsflow_scenarios
+from api.routes.oneweb import runtime as oneweb
+from api.routes.platform import audit as audit_routes
+from api.routes.platform import cases, configuration, data_models, documents, events
+from core import __version__
+from core.settings import Settings, get_settings
+from core.temporal_client import connect
 from operations.messages import MessageSweeper
 from store import Store
 

@@ -25,7 +25,7 @@ from keycloak import KeycloakOpenID
 from keycloak.exceptions import KeycloakError
 
 from api.problems import ApiProblem, Unavailable
-from baton.settings import Settings
+from core.settings import Settings
 
 #: Signature algorithms Keycloak signs with; symmetric and ``none`` are never accepted.
 ALLOWED_ALGS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"]

@@ -35,7 +35,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
 from api.problems import problem_response
-from baton.settings import Settings
+from core.settings import Settings
 
 
 class RateLimitConfigError(ValueError):

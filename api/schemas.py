@@ -11,8 +11,8 @@ from pydantic.alias_generators import to_camel
 
 from api.limits import BoundedJson, Variables
 from bpmn_compiler import Diagnostic
+from contracts.search_attributes import unsearchable
 from store.definitions import DeployedDefinition
-from workflows.search_attributes import unsearchable
 
 T = TypeVar("T")
 
@@ -20,7 +20,7 @@ T = TypeVar("T")
 def _searchable(value: str) -> str:
     """Message names and correlation keys end up in Temporal visibility queries: refuse
     what no query can match exactly (422 naming the field) rather than build one that
-    misses, errs or matches something else (``workflows.search_attributes.unsearchable``)."""
+    misses, errs or matches something else (``contracts.search_attributes.unsearchable``)."""
     reason = unsearchable(value)
     if reason is not None:
         raise ValueError(f"contains {reason}, which Temporal's visibility queries cannot match")

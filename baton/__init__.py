@@ -1,7 +1,10 @@
 """Baton: BPMN 2.0 processes on Temporal.
 
-This package holds what the API, the worker and the CLI share: the one ``Settings``
-class, the Temporal client factory and the embedded dev-server launcher.
+The top of the house: the ``baton`` command (``cli``), the worker (``worker``), the
+conformance runner and the semantics audit. What every room shares (settings,
+privileges, the Temporal client, the dev-server launcher) is in ``core/``, below all.
 """
 
-__version__ = "0.1.0"
+from core import __version__
+
+__all__ = ["__version__"]

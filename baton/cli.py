@@ -15,8 +15,8 @@ from typing import Any, NoReturn
 
 import typer
 
-from baton.devserver import dev_server_args, temporal_binary
-from baton.settings import get_settings
+from core.devserver import dev_server_args, temporal_binary
+from core.settings import get_settings
 
 app = typer.Typer(help="Baton: BPMN 2.0 processes on Temporal.", no_args_is_help=True)
 
@@ -156,7 +156,7 @@ def dev(
         )
         procs.append(server)
         _wait_for_port("127.0.0.1", temporal_port, 60, server)
-        procs.append(_spawn([sys.executable, "-m", "worker"], env))
+        procs.append(_spawn([sys.executable, "-m", "baton.worker"], env))
         # `serve` reads BATON_API_* and, when set, BATON_TLS_CERTFILE/KEYFILE
         api = _spawn([sys.executable, "-m", "baton.cli", "serve"], env)
         procs.append(api)
@@ -184,7 +184,7 @@ def dev(
 @app.command()
 def worker() -> None:
     """Run a worker (interpreter + Baton's activities) against BATON_TEMPORAL_ADDRESS."""
-    from worker import main
+    from baton.worker import main
 
     main()
 
@@ -202,7 +202,7 @@ def serve(
     certificate and key, as HTTPS that refuses every protocol below TLS 1.2."""
     import uvicorn
 
-    from baton.tls import TlsConfigError, server_context
+    from core.tls import TlsConfigError, server_context
 
     settings = get_settings()
     cert = certfile or settings.tls_certfile
@@ -285,7 +285,7 @@ def feel_tck_cmd(
     import json
     import time
 
-    from bpmn_compiler.expressions.feel import tck
+    from expressions.feel import tck
 
     started = time.perf_counter()
     cases = [c for c in tck.load(path) if suite in c.get("suite", "")]
@@ -397,7 +397,7 @@ def semantics_audit_cmd(
     from temporalio.service import RPCError
 
     from baton.semantics_audit import audit, render_audit
-    from baton.temporal_client import connect
+    from core.temporal_client import connect
     from workflows import semantics
 
     async def run() -> list[str]:

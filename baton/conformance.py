@@ -34,15 +34,15 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from baton.devserver import SPEED_FLAGS, temporal_binary
 from bpmn_compiler import compile_bpmn
 from bpmn_compiler import namespaces as ns
 from bpmn_compiler.ir import ProcessDefinition
+from contracts import bpmn as c
+from contracts import search_attributes as sa
+from core.devserver import SPEED_FLAGS, temporal_binary
 from operations import commands
 from store import Store
 from store import definitions as store_definitions
-from workflows import contracts as c
-from workflows import search_attributes as sa
 
 BPMN = ns.BPMN
 CAMUNDA = ns.CAMUNDA
@@ -486,7 +486,7 @@ def _server_output_to_stderr() -> Iterator[None]:
 
 
 async def run_all(paths: list[Path], progress: Any = None) -> Summary:
-    from worker import build_worker
+    from baton.worker import build_worker
 
     summary = Summary()
     folders = case_folders(paths)

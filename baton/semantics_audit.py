@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from temporalio.client import Client
 
-from workflows import search_attributes as sa
+from contracts import search_attributes as sa
 from workflows import semantics
 
 _BPMN = 'WorkflowType = "BpmnProcess"'

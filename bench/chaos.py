@@ -6,7 +6,7 @@ Baton's promise is that Temporal's committed history is the truth and nothing a 
 was told "yes" about is lost. This run tests the promise the way an operator would:
 
 1. It starts its own stack on 127.0.0.1 with a private data directory: the Temporal dev
-   server persisting to SQLite (so it survives ``kill -9``), ``python -m worker`` and the
+   server persisting to SQLite (so it survives ``kill -9``), ``python -m baton.worker`` and the
    API under uvicorn (``BATON_ENV=dev``, ``BATON_TEMPORAL_RPC_TIMEOUT_SECONDS`` low).
 2. It deploys three small diagrams (``bench/chaos_load.py``) and drives ``--instances``
    instances through them with ``--concurrency`` clients: starts, task completions,

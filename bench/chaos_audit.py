@@ -39,8 +39,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from bench.chaos_ledger import Client, Outcome
 from bench.chaos_load import CATCH, Run
-from workflows import contracts as c
-from workflows import search_attributes as sa
+from contracts import bpmn as c
+from contracts import search_attributes as sa
 
 ENDED = {c.InstanceState.COMPLETED.value, c.InstanceState.TERMINATED.value}
 OPEN_TASK_STATES = {"CREATED", "ASSIGNED", "SUSPENDED"}

@@ -8,7 +8,7 @@ Linux each child also asks the kernel to kill it when the harness dies
 (``PR_SET_PDEATHSIG``), so not even a ``kill -9`` of the harness leaves one behind.
 
 The dev server persists to a SQLite file (``baton dev``'s flags, from
-``baton.devserver``), so a killed server comes back with every workflow it had
+``core.devserver``), so a killed server comes back with every workflow it had
 committed: that is the property the run relies on, Temporal's history being the truth.
 """
 
@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from baton.devserver import dev_server_args, temporal_binary
+from core.devserver import dev_server_args, temporal_binary
 
 HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,7 +190,7 @@ class Stack:
             "temporal", temporal, env, self.temporal_port, data_dir / "temporal.log"
         )
         self.worker = Component(
-            "worker", [sys.executable, "-m", "worker"], env, 0, data_dir / "worker.log"
+            "worker", [sys.executable, "-m", "baton.worker"], env, 0, data_dir / "worker.log"
         )
         self.api = Component("api", api, env, self.api_port, data_dir / "api.log")
         self.components = {c.name: c for c in (self.temporal, self.worker, self.api)}

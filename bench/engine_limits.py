@@ -30,14 +30,14 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from baton.devserver import SPEED_FLAGS, temporal_binary
+from baton.worker import build_worker
 from bench.report import write
 from bpmn_compiler import compile_bpmn, engine_limits
+from contracts import bpmn as c
+from contracts import search_attributes as sa
+from core.devserver import SPEED_FLAGS, temporal_binary
 from store import Store
 from store import definitions as store_definitions
-from worker import build_worker
-from workflows import contracts as c
-from workflows import search_attributes as sa
 
 _HEAD = (
     '<?xml version="1.0" encoding="UTF-8"?>\n'

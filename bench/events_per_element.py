@@ -20,13 +20,13 @@ from typing import Any
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from baton.devserver import SPEED_FLAGS, temporal_binary
+from baton.worker import build_worker
 from bpmn_compiler import compile_bpmn
+from contracts import bpmn as c
+from contracts import search_attributes as sa
+from core.devserver import SPEED_FLAGS, temporal_binary
 from store import Store
 from store import definitions as store_definitions
-from worker import build_worker
-from workflows import contracts as c
-from workflows import search_attributes as sa
 
 REPEATS = 5
 RESULTS = Path(__file__).resolve().parent / "results" / "events_per_element.json"

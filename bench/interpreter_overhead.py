@@ -34,14 +34,14 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities import build_activities
-from baton.devserver import SPEED_FLAGS, temporal_binary
 from bench.reference_workflows import ReferenceProcess, Trivial
 from bench.report import percentile, write
 from bpmn_compiler import compile_bpmn
+from contracts import bpmn as c
+from contracts import search_attributes as sa
+from core.devserver import SPEED_FLAGS, temporal_binary
 from store import Store
 from store import definitions as store_definitions
-from workflows import contracts as c
-from workflows import search_attributes as sa
 from workflows.bpmn_process import BpmnProcess
 from workflows.runner import workflow_runner
 

@@ -34,8 +34,8 @@ from typing import Any
 
 import httpx
 
-from baton.devserver import dev_server_args, temporal_binary
 from bench.report import percentile, write
+from core.devserver import dev_server_args, temporal_binary
 
 POLL_SECONDS = 0.02
 DIAGRAM = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -202,7 +202,7 @@ def main() -> None:
             )
             procs.append(server)
             _wait_for_port(temporal_port, server)
-            procs.append(subprocess.Popen([sys.executable, "-m", "worker"], env=env, **quiet))  # type: ignore[call-overload]
+            procs.append(subprocess.Popen([sys.executable, "-m", "baton.worker"], env=env, **quiet))  # type: ignore[call-overload]
             api = subprocess.Popen(
                 [
                     sys.executable,

@@ -28,8 +28,8 @@ from typing import Any
 from sqlalchemy import text
 
 from bench.report import percentile
+from contracts import bpmn as c
 from store import Store, projections, queries
-from workflows import contracts as c
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "task_inbox.json"

@@ -10,8 +10,8 @@ from lxml import etree
 from pydantic import BaseModel
 
 from bpmn_compiler.context import Context
-from bpmn_compiler.expressions import ExpressionSyntaxError, compile_expression
 from bpmn_compiler.ir import Expression, Node, SequenceFlow
+from expressions import ExpressionSyntaxError, compile_expression
 
 
 def expressions_in(value: Any, path: str) -> Iterator[tuple[str, Expression]]:

@@ -33,7 +33,9 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from baton.settings import Settings
+from contracts import bpmn as c
+from contracts import letsflow as lc
+from core.settings import Settings
 from operations import commands
 from operations.commands import Update
 from operations.errors import (
@@ -46,8 +48,6 @@ from operations.errors import (
     Unavailable,
     UpstreamError,
 )
-from workflows import contracts as c
-from workflows import letsflow_contracts as lc
 
 A = TypeVar("A")
 T = TypeVar("T")

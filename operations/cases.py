@@ -16,11 +16,11 @@ from datetime import timedelta
 
 from temporalio.client import Client
 
+from contracts import bpmn as c
 from operations import messages
 from operations.errors import NotFound
 from store import Store, cases
 from store.models import CaseRecord
-from workflows import contracts as c
 
 
 def status_message(status: str) -> str:

@@ -17,8 +17,8 @@ from typing import Any, Generic, TypeVar
 
 from temporalio.client import WorkflowHandle
 
-from workflows import contracts as c
-from workflows import letsflow_contracts as lc
+from contracts import bpmn as c
+from contracts import letsflow as lc
 
 A = TypeVar("A")
 R = TypeVar("R")

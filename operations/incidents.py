@@ -10,11 +10,11 @@ from typing import Any
 
 from temporalio.client import Client
 
-from baton.settings import Settings
+from contracts import bpmn as c
+from core.settings import Settings
 from operations import calls, commands
 from operations.errors import Conflict, NotFound
 from store import Store, queries
-from workflows import contracts as c
 
 
 async def _open_incident_instance(store: Store, incident_id: str) -> str:

@@ -22,13 +22,13 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from baton.settings import Settings
+from contracts import bpmn as c
+from contracts import search_attributes as sa
+from core.settings import Settings
 from operations import calls, commands
 from operations.errors import Conflict, Invalid, NotFound, Unavailable
 from store import Store, business_data
 from store.definitions import DeployedDefinition
-from workflows import contracts as c
-from workflows import search_attributes as sa
 
 #: Ids of instances started with an Idempotency-Key: the same caller and key always
 #: name the same workflow id, so Temporal itself refuses a second start.

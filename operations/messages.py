@@ -48,15 +48,15 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from baton.settings import Settings
+from contracts import bpmn as c
+from contracts import search_attributes as sa
+from core.settings import Settings
 from operations import calls, commands
 from operations.background import BackgroundLoop
 from operations.errors import Conflict, NotFound, Unavailable
 from operations.instances import start_at
 from store import Store, buffered_messages, business_data, definitions, message_fanouts, queries
 from store.models import BufferedMessage, MessageFanOut
-from workflows import contracts as c
-from workflows import search_attributes as sa
 
 _log = logging.getLogger("baton.messages")
 

@@ -26,10 +26,10 @@ from datetime import UTC, datetime, timedelta
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
+from contracts import bpmn as c
 from operations import commands
 from operations.background import BackgroundLoop
 from store import Store, projections
-from workflows import contracts as c
 
 _log = logging.getLogger("baton.reconciler")
 

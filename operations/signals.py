@@ -16,10 +16,10 @@ import asyncio
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from contracts import bpmn as c
 from operations import commands
 from operations.instances import start_at
 from store import Store, definitions
-from workflows import contracts as c
 
 _FAN_OUT = 16  # signals in flight at once
 

@@ -14,12 +14,12 @@ from typing import Any, Protocol
 
 from temporalio.client import Client
 
-from baton.settings import Settings
+from contracts import bpmn as c
+from core.settings import Settings
 from operations import calls, commands
 from operations.errors import Forbidden, TaskNotFound
 from store import Store, business_data, queries
 from store.models import TaskRecord
-from workflows import contracts as c
 
 #: Acts on any task (the workflow's ``admin``), and assigns tasks to others.
 ASSIGN_PRIVILEGE = "bpms:task:assign"

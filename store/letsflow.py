@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy import delete, or_, select, update
 
+from contracts import letsflow as lc
 from store.db import Store
 from store.models import LetsflowParticipant, LetsflowProcessRecord, ScenarioRecord
 from store.projections import upsert_by_revision
 from store.queries import utc
-from workflows import letsflow_contracts as lc
 
 
 async def put_scenario(store: Store, scenario_id: str, normalized: dict[str, Any]) -> bool:

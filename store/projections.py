@@ -16,6 +16,7 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.bpmn import ProjectionBatch
 from store.db import Store, refresh_candidates
 from store.models import (
     OPEN_TASK_STATES,
@@ -25,7 +26,6 @@ from store.models import (
     TaskCandidate,
     TaskRecord,
 )
-from workflows.contracts import ProjectionBatch
 
 
 def upsert_by_revision(store: Store, model: type[Base], rows: list[dict[str, Any]]) -> Any:

@@ -25,14 +25,14 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from api.main import create_app
-from baton.devserver import SPEED_FLAGS, temporal_binary
-from baton.settings import Settings
+from baton.worker import build_worker
+from contracts import search_attributes as sa
+from core.devserver import SPEED_FLAGS, temporal_binary
+from core.settings import Settings
 from operations.reconcile import Reconciler
 from store import Store
 from tests.support.activities import TEST_ACTIVITIES
 from tests.support.postgres import PostgresServer, PostgresUnavailable, start_postgres
-from worker import build_worker
-from workflows import search_attributes as sa
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

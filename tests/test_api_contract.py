@@ -12,11 +12,11 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from api.main import create_app
+from contracts import bpmn as c
 from store import Store
 from tests.conftest import EXAMPLES, Stack
 from tests.support.http import deploy, eventually, problem
 from tests.support.ports import free_port
-from workflows import contracts as c
 
 INVOICE = EXAMPLES / "invoice-approval.bpmn"
 
@@ -203,7 +203,7 @@ async def test_only_the_assignee_or_a_candidate_completes(stack: Stack) -> None:
 def test_openapi_describes_every_field_and_error() -> None:
     """Every property of every schema has a description, and every /v1 operation
     documents its errors as application/problem+json."""
-    from baton.settings import Settings
+    from core.settings import Settings
 
     schema = create_app(Settings(_env_file=None)).openapi()  # type: ignore[call-arg]
     undescribed = [

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from baton.devserver import TemporalBinaryMissing, temporal_binary
+from core.devserver import TemporalBinaryMissing, temporal_binary
 
 ROOT = Path(__file__).resolve().parent.parent
 CLOSING = re.compile(

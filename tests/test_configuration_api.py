@@ -14,9 +14,9 @@ import pytest
 import pytest_asyncio
 
 from api.main import create_app
-from api.routes import configuration
-from api.routes.configuration import is_secret, load
-from baton.settings import Settings
+from api.routes.platform import configuration
+from api.routes.platform.configuration import is_secret, load
+from core.settings import Settings
 from store import Store
 from tests.support.http import problem
 from tests.test_data_model_api import with_platform_routes

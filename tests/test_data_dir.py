@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
-from baton.settings import Settings
+from core.settings import Settings
 from tests.conftest import EXAMPLES
 from tests.support.ports import free_port
 

@@ -20,16 +20,16 @@ from temporalio.exceptions import ApplicationError
 from activities import build_activities
 from activities.data_model import DataModelActivities
 from api.main import create_app
-from api.routes import configuration, data_models
-from baton.settings import Settings
+from api.routes.platform import configuration, data_models
+from baton.worker import build_worker
+from contracts.bpmn import ServiceTaskInput
+from core.settings import Settings
 from store import Store, business_data
 from store import data_models as dm
 from tests.conftest import Stack
 from tests.support.activities import TEST_ACTIVITIES
 from tests.support.http import deploy, problem
 from tests.workflows.diagrams import diagram, flows
-from worker import build_worker
-from workflows.contracts import ServiceTaskInput
 
 JOHN = {"Authorization": "Bearer demo-john"}  # a plain user: reads, does not register
 

@@ -15,10 +15,10 @@ import pytest
 import yaml
 
 from api.auth import DEMO_ROLES
-from baton.privileges import DEFAULT_ROLE_PRIVILEGES
-from baton.settings import Settings
+from contracts import search_attributes as sa
+from core.privileges import DEFAULT_ROLE_PRIVILEGES
+from core.settings import Settings
 from tests.conftest import ROOT
-from workflows import search_attributes as sa
 
 
 def _compose() -> dict[str, Any]:
@@ -48,12 +48,13 @@ def test_search_attributes_match_the_workflow() -> None:
 
 def test_image_contains_every_package() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    packages = {p.split(".")[0] for p in pyproject["tool"]["setuptools"]["packages"]}
+    patterns = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = {p.removesuffix("*") for p in patterns}
+    on_disk = {p.parent.name for p in ROOT.glob("*/__init__.py")} - {"tests", "bench"}
+    assert packages == on_disk, "pyproject's package list and the packages on disk differ"
     dockerfile = (ROOT / "Dockerfile").read_text()
     for package in packages:
         assert f"COPY {package} ./{package}" in dockerfile, package
-    for module in pyproject["tool"]["setuptools"]["py-modules"]:
-        assert f"COPY {module}.py" in dockerfile
 
 
 def test_realm_matches_the_privilege_map_and_the_demo_accounts() -> None:

@@ -29,8 +29,10 @@ from activities import build_activities
 from activities.documents import GENERATE, DocumentActivities
 from api.main import create_app
 from api.openapi import PRIVILEGE_KEY
-from api.routes import documents as documents_routes
-from baton.settings import Settings
+from api.routes.platform import documents as documents_routes
+from baton.worker import build_worker
+from contracts.bpmn import ServiceTaskInput
+from core.settings import Settings
 from operations.documents import (
     MEDIA_TYPES,
     PDF_UNAVAILABLE,
@@ -44,8 +46,6 @@ from store.documents import GeneratedDocument
 from tests.conftest import EXAMPLES, Stack, make_settings
 from tests.support.activities import TEST_ACTIVITIES
 from tests.support.http import deploy, eventually, problem
-from worker import build_worker
-from workflows.contracts import ServiceTaskInput
 
 OFFER = EXAMPLES / "templates" / "offer.docx"
 DOCX = MEDIA_TYPES["docx"]

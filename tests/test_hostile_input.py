@@ -9,9 +9,9 @@ import uuid
 
 import pytest
 
+from contracts.search_attributes import UnsearchableValue, waiting_query
 from tests.conftest import Stack
 from tests.support.http import deploy, eventually, problem
-from workflows.search_attributes import UnsearchableValue, waiting_query
 
 CORRELATE = "/v1/bpms/messages/correlate"
 PUBLISH = "/v1/bpms/messages/publish"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from contracts import bpmn as c
 from tests.conftest import BPMN_DIR, Stack
 from tests.support.http import deploy, eventually
-from workflows import contracts as c
 
 
 async def _incident_of(stack: Stack, instance_id: str) -> dict[str, Any]:

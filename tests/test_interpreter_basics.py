@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 
+from contracts import bpmn as c
 from store import projections, queries
 from tests.conftest import BPMN_DIR, EXAMPLES, Stack
 from tests.support.http import deploy, eventually
-from workflows import contracts as c
 
 
 async def _start(stack: Stack, key: str, data: dict[str, Any]) -> str:

@@ -18,11 +18,11 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
+from baton.worker import build_worker
 from store import Store
 from tests.conftest import make_settings
-from tests.scenarios.corpus import LETSFLOW, needs_corpus
+from tests.letsflow.corpus import LETSFLOW, needs_corpus
 from tests.support.http import eventually
-from worker import build_worker
 
 pytestmark = [needs_corpus, pytest.mark.parametrize("database_backend", ["sqlite"])]
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Stack
-from tests.scenarios.corpus import EXAMPLES, LETSFLOW, needs_corpus
+from tests.letsflow.corpus import EXAMPLES, LETSFLOW, needs_corpus
 from tests.support.http import problem
 
 pytestmark = needs_corpus

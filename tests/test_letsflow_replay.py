@@ -14,7 +14,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from tests.conftest import Stack
-from tests.scenarios.corpus import needs_corpus
+from tests.letsflow.corpus import needs_corpus
 from tests.test_letsflow_processes_api import FULL_REQUEST, JOHN, MARY, start_quote
 from workflows.letsflow_process import LetsflowProcess
 from workflows.runner import workflow_runner

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-import scenarios
+import letsflow as engine
 from tests.conftest import Stack
-from tests.scenarios.corpus import EXAMPLES, LETSFLOW, needs_corpus
+from tests.letsflow.corpus import EXAMPLES, LETSFLOW, needs_corpus
 from tests.support.http import problem
 
 YAML = {"content-type": "application/yaml"}
@@ -29,7 +29,7 @@ states:
 async def test_info_and_demo_accounts(stack: Stack) -> None:
     info = (await stack.http.get("/info", headers={"Authorization": ""})).json()
     assert info["name"] == "baton" and info["env"] == "dev"
-    assert scenarios.SCENARIO_SCHEMA in info["schemas"]
+    assert engine.SCENARIO_SCHEMA in info["schemas"]
     accounts = (await stack.http.get("/demo-accounts")).json()
     john = next(a for a in accounts if a["id"] == "john")
     assert john == {
@@ -50,14 +50,14 @@ async def test_the_golden_scenario_gets_its_id_through_the_api(stack: Stack) -> 
     assert stored.headers["location"] == f"/scenarios/{GOLDEN_ID}"
     as_json = (await stack.http.get(f"/scenarios/{GOLDEN_ID}")).json()
     assert as_json["id"] == GOLDEN_ID and next(iter(as_json)) == "$schema"
-    assert scenarios.scenario_id(as_json) == GOLDEN_ID  # what we serve re-hashes the same
+    assert engine.scenario_id(as_json) == GOLDEN_ID  # what we serve re-hashes the same
 
 
 @needs_corpus
 @pytest.mark.parametrize("name", EXAMPLES)
 async def test_every_example_stores_reads_back_and_round_trips(stack: Stack, name: str) -> None:
     text = (LETSFLOW / f"{name}.yaml").read_bytes()
-    expected = scenarios.scenario_id(scenarios.normalize(scenarios.load_yaml(text)))
+    expected = engine.scenario_id(engine.normalize(engine.load_yaml(text)))
     stored = await stack.http.post("/scenarios", content=text, headers=YAML)
     assert stored.headers["location"] == f"/scenarios/{expected}"
     as_yaml = await stack.http.get(f"/scenarios/{expected}.yaml")

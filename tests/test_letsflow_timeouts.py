@@ -15,12 +15,12 @@ import pytest_asyncio
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-import scenarios
-from baton.devserver import SPEED_FLAGS, temporal_binary
+import letsflow as engine
+from baton.worker import build_worker
+from contracts import letsflow as lc
+from core.devserver import SPEED_FLAGS, temporal_binary
 from store import Store, letsflow
-from tests.scenarios.corpus import LETSFLOW, needs_corpus
-from worker import build_worker
-from workflows import letsflow_contracts as lc
+from tests.letsflow.corpus import LETSFLOW, needs_corpus
 
 pytestmark = needs_corpus
 
@@ -59,8 +59,8 @@ async def _step(handle: Any, action: str, actor: str, response: Any) -> lc.StepR
 async def test_an_unanswered_quote_is_rejected_after_ten_days(
     skipping_env: WorkflowEnvironment, sqlite_store: Store
 ) -> None:
-    normalized = scenarios.normalize(scenarios.load_yaml((LETSFLOW / "quote.yaml").read_text()))
-    scenario_id = scenarios.scenario_id(normalized)
+    normalized = engine.normalize(engine.load_yaml((LETSFLOW / "quote.yaml").read_text()))
+    scenario_id = engine.scenario_id(normalized)
     await letsflow.put_scenario(sqlite_store, scenario_id, normalized)
     queue = f"lf-timeouts-{uuid.uuid4().hex[:6]}"
     process_id = str(uuid.uuid4())
@@ -86,7 +86,7 @@ async def test_an_unanswered_quote_is_rejected_after_ten_days(
         )
         quoted = await _step(handle, "create_quote", "sales", "https://example.com/quote.pdf")
         assert quoted.process["current"]["key"] == "quoted"
-        assert scenarios.next_timeout(quoted.process) == 10 * 24 * 3600
+        assert engine.next_timeout(quoted.process) == 10 * 24 * 3600
 
         await skipping_env.fast_forward(handle, timedelta(days=10, minutes=1))
         final: dict[str, Any] = await handle.result()
@@ -94,8 +94,8 @@ async def test_an_unanswered_quote_is_rejected_after_ten_days(
     assert final["current"]["description"] == "The customer has not responded to the quote."
     timeout_event = final["events"][-1]
     assert "action" not in timeout_event and "scenario" not in timeout_event  # a timeout
-    started = scenarios.parse_timestamp(final["events"][0]["timestamp"])
-    fired = scenarios.parse_timestamp(timeout_event["timestamp"])
+    started = engine.parse_timestamp(final["events"][0]["timestamp"])
+    fired = engine.parse_timestamp(timeout_event["timestamp"])
     assert fired - started >= timedelta(days=10)  # virtual time, skipped
     row = await letsflow.get_process(sqlite_store, process_id)
     assert row is not None and row.state == "(rejected)" and row.is_running is False
@@ -117,8 +117,8 @@ async def test_a_step_that_stays_keeps_the_timer(
             }
         },
     }
-    normalized = scenarios.normalize(scenario)
-    scenario_id = scenarios.scenario_id(normalized)
+    normalized = engine.normalize(scenario)
+    scenario_id = engine.scenario_id(normalized)
     await letsflow.put_scenario(sqlite_store, scenario_id, normalized)
     queue = f"lf-stay-{uuid.uuid4().hex[:6]}"
     process_id = str(uuid.uuid4())
@@ -136,7 +136,7 @@ async def test_a_step_that_stays_keeps_the_timer(
         await skipping_env.fast_forward(handle, timedelta(hours=13))
         final: dict[str, Any] = await handle.result()
     assert final["current"]["key"] == "(expired)"
-    started = scenarios.parse_timestamp(final["events"][0]["timestamp"])
-    expired = scenarios.parse_timestamp(final["events"][-1]["timestamp"])
+    started = engine.parse_timestamp(final["events"][0]["timestamp"])
+    expired = engine.parse_timestamp(final["events"][-1]["timestamp"])
     # the poke after 1.5 days did not restart the 2-day timer
     assert timedelta(days=2) <= expired - started < timedelta(days=2, hours=1)

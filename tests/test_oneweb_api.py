@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 
 from activities.infrastructure import InfrastructureActivities
+from contracts import bpmn as c
 from tests.conftest import Stack
 from tests.support.http import deploy, eventually
-from workflows import contracts as c
 
 RT = "/BPMREST/service/runtime"
 JOHN = {"Authorization": "Bearer demo-john"}  # accounting

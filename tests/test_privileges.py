@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from baton.privileges import CATALOGUE, DEFAULT_ROLE_PRIVILEGES, for_roles, grants, holds, unknown
-from baton.settings import Settings
+from core.privileges import CATALOGUE, DEFAULT_ROLE_PRIVILEGES, for_roles, grants, holds, unknown
+from core.settings import Settings
 
 
 def test_wildcards_cover_their_family_only() -> None:

@@ -33,13 +33,13 @@ from temporalio.worker import (
 )
 
 from api.main import create_app
+from baton.worker import build_worker
+from contracts import bpmn as c
 from store import Store
 from tests.conftest import EXAMPLES, Stack, make_settings
 from tests.support.activities import TEST_ACTIVITIES
 from tests.support.http import deploy, eventually
-from worker import build_worker
 from workflows import bpmn_process
-from workflows import contracts as c
 
 HISTORIES = Path(__file__).parent / "histories"
 

@@ -20,6 +20,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from bpmn_compiler.ir import IR_VERSION
+from contracts import bpmn as c
+from contracts import search_attributes as sa
 from tests.conftest import BPMN_DIR, EXAMPLES, Stack
 from tests.support.http import deploy, eventually
 from tests.workflows.diagrams import (
@@ -38,8 +40,6 @@ from tests.workflows.diagrams import (
     uncaught_throws,
 )
 from tests.workflows.helpers import complete, start, until
-from workflows import contracts as c
-from workflows import search_attributes as sa
 from workflows.bpmn_process import BpmnProcess
 from workflows.letsflow_process import LetsflowProcess
 from workflows.runner import workflow_runner

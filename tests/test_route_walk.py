@@ -20,7 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
 from api.openapi import PRIVILEGE_KEY
-from baton.privileges import CATALOGUE
+from core.privileges import CATALOGUE
 from store import Store
 from tests.conftest import make_settings
 

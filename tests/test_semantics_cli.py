@@ -20,11 +20,11 @@ from temporalio.testing import WorkflowEnvironment
 from typer.testing import CliRunner
 
 from baton.cli import app
-from baton.devserver import SPEED_FLAGS, temporal_binary
 from baton.semantics_audit import Audit, audit
-from baton.settings import get_settings
+from contracts import search_attributes as sa
+from core.devserver import SPEED_FLAGS, temporal_binary
+from core.settings import get_settings
 from tests.support.http import eventually
-from workflows import search_attributes as sa
 from workflows import semantics
 
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import inspect, text
 
+from contracts import bpmn as c
 from store import Store
 from store.models import TaskRecord
-from workflows import contracts as c
 
 
 async def test_init_schema_adds_missing_nullable_columns(tmp_path: Path) -> None:

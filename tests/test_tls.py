@@ -2,7 +2,7 @@
 TLS 1.2. The certificate is generated here; the server is a real ``baton serve``
 process; a control server shows that this machine's OpenSSL still speaks TLS 1.1 when
 a server allows it. (Python 3.10+ already defaults a server context to TLS 1.2 at
-least; ``baton.tls`` sets the floor explicitly so that no build, embedding or OpenSSL
+least; ``core.tls`` sets the floor explicitly so that no build, embedding or OpenSSL
 configuration with a lower default can weaken it.)"""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from temporalio.testing import WorkflowEnvironment
 
-from baton.tls import MINIMUM_VERSION, TlsConfigError, server_context
+from core.tls import MINIMUM_VERSION, TlsConfigError, server_context
 from tests.support.ports import free_port
 
 

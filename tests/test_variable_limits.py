@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from baton.settings import get_settings
+from core.settings import get_settings
 from tests.conftest import EXAMPLES, Stack
 from tests.support.http import deploy, eventually, problem
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 
+from contracts import bpmn as c
 from tests.conftest import EXAMPLES, Stack
 from tests.support.http import deploy, eventually
-from workflows import contracts as c
 
 CASES = [
     pytest.param(

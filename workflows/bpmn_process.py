@@ -36,7 +36,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from bpmn_compiler import migrations
-    from workflows import contracts as c
+    from contracts import bpmn as c
     from workflows.graph import Graph
 
 from workflows import semantics

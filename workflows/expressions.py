@@ -1,5 +1,5 @@
 """Expression evaluation inside the workflow: FEEL and JUEL through the deterministic,
-bounded engines of ``bpmn_compiler.expressions``.
+bounded engines of ``expressions``.
 
 The clock is the workflow's (``workflow.now()``, passed in), so replays evaluate alike;
 JUEL's ``execution`` object is built from the instance's own data. Failures surface as
@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bpmn_compiler.expressions import ExpressionError, compile_expression
-from bpmn_compiler.expressions.juel.context import ExecutionContext
 from bpmn_compiler.ir import Expression
+from expressions import ExpressionError, compile_expression
+from expressions.juel.context import ExecutionContext
 
 __all__ = ["ExecutionContext", "ExpressionError", "evaluate", "explain"]
 

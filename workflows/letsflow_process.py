@@ -25,8 +25,8 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    import scenarios
-    from workflows import letsflow_contracts as lc
+    import letsflow as engine
+    from contracts import letsflow as lc
 
 _LOCAL = timedelta(seconds=10)
 _NOTIFY_TIMEOUT = timedelta(seconds=30)
@@ -115,7 +115,7 @@ class LetsflowProcess:
                 "actors": process.get("actors", {}),
             },
             created=self._created,
-            last_updated=scenarios.parse_timestamp(last["timestamp"])
+            last_updated=engine.parse_timestamp(last["timestamp"])
             if "timestamp" in last
             else self._created,
             participants=participants(process),
@@ -163,7 +163,7 @@ class LetsflowProcess:
         await workflow.wait_condition(lambda: self._process is not None)
         process = self._require()
         extra: dict[str, Any] = {"response": command.response} if command.has_response else {}
-        after = scenarios.step(
+        after = engine.step(
             process,
             command.action,
             command.actor,
@@ -187,7 +187,7 @@ class LetsflowProcess:
             lc.LOAD_SCENARIO, start.scenario_id, result_type=dict, start_to_close_timeout=_LOCAL
         )
         await self._accept(
-            scenarios.instantiate(
+            engine.instantiate(
                 self._scenario,
                 process_id=start.process_id,
                 timestamp=workflow.now(),
@@ -198,11 +198,11 @@ class LetsflowProcess:
         )
         while self._require().get("isRunning"):
             marker = self._marker()
-            seconds = scenarios.next_timeout(self._require())
+            seconds = engine.next_timeout(self._require())
             if seconds is None:  # (timeouts that fired during this stay are not counted)
                 await workflow.wait_condition(self._moved_from(marker))
                 continue
-            due = scenarios.parse_timestamp(marker[1]) + timedelta(seconds=seconds)
+            due = engine.parse_timestamp(marker[1]) + timedelta(seconds=seconds)
             remaining = (due - workflow.now()).total_seconds()
             if remaining > 0:
                 try:
@@ -213,7 +213,7 @@ class LetsflowProcess:
             if self._marker() == marker:
                 before = len(self._require()["events"])
                 await self._accept(
-                    scenarios.timeout(
+                    engine.timeout(
                         self._require(), timestamp=workflow.now(), new_uuid=self._new_uuid
                     )
                 )

@@ -1,14 +1,15 @@
 """The workflow sandbox configuration every worker and replayer uses.
 
-``bpmn_compiler`` (IR models, expression engines) and ``workflows`` (the interpreter, its
-contracts and helpers) are pure and deterministic, so they are passed through the
-sandbox by module-name prefix: loaded once per worker, never re-imported per run. The
-sandbox otherwise re-executes the workflow module and everything it imports for every
-run; for the interpreter that cost about 50 ms of CPU per instance (compiling 2,700 lines
-where no bytecode cache is written, then building the pydantic contracts), four times
-the work of the instance itself (``bench/interpreter_overhead.py``). Lazy imports at run
-time would also load a second, sandboxed copy whose ``datetime`` subclasses fail against
-the sandbox's proxies.
+``bpmn_compiler`` (IR models), ``expressions`` (the FEEL and JUEL engines), ``letsflow``
+(the scenario engine), ``contracts`` and ``workflows`` (the interpreter and its helpers)
+are pure and deterministic, so they are passed through the sandbox by module-name
+prefix: loaded once per worker, never re-imported per run. The sandbox otherwise
+re-executes the workflow module and everything it imports for every run; for the
+interpreter that cost about 50 ms of CPU per instance (compiling 2,700 lines where no
+bytecode cache is written, then building the pydantic contracts), four times the work of
+the instance itself (``bench/interpreter_overhead.py``). Lazy imports at run time would
+also load a second, sandboxed copy whose ``datetime`` subclasses fail against the
+sandbox's proxies.
 
 Passed-through code is not checked by the sandbox's restrictions, so ``strict=True``
 keeps the interpreter inside the sandbox, re-imported and restricted: the replay tests
@@ -20,14 +21,13 @@ from __future__ import annotations
 
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-PASSTHROUGH = ("bpmn_compiler", "scenarios", "workflows")
+PASSTHROUGH = ("bpmn_compiler", "contracts", "expressions", "letsflow", "workflows")
 #: what the strict runner still passes through: the pure compilers and the data contracts
 STRICT_PASSTHROUGH = (
     "bpmn_compiler",
-    "scenarios",
-    "workflows.contracts",
-    "workflows.letsflow_contracts",
-    "workflows.search_attributes",
+    "contracts",
+    "expressions",
+    "letsflow",
 )
 
 

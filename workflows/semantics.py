@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
 
-from workflows import search_attributes as sa
+from contracts import search_attributes as sa
 
 #: ``workflow.patched``'s shape: True when the run follows the change behind the marker
 #: (a new run: always, and the marker is recorded; a replay: when the history has it).

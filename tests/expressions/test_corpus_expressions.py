@@ -7,7 +7,7 @@ import pytest
 from bpmn_compiler import compile_bpmn
 from bpmn_compiler.batch import discover
 from bpmn_compiler.expression_check import expressions_in
-from bpmn_compiler.expressions import compile_expression
+from expressions import compile_expression
 from tests.conftest import SHARED
 
 CAMUNDA = SHARED / "corpora" / "camunda"

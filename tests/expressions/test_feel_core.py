@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from bpmn_compiler.expressions import ExpressionSyntaxError, LimitExceeded, Limits
-from bpmn_compiler.expressions.feel.evaluator import evaluate_source, evaluate_text
-from bpmn_compiler.expressions.feel.parser import parse
-from bpmn_compiler.expressions.feel.values import FeelRange
+from expressions import ExpressionSyntaxError, LimitExceeded, Limits
+from expressions.feel.evaluator import evaluate_source, evaluate_text
+from expressions.feel.parser import parse
+from expressions.feel.values import FeelRange
 
 D = Decimal
 

@@ -11,8 +11,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bpmn_compiler.expressions import ExpressionError, Limits
-from bpmn_compiler.expressions.feel.evaluator import evaluate_text
+from expressions import ExpressionError, Limits
+from expressions.feel.evaluator import evaluate_text
 
 TOKENS = [
     "1",

@@ -19,13 +19,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bpmn_compiler.expressions.errors import (
+from expressions.errors import (
     EvaluationError,
     ExpressionError,
     ExpressionSyntaxError,
     LimitExceeded,
 )
-from bpmn_compiler.expressions.juel import (
+from expressions.juel import (
     ExecutionContext,
     JuelDateTime,
     JuelExpression,
@@ -33,7 +33,7 @@ from bpmn_compiler.expressions.juel import (
     evaluate,
     parse,
 )
-from bpmn_compiler.expressions.limits import Budget, Limits
+from expressions.limits import Budget, Limits
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "camunda"
 NOW = dt.datetime(2024, 1, 31, 9, 30, tzinfo=dt.UTC)

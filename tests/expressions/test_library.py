@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from bpmn_compiler.expressions.errors import LimitExceeded
-from bpmn_compiler.expressions.feel import (
+from expressions.errors import LimitExceeded
+from expressions.feel import (
     lib_contexts,
     lib_conversions,
     lib_lists,
@@ -18,9 +18,9 @@ from bpmn_compiler.expressions.feel import (
     lib_ranges,
     lib_strings,
 )
-from bpmn_compiler.expressions.feel.functions import CallEnv, call_builtin
-from bpmn_compiler.expressions.feel.values import FeelFunction, FeelRange
-from bpmn_compiler.expressions.limits import Budget, Limits
+from expressions.feel.functions import CallEnv, call_builtin
+from expressions.feel.values import FeelFunction, FeelRange
+from expressions.limits import Budget, Limits
 
 assert lib_contexts and lib_conversions and lib_lists and lib_numbers and lib_ranges
 assert lib_strings
@@ -356,7 +356,7 @@ def test_exp_and_log_precision() -> None:
 
 
 def test_abs_of_durations() -> None:
-    from bpmn_compiler.expressions.feel import temporal
+    from expressions.feel import temporal
 
     day = temporal.DayTimeDuration(D(-86400))
     assert call("abs", day) == temporal.DayTimeDuration(D(86400))

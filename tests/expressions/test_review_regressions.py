@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from bpmn_compiler.expressions import ExpressionError, compile_expression, juel
-from bpmn_compiler.expressions.feel.evaluator import evaluate_source, evaluate_text
 from bpmn_compiler.ir import Expression
+from expressions import ExpressionError, compile_expression, juel
+from expressions.feel.evaluator import evaluate_source, evaluate_text
 
 
 def feel(source: str, **variables: object) -> object:

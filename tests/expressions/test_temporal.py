@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-import bpmn_compiler.expressions.feel.lib_temporal  # noqa: F401 - registers the built-ins
-from bpmn_compiler.expressions.feel import temporal as t
-from bpmn_compiler.expressions.feel.functions import CallEnv, call_builtin
-from bpmn_compiler.expressions.feel.temporal import DayTimeDuration, YearMonthDuration
-from bpmn_compiler.expressions.feel.values import compare, equals
-from bpmn_compiler.expressions.limits import Budget
+import expressions.feel.lib_temporal  # noqa: F401 - registers the built-ins
+from expressions.feel import temporal as t
+from expressions.feel.functions import CallEnv, call_builtin
+from expressions.feel.temporal import DayTimeDuration, YearMonthDuration
+from expressions.feel.values import compare, equals
+from expressions.limits import Budget
 
 D = Decimal
 

@@ -15,10 +15,10 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import problems
-from baton.settings import Settings
+from contracts import bpmn as c
+from contracts import letsflow as lc
+from core.settings import Settings
 from operations import calls, commands, errors
-from workflows import contracts as c
-from workflows import letsflow_contracts as lc
 
 COMPLETE = c.CompleteUserTask(task_id="t-1", variables={"ok": True}, user_id="john")
 CLAIM = c.TaskCommand(task_id="t-1", user_id="john")

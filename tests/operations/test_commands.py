@@ -4,8 +4,8 @@ workflow's contracts."""
 
 from __future__ import annotations
 
+from contracts import bpmn as c
 from operations import commands
-from workflows import contracts as c
 
 HANDLERS = {
     c.COMPLETE_USER_TASK,

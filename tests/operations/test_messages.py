@@ -10,9 +10,9 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeou
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from baton.settings import Settings
+from contracts import bpmn as c
+from core.settings import Settings
 from operations import errors, messages
-from workflows import contracts as c
 
 MESSAGE = c.DeliverMessage(name="paid", correlation_key="K-1")
 NOT_WAITING = WorkflowUpdateFailedError(

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from contracts import bpmn as c
 from operations import commands, errors
 from operations.tasks import _UPDATES, Action, actor_of, argument
-from workflows import contracts as c
 
 
 @dataclass

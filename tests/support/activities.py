@@ -8,7 +8,7 @@ from typing import Any
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from workflows.contracts import ServiceTaskInput, ServiceTaskResult
+from contracts.bpmn import ServiceTaskInput, ServiceTaskResult
 
 
 @activity.defn(name="test.flaky-backend")

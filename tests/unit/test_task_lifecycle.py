@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from temporalio.exceptions import ApplicationError
 
-from workflows import contracts as c
+from contracts import bpmn as c
 from workflows.bpmn import task_lifecycle as rules
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

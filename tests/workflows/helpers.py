@@ -8,9 +8,9 @@ from typing import Any
 
 from temporalio.client import WorkflowHandle
 
+from contracts import bpmn as c
 from tests.conftest import Stack
 from tests.support.http import deploy, eventually
-from workflows import contracts as c
 
 
 async def start(

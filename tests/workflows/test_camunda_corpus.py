@@ -21,12 +21,12 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFai
 from temporalio.common import RawValue
 from temporalio.service import RPCError
 
+from baton.worker import build_worker
 from bpmn_compiler import compile_bpmn
 from bpmn_compiler.batch import discover
+from contracts import bpmn as c
 from store import definitions as store_definitions
 from tests.conftest import SHARED, Stack
-from worker import build_worker
-from workflows import contracts as c
 
 CORPUS = SHARED / "corpora" / "camunda"
 pytestmark = [

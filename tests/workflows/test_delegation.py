@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
+from contracts import bpmn as c
 from store import queries
 from tests.conftest import EXAMPLES, Stack
 from tests.support.http import eventually
 from tests.workflows.helpers import open_tasks, start, state, until
-from workflows import contracts as c
 
 
 async def _rejected(handle: Any, update: str, cmd: c.TaskCommand | c.CompleteUserTask) -> str:

@@ -12,10 +12,10 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from contracts import bpmn as c
 from tests.conftest import Stack
 from tests.workflows.diagrams import diagram, flows
 from tests.workflows.helpers import complete, start, until
-from workflows import contracts as c
 from workflows.bpmn_process import BpmnProcess
 from workflows.runner import workflow_runner
 

@@ -17,8 +17,8 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 
+from contracts import search_attributes as sa
 from tests.test_replay import HISTORIES, recorded_histories
-from workflows import search_attributes as sa
 from workflows import semantics as s
 from workflows.semantics import RULES, Rule, Semantics
 

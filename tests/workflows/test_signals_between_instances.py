@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from contracts import bpmn as c
 from tests.conftest import Stack
 from tests.support.http import deploy, eventually
 from tests.workflows.diagrams import diagram, flows
 from tests.workflows.helpers import start, until
-from workflows import contracts as c
 
 pytestmark = pytest.mark.parametrize("database_backend", ["sqlite"])
 

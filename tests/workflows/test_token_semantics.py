@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
+from contracts import bpmn as c
 from tests.conftest import Stack
 from tests.workflows.diagrams import (
     bean_calls,
@@ -23,7 +24,6 @@ from tests.workflows.diagrams import (
     user,
 )
 from tests.workflows.helpers import complete, open_tasks, start, state, until, waiting_at
-from workflows import contracts as c
 
 pytestmark = pytest.mark.parametrize("database_backend", ["sqlite"])
 

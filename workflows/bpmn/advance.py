@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
         StandardLoop,
         implicit_starts,
     )
-    from workflows import contracts as c
+    from contracts import bpmn as c
     from workflows.tokens import BpmnThrow, Token
 
 from workflows import semantics

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from temporalio.common import RetryPolicy
 
-from workflows import contracts as c
+from contracts import bpmn as c
 
 SERVICE_TASK_TIMEOUT = timedelta(minutes=5)
 #: Encoded size of the variables one command may bring, and of all of an instance's

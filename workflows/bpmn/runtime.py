@@ -16,7 +16,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from bpmn_compiler.ir import Expression, Node, ProcessDefinition
-    from workflows import contracts as c
+    from contracts import bpmn as c
     from workflows.expressions import ExecutionContext, ExpressionError, evaluate, explain
     from workflows.graph import Graph
     from workflows.tokens import Counts, ScopeRun, Subscription, Token

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 
 from temporalio.exceptions import ApplicationError
 
-from workflows import contracts as c
+from contracts import bpmn as c
 from workflows.bpmn.constants import OPEN_TASK_STATES
 
 

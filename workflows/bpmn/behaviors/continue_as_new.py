@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from contracts import bpmn as c
     from workflows import continuation
-    from workflows import contracts as c
     from workflows.tokens import Counts, ScopeRun, Token, Wait
 
 from workflows import semantics

@@ -11,7 +11,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from bpmn_compiler.ir import Node
-    from workflows import contracts as c
+    from contracts import bpmn as c
     from workflows.tokens import Token, Wait
 
 from workflows.bpmn.behaviors import outbox, variables

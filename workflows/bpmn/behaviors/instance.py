@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import contracts as c
-    from workflows import search_attributes as sa
+    from contracts import bpmn as c
+    from contracts import search_attributes as sa
 
 from workflows.bpmn.behaviors import outbox
 

@@ -14,8 +14,8 @@ from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import contracts as c
-    from workflows import search_attributes as sa
+    from contracts import bpmn as c
+    from contracts import search_attributes as sa
 
 from workflows import semantics
 from workflows.bpmn.constants import (

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows import contracts as c
+    from contracts import bpmn as c
     from workflows.tokens import ScopeRun, Token
 
 

@@ -10,7 +10,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from bpmn_compiler.ir import BoundaryEvent, Node, SignalEventDefinition, StartEvent
-    from workflows import contracts as c
+    from contracts import bpmn as c
     from workflows.tokens import Subscription, Token
 
 from workflows import semantics

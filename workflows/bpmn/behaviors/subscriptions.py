@@ -11,8 +11,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from bpmn_compiler.ir import MessageEventDefinition, Node, SignalEventDefinition
+    from contracts import bpmn as c
     from workflows import continuation
-    from workflows import contracts as c
     from workflows.tokens import ScopeRun, Subscription, Token, Wait
 
 from workflows import semantics

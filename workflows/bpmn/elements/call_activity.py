@@ -12,7 +12,7 @@ from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from bpmn_compiler.ir import CallActivity
-    from workflows import contracts as c
+    from contracts import bpmn as c
     from workflows.tokens import Token
 
 from workflows.bpmn.behaviors import outbox

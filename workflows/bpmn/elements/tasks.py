@@ -14,7 +14,7 @@ from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_
 
 with workflow.unsafe.imports_passed_through():
     from bpmn_compiler.ir import Expression, Implementation, Node, ScriptTask, ServiceTask
-    from workflows import contracts as c
+    from contracts import bpmn as c
     from workflows.tokens import BpmnThrow, Token
 
 from workflows import semantics

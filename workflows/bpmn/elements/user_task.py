@@ -14,7 +14,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from bpmn_compiler import timers
     from bpmn_compiler.ir import Expression, UserTask
-    from workflows import contracts as c
+    from contracts import bpmn as c
     from workflows.tokens import Token, Wait
 
 from workflows.bpmn.behaviors import outbox

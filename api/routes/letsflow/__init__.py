@@ -1,0 +1,1 @@
+"""The LetsFlow API: scenarios, processes and API keys, in LetsFlow's shapes."""

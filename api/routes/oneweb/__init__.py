@@ -1,0 +1,1 @@
+"""The ONEWEB process runtime API (``/BPMREST``), answered in ONEWEB's envelope."""
