@@ -10,8 +10,8 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from store import queries
 from tests.conftest import EXAMPLES, Stack
+from tests.support.driver import open_tasks, start, state, until
 from tests.support.http import eventually
-from tests.workflows.helpers import open_tasks, start, state, until
 from workflows import contracts as c
 
 

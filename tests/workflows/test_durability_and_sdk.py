@@ -10,8 +10,8 @@ from temporalio.client import Client
 
 from tests.conftest import EXAMPLES, Stack
 from tests.support.activities import TEST_ACTIVITIES
+from tests.support.driver import open_tasks, state
 from tests.support.http import deploy, eventually
-from tests.workflows.helpers import open_tasks, state
 from worker import build_worker
 from workflows import contracts as c
 

@@ -13,8 +13,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from tests.conftest import Stack
-from tests.workflows.diagrams import diagram, flows
-from tests.workflows.helpers import complete, start, until
+from tests.support.bpmn import diagram, flows
+from tests.support.driver import complete, start, until
 from workflows import contracts as c
 from workflows.bpmn_process import BpmnProcess
 from workflows.runner import workflow_runner

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import Stack
+from tests.support.bpmn import diagram, flows
+from tests.support.driver import start, until
 from tests.support.http import deploy, eventually
-from tests.workflows.diagrams import diagram, flows
-from tests.workflows.helpers import start, until
 from workflows import contracts as c
 
 pytestmark = pytest.mark.parametrize("database_backend", ["sqlite"])
