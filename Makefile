@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check bench chaos clean install
+.PHONY: run test test-unit lint typecheck check bench bench-compare chaos clean install
 
 install: $(STAMP)
 
@@ -18,9 +18,16 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/baton dev
 
-## make test: the whole suite against a real Temporal dev server, SQLite and PostgreSQL.
+## make test: the whole suite against a real Temporal dev server, SQLite and PostgreSQL,
+## on TEST_WORKERS pytest-xdist workers (each with its own servers; `serial` tests share
+## one worker). TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 test: $(STAMP) tests/oidc_provider/node_modules/.installed lint typecheck
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+
+## make test-unit: every test that needs no server (not marked `integration`), in seconds.
+test-unit: $(STAMP)
+	$(BIN)/pytest -m "not integration" -q
 
 tests/oidc_provider/node_modules/.installed: tests/oidc_provider/package-lock.json
 	npm ci --prefix tests/oidc_provider --no-audit --no-fund --loglevel=error
@@ -35,6 +42,12 @@ bench: $(STAMP) $(VENV)/.bench
 	$(BIN)/python -m bench.rest_end_to_end
 	$(BIN)/python -m bench.peer_spiff
 	$(BIN)/python -m bench.summary
+
+## make bench-compare BASE=<commit>: the interpreter-overhead bench for BASE and for the
+## working tree, interleaved (COMPARE_ARGS="--rounds 3 --instances 60"); bench/compare.py.
+BASE ?= main
+bench-compare: $(STAMP)
+	$(BIN)/python -m bench.compare $(BASE) $(COMPARE_ARGS)
 
 ## make chaos: fault injection -- 2,000 instances over HTTP while the worker, the API and
 ## Temporal are each killed 30 times with kill -9; accounts every instance, task and

@@ -28,14 +28,12 @@ from typing import Any
 
 from bench.chaos_faults import Injector
 from bench.chaos_ledger import Client, Command
+from tests.support.bpmn import diagram, flows, message_catch, service
 
-NAMESPACES = (
-    'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
-    'xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"'
-)
 TASK_KEY, MESSAGE_KEY, CASE_KEY = "chaos-task", "chaos-message", "chaos-case"
 MESSAGE_NAME = "chaos.ping"
 CASE_MESSAGE = "caseStatus.APPROVED"
+CHAOS_NS = "http://baton/chaos"
 #: the catch event of each message-driven diagram: delivered once it has completed
 CATCH = {MESSAGE_KEY: "ping", CASE_KEY: "approved"}
 ADDRESSING = (
@@ -49,66 +47,36 @@ ADDRESSING = (
 )
 
 
-def _diagram(key: str, body: str, top: str = "") -> tuple[str, bytes]:
-    xml = (
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions {NAMESPACES} '
-        f'id="d_{key}" targetNamespace="http://baton/chaos">{top}'
-        f'<bpmn:process id="{key}" isExecutable="true">{body}</bpmn:process>'
-        "</bpmn:definitions>\n"
-    )
-    return f"{key}.bpmn", xml.encode()
-
-
-def _flows(*pairs: str) -> str:
-    return "".join(
-        f'<bpmn:sequenceFlow id="f{i}" sourceRef="{a}" targetRef="{b}"/>'
-        for i, (a, b) in enumerate(p.split(">") for p in pairs)
-    )
-
-
-def _service(element: str, task_type: str) -> str:
-    return (
-        f'<bpmn:serviceTask id="{element}"><bpmn:extensionElements>'
-        f'<zeebe:taskDefinition type="{task_type}"/></bpmn:extensionElements>'
-        "</bpmn:serviceTask>"
-    )
-
-
-def _catch(element: str, message_ref: str) -> str:
-    return (
-        f'<bpmn:intermediateCatchEvent id="{element}">'
-        f'<bpmn:messageEventDefinition messageRef="{message_ref}"/>'
-        "</bpmn:intermediateCatchEvent>"
-    )
-
-
 DIAGRAMS = (
-    _diagram(
+    diagram(
         TASK_KEY,
         '<bpmn:startEvent id="s"/>'
-        + _service("prepare", "baton.noop")
+        + service("prepare", "baton.noop")
         + '<bpmn:userTask id="review" name="Review"/>'
-        + _service("record", "baton.echo")
+        + service("record", "baton.echo")
         + '<bpmn:endEvent id="e"/>'
-        + _flows("s>prepare", "prepare>review", "review>record", "record>e"),
+        + flows("s>prepare", "prepare>review", "review>record", "record>e"),
+        target_namespace=CHAOS_NS,
     ),
-    _diagram(
+    diagram(
         MESSAGE_KEY,
         '<bpmn:startEvent id="s"/>'
-        + _catch("ping", "m")
+        + message_catch("ping", "m")
         + '<bpmn:userTask id="after" name="After the message"/><bpmn:endEvent id="e"/>'
-        + _flows("s>ping", "ping>after", "after>e"),
+        + flows("s>ping", "ping>after", "after>e"),
         top=f'<bpmn:message id="m" name="{MESSAGE_NAME}"><bpmn:extensionElements>'
         '<zeebe:subscription correlationKey="= key"/></bpmn:extensionElements></bpmn:message>',
+        target_namespace=CHAOS_NS,
     ),
-    _diagram(
+    diagram(
         CASE_KEY,
         '<bpmn:startEvent id="s"/>'
-        + _catch("approved", "m")
-        + _service("note", "baton.noop")
+        + message_catch("approved", "m")
+        + service("note", "baton.noop")
         + '<bpmn:endEvent id="e"/>'
-        + _flows("s>approved", "approved>note", "note>e"),
+        + flows("s>approved", "approved>note", "note>e"),
         top=f'<bpmn:message id="m" name="{CASE_MESSAGE}"/>',
+        target_namespace=CHAOS_NS,
     ),
 )
 

@@ -20,6 +20,7 @@ from lxml import etree
 
 from bpmn_compiler import compile_bpmn
 from bpmn_compiler.batch import discover
+from tests.support.bpmn import definitions, process
 
 ROOT = Path(__file__).resolve().parent.parent
 MIWG = ROOT.parent / "shared" / "corpora" / "miwg"
@@ -73,19 +74,15 @@ def generated_diagram(elements: int = 2000) -> bytes:
         count += 1
     body.append(f'<bpmn:endEvent id="n{count}"/>')
     link(previous, f"n{count}")
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
-        'xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" '
-        'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" '
-        'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" '
-        'xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="big" targetNamespace="x">'
-        '<bpmn:process id="big" isExecutable="true">'
-        + "\n".join(body)
-        + '</bpmn:process><bpmndi:BPMNDiagram id="d"><bpmndi:BPMNPlane id="pl" bpmnElement="big">'
+    plane = (
+        '<bpmndi:BPMNDiagram id="d"><bpmndi:BPMNPlane id="pl" bpmnElement="big">'
         + "".join(shapes)
-        + "</bpmndi:BPMNPlane></bpmndi:BPMNDiagram></bpmn:definitions>"
-    ).encode()
+        + "</bpmndi:BPMNPlane></bpmndi:BPMNDiagram>"
+    )
+    xml = definitions(
+        process("big", "\n".join(body)) + plane, id="big", target_namespace="x", di=True
+    )
+    return xml.encode()
 
 
 def _time(fn: object, repeat: int) -> float:

@@ -38,46 +38,37 @@ from contracts import search_attributes as sa
 from core.devserver import SPEED_FLAGS, temporal_binary
 from store import Store
 from store import definitions as store_definitions
+from tests.support.bpmn import diagram, end, flows, start, task
 
-_HEAD = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n'
-    '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
-    'id="d" targetNamespace="t">\n'
-    '<bpmn:process id="{key}" isExecutable="true">\n<bpmn:startEvent id="s"/>\n'
-)
-_TAIL = (
-    '<bpmn:userTask id="wait"/>\n<bpmn:endEvent id="e"/>\n'
-    '<bpmn:sequenceFlow id="fw" sourceRef="wait" targetRef="e"/>\n'
-    "</bpmn:process>\n</bpmn:definitions>\n"
-)
+#: every generated diagram ends in a user task, so a run that got there has settled
+_TAIL = '<bpmn:userTask id="wait"/>\n' + end() + "\n" + flows("wait>e")
+
+
+def _limits_diagram(key: str, lines: list[str]) -> bytes:
+    """One element per line (the compiler's diagnostics name the line), start first."""
+    _, data = diagram(key, "\n".join([start(), *lines, _TAIL]), target_namespace="t")
+    return data
 
 
 def fanout(n: int, kind: str = "parallel") -> bytes:
     """A split of ``n`` branches, one none task each, joined again before a user task."""
-    key = f"fanout_{kind}_{n}"
-    parts = [_HEAD.format(key=key), f'<bpmn:{kind}Gateway id="split"/>\n']
-    parts.append(f'<bpmn:{kind}Gateway id="join"/>\n')
-    parts.append('<bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="split"/>\n')
+    lines = [f'<bpmn:{kind}Gateway id="split"/>', f'<bpmn:{kind}Gateway id="join"/>']
+    lines.append(flows("s>split"))
     for i in range(n):
-        parts.append(f'<bpmn:task id="t{i}"/>\n')
-        parts.append(f'<bpmn:sequenceFlow id="a{i}" sourceRef="split" targetRef="t{i}"/>\n')
-        parts.append(f'<bpmn:sequenceFlow id="b{i}" sourceRef="t{i}" targetRef="join"/>\n')
-    parts.append('<bpmn:sequenceFlow id="fj" sourceRef="join" targetRef="wait"/>\n')
-    parts.append(_TAIL)
-    return "".join(parts).encode()
+        lines += [task(f"t{i}"), flows(f"split>t{i}", f"t{i}>join")]
+    lines.append(flows("join>wait"))
+    return _limits_diagram(f"fanout_{kind}_{n}", lines)
 
 
 def chain(n: int) -> bytes:
     """``n`` none tasks in a row, then a user task."""
-    parts = [_HEAD.format(key=f"chain_{n}")]
+    lines: list[str] = []
     previous = "s"
     for i in range(n):
-        parts.append(f'<bpmn:task id="t{i}"/>\n')
-        parts.append(f'<bpmn:sequenceFlow id="f{i}" sourceRef="{previous}" targetRef="t{i}"/>\n')
+        lines += [task(f"t{i}"), flows(f"{previous}>t{i}")]
         previous = f"t{i}"
-    parts.append(f'<bpmn:sequenceFlow id="fl" sourceRef="{previous}" targetRef="wait"/>\n')
-    parts.append(_TAIL)
-    return "".join(parts).encode()
+    lines.append(flows(f"{previous}>wait"))
+    return _limits_diagram(f"chain_{n}", lines)
 
 
 async def _run(

@@ -27,14 +27,10 @@ from contracts import search_attributes as sa
 from core.devserver import SPEED_FLAGS, temporal_binary
 from store import Store
 from store import definitions as store_definitions
+from tests.support.bpmn import diagram, end, flows, start
 
 REPEATS = 5
 RESULTS = Path(__file__).resolve().parent / "results" / "events_per_element.json"
-NS = (
-    'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
-    'xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" '
-    'xmlns:camunda="http://camunda.org/schema/1.0/bpmn"'
-)
 CASES = {
     "empty (start → end)": "",
     "service task (activity)": '<bpmn:serviceTask id="x" camunda:asyncBefore="true">'
@@ -55,17 +51,12 @@ CASES = {
 
 
 def _diagram(key: str, element: str) -> bytes:
-    flows = (
-        '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="x"/>'
-        '<bpmn:sequenceFlow id="f2" sourceRef="x" targetRef="e"/>'
-        if element
-        else '<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="e"/>'
+    """start → the element under test (``x``; none for the empty case) → end."""
+    path = ("s>x", "x>e") if element else ("s>e",)
+    _, data = diagram(
+        key, start() + element + end() + flows(*path), top='<bpmn:message id="m" name="go"/>'
     )
-    return (
-        f'<bpmn:definitions {NS} id="d"><bpmn:message id="m" name="go"/>'
-        f'<bpmn:process id="{key}" isExecutable="true"><bpmn:startEvent id="s"/>{element}'
-        f'<bpmn:endEvent id="e"/>{flows}</bpmn:process></bpmn:definitions>'
-    ).encode()
+    return data
 
 
 async def _drive(handle: Any) -> None:

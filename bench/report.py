@@ -21,8 +21,11 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def write(benchmark: str, body: dict[str, Any]) -> Path:
-    """``bench/results/<benchmark>.json``: the body, after when and where it ran."""
-    path = RESULTS / f"{benchmark}.json"
+    """``bench/results/<benchmark>.json``: the body, after when and where it ran.
+
+    ``BATON_BENCH_RESULTS`` names another folder: ``bench/compare.py`` runs benches many
+    times and must not overwrite the recorded result that docs/benchmarks.md quotes."""
+    path = Path(os.environ.get("BATON_BENCH_RESULTS") or RESULTS) / f"{benchmark}.json"
     record = {
         "benchmark": benchmark,
         "date": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -5,7 +5,7 @@ call site, a call could send a ``TaskCommand`` to ``complete_user_task`` or read
 ``UserTaskView`` where a ``UserTaskCompleted`` comes back, and only a running server
 would notice. Here each name is paired with its types once; callers name the entry
 (``commands.CLAIM``) and mypy checks the argument and the result. The names themselves
-stay in the workflow's contracts (``workflows/contracts.py``), which the workflow and SDK
+stay in the workflow's contracts (``contracts/bpmn.py``), which the workflow and SDK
 clients in other languages read.
 """
 

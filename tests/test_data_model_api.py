@@ -28,8 +28,8 @@ from store import Store, business_data
 from store import data_models as dm
 from tests.conftest import Stack
 from tests.support.activities import TEST_ACTIVITIES
+from tests.support.bpmn import diagram, flows
 from tests.support.http import deploy, problem
-from tests.workflows.diagrams import diagram, flows
 
 JOHN = {"Authorization": "Bearer demo-john"}  # a plain user: reads, does not register
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from contracts import bpmn as c
 from tests.conftest import BPMN_DIR, Stack
+from tests.support.driver import Baton
 from tests.support.http import deploy, eventually
 
 
@@ -21,18 +22,12 @@ async def _incident_of(stack: Stack, instance_id: str) -> dict[str, Any]:
     return await eventually(found, what="an open incident", timeout=30)
 
 
-async def _start(stack: Stack) -> str:
-    r = await stack.http.post(
-        "/v1/bpms/process-instances", json={"processDefinitionKey": "flaky-service"}
-    )
-    assert r.status_code == 201, r.text
-    instance_id: str = r.json()["id"]
-    return instance_id
-
-
 async def test_list_get_retry_resolve(stack: Stack) -> None:
     await deploy(stack.http, BPMN_DIR / "flaky-service.bpmn")
-    first, second = await _start(stack), await _start(stack)
+    first, second = (
+        await Baton(stack).start("flaky-service"),
+        await Baton(stack).start("flaky-service"),
+    )
     inc = await _incident_of(stack, first)
     assert inc["activityId"] == "callBackend" and inc["state"] == "OPEN"
     assert inc["processDefinitionKey"] == "flaky-service" and "backend down" in inc["message"]

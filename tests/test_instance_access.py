@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import EXAMPLES, Stack
+from tests.support.driver import Baton
 from tests.support.http import deploy, eventually, problem
 
 INSTANCES = "/v1/bpms/process-instances"
@@ -16,25 +17,15 @@ ADMIN = {"Authorization": "Bearer demo-demo"}
 
 
 async def _start(stack: Stack, headers: dict[str, str]) -> tuple[str, dict[str, Any]]:
-    r = await stack.http.post(
-        INSTANCES,
-        json={
-            "processDefinitionKey": "invoice-approval",
-            "processData": {"approver": "john"},
-            "businessData": {"customer": "Ada"},
-            "waitForWaitState": True,
-        },
+    baton = Baton(stack)
+    instance_id = await baton.start(
+        "invoice-approval",
+        {"approver": "john"},
         headers=headers,
+        businessData={"customer": "Ada"},
+        waitForWaitState=True,
     )
-    assert r.status_code == 201, r.text
-    instance_id: str = r.json()["id"]
-
-    async def task() -> dict[str, Any] | None:
-        rows = await stack.http.get("/v1/bpms/tasks", params={"processInstanceId": instance_id})
-        items: list[dict[str, Any]] = rows.json()["items"]
-        return items[0] if items else None
-
-    return instance_id, await eventually(task, what="the task row")
+    return instance_id, await baton.open_task(instance_id, what="the task row")
 
 
 async def _writes(stack: Stack, instance_id: str, headers: dict[str, str]) -> list[int]:

@@ -10,19 +10,13 @@ from typing import Any
 from temporalio.client import WorkflowExecutionStatus
 
 from tests.conftest import BPMN_DIR, Stack
+from tests.support.driver import Baton
 from tests.support.http import deploy, eventually, problem
 
 LOAN = BPMN_DIR / "loan-application.bpmn"
 FLAKY = BPMN_DIR / "flaky-service.bpmn"
 JOHN = {"Authorization": "Bearer demo-john"}
 INSTANCES = "/v1/bpms/process-instances"
-
-
-async def _start(stack: Stack, key: str, **body: Any) -> dict[str, Any]:
-    r = await stack.http.post(INSTANCES, json={"processDefinitionKey": key, **body})
-    assert r.status_code == 201, r.text
-    started: dict[str, Any] = r.json()
-    return started
 
 
 async def test_definitions_versions_xml_and_ir(stack: Stack) -> None:
@@ -57,8 +51,7 @@ async def test_definitions_versions_xml_and_ir(stack: Stack) -> None:
 
 async def test_start_keeps_business_data_apart_and_waits_for_the_first_task(stack: Stack) -> None:
     await deploy(stack.http, LOAN)
-    started = await _start(
-        stack,
+    started = await Baton(stack).started(
         "loan-application",
         businessKey="APP-1",
         processData={"applicationId": "APP-1", "amount": 5000},
@@ -157,8 +150,8 @@ async def _listed(stack: Stack, expect: int = 3, **params: Any) -> dict[str, Any
 async def test_instance_list_filters_sorts_and_pages(stack: Stack) -> None:
     await deploy(stack.http, LOAN, FLAKY)
     for key in ("B-2", "B-1", "B-3"):
-        await _start(stack, "loan-application", businessKey=key)
-    failing = await _start(stack, "flaky-service", businessKey="F-1", waitForWaitState=True)
+        await Baton(stack).started("loan-application", businessKey=key)
+    failing = await Baton(stack).started("flaky-service", businessKey="F-1", waitForWaitState=True)
     assert failing["settled"] is True
 
     async def with_incident() -> dict[str, Any] | None:
@@ -216,7 +209,7 @@ async def test_instance_list_filters_sorts_and_pages(stack: Stack) -> None:
 
 async def test_cancel_winds_the_instance_down(stack: Stack) -> None:
     await deploy(stack.http, LOAN)
-    started = await _start(stack, "loan-application", waitForWaitState=True)
+    started = await Baton(stack).started("loan-application", waitForWaitState=True)
     url = f"{INSTANCES}/{started['id']}"
     cancelled = await stack.http.post(f"{url}/cancel", json={"reason": "customer withdrew"})
     assert cancelled.status_code == 200, cancelled.text
@@ -250,7 +243,7 @@ async def test_cancel_winds_the_instance_down(stack: Stack) -> None:
 
 async def test_variables_put_patch_and_409_once_ended(stack: Stack) -> None:
     await deploy(stack.http, LOAN)
-    started = await _start(stack, "loan-application", processData={"applicationId": "V-1"})
+    started = await Baton(stack).started("loan-application", processData={"applicationId": "V-1"})
     url = f"{INSTANCES}/{started['id']}"
     one = await stack.http.put(f"{url}/variables/amount", json={"value": 1200}, headers=JOHN)
     assert one.status_code == 200, one.text
@@ -278,8 +271,8 @@ async def test_variables_put_patch_and_409_once_ended(stack: Stack) -> None:
 
 async def test_case_history_covers_the_life_of_an_instance(stack: Stack) -> None:
     await deploy(stack.http, LOAN)
-    started = await _start(
-        stack, "loan-application", processData={"applicationId": "H-1"}, waitForWaitState=True
+    started = await Baton(stack).started(
+        "loan-application", processData={"applicationId": "H-1"}, waitForWaitState=True
     )
     url = f"{INSTANCES}/{started['id']}"
     task_id = started["openTasks"][0]["id"]
@@ -334,7 +327,7 @@ async def test_cancelling_a_completed_instance_is_409_and_changes_nothing(stack:
   </bpmn:process>
 </bpmn:definitions>""".encode()
     assert (await deploy(stack.http, (f"{key}.bpmn", diagram))).status_code == 201
-    started = await _start(stack, key, processData={"kept": 1})
+    started = await Baton(stack).started(key, processData={"kept": 1})
     handle = stack.client.get_workflow_handle(started["id"])
     await handle.result()
     url = f"{INSTANCES}/{started['id']}"

@@ -11,21 +11,13 @@ from temporalio.client import WorkflowExecutionStatus
 from contracts import bpmn as c
 from store import projections, queries
 from tests.conftest import BPMN_DIR, EXAMPLES, Stack
+from tests.support.driver import Baton
 from tests.support.http import deploy, eventually
-
-
-async def _start(stack: Stack, key: str, data: dict[str, Any]) -> str:
-    r = await stack.http.post(
-        "/v1/bpms/process-instances", json={"processDefinitionKey": key, "processData": data}
-    )
-    assert r.status_code == 201, r.text
-    instance_id: str = r.json()["id"]
-    return instance_id
 
 
 async def test_exhausted_retries_park_an_incident_until_retried(stack: Stack) -> None:
     await deploy(stack.http, BPMN_DIR / "flaky-service.bpmn")
-    instance_id = await _start(stack, "flaky-service", {})
+    instance_id = await Baton(stack).start("flaky-service", {})
 
     async def incident() -> dict[str, Any] | None:
         body = (await stack.http.get(f"/v1/bpms/process-instances/{instance_id}")).json()
@@ -79,7 +71,7 @@ async def test_exhausted_retries_park_an_incident_until_retried(stack: Stack) ->
 
 async def test_plain_sdk_signal_completes_a_task(stack: Stack) -> None:
     await deploy(stack.http, EXAMPLES / "invoice-approval.bpmn")
-    instance_id = await _start(stack, "invoice-approval", {"approver": "john"})
+    instance_id = await Baton(stack).start("invoice-approval", {"approver": "john"})
     handle = stack.client.get_workflow_handle(instance_id, result_type=c.ProcessResult)
 
     async def task_id() -> str | None:
@@ -155,7 +147,7 @@ async def test_gateway_conditions_in_feel_and_juel(
     JUEL with execution.getVariable; the default flow takes the rest."""
     await deploy(stack.http, BPMN_DIR / file)
     for data, element, assignee in ((big, "big", "mary"), (small, "small", None)):
-        instance_id = await _start(stack, key, data)
+        instance_id = await Baton(stack).start(key, data)
 
         async def task(instance_id: str = instance_id) -> dict[str, Any] | None:
             r = await stack.http.get("/v1/bpms/tasks", params={"processInstanceId": instance_id})
@@ -169,7 +161,7 @@ async def test_gateway_conditions_in_feel_and_juel(
 
 async def test_non_boolean_condition_is_an_incident(stack: Stack) -> None:
     await deploy(stack.http, BPMN_DIR / "routing-feel.bpmn")
-    instance_id = await _start(stack, "routing-feel", {"items": "not a list", "owner": None})
+    instance_id = await Baton(stack).start("routing-feel", {"items": "not a list", "owner": None})
 
     async def incident() -> dict[str, Any] | None:
         body = (await stack.http.get(f"/v1/bpms/process-instances/{instance_id}")).json()
@@ -184,7 +176,7 @@ async def test_non_boolean_condition_is_an_incident(stack: Stack) -> None:
 
 async def test_resolving_an_incident_moves_on_without_running_the_element(stack: Stack) -> None:
     await deploy(stack.http, BPMN_DIR / "flaky-service.bpmn")
-    instance_id = await _start(stack, "flaky-service", {})
+    instance_id = await Baton(stack).start("flaky-service", {})
     handle = stack.client.get_workflow_handle(instance_id, result_type=c.ProcessResult)
 
     async def incident() -> c.IncidentView | None:

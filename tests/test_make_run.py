@@ -22,6 +22,10 @@ from tests.conftest import EXAMPLES, ROOT
 from tests.support.ports import free_port
 from tests.support.procs import kill_marked, marked, new_marker
 
+#: whole stacks started and stopped against the clock (Ctrl-C within 5 s): with the chaos
+#: run on one xdist worker rather than beside it
+pytestmark = pytest.mark.serial
+
 BATON = str(Path(sys.executable).parent / "baton")
 
 

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import Stack
-from tests.support.http import deploy, eventually
-from tests.workflows.diagrams import diagram
+from tests.support.bpmn import diagram
+from tests.support.driver import Baton
+from tests.support.http import eventually
 
 WAITS = diagram(
     "waits-for-scoring",
@@ -72,7 +73,7 @@ async def _send(stack: Stack, way: str, instance_id: str, key: str) -> None:
 
 @pytest.mark.parametrize("way", [*WAYS, "domain event"])
 async def test_a_message_sent_right_after_the_start_is_delivered(stack: Stack, way: str) -> None:
-    assert (await deploy(stack.http, WAITS)).status_code == 201
+    await Baton(stack).deploy(WAITS)
     application = f"APP-{uuid.uuid4().hex[:8]}"
     started = await stack.http.post(
         "/v1/bpms/process-instances",
@@ -100,7 +101,7 @@ async def test_a_message_sent_right_after_the_start_is_delivered(stack: Stack, w
 async def test_a_business_key_message_reaches_every_instance_once(stack: Stack) -> None:
     """Two instances of one business key started back to back, the message published at
     once: both take it."""
-    assert (await deploy(stack.http, WAITS)).status_code == 201
+    await Baton(stack).deploy(WAITS)
     bk = f"BK-{uuid.uuid4().hex[:8]}"
     ids = []
     for _ in range(2):

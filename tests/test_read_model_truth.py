@@ -38,6 +38,7 @@ from contracts import bpmn as c
 from store import Store
 from tests.conftest import EXAMPLES, Stack, make_settings
 from tests.support.activities import TEST_ACTIVITIES
+from tests.support.driver import Baton
 from tests.support.http import deploy, eventually
 from workflows import bpmn_process
 
@@ -45,25 +46,12 @@ HISTORIES = Path(__file__).parent / "histories"
 
 
 async def _start_with_task(stack: Stack, business_key: str) -> tuple[str, dict[str, Any]]:
-    deployed = await deploy(stack.http, EXAMPLES / "invoice-approval.bpmn")
-    assert deployed.status_code == 201, deployed.text
-    started = await stack.http.post(
-        "/v1/bpms/process-instances",
-        json={
-            "processDefinitionKey": "invoice-approval",
-            "businessKey": business_key,
-            "processData": {"approver": "john", "amount": 7},
-        },
+    baton = Baton(stack)
+    await baton.deploy(EXAMPLES / "invoice-approval.bpmn")
+    instance_id = await baton.start(
+        "invoice-approval", {"approver": "john", "amount": 7}, business_key=business_key
     )
-    assert started.status_code == 201, started.text
-    instance_id: str = started.json()["id"]
-
-    async def task() -> dict[str, Any] | None:
-        r = await stack.http.get("/v1/bpms/tasks", params={"processInstanceId": instance_id})
-        items: list[dict[str, Any]] = r.json()["items"]
-        return items[0] if items else None
-
-    return instance_id, await eventually(task, what="the user task in the read model")
+    return instance_id, await baton.open_task(instance_id, what="the user task in the read model")
 
 
 async def _task_row(stack: Stack, task_id: str) -> dict[str, Any]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 from temporalio.client import WorkflowHistory
@@ -23,7 +22,8 @@ from bpmn_compiler.ir import IR_VERSION
 from contracts import bpmn as c
 from contracts import search_attributes as sa
 from tests.conftest import BPMN_DIR, EXAMPLES, Stack
-from tests.support.http import deploy, eventually
+from tests.support.driver import Baton, complete, start, until
+from tests.support.http import eventually
 from tests.workflows.diagrams import (
     bean_calls,
     compensate_both,
@@ -39,7 +39,6 @@ from tests.workflows.diagrams import (
     standard_loop,
     uncaught_throws,
 )
-from tests.workflows.helpers import complete, start, until
 from workflows.bpmn_process import BpmnProcess
 from workflows.letsflow_process import LetsflowProcess
 from workflows.runner import workflow_runner
@@ -74,25 +73,14 @@ def test_strict_runner_restricts_the_interpreter() -> None:
 
 @pytest.mark.parametrize("database_backend", ["sqlite"])
 async def test_fresh_history_replays(stack: Stack) -> None:
-    await deploy(stack.http, EXAMPLES / "invoice-approval.bpmn")
-    started = await stack.http.post(
-        "/v1/bpms/process-instances",
-        json={
-            "processDefinitionKey": "invoice-approval",
-            "businessKey": "INV-42",
-            "processData": {"approver": "john", "amount": 99},
-        },
+    baton = Baton(stack)
+    await baton.deploy(EXAMPLES / "invoice-approval.bpmn")
+    instance_id = await baton.start(
+        "invoice-approval", {"approver": "john", "amount": 99}, business_key="INV-42"
     )
-    instance_id = started.json()["id"]
-
-    async def task() -> dict[str, Any] | None:
-        r = await stack.http.get("/v1/bpms/tasks", params={"processInstanceId": instance_id})
-        items: list[dict[str, Any]] = r.json()["items"]
-        return items[0] if items else None
-
-    t = await eventually(task, what="task")
-    await stack.http.post(f"/v1/bpms/tasks/{t['id']}/complete", json={"processData": {"ok": True}})
-    handle = stack.client.get_workflow_handle(instance_id, result_type=c.ProcessResult)
+    t = await baton.open_task(instance_id, what="task")
+    await baton.complete(t["id"], {"ok": True})
+    handle = baton.handle(instance_id)
     await handle.result()
     history = await handle.fetch_history()
     result = await _replayer().replay_workflow(history)
@@ -193,16 +181,7 @@ async def test_cancelled_instance_replays(stack: Stack) -> None:
     """``CANCEL_PATCH``: a cancelled instance winds down (tasks CANCELED, row TERMINATED)
     and its history replays; ``cancel-prepatch.json`` (cancelled before the rule, when the
     run simply ended) keeps replaying on the old path."""
-    await deploy(stack.http, EXAMPLES / "invoice-approval.bpmn")
-    started = await stack.http.post(
-        "/v1/bpms/process-instances",
-        json={
-            "processDefinitionKey": "invoice-approval",
-            "processData": {"approver": "john"},
-        },
-    )
-    instance_id = started.json()["id"]
-    handle = stack.client.get_workflow_handle(instance_id, result_type=c.ProcessResult)
+    handle = await start(stack, EXAMPLES / "invoice-approval.bpmn", {"approver": "john"})
     await until(handle, lambda v: bool(v.tasks), "the task")
     await handle.cancel()  # as the Web UI does: no reason, no cancel_instance update
     with pytest.raises(Exception):  # noqa: B017 - WorkflowFailureError wrapping the cancel
@@ -225,12 +204,9 @@ async def test_message_wait_replays(stack: Stack) -> None:
     """``WAITING_MESSAGES_PATCH``: an instance that waits for a keyed message publishes
     ``BpmnWaitingMessages`` and replays; ``messages-prepatch.json`` (recorded before the
     search attribute) keeps replaying without it."""
-    await deploy(stack.http, BPMN_DIR / "loan-application.bpmn")
-    started = await stack.http.post(
-        "/v1/bpms/process-instances",
-        json={"processDefinitionKey": "loan-application", "processData": {"applicationId": "R"}},
+    handle = await start(
+        stack, BPMN_DIR / "loan-application.bpmn", {"applicationId": "R"}, key="loan-application"
     )
-    handle = stack.client.get_workflow_handle(started.json()["id"], result_type=c.ProcessResult)
     view = await until(handle, lambda v: bool(v.tasks), "the review task")
     await complete(handle, "review")
     await until(handle, lambda v: "documents-received" in v.waiting_messages, "the wait")

@@ -100,6 +100,7 @@ def schemathesis_command(url: str, examples: int) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(600)
 def test_no_generated_request_gets_a_server_error(live_api: str, tmp_path: Path) -> None:
     hooks = {"SCHEMATHESIS_HOOKS": "tests.support.schemathesis_hooks", "PYTHONPATH": str(ROOT)}

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from tests.conftest import BPMN_DIR, Stack
+from tests.support.driver import Baton
 from tests.support.http import deploy, eventually, problem
 
 CREDIT = BPMN_DIR / "credit-check.bpmn"
@@ -18,17 +19,12 @@ INSTANCES = "/v1/bpms/process-instances"
 
 
 async def _start(stack: Stack, **data: Any) -> str:
-    r = await stack.http.post(
-        INSTANCES,
-        json={
-            "processDefinitionKey": "credit-check",
-            "businessKey": f"C-{uuid.uuid4().hex[:6]}",
-            "processData": data,
-            "businessData": {"customer": "Ada"},
-        },
+    return await Baton(stack).start(
+        "credit-check",
+        data,
+        business_key=f"C-{uuid.uuid4().hex[:6]}",
+        businessData={"customer": "Ada"},
     )
-    assert r.status_code == 201, r.text
-    return str(r.json()["id"])
 
 
 async def _fetch(

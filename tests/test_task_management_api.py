@@ -7,30 +7,19 @@ from __future__ import annotations
 from typing import Any
 
 from tests.conftest import EXAMPLES, Stack
-from tests.support.http import deploy, eventually
+from tests.support.driver import Baton
+from tests.support.http import eventually
 
 JOHN = {"Authorization": "Bearer demo-john"}
 MARY = {"Authorization": "Bearer demo-mary"}
 ADMIN = {"Authorization": "Bearer demo-demo"}
 
 
-async def _task(stack: Stack, instance_id: str) -> dict[str, Any]:
-    async def found() -> dict[str, Any] | None:
-        r = await stack.http.get("/v1/bpms/tasks", params={"processInstanceId": instance_id})
-        items: list[dict[str, Any]] = r.json()["items"]
-        return items[0] if items else None
-
-    return await eventually(found, what="the task row")
-
-
 async def test_claim_delegate_resolve_unclaim_assign(stack: Stack) -> None:
-    await deploy(stack.http, EXAMPLES / "invoice-approval.bpmn")
-    started = await stack.http.post(
-        "/v1/bpms/process-instances",
-        json={"processDefinitionKey": "invoice-approval", "processData": {"approver": "john"}},
-    )
-    instance_id = started.json()["id"]
-    task = await _task(stack, instance_id)
+    baton = Baton(stack)
+    await baton.deploy(EXAMPLES / "invoice-approval.bpmn")
+    instance_id = await baton.start("invoice-approval", {"approver": "john"})
+    task = await baton.open_task(instance_id, what="the task row")
     url = f"/v1/bpms/tasks/{task['id']}"
     assert task["assignee"] == "john"
 

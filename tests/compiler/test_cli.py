@@ -8,8 +8,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from baton.cli import app
-from tests.compiler.helpers import document
 from tests.conftest import EXAMPLES
+from tests.support.bpmn import document
 
 
 def test_compile_folder_lines_and_closing_line(tmp_path: Path) -> None:

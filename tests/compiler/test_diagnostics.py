@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bpmn_compiler import Severity
-from tests.compiler.helpers import compile_text, document, line_of
+from tests.compiler.helpers import compile_text, line_of
+from tests.support.bpmn import document
 
 S = '<bpmn:startEvent id="s"/>'
 

@@ -15,8 +15,9 @@ from bpmn_compiler.ir import (
     StartEvent,
     UserTask,
 )
-from tests.compiler.helpers import document, one
+from tests.compiler.helpers import one
 from tests.conftest import EXAMPLES
+from tests.support.bpmn import document
 
 
 def juel(s: str) -> Expression:

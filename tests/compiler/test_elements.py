@@ -28,7 +28,8 @@ from bpmn_compiler.ir import (
     TerminateEventDefinition,
     TimerEventDefinition,
 )
-from tests.compiler.helpers import document, one
+from tests.compiler.helpers import one
+from tests.support.bpmn import document
 
 FEEL = "feel"
 

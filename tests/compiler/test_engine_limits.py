@@ -6,7 +6,8 @@ from __future__ import annotations
 from bench.engine_limits import chain, fanout
 from bpmn_compiler import Severity, compile_bpmn
 from bpmn_compiler.engine_limits import MAX_BRANCHES, MAX_WAIT_FREE_RUN
-from tests.compiler.helpers import compile_text, document, line_of
+from tests.compiler.helpers import compile_text, line_of
+from tests.support.bpmn import document
 
 
 def _codes(xml: bytes) -> list[tuple[str, str | None, int | None]]:

@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from bpmn_compiler import compile_bpmn
-from tests.compiler.helpers import document
 from tests.conftest import EXAMPLES
+from tests.support.bpmn import document
 
 SEEDS = [
     (EXAMPLES / "invoice-approval.bpmn").read_bytes(),

@@ -8,7 +8,8 @@ import time
 import pytest
 
 from bpmn_compiler.ir import BoundaryEvent, Expression, Gateway, UserTask
-from tests.compiler.helpers import compile_text, document, one
+from tests.compiler.helpers import compile_text, one
+from tests.support.bpmn import document
 
 S = '<bpmn:startEvent id="s"/>'
 

@@ -106,6 +106,7 @@ PASSING = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not CASES.is_dir(), reason=f"{CASES} is absent")
 async def test_known_cases_pass() -> None:
     summary = await run_all([CASES / name for name in PASSING])

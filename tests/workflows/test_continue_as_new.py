@@ -15,9 +15,9 @@ from temporalio.worker import Replayer
 
 from contracts import bpmn as c
 from tests.conftest import Stack
+from tests.support.bpmn import diagram, flows, timer
+from tests.support.driver import open_tasks, state, until
 from tests.support.http import deploy, eventually
-from tests.workflows.diagrams import diagram, flows, timer
-from tests.workflows.helpers import open_tasks, state, until
 from workflows.bpmn_process import BpmnProcess
 from workflows.runner import workflow_runner
 
@@ -66,6 +66,7 @@ def long_loop() -> tuple[str, bytes]:
     )
 
 
+@pytest.mark.slow
 async def test_a_loop_of_5001_iterations_continues_as_new_without_losing_anything(
     stack: Stack,
 ) -> None:

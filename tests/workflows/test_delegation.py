@@ -11,8 +11,8 @@ from temporalio.client import WorkflowUpdateFailedError
 from contracts import bpmn as c
 from store import queries
 from tests.conftest import EXAMPLES, Stack
+from tests.support.driver import open_tasks, start, state, until
 from tests.support.http import eventually
-from tests.workflows.helpers import open_tasks, start, state, until
 
 
 async def _rejected(handle: Any, update: str, cmd: c.TaskCommand | c.CompleteUserTask) -> str:

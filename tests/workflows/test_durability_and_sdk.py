@@ -12,8 +12,8 @@ from baton.worker import build_worker
 from contracts import bpmn as c
 from tests.conftest import EXAMPLES, Stack
 from tests.support.activities import TEST_ACTIVITIES
+from tests.support.driver import open_tasks, state
 from tests.support.http import deploy, eventually
-from tests.workflows.helpers import open_tasks, state
 
 pytestmark = pytest.mark.parametrize("database_backend", ["sqlite"])
 

@@ -14,8 +14,8 @@ from temporalio.worker import Replayer
 
 from contracts import bpmn as c
 from tests.conftest import Stack
-from tests.workflows.diagrams import diagram, flows
-from tests.workflows.helpers import complete, start, until
+from tests.support.bpmn import diagram, flows
+from tests.support.driver import complete, start, until
 from workflows.bpmn_process import BpmnProcess
 from workflows.runner import workflow_runner
 

@@ -7,9 +7,9 @@ import pytest
 
 from contracts import bpmn as c
 from tests.conftest import Stack
+from tests.support.bpmn import diagram, flows
+from tests.support.driver import start, until
 from tests.support.http import deploy, eventually
-from tests.workflows.diagrams import diagram, flows
-from tests.workflows.helpers import start, until
 
 pytestmark = pytest.mark.parametrize("database_backend", ["sqlite"])
 

@@ -10,20 +10,17 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from contracts import bpmn as c
 from tests.conftest import Stack
+from tests.support.bpmn import diagram, flows, timer, user
+from tests.support.driver import Baton, complete, open_tasks, start, state, until, waiting_at
 from tests.workflows.diagrams import (
     bean_calls,
-    diagram,
     empty_ad_hoc,
     esp_compensation,
     esp_rethrow,
-    flows,
     gateway_sink,
     standard_loop,
-    timer,
     uncaught_throws,
-    user,
 )
-from tests.workflows.helpers import complete, open_tasks, start, state, until, waiting_at
 
 pytestmark = pytest.mark.parametrize("database_backend", ["sqlite"])
 
@@ -526,7 +523,6 @@ async def test_sequential_multi_instance_with_completion_condition(stack: Stack)
 
 
 async def test_call_activity_runs_a_child_instance(stack: Stack) -> None:
-    from tests.support.http import deploy
 
     child = diagram(
         "child",
@@ -535,7 +531,7 @@ async def test_call_activity_runs_a_child_instance(stack: Stack) -> None:
         + '<bpmn:endEvent id="ce"/>'
         + flows("cs>check", "check>ce"),
     )
-    assert (await deploy(stack.http, child)).status_code == 201
+    await Baton(stack).deploy(child)
     handle = await start(
         stack,
         diagram(
