@@ -41,6 +41,7 @@ from bench.chaos_ledger import Client, Outcome
 from bench.chaos_load import CATCH, Run
 from contracts import bpmn as c
 from contracts import search_attributes as sa
+from operations import commands
 
 ENDED = {c.InstanceState.COMPLETED.value, c.InstanceState.TERMINATED.value}
 OPEN_TASK_STATES = {"CREATED", "ASSIGNED", "SUSPENDED"}
@@ -172,11 +173,8 @@ class Auditor:
     async def _query(self, truth: Truth, gate: asyncio.Semaphore) -> None:
         async with gate:
             try:
-                truth.view = await self.temporal.get_workflow_handle(truth.instance_id).query(
-                    c.STATE_QUERY,
-                    result_type=c.ProcessStateView,
-                    rpc_timeout=timedelta(seconds=15),
-                )
+                handle = self.temporal.get_workflow_handle(truth.instance_id)
+                truth.view = await commands.STATE.ask(handle, rpc_timeout=timedelta(seconds=15))
                 truth.error = None
             except Exception as err:
                 truth.error = f"{type(err).__name__}: {err}"[:300]

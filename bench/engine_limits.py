@@ -36,6 +36,7 @@ from bpmn_compiler import compile_bpmn, engine_limits
 from contracts import bpmn as c
 from contracts import search_attributes as sa
 from core.devserver import SPEED_FLAGS, temporal_binary
+from operations import commands
 from store import Store
 from store import definitions as store_definitions
 from tests.support.bpmn import diagram, end, flows, start, task
@@ -93,9 +94,7 @@ async def _run(
     outcome = "timeout"
     while time.perf_counter() - began < timeout:
         try:
-            view = await handle.query(
-                c.STATE_QUERY, result_type=c.ProcessStateView, rpc_timeout=_td(5)
-            )
+            view = await commands.STATE.ask(handle, rpc_timeout=_td(5))
         except Exception as err:  # a measurement records every failure
             outcome = f"query failed: {type(err).__name__}: {str(err)[:120]}"
             await asyncio.sleep(0.5)

@@ -25,6 +25,7 @@ from bpmn_compiler import compile_bpmn
 from contracts import bpmn as c
 from contracts import search_attributes as sa
 from core.devserver import SPEED_FLAGS, temporal_binary
+from operations import commands
 from store import Store
 from store import definitions as store_definitions
 from tests.support.bpmn import diagram, end, flows, start
@@ -61,21 +62,17 @@ def _diagram(key: str, element: str) -> bytes:
 
 async def _drive(handle: Any) -> None:
     for _ in range(200):
-        view = await handle.query(c.STATE_QUERY, result_type=c.ProcessStateView)
+        view = await commands.STATE.ask(handle, rpc_timeout=None)
         if view.state is c.InstanceState.COMPLETED:
             return
         for task in view.tasks:
             if task.state in (c.TaskState.CREATED, c.TaskState.ASSIGNED):
-                await handle.execute_update(
-                    c.COMPLETE_USER_TASK, c.CompleteUserTask(task_id=task.id)
-                )
+                await commands.COMPLETE.execute(handle, c.CompleteUserTask(task_id=task.id))
         for element in view.waiting_timers:
-            await handle.execute_update(c.FIRE_TIMER, c.FireTimer(element_id=element))
+            await commands.FIRE_TIMER.execute(handle, c.FireTimer(element_id=element))
         for element in view.waiting_elements:
-            await handle.execute_update(
-                c.CORRELATE_MESSAGE,
-                c.DeliverMessage(name="go", element_id=element),
-                result_type=c.MessageCorrelated,
+            await commands.CORRELATE.execute(
+                handle, c.DeliverMessage(name="go", element_id=element)
             )
         await asyncio.sleep(0.05)
 
