@@ -63,6 +63,8 @@ class BpmnProcess:
     @workflow.init
     def __init__(self, input: c.ProcessInput) -> None:
         self.rt = Runtime(input)
+        if input.resume is not None:  # continued as new: the last run's data first
+            continue_as_new.restore_data(self.rt, input.resume)
 
     @workflow.run
     async def run(self, input: c.ProcessInput) -> c.ProcessResult:
@@ -98,18 +100,18 @@ class BpmnProcess:
         self.rt.graph = Graph(self.rt.definition)
         if input.resume is not None:
             root = continue_as_new.restart(self.rt)
-            outbox.touch_instance(self.rt)
+            self.rt.touch_instance()
             flusher = asyncio.create_task(outbox.flush_loop(self.rt))
         else:
             self.rt.record(
                 "PROCESS_STARTED", user_id=input.started_by, details={"version": ref.version}
             )
-            outbox.touch_instance(self.rt)
+            self.rt.touch_instance()
             flusher = asyncio.create_task(outbox.flush_loop(self.rt))
             starts = advance.process_starts(self.rt, input)
-            root = self.rt.root = self.rt.new_scope(None, None)
+            root = self.rt.root = advance.new_scope(self.rt, None, None)
             for start in starts:
-                self.rt.spawn(root, start, via=None)
+                advance.spawn(self.rt, root, start, via=None)
         drainer = asyncio.create_task(continue_as_new.drain_when_due(self.rt))
         try:
             await workflow.wait_condition(
@@ -140,7 +142,7 @@ class BpmnProcess:
         self.rt.state = c.InstanceState.COMPLETED
         self.rt.end_time = workflow.now()
         self.rt.record("PROCESS_ENDED", details={"terminated": root.terminated})
-        outbox.touch_instance(self.rt)
+        self.rt.touch_instance()
         await instance.final_flush(self.rt)
         flusher.cancel()
         await workflow.wait_condition(workflow.all_handlers_finished)

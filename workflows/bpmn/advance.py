@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
         implicit_starts,
     )
     from contracts import bpmn as c
-    from workflows.tokens import BpmnThrow, Token
+    from workflows.tokens import BpmnThrow, ScopeRun, Token
 
 from workflows import semantics
 from workflows.bpmn import elements, routing
@@ -29,8 +29,8 @@ from workflows.bpmn.behaviors import (
     catching,
     compensation,
     continue_as_new,
+    event_subprocesses,
     incidents,
-    outbox,
 )
 from workflows.bpmn.constants import (
     MAX_BURST,
@@ -153,7 +153,7 @@ async def run_token(rt: Runtime, token: Token, *, resumed: bool = False) -> None
         scope = token.scope
         scope.tokens.pop(token.id, None)
         scope.thrown = thrown
-        outbox.touch_instance(rt)
+        rt.touch_instance()
         return
     except Exception as exc:  # an interpreter bug: fail the workflow task, keep the run
         rt.failure = exc
@@ -173,10 +173,10 @@ async def run_token(rt: Runtime, token: Token, *, resumed: bool = False) -> None
     compensation.remember_compensable(rt, node, token)
     scope.tokens.pop(token.id, None)
     for flow_id in taken:
-        rt.spawn(scope, rt.flow_target(flow_id), via=flow_id)
+        spawn(rt, scope, rt.flow_target(flow_id), via=flow_id)
     if not scope.tokens:
         rt.finish_scope(scope)
-    outbox.touch_instance(rt)
+    rt.touch_instance()
 
 
 def count_burst(rt: Runtime, node: Node) -> None:
@@ -232,3 +232,28 @@ async def body(rt: Runtime, node: Node, token: Token) -> bool:
     if loop is not None:
         raise Incident("standard loops are not executable yet")
     return await elements.single(rt, node, token)
+
+
+def new_scope(rt: Runtime, element_id: str | None, parent: ScopeRun | None) -> ScopeRun:
+    """A new run of a scope (the process, a sub-process activation), watching its event
+    sub-processes' message, timer and signal starts from the start."""
+    scope = ScopeRun(id=rt.new_id("s"), element_id=element_id, parent=parent)
+    rt.scopes.append(scope)
+    for esp_id, start in event_subprocesses.event_starts(rt, scope):
+        event = start.event
+        if event is not None and event.kind in ("message", "timer", "signal"):
+            scope.watchers.append(
+                asyncio.create_task(event_subprocesses.watch(rt, scope, esp_id, start))
+            )
+    return scope
+
+
+def spawn(
+    rt: Runtime, scope: ScopeRun, element_id: str, via: str | None, *, awaited: bool = False
+) -> Token:
+    """A new token at ``element_id`` in ``scope``, advancing in its own asyncio task."""
+    token = Token(id=rt.new_id("t"), element_id=element_id, scope=scope, via=via, awaited=awaited)
+    scope.tokens[token.id] = token
+    token.task = asyncio.create_task(run_token(rt, token))
+    rt.touch_instance()
+    return token

@@ -1,7 +1,8 @@
 """The interpreter's state and its core moves: scopes and tokens, ids, expression
 evaluation, the case history. Every behaviour receives the ``Runtime`` (injected, like
-Zeebe's ``BpmnBehaviors``) instead of importing the workflow class, so behaviours import
-one another one way and the workflow shell stays thin.
+Zeebe's ``BpmnBehaviors``) instead of importing the workflow class; the runtime imports no
+behaviour (spawning a token and opening a scope, which start behaviours, are in
+``advance``), so it is the floor they all stand on and the workflow shell stays thin.
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.graph import Graph
     from workflows.tokens import Counts, ScopeRun, Subscription, Token
 
-from workflows.bpmn import advance
-from workflows.bpmn.behaviors import continue_as_new, event_subprocesses, outbox
 from workflows.bpmn.control import LOCALS, Incident
 from workflows.semantics import Rule, Semantics
 
@@ -81,8 +80,25 @@ class Runtime:
         self.locals_since_flush = 0  # local activities run since the last batch
         self.published: tuple[tuple[str, ...], str, bool, tuple[str, ...] | None] | None = None
         self.row_written: tuple[str, datetime | None] | None = None  # last instance row
-        if input.resume is not None:
-            continue_as_new.restore_data(self, input.resume)
+
+    def bump_revision(self) -> None:
+        """The next revision: one more than the last, and since ``semantics.AFTER_COMMIT``
+        at least the workflow time in ms shifted by 16 bits, so a run that replaced
+        another (a reset) writes above anything the replaced run wrote."""
+        self.revision += 1
+        if self.after_commit:
+            stamp = int(workflow.now().timestamp() * 1000) << 16
+            self.revision = max(self.revision, stamp)
+
+    def touch_instance(self) -> None:
+        """The instance's row changed: the outbox writes it with the next batch."""
+        self.bump_revision()
+        self.instance_dirty = True
+
+    def touch_task(self, task_id: str) -> None:
+        """A task's row changed: the outbox writes it with the next batch."""
+        self.bump_revision()
+        self.dirty_tasks.add(task_id)
 
     def holds(self, rule: Rule) -> bool:
         """Whether this run follows the semantic ``rule`` (``workflows.semantics``)."""
@@ -91,17 +107,6 @@ class Runtime:
     def new_id(self, prefix: str) -> str:
         self.next_id += 1
         return f"{prefix}{self.next_id}"
-
-    def new_scope(self, element_id: str | None, parent: ScopeRun | None) -> ScopeRun:
-        scope = ScopeRun(id=self.new_id("s"), element_id=element_id, parent=parent)
-        self.scopes.append(scope)
-        for esp_id, start in event_subprocesses.event_starts(self, scope):
-            event = start.event
-            if event is not None and event.kind in ("message", "timer", "signal"):
-                scope.watchers.append(
-                    asyncio.create_task(event_subprocesses.watch(self, scope, esp_id, start))
-                )
-        return scope
 
     def finish_scope(self, scope: ScopeRun, *, force: bool = False) -> None:
         if scope.finished:
@@ -119,23 +124,12 @@ class Runtime:
         assert self.definition is not None
         return self.definition.nodes[element_id]
 
-    def spawn(
-        self, scope: ScopeRun, element_id: str, via: str | None, *, awaited: bool = False
-    ) -> Token:
-        token = Token(
-            id=self.new_id("t"), element_id=element_id, scope=scope, via=via, awaited=awaited
-        )
-        scope.tokens[token.id] = token
-        token.task = asyncio.create_task(advance.run_token(self, token))
-        outbox.touch_instance(self)
-        return token
-
     def finish_token(self, token: Token) -> None:
         scope = token.scope
         scope.tokens.pop(token.id, None)
         if not scope.tokens:
             self.finish_scope(scope)
-        outbox.touch_instance(self)
+        self.touch_instance()
 
     def flow_target(self, flow_id: str) -> str:
         assert self.definition is not None

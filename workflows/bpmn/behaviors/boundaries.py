@@ -124,4 +124,4 @@ def leave_boundary(
         if boundary.event.message_variable:
             values[boundary.event.message_variable] = thrown.message
         rt.set_variables(values, boundary.id)
-    rt.spawn(token.scope, boundary.id, via=None)
+    advance.spawn(rt, token.scope, boundary.id, via=None)

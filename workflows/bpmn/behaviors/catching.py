@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.tokens import BpmnThrow, ScopeRun, Token
 
 from workflows import semantics
+from workflows.bpmn import advance
 from workflows.bpmn.behaviors import boundaries, event_subprocesses
 from workflows.bpmn.control import Catcher
 
@@ -103,4 +104,4 @@ def fire_catcher(rt: Runtime, catcher: Catcher, thrown: BpmnThrow, current: Toke
             rt.set_variables(values, catcher.esp)
         event_subprocesses.trigger_esp(rt, catcher.run, catcher.esp, catcher.start, current=current)
     elif catcher.boundary is not None and catcher.run.parent is not None:
-        rt.spawn(catcher.run.parent, catcher.boundary.id, via=None)
+        advance.spawn(rt, catcher.run.parent, catcher.boundary.id, via=None)

@@ -108,7 +108,7 @@ async def compensate_one(
         # boundary event: its run undoes itself first, then the boundary's handler
         await compensate_one(rt, scope, element_id, child, inner_only=True)
     if handler and not inner_only:
-        token = rt.spawn(scope, handler, via=None, awaited=True)
+        token = advance.spawn(rt, scope, handler, via=None, awaited=True)
         if token.task is not None:
             await token.task
         return

@@ -14,7 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.tokens import ScopeRun, Token
 
 from workflows.bpmn import advance
-from workflows.bpmn.behaviors import catch_events, outbox
+from workflows.bpmn.behaviors import catch_events
 from workflows.bpmn.control import Exhausted
 
 if TYPE_CHECKING:
@@ -73,4 +73,4 @@ def trigger_esp(
             if watcher is not asyncio.current_task():
                 watcher.cancel()
     token.task = asyncio.create_task(advance.run_token(rt, token))
-    outbox.touch_instance(rt)
+    rt.touch_instance()

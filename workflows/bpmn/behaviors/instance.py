@@ -67,5 +67,5 @@ async def wind_down(rt: Runtime) -> None:
     rt.end_time = workflow.now()
     details = {"reason": request.reason} if request.reason else {}
     rt.record("PROCESS_CANCELLED", user_id=request.user_id, details=details)
-    outbox.touch_instance(rt)
+    rt.touch_instance()
     await workflow.wait_condition(lambda: not outbox.dirty(rt) and not rt.flushing)

@@ -32,26 +32,6 @@ if TYPE_CHECKING:
 _T = TypeVar("_T")
 
 
-def bump_revision(rt: Runtime) -> None:
-    """The next revision: one more than the last, and since ``semantics.AFTER_COMMIT`` at
-    least the workflow time in ms shifted by 16 bits, so a run that replaced another
-    (a reset) writes above anything the replaced run wrote."""
-    rt.revision += 1
-    if rt.after_commit:
-        stamp = int(workflow.now().timestamp() * 1000) << 16
-        rt.revision = max(rt.revision, stamp)
-
-
-def touch_instance(rt: Runtime) -> None:
-    bump_revision(rt)
-    rt.instance_dirty = True
-
-
-def touch_task(rt: Runtime, task_id: str) -> None:
-    bump_revision(rt)
-    rt.dirty_tasks.add(task_id)
-
-
 async def projected(rt: Runtime, result: _T) -> _T:
     """Answer an update once the rows it changed are written (after the workflow task
     that decided it committed), so a client reads its own writes; older runs answer
@@ -80,7 +60,7 @@ def refresh_state(rt: Runtime) -> None:
     open_incidents = any(not i.resolved for i in rt.incidents.values())
     if rt.state in (c.InstanceState.ACTIVE, c.InstanceState.INCIDENT):
         rt.state = c.InstanceState.INCIDENT if open_incidents else c.InstanceState.ACTIVE
-    touch_instance(rt)
+    rt.touch_instance()
 
 
 def dirty(rt: Runtime) -> bool:
@@ -212,7 +192,7 @@ def take_batch(rt: Runtime) -> c.ProjectionBatch:
     resync = rt.resync
     rt.resync = False
     if resync:  # every row the instance still has, and its open ones closed elsewhere
-        bump_revision(rt)
+        rt.bump_revision()
         rt.dirty_tasks.update(rt.tasks)
         rt.dirty_incidents.update(rt.incidents)
     # what every task and incident row carries besides its own fields

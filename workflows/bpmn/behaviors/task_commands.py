@@ -60,7 +60,7 @@ def validate_cancel_task(rt: Runtime, cmd: c.TaskCommand) -> None:
 
 
 def task_state_changed(rt: Runtime, task: c.UserTaskView, cmd: c.TaskCommand, kind: str) -> None:
-    outbox.touch_task(rt, task.id)
+    rt.touch_task(task.id)
     details: dict[str, Any] = {"task_id": task.id}
     if cmd.reason:
         details["reason"] = cmd.reason
@@ -103,7 +103,7 @@ async def add_task_candidates(rt: Runtime, cmd: c.TaskCandidates) -> c.UserTaskV
     task = rules.active_task(rt.tasks, cmd.task_id)
     added = [u for u in dict.fromkeys(cmd.users) if u not in task.candidate_users]
     task.candidate_users = [*task.candidate_users, *added]
-    outbox.touch_task(rt, task.id)
+    rt.touch_task(task.id)
     rt.record(
         "TASK_CANDIDATES_ADDED",
         task.element_id,
@@ -169,7 +169,7 @@ def set_assignee(
 ) -> None:
     task.assignee = assignee
     task.state = c.TaskState.ASSIGNED if assignee else c.TaskState.CREATED
-    outbox.touch_task(rt, task.id)
+    rt.touch_task(task.id)
     rt.record(
         kind,
         task.element_id,
@@ -183,7 +183,7 @@ def complete(rt: Runtime, cmd: c.CompleteUserTask) -> None:
     rules.check_not_delegated(task)
     task.state = c.TaskState.COMPLETED
     task.ended = workflow.now()
-    outbox.touch_task(rt, task.id)
+    rt.touch_task(task.id)
     rt.record("TASK_COMPLETED", task.element_id, user_id=cmd.user_id, details={"task_id": task.id})
     rt.set_variables(cmd.variables, task.element_id, user_id=cmd.user_id)
 

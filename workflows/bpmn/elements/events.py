@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.tokens import BpmnThrow, Token
 
+from workflows.bpmn import advance
 from workflows.bpmn.behaviors import catch_events, compensation, signals, variables
 from workflows.bpmn.control import Incident, code_and_ref
 from workflows.bpmn.elements import tasks
@@ -83,7 +84,7 @@ async def throw_event(rt: Runtime, node: IntermediateThrowEvent, token: Token) -
     if event is None:
         return True
     if isinstance(event, LinkEventDefinition):
-        rt.spawn(token.scope, link_target(rt, node, event.link_name), via=None)
+        advance.spawn(rt, token.scope, link_target(rt, node, event.link_name), via=None)
         return False
     if isinstance(event, SignalEventDefinition):
         await signals.throw_signal(rt, event, node, token)

@@ -98,4 +98,4 @@ def continue_after_catch(rt: Runtime, scope: ScopeRun, element_id: str) -> None:
     rt.counts.completed[element_id] += 1
     variables.apply_mappings(rt, getattr(node, "outputs", []), element_id)
     for flow_id in advance.taken_flows(rt, node):
-        rt.spawn(scope, rt.flow_target(flow_id), via=flow_id)
+        advance.spawn(rt, scope, rt.flow_target(flow_id), via=flow_id)

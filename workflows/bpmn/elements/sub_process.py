@@ -51,10 +51,10 @@ async def run_scope(rt: Runtime, node: SubProcess, token: Token, starts: list[st
     if snap is not None and token.child_run is not None:
         scope = token.child_run
     else:
-        scope = rt.new_scope(node.id, token.scope)
+        scope = advance.new_scope(rt, node.id, token.scope)
         token.child_run = scope
         for start in advance.scope_starts(rt, starts, implicit_starts(rt.nodes(), node.id)):
-            rt.spawn(scope, start, via=None)
+            advance.spawn(rt, scope, start, via=None)
     ready = lambda: scope.finished or scope.thrown is not None  # noqa: E731
     try:
         with waiting_on(token, node.id, Wait("scope", ready, scope=scope)):

@@ -17,7 +17,6 @@ with workflow.unsafe.imports_passed_through():
     from contracts import bpmn as c
     from workflows.tokens import Token, Wait
 
-from workflows.bpmn.behaviors import outbox
 from workflows.bpmn.control import Incident, waiting_on
 from workflows.bpmn.elements import tasks
 
@@ -52,7 +51,7 @@ async def user_task(rt: Runtime, node: UserTask, token: Token) -> None:
         created=workflow.now(),
     )
     rt.tasks[task.id] = task
-    outbox.touch_task(rt, task.id)
+    rt.touch_task(task.id)
     rt.record("TASK_CREATED", node.id, details={"task_id": task.id, "assignee": task.assignee})
     await await_task(rt, token, task)
 
@@ -67,7 +66,7 @@ async def await_task(rt: Runtime, token: Token, task: c.UserTaskView) -> None:
     except asyncio.CancelledError:
         task.state = c.TaskState.CANCELED
         task.ended = workflow.now()
-        outbox.touch_task(rt, task.id)
+        rt.touch_task(task.id)
         raise
 
 
