@@ -121,16 +121,3 @@ def timer_delay(rt: Runtime, node: Node, event: TimerEventDefinition, occurrence
         start = cycle.start if cycle.start.tzinfo else cycle.start.replace(tzinfo=UTC)
         return max(start - now, timedelta(0))
     return cycle.interval.add_to(now) - now
-
-
-def message_name(rt: Runtime, event: MessageEventDefinition, node: Node) -> str:
-    """The message's name; an unnamed message is reachable only by element id."""
-    if event.message_name is None:
-        return ""
-    return str(rt.evaluate(event.message_name, node.id))
-
-
-def signal_name(rt: Runtime, event: SignalEventDefinition, node: Node) -> str:
-    if event.signal_name is None:
-        return ""
-    return str(rt.evaluate(event.signal_name, node.id))

@@ -14,7 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.tokens import Subscription, Token
 
 from workflows import semantics
-from workflows.bpmn.behaviors import catch_events, outbox, subscriptions
+from workflows.bpmn.behaviors import outbox, subscriptions
 from workflows.bpmn.constants import (
     INFRA_RETRY,
     LOCAL_TIMEOUT,
@@ -35,7 +35,7 @@ async def throw_signal(rt: Runtime, event: SignalEventDefinition, node: Node, to
     if not rt.holds(semantics.SIGNAL_SCOPE):
         broadcast_signal(rt, event, node.id)
         return
-    name = catch_events.signal_name(rt, event, node)
+    name = subscriptions.signal_name(rt, event, node)
     if name and rt.holds(semantics.SIGNAL_BROADCAST):
         # other instances first: this token may be cancelled by its own catcher below
         await outbox.exclusive_local(

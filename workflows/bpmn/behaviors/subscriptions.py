@@ -16,7 +16,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.tokens import ScopeRun, Subscription, Token, Wait
 
 from workflows import semantics
-from workflows.bpmn.behaviors import catch_events
 from workflows.bpmn.control import waiting_on
 
 if TYPE_CHECKING:
@@ -36,7 +35,7 @@ async def wait_subscription(
         # names and keys were evaluated when the wait began, not again
         subscription = continuation.subscription_from(snap.subscription)
     elif isinstance(event, MessageEventDefinition):
-        name = catch_events.message_name(rt, event, node)
+        name = message_name(rt, event, node)
         key = None
         if event.correlation_key is not None:
             key = str(rt.evaluate(event.correlation_key, node.id))
@@ -51,7 +50,7 @@ async def wait_subscription(
     else:
         subscription = Subscription(
             kind="signal",
-            name=catch_events.signal_name(rt, event, node),
+            name=signal_name(rt, event, node),
             element_id=node.id,
             correlation_key=None,
             sequence=len(rt.subscriptions),
@@ -130,3 +129,16 @@ def deliver(rt: Runtime, message: c.DeliverMessage) -> Subscription | None:
     target = min(matches, key=lambda s: s.sequence)
     target.delivered = dict(message.variables)
     return target
+
+
+def message_name(rt: Runtime, event: MessageEventDefinition, node: Node) -> str:
+    """The message's name; an unnamed message is reachable only by element id."""
+    if event.message_name is None:
+        return ""
+    return str(rt.evaluate(event.message_name, node.id))
+
+
+def signal_name(rt: Runtime, event: SignalEventDefinition, node: Node) -> str:
+    if event.signal_name is None:
+        return ""
+    return str(rt.evaluate(event.signal_name, node.id))
