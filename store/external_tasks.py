@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from store.db import Store, StoreError
@@ -133,22 +133,55 @@ async def park(store: Store, task: Parked, task_id: str) -> str:
         return found
 
 
+@dataclass(frozen=True)
+class TopicFilter:
+    """Narrows what one topic fetches (Camunda's per-topic ``businessKey``,
+    ``processDefinitionKey(In)`` and ``processInstanceId``); None matches all."""
+
+    business_key: str | None = None
+    definition_keys: tuple[str, ...] | None = None
+    process_instance_id: str | None = None
+
+
+def _topic_clause(topic: str, only: TopicFilter | None) -> Any:
+    clause = ExternalTaskRecord.topic == topic
+    if only is None:
+        return clause
+    if only.business_key is not None:
+        clause = and_(clause, ExternalTaskRecord.business_key == only.business_key)
+    if only.definition_keys is not None:
+        clause = and_(clause, ExternalTaskRecord.definition_key.in_(only.definition_keys))
+    if only.process_instance_id is not None:
+        clause = and_(clause, ExternalTaskRecord.process_instance_id == only.process_instance_id)
+    return clause
+
+
 async def fetch_and_lock(
-    store: Store, worker_id: str, topics: dict[str, timedelta], max_tasks: int
+    store: Store,
+    worker_id: str,
+    topics: dict[str, timedelta],
+    max_tasks: int,
+    filters: dict[str, TopicFilter] | None = None,
+    *,
+    newest_first: bool = False,
 ) -> list[ExternalTaskRecord]:
-    """Lock up to ``max_tasks`` fetchable tasks of ``topics`` (oldest first) for
-    ``worker_id``, each for its topic's lock duration."""
+    """Lock up to ``max_tasks`` fetchable tasks of ``topics`` (oldest first, unless
+    ``newest_first``) for ``worker_id``, each for its topic's lock duration; ``filters``
+    narrow a topic's tasks."""
     now = _now()
     locked: list[ExternalTaskRecord] = []
+    wanted = or_(*(_topic_clause(t, (filters or {}).get(t)) for t in topics))
+    order = (
+        (ExternalTaskRecord.created.desc(), ExternalTaskRecord.id.desc())
+        if newest_first
+        else (ExternalTaskRecord.created, ExternalTaskRecord.id)
+    )
     async with store.session() as session, session.begin():
         candidates = list(
             await session.scalars(
                 select(ExternalTaskRecord)
-                .where(
-                    ExternalTaskRecord.topic.in_(list(topics)),
-                    ExternalTaskRecord.available_at <= now,
-                )
-                .order_by(ExternalTaskRecord.created, ExternalTaskRecord.id)
+                .where(wanted, ExternalTaskRecord.available_at <= now)
+                .order_by(*order)
                 .limit(max_tasks)
                 .with_for_update(skip_locked=True)
             )
@@ -182,12 +215,35 @@ async def page(
     process_instance_id: str | None,
     offset: int,
     limit: int,
+    task_id: str | None = None,
+    worker_id: str | None = None,
+    activity_id: str | None = None,
+    definition_key: str | None = None,
+    locked: bool | None = None,
 ) -> tuple[list[ExternalTaskRecord], int]:
     query = select(ExternalTaskRecord)
     if topic is not None:
         query = query.where(ExternalTaskRecord.topic == topic)
     if process_instance_id is not None:
         query = query.where(ExternalTaskRecord.process_instance_id == process_instance_id)
+    if task_id is not None:
+        query = query.where(ExternalTaskRecord.id == task_id)
+    if worker_id is not None:
+        query = query.where(ExternalTaskRecord.lock_owner == worker_id)
+    if activity_id is not None:
+        query = query.where(ExternalTaskRecord.element_id == activity_id)
+    if definition_key is not None:
+        query = query.where(ExternalTaskRecord.definition_key == definition_key)
+    if locked is not None:
+        now = _now()
+        query = query.where(
+            ExternalTaskRecord.lock_expiration > now
+            if locked
+            else or_(
+                ExternalTaskRecord.lock_expiration.is_(None),
+                ExternalTaskRecord.lock_expiration <= now,
+            )
+        )
     async with store.session() as session:
         total = await count(session, query)
         rows = await session.scalars(
@@ -264,3 +320,29 @@ async def remove(store: Store, task_id: str) -> None:
     """The task is over (completed, failed for good, BPMN error, or gone in Temporal)."""
     async with store.session() as session, session.begin():
         await session.execute(delete(ExternalTaskRecord).where(ExternalTaskRecord.id == task_id))
+
+
+async def unlock(store: Store, task_id: str) -> None:
+    """Drop whatever lock the task has: fetchable again at once (Camunda's ``unlock``)."""
+    async with store.session() as session, session.begin():
+        done = await session.execute(
+            update(ExternalTaskRecord)
+            .where(ExternalTaskRecord.id == task_id)
+            .values(lock_owner=None, lock_expiration=None, available_at=_now())
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(done, "rowcount", 0) != 1:
+            raise ExternalTaskNotFound(task_id)
+
+
+async def set_retries(store: Store, task_id: str, retries: int) -> None:
+    """Set the failures a worker may still report before an incident."""
+    async with store.session() as session, session.begin():
+        done = await session.execute(
+            update(ExternalTaskRecord)
+            .where(ExternalTaskRecord.id == task_id)
+            .values(retries=retries)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(done, "rowcount", 0) != 1:
+            raise ExternalTaskNotFound(task_id)

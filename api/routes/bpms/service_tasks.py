@@ -1,28 +1,17 @@
 """Service tasks for HTTP workers (Camunda external-task style): fetch-and-lock, complete,
-failure, BPMN error, extend lock.
-
-Each task is a Temporal activity that completed asynchronously (``activities/
-external_tasks.py``); the outcome goes back through its async activity handle, so the
-workflow sees exactly what an activity in any SDK would report. Locks are leases in the
-store; an expired lock makes the task fetchable again.
+failure, BPMN error, extend lock, served by ``operations/service_tasks.py`` (which
+Camunda's ``/engine-rest/external-task`` shares).
 """
 
 from __future__ import annotations
 
-import asyncio
-import base64
-from collections.abc import Awaitable
 from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from temporalio.client import AsyncActivityHandle, Client
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
 
 from api.auth import Principal, Requires
 from api.deps import ClientDep, StoreDep
-from api.problems import Conflict, NotFound, Unavailable
 from api.schemas import (
     BpmnErrorIn,
     CompleteServiceTaskIn,
@@ -34,13 +23,12 @@ from api.schemas import (
     ServiceTaskFailureIn,
     ServiceTaskOut,
 )
-from contracts import bpmn as c
+from operations import service_tasks
 from store import Store, business_data, external_tasks, queries
 from store.models import ExternalTaskRecord
 
 router = APIRouter(prefix="/v1/bpms/service-tasks", tags=["service tasks"])
 
-_POLL_INTERVAL = 0.2  # seconds between looks while long polling
 _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such service task (or its element was cancelled meanwhile)"},
     409: {"description": "The worker does not hold the task's lock"},
@@ -89,12 +77,9 @@ async def fetch_and_lock(
 ) -> list[ServiceTaskOut]:
     topics = {t.topic_name: timedelta(milliseconds=t.lock_duration) for t in body.topics}
     wanted = {t.topic_name: t.variables for t in body.topics}
-    deadline = asyncio.get_running_loop().time() + body.async_response_timeout / 1000
-    while True:
-        locked = await external_tasks.fetch_and_lock(store, body.worker_id, topics, body.max_tasks)
-        if locked or asyncio.get_running_loop().time() >= deadline:
-            return [await _out(store, row, wanted[row.topic]) for row in locked]
-        await asyncio.sleep(_POLL_INTERVAL)
+    wait = timedelta(milliseconds=body.async_response_timeout)
+    locked = await service_tasks.fetch_and_lock(store, body.worker_id, topics, body.max_tasks, wait)
+    return [await _out(store, row, wanted[row.topic]) for row in locked]
 
 
 @router.get(
@@ -128,50 +113,7 @@ async def list_service_tasks(
 async def get_service_task(
     task_id: str, store: StoreDep, _: Annotated[Principal, Requires("bpms:service-task:work")]
 ) -> ServiceTaskOut:
-    return await _out(store, await _get(store, task_id))
-
-
-async def _get(store: Store, task_id: str) -> ExternalTaskRecord:
-    try:
-        return await external_tasks.get(store, task_id)
-    except external_tasks.ExternalTaskNotFound as err:
-        raise NotFound(str(err)) from err
-
-
-async def _held(store: Store, task_id: str, worker_id: str) -> ExternalTaskRecord:
-    try:
-        return await external_tasks.holding(store, task_id, worker_id)
-    except external_tasks.ExternalTaskNotFound as err:
-        raise NotFound(str(err)) from err
-    except external_tasks.LockLost as err:
-        raise Conflict(str(err), code="LockLost", workerId=err.owner) from err
-
-
-async def _guarded(change: Awaitable[None]) -> None:
-    try:
-        await change
-    except external_tasks.LockLost as err:
-        raise Conflict(str(err), code="LockLost", workerId=err.owner) from err
-
-
-def _handle(client: Client, row: ExternalTaskRecord) -> AsyncActivityHandle:
-    return client.get_async_activity_handle(task_token=base64.b64decode(row.task_token))
-
-
-async def _report(store: Store, row: ExternalTaskRecord, report: Any) -> Response:
-    """Send the outcome to Temporal, then drop the row. An activity Temporal no longer
-    knows (its element was cancelled, or the instance ended) is a 404, and the row goes."""
-    try:
-        await report
-    except RPCError as err:
-        if err.status == RPCStatusCode.NOT_FOUND:
-            await external_tasks.remove(store, row.id)
-            raise NotFound(
-                f"service task {row.id} is no longer waiting (its element was cancelled)"
-            ) from err
-        raise Unavailable(f"Temporal did not take the outcome: {err.message}") from err
-    await external_tasks.remove(store, row.id)
-    return Response(status_code=204)
+    return await _out(store, await service_tasks.get(store, task_id))
 
 
 @router.post(
@@ -188,14 +130,12 @@ async def complete_service_task(
     client: ClientDep,
     principal: Annotated[Principal, Requires("bpms:service-task:work")],
 ) -> Response:
-    row = await _held(store, task_id, body.worker_id)
-    result = c.ServiceTaskResult(variables=body.process_data)
-    answer = await _report(store, row, _handle(client, row).complete(result))
+    row = await service_tasks.complete(store, client, task_id, body.worker_id, body.process_data)
     if body.business_data:  # only once Temporal took the completion
         await business_data.merge(
             store, row.process_instance_id, body.business_data, by=principal.subject
         )
-    return answer
+    return Response(status_code=204)
 
 
 @router.post(
@@ -212,24 +152,17 @@ async def fail_service_task(
     client: ClientDep,
     _: Annotated[Principal, Requires("bpms:service-task:work")],
 ) -> Response:
-    row = await _held(store, task_id, body.worker_id)
-    if body.retries is None or body.retries > 0:
-        await _guarded(
-            external_tasks.release_for_retry(
-                store,
-                task_id,
-                body.worker_id,
-                retries=row.retries if body.retries is None else body.retries,
-                retry_timeout=timedelta(milliseconds=body.retry_timeout),
-                message=body.error_message,
-                details=body.error_details,
-            )
-        )
-        return Response(status_code=204)
-    failure = ApplicationError(
-        body.error_message, body.error_details, type="ExternalTaskFailed", non_retryable=True
+    await service_tasks.fail(
+        store,
+        client,
+        task_id,
+        body.worker_id,
+        message=body.error_message,
+        details=body.error_details,
+        retries=body.retries,
+        retry_timeout=timedelta(milliseconds=body.retry_timeout),
     )
-    return await _report(store, row, _handle(client, row).fail(failure))
+    return Response(status_code=204)
 
 
 @router.post(
@@ -247,11 +180,10 @@ async def bpmn_error(
     client: ClientDep,
     _: Annotated[Principal, Requires("bpms:service-task:work")],
 ) -> Response:
-    row = await _held(store, task_id, body.worker_id)
-    error = ApplicationError(
-        body.error_message or body.error_code, body.error_code, type="BpmnError", non_retryable=True
+    await service_tasks.bpmn_error(
+        store, client, task_id, body.worker_id, body.error_code, body.error_message
     )
-    return await _report(store, row, _handle(client, row).fail(error))
+    return Response(status_code=204)
 
 
 @router.post(
@@ -267,10 +199,7 @@ async def extend_lock(
     store: StoreDep,
     _: Annotated[Principal, Requires("bpms:service-task:work")],
 ) -> Response:
-    await _held(store, task_id, body.worker_id)
-    await _guarded(
-        external_tasks.extend_lock(
-            store, task_id, body.worker_id, timedelta(milliseconds=body.new_duration)
-        )
+    await service_tasks.extend_lock(
+        store, task_id, body.worker_id, timedelta(milliseconds=body.new_duration)
     )
     return Response(status_code=204)
