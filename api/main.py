@@ -20,6 +20,7 @@ from api.routes.bpms import (
     service_tasks,
     tasks,
 )
+from api.routes.camunda import engine as camunda_engine
 from api.routes.letsflow import api_keys
 from api.routes.letsflow import processes as letsflow_processes
 from api.routes.letsflow import scenarios as letsflow_scenarios
@@ -76,7 +77,8 @@ def create_app(
             "BPMN 2.0 processes and LetsFlow scenarios on Temporal, behind the Eximee BPMS "
             "and platform APIs (/v1), ONEWEB's process runtime (/BPMREST/service/runtime) "
             "and LetsFlow's engine API (/info, /scenarios, /processes, /apikey). Errors are "
-            "RFC 9457 application/problem+json, except under /BPMREST/ (ONEWEB's envelope). "
+            "RFC 9457 application/problem+json, except under /BPMREST/ (ONEWEB's envelope) "
+            "and /engine-rest (Camunda 7's REST API and its error body). "
             "Each operation names the privilege it needs (x-baton-privilege)."
         ),
         lifespan=lifespan,
@@ -108,6 +110,7 @@ def create_app(
         documents,
         data_models,
         configuration,
+        camunda_engine,
     ):
         app.include_router(module.router)
     return app

@@ -15,7 +15,9 @@ each kind to its problem here, once for every family (``_BY_KIND``), with the
 extensions it carries (``code``, ``outcome``, ``field`` …) as they are.
 
 Under ``/BPMREST/`` (ONEWEB's API) the same errors come in ONEWEB's envelope
-``{data: null, code: <status>, message, timestamp, totalRecordCount: 0}``.
+``{data: null, code: <status>, message, timestamp, totalRecordCount: 0}``; under
+``/engine-rest`` (Camunda 7's API) in Camunda's ``{type: "<Name>Exception", message}``
+(``api/routes/camunda/errors.py``).
 
 A client's mistake is always a 4xx naming what was wrong; a 500 means a Baton bug.
 Titles follow the status (``title_for``): an ``ApiProblem(status=502)`` is "Bad gateway",
@@ -38,6 +40,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
 from temporalio.service import RPCError
 
+from api.routes.camunda import errors as camunda_errors
 from operations import errors
 
 PROBLEM_JSON = "application/problem+json"
@@ -180,6 +183,8 @@ def _envelope_error(status: int, detail: str, extensions: dict[str, Any]) -> JSO
 def problem_response(
     request: Request, status: int, title: str, detail: str, **extensions: Any
 ) -> JSONResponse:
+    if camunda_errors.applies(request.url.path):
+        return camunda_errors.response(status, detail, extensions)
     if request.url.path.startswith(ENVELOPE_PREFIX):
         # ONEWEB answers a body it cannot read with 400, not 422
         return _envelope_error(400 if status == 422 else status, detail, extensions)
