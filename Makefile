@@ -22,7 +22,7 @@ run: $(STAMP)
 ## on TEST_WORKERS pytest-xdist workers (each with its own servers; `serial` tests share
 ## one worker). TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= 2
-test: $(STAMP) tests/oidc_provider/node_modules/.installed lint typecheck
+test: $(STAMP) tests/oidc_provider/node_modules/.installed tests/camunda_js/node_modules/.installed lint typecheck
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 ## make test-unit: every test that needs no server (not marked `integration`), in seconds.
@@ -31,6 +31,10 @@ test-unit: $(STAMP)
 
 tests/oidc_provider/node_modules/.installed: tests/oidc_provider/package-lock.json
 	npm ci --prefix tests/oidc_provider --no-audit --no-fund --loglevel=error
+	touch $@
+
+tests/camunda_js/node_modules/.installed: tests/camunda_js/package-lock.json
+	npm ci --prefix tests/camunda_js --no-audit --no-fund --loglevel=error
 	touch $@
 
 ## make bench: benchmarks (not tests); results land in bench/results/.

@@ -21,6 +21,7 @@ from api.routes.bpms import (
     tasks,
 )
 from api.routes.camunda import engine as camunda_engine
+from api.routes.camunda import external_tasks as camunda_external_tasks
 from api.routes.letsflow import api_keys
 from api.routes.letsflow import processes as letsflow_processes
 from api.routes.letsflow import scenarios as letsflow_scenarios
@@ -111,6 +112,7 @@ def create_app(
         data_models,
         configuration,
         camunda_engine,
+        camunda_external_tasks,
     ):
         app.include_router(module.router)
     return app

@@ -21,7 +21,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from contracts import bpmn as c
-from operations import errors
+from core.settings import Settings
+from operations import errors, instances
 from store import Store, external_tasks
 from store.models import ExternalTaskRecord
 
@@ -152,11 +153,24 @@ async def fail(
 
 
 async def bpmn_error(
-    store: Store, client: Client, task_id: str, worker_id: str, code: str, message: str | None
+    store: Store,
+    client: Client,
+    task_id: str,
+    worker_id: str,
+    code: str,
+    message: str | None,
+    variables: dict[str, Any] | None = None,
+    settings: Settings | None = None,
 ) -> None:
     """Throw a BPMN error from the task: caught by an error boundary or event
-    sub-process; uncaught, an incident."""
+    sub-process; uncaught, an incident. ``variables`` (Camunda's) are set on the instance
+    first, so the path that catches the error sees them."""
     row = await held(store, task_id, worker_id)
+    if variables:
+        assert settings is not None, "variables need the settings to reach the instance"
+        await instances.set_variables(
+            client, settings, row.process_instance_id, variables, by=worker_id
+        )
     error = ApplicationError(message or code, code, type="BpmnError", non_retryable=True)
     await _report(store, row, _handle(client, row).fail(error))
 

@@ -1,0 +1,294 @@
+"""``/engine-rest/external-task`` driven by Camunda's own, unmodified workers: the PyPI
+``camunda-external-task-client-python3`` and the npm ``camunda-external-task-client-js``
+(``tests/camunda_js``), over real HTTP (uvicorn on a port) against the real worker and
+Temporal dev server. Auth: both clients' own options for a header (Python
+``auth_bearer``, JS ``interceptors``) carry a dev demo token."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+import uvicorn
+from camunda.client.external_task_client import ExternalTaskClient
+from camunda.external_task.external_task import ExternalTask, TaskResult
+from camunda.external_task.external_task_worker import ExternalTaskWorker
+
+from api.main import create_app
+from tests.conftest import BPMN_DIR, Stack
+from tests.support.driver import Baton
+from tests.support.http import deploy, eventually
+from tests.support.ports import free_port
+
+CREDIT = BPMN_DIR / "credit-check.bpmn"
+TOPIC = "crm.credit-check"
+TOKEN = "demo-demo"  # BATON_ENV=dev demo admin, sent as the clients' own Bearer option
+JS_DIR = Path(__file__).parent / "camunda_js"
+INSTANCES = "/v1/bpms/process-instances"
+EXT = "/engine-rest/external-task"
+
+
+@pytest_asyncio.fixture
+async def engine(stack: Stack) -> AsyncIterator[str]:
+    """The stack's API on a real port; answers the clients' base URL."""
+    app = create_app(stack.settings, client=stack.client, store=stack.store)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not serving.done(), "uvicorn did not start"
+        await asyncio.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/engine-rest"
+    server.should_exit = True
+    await serving
+
+
+def _worker(engine: str, worker_id: str = "py-worker", **config: Any) -> ExternalTaskWorker:
+    return ExternalTaskWorker(
+        worker_id=worker_id,
+        base_url=engine,
+        config={
+            "auth_bearer": TOKEN,
+            "maxTasks": 1,
+            "lockDuration": 60_000,
+            "asyncResponseTimeout": 5_000,
+            "sleepSeconds": 0,
+            **config,
+        },
+    )
+
+
+async def _run(engine: str, handler: Callable[[ExternalTask], TaskResult], **config: Any) -> float:
+    """One fetch-and-lock of the real worker (one HTTP request), its handler and report;
+    answers the seconds it took."""
+    began = time.monotonic()
+    worker = _worker(engine, **config)
+    await asyncio.to_thread(worker.fetch_and_execute, TOPIC, handler)
+    return time.monotonic() - began
+
+
+async def _start(stack: Stack, **data: Any) -> str:
+    return await Baton(stack).start("credit-check", data, business_key=f"C-{uuid.uuid4().hex[:6]}")
+
+
+async def _view(stack: Stack, instance_id: str) -> dict[str, Any]:
+    view: dict[str, Any] = (await stack.http.get(f"{INSTANCES}/{instance_id}")).json()
+    return view
+
+
+async def _ended_at(stack: Stack, instance_id: str, element: str) -> bool:
+    history = (await stack.http.get(f"{INSTANCES}/{instance_id}/history")).json()["items"]
+    return any(e["type"] == "ACTIVITY_COMPLETED" and e["activityId"] == element for e in history)
+
+
+async def test_python_client_fetches_typed_variables_and_completes(
+    stack: Stack, engine: str
+) -> None:
+    await deploy(stack.http, CREDIT)
+    instance_id = await _start(stack, amount=700, name="Ada", tags=["a"], ratio=0.5)
+    seen: dict[str, Any] = {}
+
+    def handler(task: ExternalTask) -> TaskResult:
+        seen.update(task._context)
+        seen["amount"] = task.get_variable("amount")
+        return task.complete({"score": 81, "approved": True, "rating": "A"})
+
+    await _run(engine, handler)
+    assert seen["processInstanceId"] == instance_id and seen["topicName"] == TOPIC
+    assert (seen["activityId"], seen["workerId"]) == ("check", "py-worker")
+    assert seen["processDefinitionKey"] == "credit-check" and seen["businessKey"]
+    assert seen["lockExpirationTime"].endswith("+0000")
+    assert seen["amount"] == 700
+    typed = seen["variables"]
+    assert typed["amount"] == {"type": "Integer", "value": 700, "valueInfo": {}}
+    assert typed["name"]["type"] == "String" and typed["ratio"]["type"] == "Double"
+    assert typed["tags"] == {"type": "Json", "value": '["a"]', "valueInfo": {}}
+    await eventually(lambda: _ended_at(stack, instance_id, "approved_end"), what="the end")
+    view = await _view(stack, instance_id)
+    assert view["state"] == "COMPLETED"
+    assert (view["processData"]["score"], view["processData"]["rating"]) == (81, "A")
+    # the task is over: Camunda's 404, in Camunda's error body
+    gone = await stack.http.get(f"{EXT}/{seen['id']}")
+    assert gone.status_code == 404 and gone.json()["type"] == "RestException"
+
+
+async def test_python_client_failure_retries_then_incident_then_retry(
+    stack: Stack, engine: str
+) -> None:
+    await deploy(stack.http, CREDIT)
+    instance_id = await _start(stack, amount=10)
+    left: list[int | None] = []
+
+    def failing(task: ExternalTask) -> TaskResult:
+        left.append(task._context.get("retries"))
+        return task.failure("backend down", "trace…", max_retries=3, retry_timeout=100)
+
+    for _ in range(3):  # retries 3 → 2 → 1 → 0: the third report opens the incident
+        await _run(engine, failing)
+    assert left == [3, 2, 1]
+
+    async def incident() -> dict[str, Any] | None:
+        view = await _view(stack, instance_id)
+        return view["incidents"][0] if view["incidents"] else None
+
+    opened = await eventually(incident, what="the incident")
+    assert opened["activityId"] == "check" and "backend down" in opened["message"]
+    retried = await stack.http.post(f"/v1/bpms/incidents/{opened['id']}/retry", json={})
+    assert retried.status_code == 204, retried.text
+
+    def succeeding(task: ExternalTask) -> TaskResult:
+        return task.complete({"score": 90})
+
+    await _run(engine, succeeding)
+    await eventually(lambda: _ended_at(stack, instance_id, "approved_end"), what="the end")
+
+
+async def test_python_client_bpmn_error_is_caught_by_the_boundary_event(
+    stack: Stack, engine: str
+) -> None:
+    await deploy(stack.http, CREDIT)
+    instance_id = await _start(stack, amount=5)
+
+    def rejecting(task: ExternalTask) -> TaskResult:
+        return task.bpmn_error("REJECTED", "score too low", {"reason": "low score"})
+
+    await _run(engine, rejecting)
+    await eventually(lambda: _ended_at(stack, instance_id, "rejected_end"), what="the error path")
+    view = await _view(stack, instance_id)
+    assert view["state"] == "COMPLETED" and view["processData"]["reason"] == "low score"
+
+
+async def test_python_client_long_polling_delivers_a_task_created_while_waiting(
+    stack: Stack, engine: str
+) -> None:
+    await deploy(stack.http, CREDIT)
+    got: list[str] = []
+
+    def handler(task: ExternalTask) -> TaskResult:
+        got.append(task.get_process_instance_id())
+        return task.complete({})
+
+    # the worker's single request is already waiting when the instance starts
+    polling = asyncio.create_task(_run(engine, handler, asyncResponseTimeout=20_000))
+    await asyncio.sleep(1.0)
+    assert not polling.done()
+    instance_id = await _start(stack, amount=1)
+    took = await polling
+    assert got == [instance_id] and 1.0 <= took < 20
+    await eventually(lambda: _ended_at(stack, instance_id, "approved_end"), what="the end")
+
+
+async def test_lock_rules_and_the_task_queries(stack: Stack, engine: str) -> None:
+    """Camunda's answers where a worker is wrong: another worker's lock is a 400
+    (InvalidRequestException), an unknown task a 404; unlock, retries, list/count/get."""
+    await deploy(stack.http, CREDIT)
+    instance_id = await _start(stack, amount=3)
+    client = ExternalTaskClient(
+        "py-a", engine, {"auth_bearer": TOKEN, "asyncResponseTimeout": 5000}
+    )
+    (task,) = await asyncio.to_thread(client.fetch_and_lock, TOPIC)
+    url = f"{EXT}/{task['id']}"
+    for action, body in (
+        ("complete", {"workerId": "thief", "variables": {}}),
+        ("failure", {"workerId": "thief", "errorMessage": "x", "retries": 0}),
+        ("bpmnError", {"workerId": "thief", "errorCode": "REJECTED"}),
+        ("extendLock", {"workerId": "thief", "newDuration": 1000}),
+    ):
+        refused = await stack.http.post(f"{url}/{action}", json=body)
+        assert refused.status_code == 400, (action, refused.text)
+        assert refused.json()["type"] == "InvalidRequestException"
+        assert refused.json()["workerId"] == "py-a"
+    missing = await stack.http.post(f"{EXT}/nope/complete", json={"workerId": "py-a"})
+    assert missing.status_code == 404 and missing.json()["type"] == "RestException"
+    bad = await stack.http.post(
+        f"{url}/complete",
+        json={"workerId": "py-a", "variables": {"n": {"value": "x", "type": "Integer"}}},
+    )
+    assert bad.status_code == 400 and "'n'" in bad.json()["message"]
+    one = (await stack.http.get(url)).json()
+    assert (one["workerId"], one["processInstanceId"], one["retries"]) == ("py-a", instance_id, 3)
+    locked = (await stack.http.get(EXT, params={"locked": "true", "topicName": TOPIC})).json()
+    assert [t["id"] for t in locked] == [task["id"]]
+    count = await stack.http.get(f"{EXT}/count", params={"workerId": "py-a"})
+    assert count.json() == {"count": 1}
+    assert (await stack.http.post(f"{url}/unlock", json={})).status_code == 204
+    assert (await stack.http.put(f"{url}/retries", json={"retries": 5})).status_code == 204
+    after = (await stack.http.get(url)).json()
+    assert (after["workerId"], after["lockExpirationTime"], after["retries"]) == (None, None, 5)
+    # unlocked: another worker takes it at once; unknown request fields are ignored
+    taken = await stack.http.post(
+        f"{EXT}/fetchAndLock",
+        json={
+            "workerId": "py-b",
+            "maxTasks": 2,
+            "usePriority": True,
+            "sorting": [{"sortBy": "createTime", "sortOrder": "desc"}],
+            "somethingNew": 1,
+            "topics": [
+                {
+                    "topicName": TOPIC,
+                    "lockDuration": 1000,
+                    "processDefinitionKey": "credit-check",
+                    "variables": ["amount"],
+                    "localVariables": False,
+                    "deserializeValues": True,
+                    "includeExtensionProperties": True,
+                }
+            ],
+        },
+    )
+    assert taken.status_code == 200, taken.text
+    (again,) = taken.json()
+    assert again["id"] == task["id"] and again["workerId"] == "py-b"
+    assert set(again["variables"]) == {"amount"} and again["priority"] == 0
+    elsewhere = await stack.http.post(
+        f"{EXT}/fetchAndLock",
+        json={
+            "workerId": "py-c",
+            "topics": [{"topicName": TOPIC, "lockDuration": 1000, "businessKey": "no-such"}],
+        },
+    )
+    assert elsewhere.json() == []
+
+
+@pytest.mark.skipif(
+    shutil.which("node") is None or not (JS_DIR / "node_modules").exists(),
+    reason="node or tests/camunda_js/node_modules missing (make test runs npm ci)",
+)
+async def test_js_client_subscribes_extends_the_lock_and_completes(
+    stack: Stack, engine: str
+) -> None:
+    await deploy(stack.http, CREDIT)
+    instance_id = await _start(stack, amount=640)
+    worker = await asyncio.create_subprocess_exec(
+        "node",
+        str(JS_DIR / "worker.mjs"),
+        engine,
+        TOPIC,
+        TOKEN,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(worker.communicate(), timeout=60)
+    finally:
+        if worker.returncode is None:
+            worker.kill()
+    assert worker.returncode == 0, err.decode()
+    assert "error" not in err.decode(), err.decode()  # extendLock and complete succeeded
+    report = json.loads(out.decode().strip().splitlines()[-1])
+    assert (report["amount"], report["typed"], report["workerId"]) == (640, "integer", "js-worker")
+    await eventually(lambda: _ended_at(stack, instance_id, "approved_end"), what="the end")
+    view = await _view(stack, instance_id)
+    assert view["processData"]["score"] == 64
+    assert (view["processData"]["checkedBy"], view["processData"]["approved"]) == ("js", True)
