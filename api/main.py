@@ -20,8 +20,10 @@ from api.routes.bpms import (
     service_tasks,
     tasks,
 )
+from api.routes.camunda import deployments as camunda_deployments
 from api.routes.camunda import engine as camunda_engine
 from api.routes.camunda import external_tasks as camunda_external_tasks
+from api.routes.camunda import process_definitions as camunda_definitions
 from api.routes.letsflow import api_keys
 from api.routes.letsflow import processes as letsflow_processes
 from api.routes.letsflow import scenarios as letsflow_scenarios
@@ -112,6 +114,8 @@ def create_app(
         data_models,
         configuration,
         camunda_engine,
+        camunda_deployments,
+        camunda_definitions,
         camunda_external_tasks,
     ):
         app.include_router(module.router)

@@ -10,6 +10,7 @@ from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import load_only
 
 from bpmn_compiler import migrations
 from bpmn_compiler.ir import ProcessDefinition
@@ -187,3 +188,65 @@ async def listeners(
         ir = await load_ir(store, deployed.key, deployed.version, deployed.sha256)
         found += [(deployed, start_id) for start_id in ir.event_starts(kind, name)]
     return found
+
+
+@dataclass(frozen=True)
+class DeploymentView:
+    """One deployment as stored: what Camunda's deployment resource lists."""
+
+    id: str
+    name: str | None
+    source: str | None
+    created_at: datetime
+
+
+def _deployment(row: Deployment) -> DeploymentView:
+    return DeploymentView(id=row.id, name=row.name, source=row.source, created_at=row.created_at)
+
+
+async def list_deployments(store: Store) -> list[DeploymentView]:
+    """Every deployment, oldest first (Camunda's REST API filters and sorts them)."""
+    async with store.session() as session:
+        rows = await session.scalars(select(Deployment).order_by(Deployment.created_at))
+        return [_deployment(row) for row in rows]
+
+
+async def get_deployment(store: Store, deployment_id: str) -> DeploymentView | None:
+    async with store.session() as session:
+        row = await session.get(Deployment, deployment_id)
+    return _deployment(row) if row is not None else None
+
+
+async def list_all(store: Store) -> list[DeployedDefinition]:
+    """Every version of every key, by key then version, without the XML and IR texts
+    (Camunda's process-definition query filters these in memory)."""
+    query = (
+        select(Definition)
+        .options(load_only(*_SUMMARY_COLUMNS))
+        .order_by(Definition.key, Definition.version)
+    )
+    async with store.session() as session:
+        return [_view(row, new=False) for row in await session.scalars(query)]
+
+
+async def of_deployment(store: Store, deployment_id: str) -> list[DeployedDefinition]:
+    """The definition versions a deployment created (unchanged ones keep their first)."""
+    query = (
+        select(Definition)
+        .options(load_only(*_SUMMARY_COLUMNS))
+        .where(Definition.deployment_id == deployment_id)
+        .order_by(Definition.key)
+    )
+    async with store.session() as session:
+        return [_view(row, new=False) for row in await session.scalars(query)]
+
+
+_SUMMARY_COLUMNS = (
+    Definition.key,
+    Definition.version,
+    Definition.sha256,
+    Definition.name,
+    Definition.resource_name,
+    Definition.deployment_id,
+    Definition.created_at,
+)

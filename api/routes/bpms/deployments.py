@@ -58,9 +58,31 @@ async def deploy(
         raise ApiProblem("attach at least one .bpmn file as multipart/form-data")
     name_field = form.get("deployment-name") or form.get("name")
     include_all = str(form.get("deploy-non-executable", "false")).lower() == "true"
+    resources, warnings = await compile_uploads(uploads, include_non_executable=include_all)
+    deployment_id, deployed = await definitions.deploy(
+        store,
+        resources,
+        name=str(name_field) if isinstance(name_field, str) else None,
+        source=principal.subject,
+    )
+    return DeploymentOut(
+        id=deployment_id,
+        name=str(name_field) if isinstance(name_field, str) else None,
+        definitions=[DeployedDefinitionOut.of(d) for d in deployed],
+        warnings=[DiagnosticOut.of(w) for w in warnings],
+    )
+
+
+async def compile_uploads(
+    uploads: list[UploadFile], *, include_non_executable: bool = False
+) -> tuple[list[definitions.Resource], list[Diagnostic]]:
+    """Read and compile every uploaded file: the resources to deploy and the warnings.
+    Any error refuses the whole deployment (``ApiProblem`` 400 with the diagnostics in
+    ``errors``). Shared by every family's deploy route (Eximee's, Camunda's), so a
+    diagram is checked the same way whichever API deployed it."""
     resources: list[definitions.Resource] = []
-    warnings = []
-    errors = []
+    warnings: list[Diagnostic] = []
+    errors: list[Diagnostic] = []
     for upload in uploads:
         filename = upload.filename or "upload.bpmn"
         if not filename.lower().endswith(_ACCEPTED_SUFFIXES):
@@ -70,7 +92,7 @@ async def deploy(
             raise ApiProblem(f"{filename}: larger than {MAX_FILE_BYTES} bytes", status=413)
         # compiling is CPU work: off the event loop, so one big upload stalls nobody
         result = await run_in_threadpool(
-            compile_bpmn, data, filename=filename, include_non_executable=include_all
+            compile_bpmn, data, filename=filename, include_non_executable=include_non_executable
         )
         if result.recovered:
             raise ApiProblem(
@@ -91,18 +113,7 @@ async def deploy(
             f"{len(errors)} error(s): {errors[0]}",
             errors=_wire(errors),
         )
-    deployment_id, deployed = await definitions.deploy(
-        store,
-        resources,
-        name=str(name_field) if isinstance(name_field, str) else None,
-        source=principal.subject,
-    )
-    return DeploymentOut(
-        id=deployment_id,
-        name=str(name_field) if isinstance(name_field, str) else None,
-        definitions=[DeployedDefinitionOut.of(d) for d in deployed],
-        warnings=[DiagnosticOut.of(w) for w in warnings],
-    )
+    return resources, warnings
 
 
 @router.get(

@@ -1,0 +1,246 @@
+"""Camunda's ``/engine-rest/deployment``: what Camunda Modeler's Deploy button and
+Camunda's REST clients call.
+
+``create`` compiles through the same path as Baton's own deploy route
+(``api.routes.bpms.deployments.compile_uploads`` and ``store.definitions.deploy``), so a
+diagram is checked, versioned and stored once, whichever API sent it.
+
+Deviations (docs/camunda-rest.md): Baton always deploys "changed only" (an unchanged
+process keeps its version, and is then absent from ``deployedProcessDefinitions``); there
+are no tenants (a ``tenant-id`` is refused rather than silently dropped); DMN is refused
+until Baton runs decisions; deployments are never deleted, since running and finished
+instances replay against the definition they started with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, status
+from starlette.datastructures import UploadFile
+
+from api.auth import Principal, Requires
+from api.deps import StoreDep
+from api.problems import ApiProblem, Conflict, NotFound
+from api.routes.bpms.deployments import compile_uploads
+from api.routes.camunda.shapes import (
+    CountOut,
+    DeploymentItemOut,
+    DeploymentWithDefinitionsOut,
+    check_sorting,
+    definition_id,
+    definition_out,
+    deployment_out,
+    like,
+    link,
+    page,
+)
+from api.routes.camunda.variables import format_date
+from store import definitions
+from store.definitions import DeploymentView
+
+router = APIRouter(prefix="/engine-rest/deployment", tags=["camunda deployment"])
+
+#: the form fields of Camunda's create call; every other part is a resource
+_FIELDS = {
+    "deployment-name",
+    "deployment-source",
+    "enable-duplicate-filtering",
+    "deploy-changed-only",
+    "tenant-id",
+    "deployment-activation-time",
+}
+_REFUSED_SUFFIXES = {
+    ".dmn": "DMN decisions are not run by Baton yet",
+    ".cmmn": "CMMN cases are not supported",
+    ".form": "Camunda Forms are not deployed to Baton",
+}
+
+Sorting = Literal["id", "name", "deploymentTime", "tenantId"]
+SortOrder = Literal["asc", "desc"]
+FirstResult = Annotated[int | None, Query(alias="firstResult", ge=0)]
+MaxResults = Annotated[int | None, Query(alias="maxResults", ge=0)]
+
+
+_SORT_KEYS: dict[str, Callable[[DeploymentView], Any]] = {
+    "id": lambda d: d.id,
+    "name": lambda d: d.name or "",
+    "deploymentTime": lambda d: d.created_at,
+    "tenantId": lambda _: "",  # no tenants: every deployment's is null
+}
+
+
+async def _query(
+    store: StoreDep,
+    id: str | None,
+    name: str | None,
+    name_like: str | None,
+    source: str | None,
+    without_source: bool,
+    sort_by: Sorting | None,
+    sort_order: SortOrder | None,
+) -> list[DeploymentView]:
+    check_sorting(sort_by, sort_order)
+    found = await definitions.list_deployments(store)
+    if id is not None:
+        found = [d for d in found if d.id == id]
+    if name is not None:
+        found = [d for d in found if d.name == name]
+    if name_like is not None:
+        found = [d for d in found if like(d.name, name_like)]
+    if source is not None:
+        found = [d for d in found if d.source == source]
+    if without_source:
+        found = [d for d in found if d.source is None]
+    if sort_by is not None:
+        found.sort(key=_SORT_KEYS[sort_by], reverse=sort_order == "desc")
+    return found
+
+
+@router.get(
+    "",
+    response_model=list[DeploymentItemOut],
+    summary="Camunda: query deployments (Modeler checks its connection with ?maxResults=0)",
+)
+async def list_deployments(
+    request: Request,
+    store: StoreDep,
+    _: Annotated[Principal, Requires("bpms:deployment:read")],
+    id: Annotated[str | None, Query()] = None,
+    name: Annotated[str | None, Query()] = None,
+    name_like: Annotated[str | None, Query(alias="nameLike")] = None,
+    source: Annotated[str | None, Query()] = None,
+    without_source: Annotated[bool, Query(alias="withoutSource")] = False,
+    sort_by: Annotated[Sorting | None, Query(alias="sortBy")] = None,
+    sort_order: Annotated[SortOrder | None, Query(alias="sortOrder")] = None,
+    first_result: FirstResult = None,
+    max_results: MaxResults = None,
+) -> list[DeploymentItemOut]:
+    found = await _query(store, id, name, name_like, source, without_source, sort_by, sort_order)
+    return [deployment_out(request, d) for d in page(found, first_result, max_results)]
+
+
+@router.get(
+    "/count",
+    response_model=CountOut,
+    summary="Camunda: count deployments",
+)
+async def count_deployments(
+    store: StoreDep,
+    _: Annotated[Principal, Requires("bpms:deployment:read")],
+    id: Annotated[str | None, Query()] = None,
+    name: Annotated[str | None, Query()] = None,
+    name_like: Annotated[str | None, Query(alias="nameLike")] = None,
+    source: Annotated[str | None, Query()] = None,
+    without_source: Annotated[bool, Query(alias="withoutSource")] = False,
+) -> CountOut:
+    found = await _query(store, id, name, name_like, source, without_source, None, None)
+    return CountOut(count=len(found))
+
+
+def _flag(value: object, field: str) -> bool:
+    if value is None:
+        return False
+    text = str(value).strip().lower()
+    if text not in ("true", "false", ""):
+        raise ApiProblem(f"{field} must be true or false, not {value!r}", status=400)
+    return text == "true"
+
+
+@router.post(
+    "/create",
+    response_model=DeploymentWithDefinitionsOut,
+    status_code=status.HTTP_200_OK,
+    summary="Camunda: create a deployment (multipart, one part per .bpmn file)",
+    description=(
+        "Camunda Modeler's Deploy. Form fields `deployment-name`, `deployment-source`, "
+        "`enable-duplicate-filtering`, `deploy-changed-only`, `tenant-id`; every other part "
+        "is a resource. Baton always deploys changed processes only; compile errors are a "
+        "400 whose message names the first diagnostic (all of them in `errors`)."
+    ),
+    responses={400: {"description": "Compile errors, DMN, a tenant id, no resource"}},
+)
+async def create(
+    request: Request, store: StoreDep, principal: Annotated[Principal, Requires("deploy")]
+) -> DeploymentWithDefinitionsOut:
+    form = await request.form()
+    uploads = [v for k, v in form.multi_items() if isinstance(v, UploadFile) and k not in _FIELDS]
+    if not uploads:
+        raise ApiProblem("No deployment resources contained in the form upload.", status=400)
+    tenant = form.get("tenant-id")
+    if isinstance(tenant, str) and tenant.strip():
+        raise ApiProblem(
+            f"tenant-id {tenant!r}: Baton has no tenants; deploy without a tenant id",
+            status=400,
+        )
+    _flag(form.get("enable-duplicate-filtering"), "enable-duplicate-filtering")
+    _flag(form.get("deploy-changed-only"), "deploy-changed-only")
+    for upload in uploads:
+        filename = (upload.filename or "").lower()
+        for suffix, why in _REFUSED_SUFFIXES.items():
+            if filename.endswith(suffix):
+                raise ApiProblem(f"{upload.filename}: {why}", status=400)
+    resources, _warnings = await compile_uploads(uploads)
+    name = form.get("deployment-name")
+    source = form.get("deployment-source")
+    deployment_id, deployed = await definitions.deploy(
+        store,
+        resources,
+        name=name if isinstance(name, str) and name else None,
+        source=source if isinstance(source, str) and source else principal.subject,
+    )
+    view = await definitions.get_deployment(store, deployment_id)
+    assert view is not None  # just written
+    new = {definition_id(d): definition_out(d) for d in deployed if d.new}
+    return DeploymentWithDefinitionsOut(
+        links=[link(request, f"/engine-rest/deployment/{deployment_id}")],
+        id=deployment_id,
+        name=view.name,
+        source=view.source,
+        deploymentTime=format_date(view.created_at),
+        deployedProcessDefinitions=new or None,
+    )
+
+
+async def _found(store: StoreDep, deployment_id: str) -> DeploymentView:
+    view = await definitions.get_deployment(store, deployment_id)
+    if view is None:
+        raise NotFound(f"Deployment with id '{deployment_id}' does not exist")
+    return view
+
+
+@router.get(
+    "/{id}",
+    response_model=DeploymentItemOut,
+    summary="Camunda: one deployment",
+    responses={404: {"description": "No such deployment"}},
+)
+async def get_deployment(
+    id: str,
+    request: Request,
+    store: StoreDep,
+    _: Annotated[Principal, Requires("bpms:deployment:read")],
+) -> DeploymentItemOut:
+    return deployment_out(request, await _found(store, id))
+
+
+@router.delete(
+    "/{id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Camunda: delete a deployment (refused: Baton keeps every deployment)",
+    responses={
+        404: {"description": "No such deployment"},
+        409: {"description": "Baton keeps deployments: instances replay against them"},
+    },
+)
+async def delete_deployment(
+    id: str,
+    store: StoreDep,
+    _: Annotated[Principal, Requires("deploy")],
+) -> None:
+    await _found(store, id)
+    raise Conflict(
+        f"Deployment {id} is kept: Baton never deletes deployments, because running and "
+        "finished instances replay against the definitions they started with"
+    )

@@ -1,0 +1,157 @@
+"""Camunda 7's JSON shapes (its OpenAPI DTOs) and the id mapping shared by the
+``/engine-rest`` routers.
+
+Process definition ids: Camunda's read ``key:version:<unique>``; Baton's are
+``key:version:<deployment id>`` -- stable (an unchanged redeployment keeps its version and
+so its id), parseable (a BPMN process id is an NCName, without ``:``), and shaped as
+Camunda's clients expect.
+
+Request bodies ignore fields they do not know (``extra="ignore"``), as Camunda does:
+its clients send fields a given engine version may not read.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TypeVar
+
+from fastapi import Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.problems import ApiProblem
+from api.routes.camunda.variables import format_date
+from store.definitions import DeployedDefinition, DeploymentView
+
+T = TypeVar("T")
+
+
+class CamundaIn(BaseModel):
+    """A Camunda request body: camelCase as Camunda names it, unknown fields ignored."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class LinkOut(BaseModel):
+    method: str
+    href: str
+    rel: str
+
+
+class ProcessDefinitionOut(BaseModel):
+    """Camunda's ProcessDefinitionDto."""
+
+    id: str
+    key: str
+    category: str | None = None
+    description: str | None = None
+    name: str | None = None
+    version: int
+    resource: str
+    deploymentId: str
+    diagram: str | None = None
+    suspended: bool = False
+    tenantId: str | None = None
+    versionTag: str | None = None
+    historyTimeToLive: int | None = None
+    startableInTasklist: bool = True
+
+
+class DeploymentItemOut(BaseModel):
+    """Camunda's DeploymentDto."""
+
+    links: list[LinkOut] = Field(default_factory=list)
+    id: str
+    name: str | None = None
+    source: str | None = None
+    deploymentTime: str
+    tenantId: str | None = None
+
+
+class DeploymentWithDefinitionsOut(DeploymentItemOut):
+    """Camunda's DeploymentWithDefinitionsDto: the maps are keyed by definition id and
+    null when empty, as Camunda answers them; Baton deploys BPMN only, so the case,
+    decision and requirements maps are always null."""
+
+    deployedProcessDefinitions: dict[str, ProcessDefinitionOut] | None = None
+    deployedCaseDefinitions: dict[str, Any] | None = None
+    deployedDecisionDefinitions: dict[str, Any] | None = None
+    deployedDecisionRequirementsDefinitions: dict[str, Any] | None = None
+
+
+class CountOut(BaseModel):
+    count: int
+
+
+class ProcessInstanceWithVariablesOut(BaseModel):
+    """Camunda's ProcessInstanceWithVariablesDto (``variables`` only when asked)."""
+
+    links: list[LinkOut]
+    id: str
+    definitionId: str
+    definitionKey: str
+    businessKey: str | None = None
+    caseInstanceId: str | None = None
+    ended: bool
+    suspended: bool = False
+    tenantId: str | None = None
+    variables: dict[str, dict[str, Any]] | None = None
+
+
+def definition_id(d: DeployedDefinition) -> str:
+    """Baton's Camunda id of a definition version: ``key:version:<deployment id>``."""
+    return f"{d.key}:{d.version}:{d.deployment_id}"
+
+
+def parse_definition_id(text: str) -> tuple[str, int, str] | None:
+    """(key, version, deployment id) of a Camunda definition id, or None if it is not one."""
+    parts = text.split(":", 2)
+    if len(parts) != 3 or not parts[0] or not parts[1].isdigit():
+        return None
+    return parts[0], int(parts[1]), parts[2]
+
+
+def link(request: Request, path: str, rel: str = "self", method: str = "GET") -> LinkOut:
+    """A Camunda ``links`` entry: absolute, under this server's /engine-rest."""
+    return LinkOut(method=method, href=f"{str(request.base_url).rstrip('/')}{path}", rel=rel)
+
+
+def definition_out(d: DeployedDefinition) -> ProcessDefinitionOut:
+    return ProcessDefinitionOut(
+        id=definition_id(d),
+        key=d.key,
+        name=d.name,
+        version=d.version,
+        resource=d.resource_name,
+        deploymentId=d.deployment_id,
+    )
+
+
+def deployment_out(request: Request, d: DeploymentView) -> DeploymentItemOut:
+    return DeploymentItemOut(
+        links=[link(request, f"/engine-rest/deployment/{d.id}")],
+        id=d.id,
+        name=d.name,
+        source=d.source,
+        deploymentTime=format_date(d.created_at),
+    )
+
+
+def check_sorting(sort_by: str | None, sort_order: str | None) -> None:
+    """Camunda refuses one of sortBy and sortOrder without the other."""
+    if (sort_by is None) != (sort_order is None):
+        raise ApiProblem(
+            "Only a single sorting parameter specified. sortBy and sortOrder required",
+            status=400,
+        )
+
+
+def page(items: list[T], first: int | None, size: int | None) -> list[T]:
+    """Camunda's ``firstResult`` / ``maxResults`` paging."""
+    start = first or 0
+    return items[start:] if size is None else items[start : start + size]
+
+
+def like(value: str | None, pattern: str) -> bool:
+    """SQL ``LIKE`` as Camunda's ``…Like`` filters use it (``%`` any run, ``_`` one)."""
+    regex = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in pattern)
+    return value is not None and re.fullmatch(regex, value, re.DOTALL) is not None
