@@ -180,6 +180,11 @@ async def extend_lock(store: Store, task_id: str, worker_id: str, duration: time
     await _guarded(external_tasks.extend_lock(store, task_id, worker_id, duration))
 
 
+async def lock(store: Store, task_id: str, worker_id: str, duration: timedelta) -> None:
+    """Lock one known task for ``worker_id``; LockLost while another worker holds it."""
+    await _guarded(external_tasks.lock(store, task_id, worker_id, duration))
+
+
 async def unlock(store: Store, task_id: str) -> None:
     await _guarded(external_tasks.unlock(store, task_id))
 

@@ -346,3 +346,32 @@ async def set_retries(store: Store, task_id: str, retries: int) -> None:
         )
         if getattr(done, "rowcount", 0) != 1:
             raise ExternalTaskNotFound(task_id)
+
+
+async def lock(store: Store, task_id: str, worker_id: str, duration: timedelta) -> None:
+    """Lock one task for ``worker_id`` (Camunda's ``lock``): when it is free (never
+    locked, or its lock expired; a task waiting out a retry timeout is free too) or
+    already held by the same worker (the lock starts over); else LockLost."""
+    now = _now()
+    until = now + duration
+    async with store.session() as session, session.begin():
+        done = await session.execute(
+            update(ExternalTaskRecord)
+            .where(
+                ExternalTaskRecord.id == task_id,
+                or_(
+                    ExternalTaskRecord.lock_owner.is_(None),
+                    ExternalTaskRecord.lock_owner == worker_id,
+                    ExternalTaskRecord.lock_expiration <= now,
+                ),
+            )
+            .values(lock_owner=worker_id, lock_expiration=until, available_at=until)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(done, "rowcount", 0) != 1:
+            owner = await session.scalar(
+                select(ExternalTaskRecord.lock_owner).where(ExternalTaskRecord.id == task_id)
+            )
+            if owner is None:
+                raise ExternalTaskNotFound(task_id)
+            raise LockLost(task_id, worker_id, owner)

@@ -251,6 +251,25 @@ async def test_lock_rules_and_the_task_queries(stack: Stack, engine: str) -> Non
     (again,) = taken.json()
     assert again["id"] == task["id"] and again["workerId"] == "py-b"
     assert set(again["variables"]) == {"amount"} and again["priority"] == 0
+    # Camunda's lock: refused while another worker holds the task, taken once it is free
+    stolen = await stack.http.post(f"{url}/lock", json={"workerId": "py-c", "lockDuration": 9})
+    assert stolen.status_code == 400 and stolen.json()["workerId"] == "py-b"
+    assert (await stack.http.post(f"{url}/unlock", json={})).status_code == 204
+    relocked = await stack.http.post(
+        f"{url}/lock", json={"workerId": "py-c", "lockDuration": 60_000}
+    )
+    assert relocked.status_code == 204, relocked.text
+    assert (await stack.http.get(url)).json()["workerId"] == "py-c"
+    failed = await stack.http.post(
+        f"{url}/failure",
+        json={"workerId": "py-c", "errorMessage": "x", "errorDetails": "trace", "retries": 4},
+    )
+    assert failed.status_code == 204
+    details = await stack.http.get(f"{url}/errorDetails")
+    assert (details.status_code, details.text) == (200, "trace")
+    assert (
+        await stack.http.post(f"{EXT}/nope/lock", json={"workerId": "w", "lockDuration": 9})
+    ).status_code == 404
     elsewhere = await stack.http.post(
         f"{EXT}/fetchAndLock",
         json={

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Principal, Requires
@@ -100,6 +101,11 @@ class BpmnErrorIn(_In):
 class ExtendLockIn(_In):
     workerId: str = Field(min_length=1, max_length=255)
     newDuration: int = Field(ge=0, le=_WEEK_MS)
+
+
+class LockIn(_In):
+    workerId: str = Field(min_length=1, max_length=255)
+    lockDuration: int = Field(ge=1, le=_WEEK_MS, description="Lock, in ms.")
 
 
 class RetriesIn(_In):
@@ -410,6 +416,36 @@ async def extend_lock(
 ) -> Response:
     duration = timedelta(milliseconds=body.newDuration)
     return await _lock_held(service_tasks.extend_lock(store, task_id, body.workerId, duration))
+
+
+@router.get(
+    "/{task_id}/errorDetails",
+    response_class=PlainTextResponse,
+    summary="Camunda: the error details of the task's last failure (text)",
+    responses={404: _ERRORS[404]},
+)
+async def error_details(
+    task_id: str, store: StoreDep, _: Annotated[Principal, Requires(WORK)]
+) -> PlainTextResponse:
+    row = await service_tasks.get(store, task_id)
+    return PlainTextResponse(row.error_details or "")
+
+
+@router.post(
+    "/{task_id}/lock",
+    status_code=204,
+    response_class=Response,
+    summary="Camunda: lock one task for a worker (free, or already the worker's)",
+    responses=_ERRORS | {400: {"description": "Another worker holds the task's lock"}},
+)
+async def lock(
+    task_id: str,
+    body: LockIn,
+    store: StoreDep,
+    _: Annotated[Principal, Requires(WORK)],
+) -> Response:
+    duration = timedelta(milliseconds=body.lockDuration)
+    return await _lock_held(service_tasks.lock(store, task_id, body.workerId, duration))
 
 
 @router.post(
