@@ -6,6 +6,16 @@ proved it, from ``Authorization: Bearer <credential>``:
 * only when ``BATON_ENV=dev``: ``demo-<account>``, and no credentials at all acting as the
   demo administrator, so ``make run`` and curl work without a token.
 
+Camunda's clients (``/engine-rest``: the Modeler, the external-task clients) send
+``Authorization: Basic``; it is accepted wherever Bearer is, with the same principals:
+
+* user any, password an API key (``lfl_…``): that key (the user, when it is the key's id
+  or name, is checked against it);
+* only when ``BATON_ENV=dev``: user a demo account, any password.
+
+A password checked against the identity provider (Keycloak's direct grant) is not
+accepted yet: the Modeler can send a Keycloak token as Bearer instead.
+
 Anything else is 401 with the reason. Routes declare the privilege they need with
 ``Requires``; a principal that lacks it gets 403 naming the privilege. Privileges come
 from roles through ``Settings.role_privileges`` (``core.privileges``).
@@ -13,6 +23,8 @@ from roles through ``Settings.role_privileges`` (``core.privileges``).
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -120,6 +132,32 @@ async def _from_jwt(request: Request, token: str, settings: Settings) -> Princip
     return Principal(identity.subject, identity.name, identity.roles, held, method="oidc")
 
 
+async def _from_basic(request: Request, encoded: str, settings: Settings) -> Principal:
+    """HTTP Basic as Camunda's clients send it: an API key as the password, or (dev only)
+    a demo account as the user. The key, not the user name, is the credential; a user
+    name that names another key is refused so the audit log cannot be misled."""
+    try:
+        user, sep, password = base64.b64decode(encoded, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        raise Unauthenticated("Basic credentials are not base64 of user:password") from None
+    if not sep:
+        raise Unauthenticated("Basic credentials are not base64 of user:password")
+    if password.startswith(api_keys.PREFIX):
+        principal = await _from_api_key(request, password)
+        scope = principal.api_key
+        if user and scope is not None and user not in (scope.key_id, principal.name):
+            raise Unauthenticated("the Basic user is not this API key's id or name")
+        return principal
+    if settings.dev_mode and user in DEMO_ROLES:
+        return demo_principal(user, settings)
+    if user in DEMO_ROLES:
+        raise Unauthenticated("demo accounts are accepted only when BATON_ENV=dev")
+    raise Unauthenticated(
+        "Basic credentials need an API key as the password; user passwords are not "
+        "checked against the identity provider yet (send its token as Bearer)"
+    )
+
+
 async def authenticate(request: Request) -> Principal:
     """Resolve the caller once per request (several dependencies may ask)."""
     cached: Principal | None = getattr(request.state, "principal", None)
@@ -133,6 +171,8 @@ async def authenticate(request: Request) -> Principal:
         if not settings.dev_mode:
             raise Unauthenticated("credentials required: Authorization: Bearer <token>")
         principal = demo_principal("demo", settings)
+    elif scheme.lower() == "basic" and token:
+        principal = await _from_basic(request, token, settings)
     elif scheme.lower() != "bearer" or not token:
         raise Unauthenticated("use Authorization: Bearer <token>")
     elif token.startswith(api_keys.PREFIX):

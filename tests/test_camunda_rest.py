@@ -5,6 +5,7 @@ the real app, worker and server."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import httpx
@@ -27,6 +28,11 @@ ORDER = bpmn.diagram(
 )
 
 
+def basic_auth(user: str, password: str) -> str:
+    """An ``Authorization: Basic`` value, as Modeler builds it."""
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
 def camunda_error(answer: httpx.Response, status: int, kind: str) -> dict[str, Any]:
     """Assert Camunda's error body ``{"type", "message"}`` and return it."""
     assert answer.status_code == status, answer.text
@@ -38,21 +44,32 @@ def camunda_error(answer: httpx.Response, status: int, kind: str) -> dict[str, A
 
 
 async def modeler_deploy(
-    http: httpx.AsyncClient, name: str, data: bytes, *, deployment: str = "order"
+    http: httpx.AsyncClient,
+    name: str,
+    data: bytes,
+    *,
+    deployment: str = "order",
+    attachments: tuple[tuple[str, bytes], ...] = (),
+    headers: dict[str, str] | None = None,
 ) -> httpx.Response:
-    """What Camunda Modeler 5 sends on Deploy (Camunda 7 target): a connection check,
-    then one multipart create with its field names and the diagram as a part named
-    after the file."""
-    check = await http.get("/engine-rest/deployment", params={"maxResults": 0})
+    """What Camunda Modeler 5 sends on Deploy to a Camunda 7 endpoint (its CamundaAPI:
+    ``checkConnection`` then ``deployDiagram``): ``GET /deployment?maxResults=0``, then
+    one multipart create with ``deployment-name``, ``deployment-source: Camunda
+    Modeler``, ``enable-duplicate-filtering: true``, the diagram as a ``text/xml`` part
+    named after its file, and each attachment (linked forms) as a part named after its
+    file; ``Accept: application/json`` on both."""
+    sent = {"accept": "application/json", **(headers or {})}
+    check = await http.get("/engine-rest/deployment?maxResults=0", headers=sent)
     assert check.status_code == 200, check.text
     assert check.json() == []
     fields = {
         "deployment-name": deployment,
         "deployment-source": "Camunda Modeler",
-        "deploy-changed-only": "true",
+        "enable-duplicate-filtering": "true",
     }
-    parts = [(name, (name, data, "application/octet-stream"))]
-    return await http.post("/engine-rest/deployment/create", data=fields, files=parts)
+    parts = [(name, (name, data, "text/xml"))]
+    parts += [(file, (file, content, "application/octet-stream")) for file, content in attachments]
+    return await http.post("/engine-rest/deployment/create", data=fields, files=parts, headers=sent)
 
 
 @pytest.mark.parametrize("database_backend", ["sqlite"])
@@ -73,9 +90,12 @@ async def test_modeler_deploys_and_a_camunda_client_starts_by_key(stack: Stack) 
     assert definition["resource"] == "camunda-order.bpmn"
     assert body["deployedDecisionDefinitions"] is None
 
-    # unchanged content keeps its version: Camunda's deploy-changed-only
-    again = await modeler_deploy(stack.http, *ORDER)
-    assert again.json()["deployedProcessDefinitions"] is None
+    # unchanged content keeps its version and id, so Modeler can start it again
+    again = await modeler_deploy(
+        stack.http, *ORDER, attachments=(("review.form", b'{"components": []}'),)
+    )
+    assert again.status_code == 200, again.text
+    assert list(again.json()["deployedProcessDefinitions"]) == [definition_id]
     deployments = (await stack.http.get("/engine-rest/deployment")).json()
     assert body["id"] in [d["id"] for d in deployments]
     assert (await stack.http.get("/engine-rest/deployment/count")).json()["count"] >= 2
@@ -205,7 +225,9 @@ async def test_errors_come_in_camundas_shape(stack: Stack) -> None:
     invalid = camunda_error(
         await modeler_deploy(stack.http, *broken), 400, "InvalidRequestException"
     )
-    assert "error" in invalid["message"] and invalid["errors"]
+    # Modeler reads this prefix to report "could not parse the diagram"
+    assert invalid["message"].startswith("ENGINE-09005 Could not parse BPMN process.")
+    assert invalid["errors"]
     dmn = camunda_error(
         await modeler_deploy(stack.http, "rules.dmn", b"<definitions/>"),
         400,
@@ -227,3 +249,36 @@ async def test_a_refused_privilege_is_camundas_authorization_exception(stack: St
     answer = await stack.http.post("/engine-rest/deployment/create", headers=john, files=[ORDER])
     body = camunda_error(answer, 403, "AuthorizationException")
     assert body["privilege"] == "deploy"
+
+
+@pytest.mark.parametrize("database_backend", ["sqlite"])
+async def test_modeler_connects_with_basic_auth(stack: Stack) -> None:
+    issued = await stack.http.post(
+        "/apikey", json={"name": "modeler", "privileges": ["deploy", "bpms:deployment:read"]}
+    )
+    key = issued.json()
+    header = {"Authorization": basic_auth(key["id"], key["token"])}
+    created = await modeler_deploy(stack.http, *ORDER, headers=header)
+    assert created.status_code == 200, created.text
+    other_user = {"Authorization": basic_auth("someone-else", key["token"])}
+    camunda_error(
+        await stack.http.get("/engine-rest/deployment", headers=other_user),
+        401,
+        "AuthenticationException",
+    )
+    # the key's privileges hold under Basic as under Bearer: it may not start instances
+    camunda_error(
+        await stack.http.post(
+            "/engine-rest/process-definition/key/camunda-order/start", json={}, headers=header
+        ),
+        403,
+        "AuthorizationException",
+    )
+    # dev mode: a demo account as the user
+    john = {"Authorization": basic_auth("demo", "anything")}
+    assert (await stack.http.get("/engine-rest/version", headers=john)).status_code == 200
+    wrong = {"Authorization": basic_auth("nobody", "secret")}
+    refused = camunda_error(
+        await stack.http.get("/engine-rest/version", headers=wrong), 401, "AuthenticationException"
+    )
+    assert "API key" in refused["message"]

@@ -6,8 +6,10 @@ Camunda's REST clients call.
 diagram is checked, versioned and stored once, whichever API sent it.
 
 Deviations (docs/camunda-rest.md): Baton always deploys "changed only" (an unchanged
-process keeps its version, and is then absent from ``deployedProcessDefinitions``); there
-are no tenants (a ``tenant-id`` is refused rather than silently dropped); DMN is refused
+process keeps its version and id), and ``deployedProcessDefinitions`` lists every process
+of the upload at the version it resolved to, so Modeler's "deploy and start" works on a
+re-deploy too; linked Camunda Forms (``.form`` attachments) are accepted and not stored;
+there are no tenants (a ``tenant-id`` is refused rather than silently dropped); DMN is refused
 until Baton runs decisions; deployments are never deleted, since running and finished
 instances replay against the definition they started with.
 """
@@ -54,8 +56,11 @@ _FIELDS = {
 _REFUSED_SUFFIXES = {
     ".dmn": "DMN decisions are not run by Baton yet",
     ".cmmn": "CMMN cases are not supported",
-    ".form": "Camunda Forms are not deployed to Baton",
 }
+#: attachments Modeler sends with a diagram (linked Camunda Forms): accepted, not stored
+_SKIPPED_SUFFIXES = (".form",)
+#: the prefix of Camunda's parse failure, which Modeler reads to say "could not parse"
+PARSE_ERROR = "ENGINE-09005 Could not parse BPMN process. Errors: "
 
 Sorting = Literal["id", "name", "deploymentTime", "tenantId"]
 SortOrder = Literal["asc", "desc"]
@@ -157,7 +162,8 @@ def _flag(value: object, field: str) -> bool:
         "Camunda Modeler's Deploy. Form fields `deployment-name`, `deployment-source`, "
         "`enable-duplicate-filtering`, `deploy-changed-only`, `tenant-id`; every other part "
         "is a resource. Baton always deploys changed processes only; compile errors are a "
-        "400 whose message names the first diagnostic (all of them in `errors`)."
+        "400 whose message starts with Camunda's `ENGINE-09005 Could not parse BPMN process.` "
+        "(so Modeler reports a parse error) and names the first diagnostic (all in `errors`)."
     ),
     responses={400: {"description": "Compile errors, DMN, a tenant id, no resource"}},
 )
@@ -181,7 +187,15 @@ async def create(
         for suffix, why in _REFUSED_SUFFIXES.items():
             if filename.endswith(suffix):
                 raise ApiProblem(f"{upload.filename}: {why}", status=400)
-    resources, _warnings = await compile_uploads(uploads)
+    uploads = [u for u in uploads if not (u.filename or "").lower().endswith(_SKIPPED_SUFFIXES)]
+    if not uploads:
+        raise ApiProblem("No BPMN resource contained in the form upload.", status=400)
+    try:
+        resources, _warnings = await compile_uploads(uploads)
+    except ApiProblem as err:
+        if err.status != 400:
+            raise
+        raise ApiProblem(PARSE_ERROR + err.detail, status=400, **err.extensions) from err
     name = form.get("deployment-name")
     source = form.get("deployment-source")
     deployment_id, deployed = await definitions.deploy(
@@ -192,14 +206,14 @@ async def create(
     )
     view = await definitions.get_deployment(store, deployment_id)
     assert view is not None  # just written
-    new = {definition_id(d): definition_out(d) for d in deployed if d.new}
+    resolved = {definition_id(d): definition_out(d) for d in deployed}
     return DeploymentWithDefinitionsOut(
         links=[link(request, f"/engine-rest/deployment/{deployment_id}")],
         id=deployment_id,
         name=view.name,
         source=view.source,
         deploymentTime=format_date(view.created_at),
-        deployedProcessDefinitions=new or None,
+        deployedProcessDefinitions=resolved or None,
     )
 
 
