@@ -1,8 +1,9 @@
 """``/engine-rest/external-task`` driven by Camunda's own, unmodified workers: the PyPI
 ``camunda-external-task-client-python3`` and the npm ``camunda-external-task-client-js``
 (``tests/camunda_js``), over real HTTP (uvicorn on a port) against the real worker and
-Temporal dev server. Auth: both clients' own options for a header (Python
-``auth_bearer``, JS ``interceptors``) carry a dev demo token."""
+Temporal dev server. Auth as the clients send it: HTTP Basic (Python ``auth_basic``, JS
+``BasicAuthInterceptor``) with an API key holding only ``bpms:service-task:work`` as the
+password, so the privilege of ``/v1/bpms/service-tasks`` is the one enforced."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import shutil
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import pytest_asyncio
 import uvicorn
@@ -30,15 +33,29 @@ from tests.support.ports import free_port
 
 CREDIT = BPMN_DIR / "credit-check.bpmn"
 TOPIC = "crm.credit-check"
-TOKEN = "demo-demo"  # BATON_ENV=dev demo admin, sent as the clients' own Bearer option
+WORKER = "orders-worker"  # the API key's name: the Basic user
 JS_DIR = Path(__file__).parent / "camunda_js"
 INSTANCES = "/v1/bpms/process-instances"
 EXT = "/engine-rest/external-task"
 
 
+@dataclass(frozen=True)
+class Engine:
+    url: str  # the clients' base URL: http://127.0.0.1:<port>/engine-rest
+    key: str  # an API key that may only work service tasks: the Basic password
+
+    @property
+    def basic(self) -> dict[str, str]:
+        return {"username": WORKER, "password": self.key}
+
+
 @pytest_asyncio.fixture
-async def engine(stack: Stack) -> AsyncIterator[str]:
-    """The stack's API on a real port; answers the clients' base URL."""
+async def engine(stack: Stack) -> AsyncIterator[Engine]:
+    """The stack's API on a real port, and a worker's API key."""
+    issued = await stack.http.post(
+        "/apikey", json={"name": WORKER, "privileges": ["bpms:service-task:work"]}
+    )
+    assert issued.status_code == 201, issued.text
     app = create_app(stack.settings, client=stack.client, store=stack.store)
     port = free_port()
     server = uvicorn.Server(
@@ -48,17 +65,17 @@ async def engine(stack: Stack) -> AsyncIterator[str]:
     while not server.started:
         assert not serving.done(), "uvicorn did not start"
         await asyncio.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/engine-rest"
+    yield Engine(f"http://127.0.0.1:{port}/engine-rest", issued.json()["token"])
     server.should_exit = True
     await serving
 
 
-def _worker(engine: str, worker_id: str = "py-worker", **config: Any) -> ExternalTaskWorker:
+def _worker(engine: Engine, worker_id: str = "py-worker", **config: Any) -> ExternalTaskWorker:
     return ExternalTaskWorker(
         worker_id=worker_id,
-        base_url=engine,
+        base_url=engine.url,
         config={
-            "auth_bearer": TOKEN,
+            "auth_basic": engine.basic,
             "maxTasks": 1,
             "lockDuration": 60_000,
             "asyncResponseTimeout": 5_000,
@@ -68,7 +85,9 @@ def _worker(engine: str, worker_id: str = "py-worker", **config: Any) -> Externa
     )
 
 
-async def _run(engine: str, handler: Callable[[ExternalTask], TaskResult], **config: Any) -> float:
+async def _run(
+    engine: Engine, handler: Callable[[ExternalTask], TaskResult], **config: Any
+) -> float:
     """One fetch-and-lock of the real worker (one HTTP request), its handler and report;
     answers the seconds it took."""
     began = time.monotonic()
@@ -92,7 +111,7 @@ async def _ended_at(stack: Stack, instance_id: str, element: str) -> bool:
 
 
 async def test_python_client_fetches_typed_variables_and_completes(
-    stack: Stack, engine: str
+    stack: Stack, engine: Engine
 ) -> None:
     await deploy(stack.http, CREDIT)
     instance_id = await _start(stack, amount=700, name="Ada", tags=["a"], ratio=0.5)
@@ -123,7 +142,7 @@ async def test_python_client_fetches_typed_variables_and_completes(
 
 
 async def test_python_client_failure_retries_then_incident_then_retry(
-    stack: Stack, engine: str
+    stack: Stack, engine: Engine
 ) -> None:
     await deploy(stack.http, CREDIT)
     instance_id = await _start(stack, amount=10)
@@ -154,7 +173,7 @@ async def test_python_client_failure_retries_then_incident_then_retry(
 
 
 async def test_python_client_bpmn_error_is_caught_by_the_boundary_event(
-    stack: Stack, engine: str
+    stack: Stack, engine: Engine
 ) -> None:
     await deploy(stack.http, CREDIT)
     instance_id = await _start(stack, amount=5)
@@ -169,7 +188,7 @@ async def test_python_client_bpmn_error_is_caught_by_the_boundary_event(
 
 
 async def test_python_client_long_polling_delivers_a_task_created_while_waiting(
-    stack: Stack, engine: str
+    stack: Stack, engine: Engine
 ) -> None:
     await deploy(stack.http, CREDIT)
     got: list[str] = []
@@ -188,14 +207,13 @@ async def test_python_client_long_polling_delivers_a_task_created_while_waiting(
     await eventually(lambda: _ended_at(stack, instance_id, "approved_end"), what="the end")
 
 
-async def test_lock_rules_and_the_task_queries(stack: Stack, engine: str) -> None:
+async def test_lock_rules_and_the_task_queries(stack: Stack, engine: Engine) -> None:
     """Camunda's answers where a worker is wrong: another worker's lock is a 400
     (InvalidRequestException), an unknown task a 404; unlock, retries, list/count/get."""
     await deploy(stack.http, CREDIT)
     instance_id = await _start(stack, amount=3)
-    client = ExternalTaskClient(
-        "py-a", engine, {"auth_bearer": TOKEN, "asyncResponseTimeout": 5000}
-    )
+    config = {"auth_basic": engine.basic, "asyncResponseTimeout": 5000}
+    client = ExternalTaskClient("py-a", engine.url, config)
     (task,) = await asyncio.to_thread(client.fetch_and_lock, TOPIC)
     url = f"{EXT}/{task['id']}"
     for action, body in (
@@ -278,6 +296,12 @@ async def test_lock_rules_and_the_task_queries(stack: Stack, engine: str) -> Non
         },
     )
     assert elsewhere.json() == []
+    # the workers' key holds the service-task privilege only, enforced as on /v1/bpms
+    async with httpx.AsyncClient(auth=(WORKER, engine.key)) as as_worker:
+        counted = await as_worker.get(f"{engine.url}/external-task/count")
+        assert counted.status_code == 200, counted.text
+        refused = await as_worker.get(f"{engine.url}/engine")
+        assert refused.status_code == 403 and refused.json()["type"] == "AuthorizationException"
 
 
 @pytest.mark.skipif(
@@ -285,16 +309,17 @@ async def test_lock_rules_and_the_task_queries(stack: Stack, engine: str) -> Non
     reason="node or tests/camunda_js/node_modules missing (make test runs npm ci)",
 )
 async def test_js_client_subscribes_extends_the_lock_and_completes(
-    stack: Stack, engine: str
+    stack: Stack, engine: Engine
 ) -> None:
     await deploy(stack.http, CREDIT)
     instance_id = await _start(stack, amount=640)
     worker = await asyncio.create_subprocess_exec(
         "node",
         str(JS_DIR / "worker.mjs"),
-        engine,
+        engine.url,
         TOPIC,
-        TOKEN,
+        WORKER,
+        engine.key,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

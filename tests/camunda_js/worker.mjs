@@ -1,19 +1,20 @@
 // Camunda's unmodified JavaScript external task client as an EximeeBPMS team runs it:
 // subscribe to a topic, read a typed variable, extend the lock, complete with variables.
-// Usage: node worker.mjs <engine-rest base URL> <topic> <bearer token>
+// Usage: node worker.mjs <engine-rest base URL> <topic> <Basic user> <Basic password>
 // Prints one JSON line per completed task, then exits after the first.
-import { Client, Variables, logger } from "camunda-external-task-client-js";
+import {
+  BasicAuthInterceptor,
+  Client,
+  Variables,
+  logger,
+} from "camunda-external-task-client-js";
 
-const [baseUrl, topic, token] = process.argv.slice(2);
-const bearer = (config) => ({
-  ...config,
-  headers: { ...config.headers, Authorization: `Bearer ${token}` },
-});
+const [baseUrl, topic, username, password] = process.argv.slice(2);
 const client = new Client({
   baseUrl,
   workerId: "js-worker",
   asyncResponseTimeout: 10000,
-  interceptors: bearer,
+  interceptors: new BasicAuthInterceptor({ username, password }),
   use: logger.level("error"),
 });
 
