@@ -66,21 +66,31 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such pro
 class XmlOut(BaseModel):
     """Camunda's ProcessDefinitionDiagramDto."""
 
-    id: str
-    bpmn20Xml: str  # Camunda's name
+    id: str = Field(description="The definition id.")
+    bpmn20Xml: str = Field(description="The BPMN XML as deployed.")
 
 
 class StartIn(CamundaIn):
     """Camunda's StartProcessInstanceDto; fields Baton cannot honour are refused when
     set, never silently dropped."""
 
-    businessKey: str | None = Field(default=None, max_length=255)
-    variables: dict[str, Any] | None = None
-    caseInstanceId: str | None = None
-    startInstructions: list[dict[str, Any]] | None = None
-    skipCustomListeners: bool = False
-    skipIoMappings: bool = False
-    withVariablesInReturn: bool = False
+    businessKey: str | None = Field(
+        default=None, max_length=255, description="The instance's business key."
+    )
+    variables: dict[str, Any] | None = Field(
+        default=None, description="Typed variables: name -> {value, type, valueInfo}."
+    )
+    caseInstanceId: str | None = Field(default=None, description="Ignored: no CMMN.")
+    startInstructions: list[dict[str, Any]] | None = Field(
+        default=None, description="Not supported yet: refused when non-empty."
+    )
+    skipCustomListeners: bool = Field(
+        default=False, description="Accepted; Baton has no custom listeners to skip."
+    )
+    skipIoMappings: bool = Field(default=False, description="Accepted; ignored.")
+    withVariablesInReturn: bool = Field(
+        default=False, description="Answer the instance's variables too."
+    )
 
 
 class Filters(BaseModel):
