@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from api import limits
@@ -270,15 +270,15 @@ async def get_xml_by_key(
 )
 async def start_by_key(
     key: str,
-    body: StartIn,
     request: Request,
     client: ClientDep,
     store: StoreDep,
     settings: SettingsDep,
     principal: Annotated[Principal, Requires("bpms:process:start")],
+    body: Annotated[StartIn | None, Body()] = None,
 ) -> ProcessInstanceWithVariablesOut:
     deployed = await by_key(store, key)
-    return await _start(request, client, store, settings, principal, deployed, body)
+    return await _start(request, client, store, settings, principal, deployed, body or StartIn())
 
 
 @router.get(
@@ -313,15 +313,15 @@ async def get_xml_by_id(
 )
 async def start_by_id(
     id: str,
-    body: StartIn,
     request: Request,
     client: ClientDep,
     store: StoreDep,
     settings: SettingsDep,
     principal: Annotated[Principal, Requires("bpms:process:start")],
+    body: Annotated[StartIn | None, Body()] = None,
 ) -> ProcessInstanceWithVariablesOut:
     deployed = await by_id(store, id)
-    return await _start(request, client, store, settings, principal, deployed, body)
+    return await _start(request, client, store, settings, principal, deployed, body or StartIn())
 
 
 async def _xml(store: StoreDep, d: DeployedDefinition) -> XmlOut:
