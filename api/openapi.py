@@ -16,6 +16,7 @@ from fastapi.openapi.utils import get_openapi
 
 from api.auth import Privileged
 from api.problems import PROBLEM_JSON
+from api.routes.camunda import errors as camunda_errors
 
 #: Where an operation's required privilege is written in the OpenAPI document.
 PRIVILEGE_KEY = "x-baton-privilege"
@@ -109,11 +110,37 @@ def _describe(schemas: dict[str, Any]) -> None:
                 prop["description"] = GLOSSARY[name]
 
 
+_CAMUNDA_ERROR = {
+    "type": "object",
+    "description": "Camunda 7's error body (under /engine-rest); extra members name the fault.",
+    "required": ["type", "message"],
+    "properties": {
+        "type": {"type": "string", "description": "Camunda's exception name, e.g. RestException."},
+        "message": {"type": "string", "description": "What went wrong here, for a person."},
+        "code": {
+            "type": "integer",
+            "description": "Camunda's error code (0: a generic engine error).",
+        },
+    },
+}
+
+
 def _problems(paths: dict[str, Any]) -> None:
     ref = {"$ref": "#/components/schemas/Problem"}
+    camunda_ref = {"$ref": "#/components/schemas/CamundaError"}
     for path, operations in paths.items():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
+            if camunda_errors.applies(path):
+                # Camunda answers a body it cannot read with 400, never 422
+                invalid = responses.pop("422", None)
+                if invalid is not None:
+                    responses.setdefault("400", {"description": "Invalid request"})
+                responses.setdefault("401", {"description": "Not authenticated"})
+                for status, response in responses.items():
+                    if status[0] in "45":
+                        response["content"] = {"application/json": {"schema": camunda_ref}}
+                continue
             if path.startswith("/v1/"):
                 responses.setdefault("401", {"description": "Not authenticated"})
                 responses.setdefault("503", {"description": "Temporal or the database is down"})
@@ -178,6 +205,7 @@ def install(app: FastAPI) -> None:
         for fastapi_own in ("HTTPValidationError", "ValidationError"):
             schemas.pop(fastapi_own, None)
         schemas["Problem"] = _PROBLEM
+        schemas["CamundaError"] = _CAMUNDA_ERROR
         _describe(schemas)
         _document_privileges(app, schema.get("paths", {}))
         _problems(schema.get("paths", {}))

@@ -2,8 +2,14 @@
 EximeeBPMS / Camunda 7 team already has (issue 20; docs/camunda-rest.md).
 
 Like every family, these routers only translate Camunda's calls into ``operations/``
-and ``store/``; ``variables`` (typed variables both ways) and ``errors`` (Camunda's error
-body) are shared by every resource of the family.
+and ``store/``. Shared by every resource of the family:
 
+* ``variables``: typed variables both ways (``to_python``, ``to_typed``, Camunda dates);
+* ``errors``: Camunda's error body, which ``api.problems`` uses for every error whose path
+  is under ``/engine-rest`` (raise ``api.problems`` / ``operations.errors`` as usual);
+* ``shapes``: ``CamundaIn`` (request bodies that ignore unknown fields), Camunda's DTOs,
+  definition ids, ``links``, and the query helpers (``page``, ``like``, ``check_sorting``).
+
+Routers: ``engine`` (engine, version), ``deployments``, ``process_definitions``.
 Kept free of imports so ``api.problems`` can import ``errors`` without a cycle.
 """

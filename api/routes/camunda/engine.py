@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.auth import Principal, Requires
 
@@ -22,11 +22,11 @@ router = APIRouter(prefix="/engine-rest", tags=["camunda engine"])
 
 
 class EngineOut(BaseModel):
-    name: str
+    name: str = Field(description="The engine's name (default).")
 
 
 class VersionOut(BaseModel):
-    version: str
+    version: str = Field(description="The Camunda 7 REST version served.")
 
 
 @router.get(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from api import limits
@@ -66,21 +66,31 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such pro
 class XmlOut(BaseModel):
     """Camunda's ProcessDefinitionDiagramDto."""
 
-    id: str
-    bpmn20Xml: str  # Camunda's name
+    id: str = Field(description="The definition id.")
+    bpmn20Xml: str = Field(description="The BPMN XML as deployed.")
 
 
 class StartIn(CamundaIn):
     """Camunda's StartProcessInstanceDto; fields Baton cannot honour are refused when
     set, never silently dropped."""
 
-    businessKey: str | None = Field(default=None, max_length=255)
-    variables: dict[str, Any] | None = None
-    caseInstanceId: str | None = None
-    startInstructions: list[dict[str, Any]] | None = None
-    skipCustomListeners: bool = False
-    skipIoMappings: bool = False
-    withVariablesInReturn: bool = False
+    businessKey: str | None = Field(
+        default=None, max_length=255, description="The instance's business key."
+    )
+    variables: dict[str, Any] | None = Field(
+        default=None, description="Typed variables: name -> {value, type, valueInfo}."
+    )
+    caseInstanceId: str | None = Field(default=None, description="Ignored: no CMMN.")
+    startInstructions: list[dict[str, Any]] | None = Field(
+        default=None, description="Not supported yet: refused when non-empty."
+    )
+    skipCustomListeners: bool = Field(
+        default=False, description="Accepted; Baton has no custom listeners to skip."
+    )
+    skipIoMappings: bool = Field(default=False, description="Accepted; ignored.")
+    withVariablesInReturn: bool = Field(
+        default=False, description="Answer the instance's variables too."
+    )
 
 
 class Filters(BaseModel):
@@ -260,15 +270,15 @@ async def get_xml_by_key(
 )
 async def start_by_key(
     key: str,
-    body: StartIn,
     request: Request,
     client: ClientDep,
     store: StoreDep,
     settings: SettingsDep,
     principal: Annotated[Principal, Requires("bpms:process:start")],
+    body: Annotated[StartIn | None, Body()] = None,
 ) -> ProcessInstanceWithVariablesOut:
     deployed = await by_key(store, key)
-    return await _start(request, client, store, settings, principal, deployed, body)
+    return await _start(request, client, store, settings, principal, deployed, body or StartIn())
 
 
 @router.get(
@@ -303,15 +313,15 @@ async def get_xml_by_id(
 )
 async def start_by_id(
     id: str,
-    body: StartIn,
     request: Request,
     client: ClientDep,
     store: StoreDep,
     settings: SettingsDep,
     principal: Annotated[Principal, Requires("bpms:process:start")],
+    body: Annotated[StartIn | None, Body()] = None,
 ) -> ProcessInstanceWithVariablesOut:
     deployed = await by_id(store, id)
-    return await _start(request, client, store, settings, principal, deployed, body)
+    return await _start(request, client, store, settings, principal, deployed, body or StartIn())
 
 
 async def _xml(store: StoreDep, d: DeployedDefinition) -> XmlOut:

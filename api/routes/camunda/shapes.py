@@ -32,39 +32,53 @@ class CamundaIn(BaseModel):
 
 
 class LinkOut(BaseModel):
-    method: str
-    href: str
-    rel: str
+    method: str = Field(description="HTTP method of the linked call.")
+    href: str = Field(description="Absolute URL of the linked resource.")
+    rel: str = Field(description="Relation of the link (self).")
 
 
 class ProcessDefinitionOut(BaseModel):
     """Camunda's ProcessDefinitionDto."""
 
-    id: str
-    key: str
-    category: str | None = None
-    description: str | None = None
-    name: str | None = None
-    version: int
-    resource: str
-    deploymentId: str
-    diagram: str | None = None
-    suspended: bool = False
-    tenantId: str | None = None
-    versionTag: str | None = None
-    historyTimeToLive: int | None = None
-    startableInTasklist: bool = True
+    id: str = Field(description="Camunda id: key:version:<deployment id>.")
+    key: str = Field(description="The BPMN process id.")
+    category: str | None = Field(
+        default=None, description="Camunda's category (always null in Baton)."
+    )
+    description: str | None = Field(default=None, description="Description (always null in Baton).")
+    name: str | None = Field(default=None, description="The BPMN process name.")
+    version: int = Field(description="Version of this key, from 1.")
+    resource: str = Field(description="The deployed file this definition came from.")
+    deploymentId: str = Field(description="The deployment that created this version.")
+    diagram: str | None = Field(
+        default=None, description="Diagram image resource (always null in Baton)."
+    )
+    suspended: bool = Field(
+        default=False, description="Always false: Baton does not suspend definitions."
+    )
+    tenantId: str | None = Field(default=None, description="Always null: Baton has no tenants.")
+    versionTag: str | None = Field(
+        default=None, description="camunda:versionTag (always null in Baton)."
+    )
+    historyTimeToLive: int | None = Field(
+        default=None, description="History time to live in days (null)."
+    )
+    startableInTasklist: bool = Field(
+        default=True, description="Whether Tasklist may start it (true)."
+    )
 
 
 class DeploymentItemOut(BaseModel):
     """Camunda's DeploymentDto."""
 
-    links: list[LinkOut] = Field(default_factory=list)
-    id: str
-    name: str | None = None
-    source: str | None = None
-    deploymentTime: str
-    tenantId: str | None = None
+    links: list[LinkOut] = Field(default_factory=list, description="Links to this deployment.")
+    id: str = Field(description="The deployment id.")
+    name: str | None = Field(default=None, description="deployment-name as given.")
+    source: str | None = Field(
+        default=None, description="deployment-source as given (else who deployed)."
+    )
+    deploymentTime: str = Field(description="When it was deployed, in Camunda's date format.")
+    tenantId: str | None = Field(default=None, description="Always null: Baton has no tenants.")
 
 
 class DeploymentWithDefinitionsOut(DeploymentItemOut):
@@ -72,29 +86,40 @@ class DeploymentWithDefinitionsOut(DeploymentItemOut):
     null when empty, as Camunda answers them; Baton deploys BPMN only, so the case,
     decision and requirements maps are always null."""
 
-    deployedProcessDefinitions: dict[str, ProcessDefinitionOut] | None = None
-    deployedCaseDefinitions: dict[str, Any] | None = None
-    deployedDecisionDefinitions: dict[str, Any] | None = None
-    deployedDecisionRequirementsDefinitions: dict[str, Any] | None = None
+    deployedProcessDefinitions: dict[str, ProcessDefinitionOut] | None = Field(
+        default=None,
+        description="Definition id -> definition, for each process of the upload; null when none.",
+    )
+    deployedCaseDefinitions: dict[str, Any] | None = Field(
+        default=None, description="Always null: no CMMN."
+    )
+    deployedDecisionDefinitions: dict[str, Any] | None = Field(
+        default=None, description="Always null: no DMN yet."
+    )
+    deployedDecisionRequirementsDefinitions: dict[str, Any] | None = Field(
+        default=None, description="Always null: no DMN yet."
+    )
 
 
 class CountOut(BaseModel):
-    count: int
+    count: int = Field(description="How many match.")
 
 
 class ProcessInstanceWithVariablesOut(BaseModel):
     """Camunda's ProcessInstanceWithVariablesDto (``variables`` only when asked)."""
 
-    links: list[LinkOut]
-    id: str
-    definitionId: str
-    definitionKey: str
-    businessKey: str | None = None
-    caseInstanceId: str | None = None
-    ended: bool
-    suspended: bool = False
-    tenantId: str | None = None
-    variables: dict[str, dict[str, Any]] | None = None
+    links: list[LinkOut] = Field(description="Links to this instance.")
+    id: str = Field(description="The instance id (the Temporal workflow id).")
+    definitionId: str = Field(description="The definition it runs.")
+    definitionKey: str = Field(description="The BPMN process id it runs.")
+    businessKey: str | None = Field(default=None, description="The business key given at start.")
+    caseInstanceId: str | None = Field(default=None, description="Always null: no CMMN.")
+    ended: bool = Field(description="Whether the instance has already ended.")
+    suspended: bool = Field(default=False, description="Always false.")
+    tenantId: str | None = Field(default=None, description="Always null: Baton has no tenants.")
+    variables: dict[str, dict[str, Any]] | None = Field(
+        default=None, description="Typed variables, when withVariablesInReturn."
+    )
 
 
 def definition_id(d: DeployedDefinition) -> str:
