@@ -110,7 +110,8 @@ async def test_a_completion_that_never_commits_leaves_no_trace(
             http=http, client=temporal_env.client, store=store, settings=settings, worker=worker
         )
         instance_id, task = await _start_with_task(stack, "UNCOMMITTED-1")
-        _Sabotage.until = datetime.now(UTC) + timedelta(seconds=4)
+        # longer than the API's RPC timeout (5 s): the first answer cannot be the completion
+        _Sabotage.until = datetime.now(UTC) + timedelta(seconds=8)
         try:
             body = {"processData": {"approved": True}}
             first = await http.post(f"/v1/bpms/tasks/{task['id']}/complete", json=body)
