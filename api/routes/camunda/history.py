@@ -159,8 +159,8 @@ async def list_instances(
     unfinished: bool | None = None,
     sort_by: Annotated[InstanceSorting | None, Query(alias="sortBy")] = None,
     sort_order: Annotated[SortOrder | None, Query(alias="sortOrder")] = None,
-    first_result: Annotated[int | None, Query(alias="firstResult", ge=0)] = None,
-    max_results: Annotated[int | None, Query(alias="maxResults", ge=0)] = None,
+    first_result: Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)] = None,
+    max_results: Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)] = None,
 ) -> list[HistoricProcessInstanceOut]:
     check_sorting(sort_by, sort_order)
     sort = [queries.Sort(_INSTANCE_SORTS[sort_by], sort_order == "desc")] if sort_by else []
@@ -343,8 +343,8 @@ async def list_tasks(
     unfinished: bool | None = None,
     sort_by: Annotated[TaskSorting | None, Query(alias="sortBy")] = None,
     sort_order: Annotated[SortOrder | None, Query(alias="sortOrder")] = None,
-    first_result: Annotated[int | None, Query(alias="firstResult", ge=0)] = None,
-    max_results: Annotated[int | None, Query(alias="maxResults", ge=0)] = None,
+    first_result: Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)] = None,
+    max_results: Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)] = None,
 ) -> list[HistoricTaskOut]:
     check_sorting(sort_by, sort_order)
     sort = [queries.Sort(_TASK_SORTS[sort_by], sort_order == "desc")] if sort_by else []
@@ -486,8 +486,8 @@ async def list_activity_instances(
     finished: bool | None = None,
     unfinished: bool | None = None,
     canceled: bool | None = None,
-    first_result: Annotated[int | None, Query(alias="firstResult", ge=0)] = None,
-    max_results: Annotated[int | None, Query(alias="maxResults", ge=0)] = None,
+    first_result: Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)] = None,
+    max_results: Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)] = None,
 ) -> list[HistoricActivityInstanceOut]:
     ids = DefinitionIds(store)
     found: list[HistoricActivityInstanceOut] = []
@@ -550,8 +550,8 @@ async def list_variables(
     name: Annotated[str | None, Query(alias="variableName")] = None,
     name_like: Annotated[str | None, Query(alias="variableNameLike")] = None,
     _deserialize: Annotated[bool, Query(alias="deserializeValues")] = True,
-    first_result: Annotated[int | None, Query(alias="firstResult", ge=0)] = None,
-    max_results: Annotated[int | None, Query(alias="maxResults", ge=0)] = None,
+    first_result: Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)] = None,
+    max_results: Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)] = None,
 ) -> list[HistoricVariableOut]:
     ids = DefinitionIds(store)
     found: list[HistoricVariableOut] = []

@@ -138,8 +138,8 @@ async def list_instances(
     suspended: bool | None = None,
     sort_by: Annotated[Sorting | None, Query(alias="sortBy")] = None,
     sort_order: Annotated[SortOrder | None, Query(alias="sortOrder")] = None,
-    first_result: Annotated[int | None, Query(alias="firstResult", ge=0)] = None,
-    max_results: Annotated[int | None, Query(alias="maxResults", ge=0)] = None,
+    first_result: Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)] = None,
+    max_results: Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)] = None,
 ) -> list[ProcessInstanceOut]:
     check_sorting(sort_by, sort_order)
     sort = [queries.Sort(_SORTS[sort_by], sort_order == "desc")] if sort_by else []

@@ -350,8 +350,8 @@ async def list_tasks(
     q: QueryDep,
     sort_by: Annotated[TaskSorting | None, Query(alias="sortBy")] = None,
     sort_order: Annotated[SortOrder | None, Query(alias="sortOrder")] = None,
-    first_result: Annotated[int | None, Query(alias="firstResult", ge=0)] = None,
-    max_results: Annotated[int | None, Query(alias="maxResults", ge=0)] = None,
+    first_result: Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)] = None,
+    max_results: Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)] = None,
 ) -> list[TaskOut]:
     check_sorting(sort_by, sort_order)
     sort = [queries.Sort(_SORTS[sort_by], sort_order == "desc")] if sort_by else []
@@ -363,8 +363,8 @@ async def query_tasks(
     store: StoreDep,
     _: Annotated[Principal, Requires("bpms:task:read")],
     body: Annotated[TaskQueryIn | None, Body()] = None,
-    first_result: Annotated[int | None, Query(alias="firstResult", ge=0)] = None,
-    max_results: Annotated[int | None, Query(alias="maxResults", ge=0)] = None,
+    first_result: Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)] = None,
+    max_results: Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)] = None,
 ) -> list[TaskOut]:
     q = body or TaskQueryIn()
     sort = [queries.Sort(_SORTS[s.sortBy], s.sortOrder == "desc") for s in q.sorting or []]
