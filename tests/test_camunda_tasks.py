@@ -72,6 +72,7 @@ async def test_a_user_task_process_through_engine_rest_only(stack: Stack) -> Non
     assert task["assignee"] is None and task["suspended"] is False
     assert task["created"][10] == "T" and task["created"][-5] in "+-"
     assert task["tenantId"] is None and task["caseInstanceId"] is None
+    assert task["taskState"] == "Created"
     task_id = task["id"]
     count = await http.get(
         "/engine-rest/task/count",
@@ -176,6 +177,7 @@ async def test_a_user_task_process_through_engine_rest_only(stack: Stack) -> Non
     (historic_task,) = await eventually(task_ended, what="the completed task in history")
     assert historic_task["id"] == task_id and historic_task["assignee"] == "john"
     assert historic_task["deleteReason"] == "completed" and historic_task["endTime"]
+    assert historic_task["taskState"] == "Completed"
     variables = (
         await http.get(
             "/engine-rest/history/variable-instance", params={"processInstanceId": instance_id}
@@ -237,6 +239,8 @@ async def test_task_and_instance_errors_in_camundas_shape(stack: Stack) -> None:
     camunda_error(
         await http.get("/engine-rest/history/variable-instance"), 400, "InvalidRequestException"
     )
+    unknown = await http.get("/engine-rest/history/variable-instance?processInstanceId=nope")
+    assert unknown.status_code == 200 and unknown.json() == []
     # claiming for someone else needs the impersonation privilege
     camunda_error(
         await http.post("/engine-rest/task/whatever/claim", json={"userId": "mary"}, headers=JOHN),

@@ -18,15 +18,18 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from temporalio.client import Client
 
 from api.auth import Principal, Requires
 from api.deps import ClientDep, SettingsDep, StoreDep
 from api.problems import ApiProblem
 from api.routes.camunda.shapes import CountOut, check_sorting, like
-from api.routes.camunda.tasks import DefinitionIds
+from api.routes.camunda.tasks import TASK_STATES, DefinitionIds
 from api.routes.camunda.variables import encode, format_date
 from contracts import bpmn as c
+from core.settings import Settings
 from operations import calls
+from operations.errors import NotFound
 from store import queries
 from store.db import Store
 from store.models import InstanceRecord, TaskRecord
@@ -260,7 +263,7 @@ class HistoricTaskOut(BaseModel):
     followUp: str | None = Field(default=None, description="Always null.")
     tenantId: str | None = Field(default=None, description="Always null.")
     removalTime: str | None = Field(default=None, description="Always null.")
-    taskState: str = Field(description="Baton's task state (CREATED … COMPLETED, CANCELED).")
+    taskState: str = Field(description="Camunda's task state: Created, Completed or Deleted.")
 
 
 def _historic_task(row: TaskRecord, definition: str | None) -> HistoricTaskOut:
@@ -282,7 +285,7 @@ def _historic_task(row: TaskRecord, definition: str | None) -> HistoricTaskOut:
         taskDefinitionKey=row.element_id,
         priority=row.priority,
         due=_date(row.due),
-        taskState=row.state,
+        taskState=TASK_STATES.get(row.state, row.state),
     )
 
 
@@ -393,6 +396,14 @@ def _instance_ids(instance: str | None, instance_in: str | None, what: str) -> l
     return ids[:50]
 
 
+async def _state(client: Client, settings: Settings, instance_id: str) -> c.ProcessStateView | None:
+    """The instance's state answer, or None for an id no instance has."""
+    try:
+        return await calls.state_view(client, settings, instance_id)
+    except NotFound:
+        return None
+
+
 class HistoricActivityInstanceOut(BaseModel):
     """Camunda's HistoricActivityInstanceDto."""
 
@@ -492,7 +503,9 @@ async def list_activity_instances(
     ids = DefinitionIds(store)
     found: list[HistoricActivityInstanceOut] = []
     for instance_id in _instance_ids(instance, None, "the activity instance history"):
-        view = await calls.state_view(client, settings, instance_id)
+        view = await _state(client, settings, instance_id)
+        if view is None:  # a query filtered by an unknown id matches nothing
+            continue
         definition = await ids.id(view.definition.key, view.definition.version)
         found += _activities(instance_id, definition, view)
     found = [
@@ -556,7 +569,9 @@ async def list_variables(
     ids = DefinitionIds(store)
     found: list[HistoricVariableOut] = []
     for instance_id in _instance_ids(instance, instance_in, "the variable history"):
-        view = await calls.state_view(client, settings, instance_id)
+        view = await _state(client, settings, instance_id)
+        if view is None:  # a query filtered by an unknown id matches nothing
+            continue
         definition = await ids.id(view.definition.key, view.definition.version)
         for variable, value in sorted(view.variables.items()):
             if name is not None and variable != name:

@@ -94,6 +94,17 @@ class TaskOut(BaseModel):
     formKey: str | None = Field(default=None, description="camunda:formKey of the task.")
     camundaFormRef: dict[str, Any] | None = Field(default=None, description="Always null.")
     tenantId: str | None = Field(default=None, description="Always null: Baton has no tenants.")
+    taskState: str = Field(description="Camunda's task state: Created, Completed or Deleted.")
+
+
+#: Baton's task state as Camunda's (7.21+ ``taskState``): open tasks are Created.
+TASK_STATES = {
+    c.TaskState.CREATED.value: "Created",
+    c.TaskState.ASSIGNED.value: "Created",
+    c.TaskState.SUSPENDED.value: "Created",
+    c.TaskState.COMPLETED.value: "Completed",
+    c.TaskState.CANCELED.value: "Deleted",
+}
 
 
 class UserIdIn(CamundaIn):
@@ -323,6 +334,7 @@ def task_out(row: TaskRecord, definition: str | None) -> TaskOut:
         taskDefinitionKey=row.element_id,
         suspended=row.state == c.TaskState.SUSPENDED.value,
         formKey=row.form_key,
+        taskState=TASK_STATES.get(row.state, row.state),
     )
 
 
