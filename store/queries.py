@@ -398,9 +398,15 @@ async def task_window(
     store: Store, w: TaskWindow, *, first: int, limit: int | None, sort: list[Sort]
 ) -> list[TaskRecord]:
     """The tasks of a Camunda task query from ``first`` on, at most ``limit``; ``sort``
-    names ``TASK_SORTS`` columns (or ``id``, ``assignee``, ``instance``) in order."""
-    columns = {**TASK_SORTS, "id": TaskRecord.id, "assignee": TaskRecord.assignee,
-               "instance": TaskRecord.process_instance_id}  # fmt: skip
+    names ``TASK_SORTS`` columns (or ``id``, ``assignee``, ``instance``, ``name_ci``: the
+    name case-insensitively) in order."""
+    columns: dict[str, Any] = {
+        **TASK_SORTS,
+        "id": TaskRecord.id,
+        "assignee": TaskRecord.assignee,
+        "instance": TaskRecord.process_instance_id,
+        "name_ci": func.lower(TaskRecord.name),
+    }
     order: list[Any] = []
     for s in sort or [Sort("created")]:
         column = columns[s.by]

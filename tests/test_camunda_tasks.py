@@ -291,3 +291,54 @@ async def test_task_and_instance_errors_in_camundas_shape(stack: Stack) -> None:
     camunda_error(again, 404, "InvalidRequestException")
     quiet = await http.delete(f"/engine-rest/process-instance/{instance_id}?failIfNotExists=false")
     assert quiet.status_code == 204
+
+
+@pytest.mark.parametrize("database_backend", ["sqlite"])
+async def test_assign_delegate_resolve_unclaim(stack: Stack) -> None:
+    """Camunda's delegation: the owner delegates, the delegate resolves with variables
+    and the task is back with its owner; then assignee and unclaim."""
+    http = stack.http
+    await modeler_deploy(http, *REVIEW, deployment="review")
+    started = await http.post("/engine-rest/process-definition/key/camunda-review/start")
+    instance_id = started.json()["id"]
+    task_id = (await _one_task(http, processInstanceId=instance_id))["id"]
+
+    async def row(**expected: Any) -> dict[str, Any]:
+        async def matches() -> dict[str, Any] | None:
+            got: dict[str, Any] = (await http.get(f"/engine-rest/task/{task_id}")).json()
+            return got if all(got[k] == v for k, v in expected.items()) else None
+
+        return await eventually(matches, what=f"the task with {expected}")
+
+    assigned = await http.post(f"/engine-rest/task/{task_id}/assignee", json={"userId": "john"})
+    assert assigned.status_code == 204, assigned.text
+    await row(assignee="john")
+    delegated = await http.post(
+        f"/engine-rest/task/{task_id}/delegate", json={"userId": "mary"}, headers=JOHN
+    )
+    assert delegated.status_code == 204, delegated.text
+    await row(assignee="mary", owner="john", delegationState="PENDING")
+    involved = await http.get("/engine-rest/task/count", params={"involvedUser": "john"})
+    assert involved.json() == {"count": 1}
+    resolved = await http.post(
+        f"/engine-rest/task/{task_id}/resolve",
+        json={"variables": {"checked": {"value": True, "type": "Boolean"}}},
+        headers=MARY,
+    )
+    assert resolved.status_code == 204, resolved.text
+    await row(assignee="john", delegationState="RESOLVED")
+    seen = (await http.get(f"/engine-rest/task/{task_id}/variables")).json()
+    assert seen["checked"]["value"] is True
+    unclaimed = await http.post(f"/engine-rest/task/{task_id}/unclaim", headers=JOHN)
+    assert unclaimed.status_code == 204, unclaimed.text
+    await row(assignee=None)
+    # mary may not complete a task she does not hold once john claimed it
+    await http.post(f"/engine-rest/task/{task_id}/claim", json={"userId": "john"}, headers=JOHN)
+    await row(assignee="john")
+    camunda_error(
+        await http.post(f"/engine-rest/task/{task_id}/complete", json={}, headers=MARY),
+        403,
+        "AuthorizationException",
+    )
+    done = await http.post(f"/engine-rest/task/{task_id}/submit-form", json={}, headers=JOHN)
+    assert done.status_code == 204, done.text

@@ -52,7 +52,7 @@ _SORTS: dict[str, str] = {
     "created": "created",
     "id": "id",
     "name": "name",
-    "nameCaseInsensitive": "name",
+    "nameCaseInsensitive": "name_ci",
     "priority": "priority",
 }
 
