@@ -88,6 +88,13 @@ async def test_a_user_task_process_through_engine_rest_only(stack: Stack) -> Non
     assert {"userId": None, "groupId": "accounting", "type": "candidate"} in links
     seen = (await http.get(f"/engine-rest/task/{task_id}/variables")).json()
     assert seen["amount"] == {"type": "Integer", "value": 1200, "valueInfo": {}}
+    single = await http.get(f"/engine-rest/task/{task_id}/variables/customer")
+    assert single.json() == {"type": "String", "value": "Ada", "valueInfo": {}}
+    camunda_error(
+        await http.get(f"/engine-rest/task/{task_id}/variables/nope"),
+        404,
+        "InvalidRequestException",
+    )
     form = (
         await http.get(f"/engine-rest/task/{task_id}/form-variables?variableNames=customer")
     ).json()
@@ -99,6 +106,15 @@ async def test_a_user_task_process_through_engine_rest_only(stack: Stack) -> Non
     assert running["ended"] is False
     listed = await http.get("/engine-rest/process-instance", params={"businessKey": "CLAIM-42"})
     assert [i["id"] for i in listed.json()] == [instance_id]
+    by_body = await http.post(
+        "/engine-rest/process-instance?maxResults=5",
+        json={"processDefinitionKey": "camunda-review", "sorting": [{"sortBy": "instanceId"}]},
+    )
+    assert [i["id"] for i in by_body.json()] == [instance_id]
+    counted = await http.post(
+        "/engine-rest/process-instance/count", json={"processInstanceIds": [instance_id, "x"]}
+    )
+    assert counted.json() == {"count": 1}
     one = await http.get(f"/engine-rest/process-instance/{instance_id}/variables/amount")
     assert one.json() == {"type": "Integer", "value": 1200, "valueInfo": {}}
     tree = (

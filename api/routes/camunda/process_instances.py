@@ -183,6 +183,72 @@ async def count_instances(
     return CountOut(count=found.total)
 
 
+class SortingIn(CamundaIn):
+    sortBy: Sorting = Field(description="What to sort by.")
+    sortOrder: SortOrder = Field(default="asc", description="asc or desc.")
+
+
+class InstanceQueryIn(CamundaIn):
+    """Camunda's ProcessInstanceQueryDto: the filters of ``GET /process-instance`` as a
+    body (``processInstanceIds`` a list, ``sorting`` a list)."""
+
+    processInstanceIds: list[str] | None = Field(default=None, description="Only these.")
+    businessKey: str | None = Field(default=None, description="This business key.")
+    processDefinitionKey: str | None = Field(default=None, description="This process key.")
+    withIncident: bool | None = Field(default=None, description="Only with an open incident.")
+    active: bool | None = Field(default=None, description="Accepted: every instance is active.")
+    suspended: bool | None = Field(default=None, description="true matches nothing.")
+    sorting: list[SortingIn] | None = Field(default=None, description="Sort criteria, in order.")
+
+
+async def _query_by_body(
+    store: Store, body: InstanceQueryIn | None, first: int | None, size: int | None
+) -> queries.Page[InstanceRecord]:
+    q = body or InstanceQueryIn()
+    return await _query(
+        store,
+        ids=None if q.processInstanceIds is None else ",".join(q.processInstanceIds),
+        business_key=q.businessKey,
+        definition_key=q.processDefinitionKey,
+        with_incident=q.withIncident,
+        suspended=q.suspended,
+        sort=[queries.Sort(_SORTS[s.sortBy], s.sortOrder == "desc") for s in q.sorting or []],
+        first=first,
+        size=size,
+    )
+
+
+@router.post(
+    "",
+    response_model=list[ProcessInstanceOut],
+    summary="Camunda: query running process instances (filters as a body)",
+)
+async def query_instances(
+    request: Request,
+    store: StoreDep,
+    _: Annotated[Principal, Requires("bpms:process:read")],
+    body: Annotated[InstanceQueryIn | None, Body()] = None,
+    first_result: Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)] = None,
+    max_results: Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)] = None,
+) -> list[ProcessInstanceOut]:
+    found = await _query_by_body(store, body, first_result, max_results)
+    definitions = DefinitionIds(store)
+    return [await _out(request, definitions, row) for row in found.items]
+
+
+@router.post(
+    "/count",
+    response_model=CountOut,
+    summary="Camunda: count running process instances (filters as a body)",
+)
+async def count_instances_by_body(
+    store: StoreDep,
+    _: Annotated[Principal, Requires("bpms:process:read")],
+    body: Annotated[InstanceQueryIn | None, Body()] = None,
+) -> CountOut:
+    return CountOut(count=(await _query_by_body(store, body, 0, 0)).total)
+
+
 @router.get(
     "/{id}",
     response_model=ProcessInstanceOut,

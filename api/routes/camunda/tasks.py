@@ -25,7 +25,14 @@ from api.deps import ClientDep, SettingsDep, StoreDep
 from api.problems import ApiProblem
 from api.routes.camunda import errors
 from api.routes.camunda.shapes import CamundaIn, CountOut, check_sorting
-from api.routes.camunda.variables import VariableError, format_date, parse_date, to_python, to_typed
+from api.routes.camunda.variables import (
+    VariableError,
+    encode,
+    format_date,
+    parse_date,
+    to_python,
+    to_typed,
+)
 from contracts import bpmn as c
 from core.settings import Settings
 from operations import calls
@@ -669,6 +676,34 @@ async def get_variables(
     if isinstance(values, JSONResponse):
         return values
     return JSONResponse(to_typed(values))
+
+
+@router.get(
+    "/{id}/variables/{name}",
+    summary="Camunda: one variable the task sees, typed",
+    responses=_TYPED,
+)
+async def get_variable(
+    id: str,
+    name: str,
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("bpms:task:read")],
+    _deserialize: Annotated[bool, Query(alias="deserializeValue")] = True,
+) -> JSONResponse:
+    values = await _visible(id, store, client, settings)
+    if isinstance(values, JSONResponse):
+        return values
+    if name not in values:
+        return JSONResponse(
+            {
+                "type": "InvalidRequestException",
+                "message": f"task variable with name {name} does not exist",
+            },
+            status_code=404,
+        )
+    return JSONResponse(encode(values[name]))
 
 
 @router.get(
