@@ -164,7 +164,12 @@ async def test_a_user_task_process_through_engine_rest_only(stack: Stack) -> Non
     async def finished() -> list[dict[str, Any]] | None:
         answer = await http.get(
             "/engine-rest/history/process-instance",
-            params={"processInstanceBusinessKey": "CLAIM-42", "finished": "true"},
+            params={
+                "processInstanceBusinessKey": "CLAIM-42",
+                "finished": "true",
+                "completed": "true",
+                "startedAfter": "2020-01-01T00:00:00.000+0000",
+            },
         )
         rows: list[dict[str, Any]] = answer.json()
         return rows or None

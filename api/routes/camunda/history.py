@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from temporalio.client import Client
@@ -25,7 +25,7 @@ from api.deps import ClientDep, SettingsDep, StoreDep
 from api.problems import ApiProblem
 from api.routes.camunda.shapes import CountOut, check_sorting, like
 from api.routes.camunda.tasks import TASK_STATES, DefinitionIds
-from api.routes.camunda.variables import encode, format_date
+from api.routes.camunda.variables import encode, format_date, parse_date
 from contracts import bpmn as c
 from core.settings import Settings
 from operations import calls
@@ -112,34 +112,104 @@ def _split(text: str | None) -> tuple[str, ...] | None:
     return None if text is None else tuple(p for p in text.split(",") if p)
 
 
+class InstanceQuery(BaseModel):
+    """The historic process-instance query's filters (Camunda's names)."""
+
+    processInstanceId: str | None = None
+    processInstanceIds: str | None = None
+    processDefinitionKey: str | None = None
+    processInstanceBusinessKey: str | None = None
+    startedBefore: str | None = None
+    startedAfter: str | None = None
+    finished: bool | None = None
+    unfinished: bool | None = None
+    active: bool | None = None
+    completed: bool | None = None
+    externallyTerminated: bool | None = None
+
+    def states(self) -> tuple[str, ...] | None:
+        """The read-model states the flags allow (every flag narrows)."""
+        allowed = set(_STATES)
+        if self.finished:
+            allowed &= set(_ENDED)
+        if self.unfinished:
+            allowed &= set(_RUNNING)
+        if self.active:
+            allowed &= set(_RUNNING)
+        if self.completed:
+            allowed &= {c.InstanceState.COMPLETED.value}
+        if self.externallyTerminated:
+            allowed &= {c.InstanceState.TERMINATED.value}
+        return None if allowed == set(_STATES) else tuple(sorted(allowed))
+
+    def ids(self) -> tuple[str, ...] | None:
+        ids = _split(self.processInstanceIds)
+        if self.processInstanceId is not None:
+            one = self.processInstanceId
+            ids = (one,) if ids is None or one in ids else ()
+        return ids
+
+
+def _instance_query(
+    instance: Annotated[str | None, Query(alias="processInstanceId")] = None,
+    instance_ids: Annotated[str | None, Query(alias="processInstanceIds")] = None,
+    definition_key: Annotated[str | None, Query(alias="processDefinitionKey")] = None,
+    business_key: Annotated[str | None, Query(alias="processInstanceBusinessKey")] = None,
+    started_before: Annotated[str | None, Query(alias="startedBefore")] = None,
+    started_after: Annotated[str | None, Query(alias="startedAfter")] = None,
+    finished: bool | None = None,
+    unfinished: bool | None = None,
+    active: bool | None = None,
+    completed: bool | None = None,
+    externally_terminated: Annotated[bool | None, Query(alias="externallyTerminated")] = None,
+) -> InstanceQuery:
+    return InstanceQuery(
+        processInstanceId=instance,
+        processInstanceIds=instance_ids,
+        processDefinitionKey=definition_key,
+        processInstanceBusinessKey=business_key,
+        startedBefore=started_before,
+        startedAfter=started_after,
+        finished=finished,
+        unfinished=unfinished,
+        active=active,
+        completed=completed,
+        externallyTerminated=externally_terminated,
+    )
+
+
+InstanceQueryDep = Annotated[InstanceQuery, Depends(_instance_query)]
+
+
+def _when(name: str, text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        return parse_date(text.replace(" ", "+"))  # a "+" in a query string arrives as " "
+    except ValueError as err:
+        raise ApiProblem(
+            f"Cannot set query parameter '{name}' to value '{text}': {err}", status=400
+        ) from err
+
+
 async def _instances(
     store: Store,
+    q: InstanceQuery,
     *,
-    instance: str | None,
-    instance_ids: str | None,
-    definition_key: str | None,
-    business_key: str | None,
-    finished: bool | None,
-    unfinished: bool | None,
     sort: list[queries.Sort],
     first: int | None,
     size: int | None,
 ) -> queries.Page[InstanceRecord]:
-    ids = _split(instance_ids)
-    if instance is not None:
-        ids = (instance,) if ids is None or instance in ids else ()
-    states: tuple[str, ...] | None = None
-    if finished and not unfinished:
-        states = _ENDED
-    elif unfinished and not finished:
-        states = _RUNNING
-    elif finished and unfinished:
-        states = ()
     return await queries.instance_window(
         store,
-        queries.InstanceFilter(definition_key=definition_key, business_key=business_key),
-        ids=ids,
-        states=states,
+        queries.InstanceFilter(
+            definition_key=q.processDefinitionKey,
+            business_key=q.processInstanceBusinessKey,
+            started_before=_when("startedBefore", q.startedBefore),
+            started_after=_when("startedAfter", q.startedAfter),
+        ),
+        ids=q.ids(),
+        states=q.states(),
         first=first or 0,
         limit=size,
         sort=sort,
@@ -154,12 +224,7 @@ async def _instances(
 async def list_instances(
     store: StoreDep,
     _: Annotated[Principal, Requires("bpms:process:read")],
-    instance: Annotated[str | None, Query(alias="processInstanceId")] = None,
-    instance_ids: Annotated[str | None, Query(alias="processInstanceIds")] = None,
-    definition_key: Annotated[str | None, Query(alias="processDefinitionKey")] = None,
-    business_key: Annotated[str | None, Query(alias="processInstanceBusinessKey")] = None,
-    finished: bool | None = None,
-    unfinished: bool | None = None,
+    q: InstanceQueryDep,
     sort_by: Annotated[InstanceSorting | None, Query(alias="sortBy")] = None,
     sort_order: Annotated[SortOrder | None, Query(alias="sortOrder")] = None,
     first_result: Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)] = None,
@@ -167,18 +232,7 @@ async def list_instances(
 ) -> list[HistoricProcessInstanceOut]:
     check_sorting(sort_by, sort_order)
     sort = [queries.Sort(_INSTANCE_SORTS[sort_by], sort_order == "desc")] if sort_by else []
-    found = await _instances(
-        store,
-        instance=instance,
-        instance_ids=instance_ids,
-        definition_key=definition_key,
-        business_key=business_key,
-        finished=finished,
-        unfinished=unfinished,
-        sort=sort,
-        first=first_result,
-        size=max_results,
-    )
+    found = await _instances(store, q, sort=sort, first=first_result, size=max_results)
     ids = DefinitionIds(store)
     return [await _instance_out(ids, row) for row in found.items]
 
@@ -189,28 +243,9 @@ async def list_instances(
     summary="Camunda: count historic process instances",
 )
 async def count_instances(
-    store: StoreDep,
-    _: Annotated[Principal, Requires("bpms:process:read")],
-    instance: Annotated[str | None, Query(alias="processInstanceId")] = None,
-    instance_ids: Annotated[str | None, Query(alias="processInstanceIds")] = None,
-    definition_key: Annotated[str | None, Query(alias="processDefinitionKey")] = None,
-    business_key: Annotated[str | None, Query(alias="processInstanceBusinessKey")] = None,
-    finished: bool | None = None,
-    unfinished: bool | None = None,
+    store: StoreDep, _: Annotated[Principal, Requires("bpms:process:read")], q: InstanceQueryDep
 ) -> CountOut:
-    found = await _instances(
-        store,
-        instance=instance,
-        instance_ids=instance_ids,
-        definition_key=definition_key,
-        business_key=business_key,
-        finished=finished,
-        unfinished=unfinished,
-        sort=[],
-        first=0,
-        size=0,
-    )
-    return CountOut(count=found.total)
+    return CountOut(count=(await _instances(store, q, sort=[], first=0, size=0)).total)
 
 
 @router.get(
