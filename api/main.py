@@ -23,7 +23,10 @@ from api.routes.bpms import (
 from api.routes.camunda import deployments as camunda_deployments
 from api.routes.camunda import engine as camunda_engine
 from api.routes.camunda import external_tasks as camunda_external_tasks
+from api.routes.camunda import history as camunda_history
 from api.routes.camunda import process_definitions as camunda_definitions
+from api.routes.camunda import process_instances as camunda_instances
+from api.routes.camunda import tasks as camunda_tasks
 from api.routes.letsflow import api_keys
 from api.routes.letsflow import processes as letsflow_processes
 from api.routes.letsflow import scenarios as letsflow_scenarios
@@ -117,6 +120,9 @@ def create_app(
         camunda_deployments,
         camunda_definitions,
         camunda_external_tasks,
+        camunda_instances,
+        camunda_tasks,
+        camunda_history,
     ):
         app.include_router(module.router)
     return app

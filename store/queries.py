@@ -52,6 +52,8 @@ class TaskFilter:
     due_after: datetime | None = None
     created_before: datetime | None = None
     created_after: datetime | None = None
+    #: every state, ended tasks too (Camunda's task history), when ``state`` is None
+    any_state: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ def _task_query(f: TaskFilter) -> Select[TaskRecord]:
         query = query.where(TaskRecord.business_key == f.business_key)
     if f.state is not None:
         query = query.where(TaskRecord.state == f.state)
-    else:
+    elif not f.any_state:
         query = query.where(TaskRecord.state.in_(OPEN_TASK_STATES))
     if f.unassigned:
         query = query.where(TaskRecord.assignee.is_(None))
@@ -331,3 +333,142 @@ async def page_incidents(
 async def get_incident(store: Store, incident_id: str) -> IncidentRecord | None:
     async with store.session() as session:
         return await session.get(IncidentRecord, incident_id)
+
+
+@dataclass(frozen=True)
+class TaskWindow:
+    """Camunda's task query (``/engine-rest/task``) beyond the inbox filter: by id, name,
+    element, several instances, and ``involvedUser`` (assignee, owner or candidate user).
+    Paged by offset (``firstResult``), as Camunda pages, not by page number."""
+
+    base: TaskFilter
+    task_ids: tuple[str, ...] | None = None
+    instance_ids: tuple[str, ...] | None = None
+    definition_keys: tuple[str, ...] | None = None
+    element_id: str | None = None
+    name: str | None = None
+    name_like: str | None = None
+    owner: str | None = None
+    involved_user: str | None = None
+    delegation_state: str | None = None
+    assigned: bool | None = None
+    #: open and not suspended (Camunda's ``active``)
+    active_only: bool = False
+    #: only ended tasks (completed or cancelled) / only open ones, of ``base.any_state``
+    ended_only: bool = False
+    open_only: bool = False
+
+
+def _window_query(w: TaskWindow) -> Select[TaskRecord]:
+    query = _task_query(w.base)
+    if w.task_ids is not None:
+        query = query.where(TaskRecord.id.in_(w.task_ids))
+    if w.instance_ids is not None:
+        query = query.where(TaskRecord.process_instance_id.in_(w.instance_ids))
+    if w.definition_keys is not None:
+        query = query.where(TaskRecord.definition_key.in_(w.definition_keys))
+    if w.element_id is not None:
+        query = query.where(TaskRecord.element_id == w.element_id)
+    if w.name is not None:
+        query = query.where(TaskRecord.name == w.name)
+    if w.name_like is not None:
+        query = query.where(TaskRecord.name.like(w.name_like))
+    if w.owner is not None:
+        query = query.where(TaskRecord.owner == w.owner)
+    if w.delegation_state is not None:
+        query = query.where(TaskRecord.delegation_state == w.delegation_state)
+    if w.assigned is not None:
+        is_null = TaskRecord.assignee.is_(None)
+        query = query.where(~is_null if w.assigned else is_null)
+    if w.active_only:
+        query = query.where(TaskRecord.state.in_(("CREATED", "ASSIGNED")))
+    if w.ended_only:
+        query = query.where(TaskRecord.state.in_(("COMPLETED", "CANCELED")))
+    if w.open_only:
+        query = query.where(TaskRecord.state.in_(OPEN_TASK_STATES))
+    if w.involved_user is not None:
+        user = w.involved_user
+        query = query.where(
+            (TaskRecord.assignee == user) | (TaskRecord.owner == user) | _candidate("user", (user,))
+        )
+    return query
+
+
+async def task_window(
+    store: Store, w: TaskWindow, *, first: int, limit: int | None, sort: list[Sort]
+) -> list[TaskRecord]:
+    """The tasks of a Camunda task query from ``first`` on, at most ``limit``; ``sort``
+    names ``TASK_SORTS`` columns (or ``id``, ``assignee``, ``instance``, ``name_ci``: the
+    name case-insensitively) in order."""
+    columns: dict[str, Any] = {
+        **TASK_SORTS,
+        "id": TaskRecord.id,
+        "assignee": TaskRecord.assignee,
+        "instance": TaskRecord.process_instance_id,
+        "name_ci": func.lower(TaskRecord.name),
+    }
+    order: list[Any] = []
+    for s in sort or [Sort("created")]:
+        column = columns[s.by]
+        order.append(column.desc().nulls_last() if s.descending else column.asc().nulls_last())
+    order.append(TaskRecord.id)
+    query = _window_query(w).order_by(*order).offset(first)
+    if limit is not None:
+        query = query.limit(limit)
+    async with store.session() as session:
+        return list(await session.scalars(query))
+
+
+async def count_task_window(store: Store, w: TaskWindow) -> int:
+    async with store.session() as session:
+        return await count(session, _window_query(w))
+
+
+async def instance_versions(store: Store, instance_ids: set[str]) -> dict[str, int]:
+    """The definition version each of these instances runs (read model)."""
+    if not instance_ids:
+        return {}
+    query = select(InstanceRecord.id, InstanceRecord.definition_version).where(
+        InstanceRecord.id.in_(instance_ids)
+    )
+    async with store.session() as session:
+        return {row[0]: row[1] for row in await session.execute(query)}
+
+
+async def instance_window(
+    store: Store,
+    f: InstanceFilter,
+    *,
+    ids: tuple[str, ...] | None = None,
+    states: tuple[str, ...] | None = None,
+    first: int,
+    limit: int | None,
+    sort: list[Sort],
+) -> Page[InstanceRecord]:
+    """Instances for Camunda's offset-paged queries (``firstResult``/``maxResults``):
+    ``f``'s filters, plus some ids and any of some states; ``total`` counts them all."""
+    query = select(InstanceRecord)
+    if f.definition_key is not None:
+        query = query.where(InstanceRecord.definition_key == f.definition_key)
+    if f.business_key is not None:
+        query = query.where(InstanceRecord.business_key == f.business_key)
+    if f.started_after is not None:
+        query = query.where(InstanceRecord.start_time >= utc(f.started_after))
+    if f.started_before is not None:
+        query = query.where(InstanceRecord.start_time < utc(f.started_before))
+    if ids is not None:
+        query = query.where(InstanceRecord.id.in_(ids))
+    if states is not None:
+        query = query.where(InstanceRecord.state.in_(states))
+    columns = {**INSTANCE_SORTS, "id": InstanceRecord.id}
+    order: list[Any] = []
+    for s in sort or [Sort("startTime")]:
+        column = columns[s.by]
+        order.append(column.desc().nulls_last() if s.descending else column.asc().nulls_last())
+    order.append(InstanceRecord.id)
+    async with store.session() as session:
+        total = await count(session, query)
+        query = query.order_by(*order).offset(first)
+        if limit is not None:
+            query = query.limit(limit)
+        return Page(items=list(await session.scalars(query)), total=total)

@@ -10,6 +10,7 @@ and ``store/``. Shared by every resource of the family:
 * ``shapes``: ``CamundaIn`` (request bodies that ignore unknown fields), Camunda's DTOs,
   definition ids, ``links``, and the query helpers (``page``, ``like``, ``check_sorting``).
 
-Routers: ``engine`` (engine, version), ``deployments``, ``process_definitions``.
+Routers: ``engine`` (engine, version), ``deployments``, ``process_definitions``,
+``process_instances``, ``tasks``, ``history``.
 Kept free of imports so ``api.problems`` can import ``errors`` without a cycle.
 """

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.auth import Principal, Requires
 from api.deps import ClientDep, SettingsDep, StoreDep
 from api.routes.camunda import errors as camunda_errors
+from api.routes.camunda.shapes import CountOut
 from api.routes.camunda.variables import VariableError, format_date, to_python, to_typed
 from operations import errors, service_tasks
 from store import external_tasks
@@ -49,7 +50,7 @@ class SortingIn(_In):
     sortOrder: str | None = None
 
 
-class TopicIn(_In):
+class CamundaTopicIn(_In):
     topicName: str = Field(min_length=1, max_length=255)
     lockDuration: int = Field(ge=1, le=_WEEK_MS, description="Lock, in ms.")
     variables: list[str] | None = Field(
@@ -64,14 +65,14 @@ class TopicIn(_In):
     includeExtensionProperties: bool = False
 
 
-class FetchAndLockIn(_In):
+class CamundaFetchAndLockIn(_In):
     workerId: str = Field(min_length=1, max_length=255)
     maxTasks: int = Field(default=10, ge=0)
     usePriority: bool | None = None
     asyncResponseTimeout: int | None = Field(
         default=None, ge=0, description="Long polling: wait up to this many ms (at most 60 s)."
     )
-    topics: list[TopicIn] | None = None
+    topics: list[CamundaTopicIn] | None = None
     sorting: list[SortingIn] | None = None
 
 
@@ -91,14 +92,14 @@ class FailureIn(_In):
     localVariables: dict[str, Any] | None = None
 
 
-class BpmnErrorIn(_In):
+class CamundaBpmnErrorIn(_In):
     workerId: str = Field(min_length=1, max_length=255)
     errorCode: str = Field(min_length=1)
     errorMessage: str | None = None
     variables: dict[str, Any] | None = None
 
 
-class ExtendLockIn(_In):
+class CamundaExtendLockIn(_In):
     workerId: str = Field(min_length=1, max_length=255)
     newDuration: int = Field(ge=0, le=_WEEK_MS)
 
@@ -143,10 +144,6 @@ class LockedExternalTaskOut(ExternalTaskOut):
     extensionProperties: dict[str, str] = Field(default_factory=dict)
 
 
-class CountOut(BaseModel):
-    count: int
-
-
 def _date(row_value: Any) -> str | None:
     return None if row_value is None else format_date(row_value)
 
@@ -170,7 +167,7 @@ def _fields(row: ExternalTaskRecord) -> dict[str, Any]:
     }
 
 
-def _locked(row: ExternalTaskRecord, topic: TopicIn) -> LockedExternalTaskOut:
+def _locked(row: ExternalTaskRecord, topic: CamundaTopicIn) -> LockedExternalTaskOut:
     values = row.variables
     if topic.variables is not None:
         values = {k: v for k, v in values.items() if k in topic.variables}
@@ -213,7 +210,7 @@ async def _lock_held(action: Any) -> Response:
     ),
 )
 async def fetch_and_lock(
-    body: FetchAndLockIn,
+    body: CamundaFetchAndLockIn,
     store: StoreDep,
     _: Annotated[Principal, Requires(WORK)],
 ) -> list[LockedExternalTaskOut]:
@@ -380,7 +377,7 @@ async def failure(
 )
 async def bpmn_error(
     task_id: str,
-    body: BpmnErrorIn,
+    body: CamundaBpmnErrorIn,
     store: StoreDep,
     client: ClientDep,
     settings: SettingsDep,
@@ -410,7 +407,7 @@ async def bpmn_error(
 )
 async def extend_lock(
     task_id: str,
-    body: ExtendLockIn,
+    body: CamundaExtendLockIn,
     store: StoreDep,
     _: Annotated[Principal, Requires(WORK)],
 ) -> Response:
