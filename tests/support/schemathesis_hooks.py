@@ -15,7 +15,7 @@ from typing import Any
 
 import schemathesis
 
-LONG_POLL = "/v1/bpms/service-tasks/fetch-and-lock"
+LONG_POLLS = ("/v1/bpms/service-tasks/fetch-and-lock", "/engine-rest/external-task/fetchAndLock")
 
 
 def _documented(case: Any, response: Any) -> bool:
@@ -38,7 +38,7 @@ def no_server_error(ctx: Any, response: Any, case: Any) -> bool | None:
 @schemathesis.hook
 def map_case(ctx: Any, case: Any) -> Any:
     body = case.body
-    if case.path == LONG_POLL and isinstance(body, dict):
+    if case.path in LONG_POLLS and isinstance(body, dict):
         timeout = body.get("asyncResponseTimeout")
         if isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout > 1000:
             body["asyncResponseTimeout"] = 1000

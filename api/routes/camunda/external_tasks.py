@@ -67,7 +67,7 @@ class CamundaTopicIn(_In):
 
 class CamundaFetchAndLockIn(_In):
     workerId: str = Field(min_length=1, max_length=255)
-    maxTasks: int = Field(default=10, ge=0)
+    maxTasks: int = Field(default=10, ge=0, le=_INT_MAX)
     usePriority: bool | None = None
     asyncResponseTimeout: int | None = Field(
         default=None, ge=0, description="Long polling: wait up to this many ms (at most 60 s)."

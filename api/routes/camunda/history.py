@@ -419,10 +419,10 @@ def _instance_ids(instance: str | None, instance_in: str | None, what: str) -> l
     """The instances a per-instance history query reads (their state queries): Baton
     keeps activity and variable history inside each instance, not in a table, so these
     queries name their instances."""
-    ids = list(_split(instance_in) or ())
-    if instance is not None:
+    ids = [i for i in (_split(instance_in) or ()) if i]  # an empty id names no instance
+    if instance:
         ids = [instance] if not ids or instance in ids else []
-    if instance is None and instance_in is None:
+    if not instance and not ids:
         raise ApiProblem(
             f"{what} needs processInstanceId (or processInstanceIdIn): Baton keeps this "
             "history inside each instance",
