@@ -24,6 +24,7 @@ from api.routes.camunda import deployments as camunda_deployments
 from api.routes.camunda import engine as camunda_engine
 from api.routes.camunda import external_tasks as camunda_external_tasks
 from api.routes.camunda import history as camunda_history
+from api.routes.camunda import messages as camunda_messages
 from api.routes.camunda import process_definitions as camunda_definitions
 from api.routes.camunda import process_instances as camunda_instances
 from api.routes.camunda import tasks as camunda_tasks
@@ -123,6 +124,7 @@ def create_app(
         camunda_instances,
         camunda_tasks,
         camunda_history,
+        camunda_messages,
     ):
         app.include_router(module.router)
     return app
