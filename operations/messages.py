@@ -300,8 +300,8 @@ async def candidates(
     ones with the business key, or those that wait for the message name (and key); with
     ``variables_match`` (Camunda 7's ``correlationKeys``), only those whose variables have
     those values."""
-    if instance_id is not None:
-        found = [instance_id]
+    if instance_id is not None:  # an empty id names no instance (and is no Temporal call)
+        found = [instance_id] if instance_id else []
     elif business_key is not None:
         key = business_key
         found = await settled(

@@ -29,6 +29,7 @@ from api.problems import ApiProblem
 from api.routes.camunda.shapes import CamundaIn, LinkOut, link
 from api.routes.camunda.tasks import DefinitionIds
 from api.routes.camunda.variables import VariableError, to_python, to_typed
+from api.schemas import Searchable
 from contracts import bpmn as c
 from operations import calls, messages
 from operations.errors import OperationError
@@ -42,8 +43,8 @@ _RUNNING = (c.InstanceState.ACTIVE, c.InstanceState.INCIDENT)
 class CorrelationMessageIn(CamundaIn):
     """Camunda's CorrelationMessageDto."""
 
-    messageName: str = Field(min_length=1, max_length=255, description="The message name.")
-    businessKey: str | None = Field(
+    messageName: Searchable = Field(min_length=1, max_length=255, description="The message name.")
+    businessKey: Searchable | None = Field(
         default=None, max_length=255, description="Only instances with this business key."
     )
     correlationKeys: dict[str, Any] | None = Field(
@@ -54,7 +55,7 @@ class CorrelationMessageIn(CamundaIn):
         default=None, description="Not supported: refused when non-empty."
     )
     processInstanceId: str | None = Field(
-        default=None, max_length=255, description="Only this instance."
+        default=None, min_length=1, max_length=255, description="Only this instance."
     )
     processVariables: dict[str, Any] | None = Field(
         default=None, description="Typed variables set on the instance that takes the message."
