@@ -385,6 +385,50 @@ class Delivery:
     buffered: bool = False
 
 
+async def correlate_now(
+    client: Client,
+    store: Store,
+    settings: Settings,
+    message: c.DeliverMessage,
+    *,
+    every: bool,
+    started_by: str,
+    instance_id: str | None = None,
+    business_key: str | None = None,
+    variables_match: dict[str, Any] | None = None,
+) -> Delivery:
+    """Correlate at once or not at all (Camunda 7's ``POST /message``): to the named
+    instance, else the business key's running instances, else those waiting for the name,
+    each kept only if its variables match ``variables_match``; when none takes it and
+    neither an instance nor variables were named, the processes with that message start
+    event start. Nothing is buffered: the caller answers "no match" instead."""
+    found = await candidates(
+        client,
+        store,
+        settings,
+        message,
+        instance_id=instance_id,
+        business_key=business_key,
+        variables_match=variables_match,
+    )
+    taken = await correlate(client, settings, message, found, every=every)
+    if taken or instance_id is not None or variables_match:
+        return Delivery(taken, [], [])
+    started = await start_by_message(
+        client,
+        store,
+        settings,
+        name=message.name,
+        message_id=None,
+        business_key=business_key,
+        variables=dict(message.variables),
+        business=None,
+        started_by=started_by,
+        every=every,
+    )
+    return Delivery([], [], started)
+
+
 async def deliver(
     client: Client,
     store: Store,

@@ -186,29 +186,18 @@ async def correlate_message(
     started: list[messages.StartedByMessage] = []
     if body.tenantId is None:  # no tenants: a tenant's message matches nothing
         message = c.DeliverMessage(name=body.messageName, variables=variables)
-        found = await messages.candidates(
+        delivery = await messages.correlate_now(
             client,
             store,
             settings,
             message,
+            every=body.all,
+            started_by=principal.subject,
             instance_id=body.processInstanceId,
             business_key=body.businessKey,
             variables_match=match,
         )
-        taken = await messages.correlate(client, settings, message, found, every=body.all)
-        if not taken and body.processInstanceId is None and not match:
-            started = await messages.start_by_message(
-                client,
-                store,
-                settings,
-                name=body.messageName,
-                message_id=None,
-                business_key=body.businessKey,
-                variables=variables,
-                business=None,
-                started_by=principal.subject,
-                every=body.all,
-            )
+        taken, started = delivery.taken, delivery.started
     if not taken and not started and not body.all:
         return _no_match(body.messageName)
     if not body.resultEnabled:
