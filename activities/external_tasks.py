@@ -94,8 +94,14 @@ class ExternalTaskActivities:
         alive = 0
         offset = 0
         while True:
+            # a task that failed for good has no activity left to keep alive
             rows, _ = await external_tasks.page(
-                self._store, topic=None, process_instance_id=None, offset=offset, limit=_PAGE
+                self._store,
+                topic=None,
+                process_instance_id=None,
+                offset=offset,
+                limit=_PAGE,
+                failed=False,
             )
             beats = await asyncio.gather(*(self._beat_one(row, gate) for row in rows))
             alive += sum(beats)

@@ -13,8 +13,8 @@ Camunda's clients (``/engine-rest``: the Modeler, the external-task clients) sen
   or name, is checked against it);
 * only when ``BATON_ENV=dev``: user a demo account, any password.
 
-A password checked against the identity provider (Keycloak's direct grant) is not
-accepted yet: the Modeler can send a Keycloak token as Bearer instead.
+* with ``oidc_basic_client_id`` set: user and password of a realm user, checked with
+  Keycloak's direct grant (``api.oidc.PasswordLogins``), with that user's roles.
 
 Anything else is 401 with the reason. Routes declare the privilege they need with
 ``Requires``; a principal that lacks it gets 403 naming the privilege. Privileges come
@@ -31,7 +31,7 @@ from typing import Any
 
 from fastapi import Depends, Request
 
-from api.oidc import TokenVerifier
+from api.oidc import PasswordLogins, TokenVerifier
 from api.problems import ApiProblem, Forbidden
 from core import privileges
 from core.settings import Settings
@@ -102,6 +102,20 @@ def verifier(request: Request) -> TokenVerifier | None:
     return found
 
 
+def password_logins(request: Request) -> PasswordLogins | None:
+    """The app's Basic-password checker (Keycloak's direct grant), made on first use;
+    None unless a realm and a direct-grant client are configured."""
+    settings: Settings = request.app.state.settings
+    tokens = verifier(request)
+    if tokens is None or not settings.oidc_basic_client_id:
+        return None
+    found: PasswordLogins | None = getattr(request.app.state, "password_logins", None)
+    if found is None:
+        found = PasswordLogins(settings, tokens)
+        request.app.state.password_logins = found
+    return found
+
+
 async def _from_api_key(request: Request, token: str) -> Principal:
     store: Store | None = getattr(request.app.state, "store", None)
     if store is None:
@@ -150,11 +164,16 @@ async def _from_basic(request: Request, encoded: str, settings: Settings) -> Pri
         return principal
     if settings.dev_mode and user in DEMO_ROLES:
         return demo_principal(user, settings)
+    logins = password_logins(request)
+    if logins is not None and user:
+        identity = await logins.login(user, password)
+        held = privileges.for_roles(identity.roles, settings.role_privileges)
+        return Principal(identity.subject, identity.name, identity.roles, held, method="oidc")
     if user in DEMO_ROLES:
         raise Unauthenticated("demo accounts are accepted only when BATON_ENV=dev")
     raise Unauthenticated(
-        "Basic credentials need an API key as the password; user passwords are not "
-        "checked against the identity provider yet (send its token as Bearer)"
+        "Basic credentials need an API key as the password: user passwords are checked "
+        "against the identity provider only when oidc_basic_client_id is configured"
     )
 
 

@@ -22,11 +22,15 @@ from api.routes.bpms import (
 )
 from api.routes.camunda import deployments as camunda_deployments
 from api.routes.camunda import engine as camunda_engine
+from api.routes.camunda import external_task_retries as camunda_external_task_retries
 from api.routes.camunda import external_tasks as camunda_external_tasks
 from api.routes.camunda import history as camunda_history
+from api.routes.camunda import incidents as camunda_incidents
+from api.routes.camunda import jobs as camunda_jobs
 from api.routes.camunda import messages as camunda_messages
 from api.routes.camunda import process_definitions as camunda_definitions
 from api.routes.camunda import process_instances as camunda_instances
+from api.routes.camunda import statistics as camunda_statistics
 from api.routes.camunda import tasks as camunda_tasks
 from api.routes.letsflow import api_keys
 from api.routes.letsflow import processes as letsflow_processes
@@ -119,14 +123,19 @@ def create_app(
         configuration,
         camunda_engine,
         camunda_deployments,
+        camunda_statistics,  # before definitions: "statistics" is no definition id
         camunda_definitions,
+        camunda_external_task_retries,
         camunda_external_tasks,
         camunda_instances,
         camunda_tasks,
         camunda_history,
         camunda_messages,
+        camunda_incidents,
+        camunda_jobs,
     ):
         app.include_router(module.router)
+    app.include_router(camunda_incidents.history_router)
     return app
 
 

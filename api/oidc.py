@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Any
 from jwcrypto import jwk, jws, jwt
 from jwcrypto.common import JWException
 from keycloak import KeycloakOpenID
-from keycloak.exceptions import KeycloakError
+from keycloak.exceptions import KeycloakAuthenticationError, KeycloakError
 
 from api.problems import ApiProblem, Unavailable
 from core.settings import Settings
@@ -184,3 +185,55 @@ class TokenVerifier:
             roles=frozenset(roles),
             claims=claims,
         )
+
+
+class PasswordLogins:
+    """HTTP Basic user passwords checked against the realm with Keycloak's direct grant
+    (``grant_type=password`` through ``Settings.oidc_basic_client_id``), as Camunda 7's
+    REST API checks Basic logins against its identity service. The token the realm
+    answers is verified like any Bearer token, so roles and privileges are the same.
+
+    A successful login is remembered for ``oidc_basic_cache_seconds`` (keyed by a hash of
+    user and password, never the password itself): external-task workers poll several
+    times a second, and each poll must not cost the identity provider a login. A failed
+    login is never remembered, so a password fixed in Keycloak works at once."""
+
+    def __init__(self, settings: Settings, tokens: TokenVerifier) -> None:
+        self._settings = settings
+        self._tokens = tokens
+        self._keycloak = KeycloakOpenID(
+            server_url=settings.oidc_server_url,
+            realm_name=settings.oidc_realm,
+            client_id=settings.oidc_basic_client_id,
+            client_secret_key=settings.oidc_basic_client_secret or None,
+            timeout=5,
+        )
+        self._known: dict[bytes, tuple[float, VerifiedToken]] = {}
+        self.logins = 0  # observable for tests: how often the realm was asked
+
+    async def login(self, user: str, password: str) -> VerifiedToken:
+        digest = hashlib.sha256(f"{user}\0{password}".encode()).digest()
+        now = time.monotonic()
+        found = self._known.get(digest)
+        if found is not None and found[0] > now:
+            return found[1]
+        try:
+            answer = await self._keycloak.a_token(username=user, password=password)
+        except KeycloakAuthenticationError as exc:
+            raise InvalidToken(f"the identity provider refused the login of {user!r}") from exc
+        except KeycloakError as exc:
+            if getattr(exc, "response_code", None) in (400, 401):
+                raise InvalidToken(f"the identity provider refused the login of {user!r}") from exc
+            raise Unavailable(f"the identity provider did not answer the login: {exc}") from exc
+        except OSError as exc:
+            raise Unavailable(f"the identity provider did not answer the login: {exc}") from exc
+        token = answer.get("access_token") if isinstance(answer, dict) else None
+        if not isinstance(token, str):
+            raise Unavailable("the identity provider answered the login without an access token")
+        identity = await self._tokens.verify(token)
+        if len(self._known) > 10_000:  # bounded: forget the oldest half
+            for key in sorted(self._known, key=lambda k: self._known[k][0])[:5_000]:
+                del self._known[key]
+        self._known[digest] = (now + self._settings.oidc_basic_cache_seconds, identity)
+        self.logins += 1
+        return identity

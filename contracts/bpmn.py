@@ -331,6 +331,11 @@ class UserTaskView(BaseModel):
     delegation_state: DelegationState | None = None
 
 
+#: The ApplicationError type of an HTTP worker's final failure (Camunda's ``failure`` with
+#: no retries left); its details are ``(errorDetails, external task id)``.
+EXTERNAL_TASK_FAILED = "ExternalTaskFailed"
+
+
 class IncidentView(BaseModel):
     id: str
     element_id: str
@@ -338,6 +343,15 @@ class IncidentView(BaseModel):
     attempts: int
     created: datetime
     resolved: bool = False
+    #: Camunda 7's incident type: ``failedExternalTask`` when an HTTP worker reported the
+    #: failure, else ``failedJob`` (an activity out of attempts, an expression that failed)
+    incident_type: str = "failedJob"
+    #: Camunda 7's ``configuration``: the external task's id for ``failedExternalTask``
+    configuration: str | None = None
+    #: when it closed (workflow time): retried or resolved by an operator, or deleted
+    ended: datetime | None = None
+    #: closed because its instance was cancelled, not by a retry (Camunda's ``deleted``)
+    deleted: bool = False
 
 
 class ActiveElement(BaseModel):

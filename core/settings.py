@@ -120,6 +120,21 @@ class Settings(BaseSettings):
         description="At most one key-set refetch per this interval when a token names an "
         "unknown key id (key rotation), so forged kids cannot flood Keycloak.",
     )
+    oidc_basic_client_id: str = Field(
+        default="",
+        description="A realm client with direct access grants enabled: HTTP Basic logins "
+        "whose password is no API key are checked with Keycloak's direct grant through it "
+        "(Camunda clients' Basic auth with realm users). Empty: such logins are refused.",
+    )
+    oidc_basic_client_secret: str = Field(
+        default="", description="That client's secret (empty for a public client)."
+    )
+    oidc_basic_cache_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        le=3600,
+        description="How long a successful Basic login is remembered (a worker polls often).",
+    )
     role_privileges: dict[str, list[str]] = Field(
         default=DEFAULT_ROLE_PRIVILEGES,
         description="Role -> privileges (JSON). '*' lists what every authenticated caller "

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -22,12 +22,13 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from contracts import bpmn as c
 from core.settings import Settings
-from operations import errors, instances
+from operations import calls, commands, errors, instances
 from store import Store, external_tasks
 from store.models import ExternalTaskRecord
 
 POLL_INTERVAL = 0.2  # seconds between looks while long polling
 MAX_WAIT = timedelta(seconds=60)  # the longest a fetch waits for a task
+INCIDENT_WAIT = timedelta(seconds=5)  # how long a failed task's incident may take to open
 
 
 class LockLost(errors.Conflict):
@@ -96,9 +97,15 @@ def _handle(client: Client, row: ExternalTaskRecord) -> AsyncActivityHandle:
     return client.get_async_activity_handle(task_token=base64.b64decode(row.task_token))
 
 
-async def _report(store: Store, row: ExternalTaskRecord, report: Awaitable[Any]) -> None:
-    """Send the outcome to Temporal, then drop the row. An activity Temporal no longer
-    knows (its element was cancelled, or the instance ended) is TaskGone, and the row goes."""
+async def _report(
+    store: Store,
+    row: ExternalTaskRecord,
+    report: Awaitable[Any],
+    then: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Send the outcome to Temporal, then drop the row (or do ``then``). An activity
+    Temporal no longer knows (its element was cancelled, or the instance ended) is
+    TaskGone, and the row goes."""
     try:
         await report
     except RPCError as err:
@@ -108,7 +115,7 @@ async def _report(store: Store, row: ExternalTaskRecord, report: Awaitable[Any])
                 f"service task {row.id} is no longer waiting (its element was cancelled)"
             ) from err
         raise errors.Unavailable(f"Temporal did not take the outcome: {err.message}") from err
-    await external_tasks.remove(store, row.id)
+    await (then() if then is not None else external_tasks.remove(store, row.id))
 
 
 async def complete(
@@ -148,8 +155,23 @@ async def fail(
             )
         )
         return
-    failure = ApplicationError(message, details, type="ExternalTaskFailed", non_retryable=True)
-    await _report(store, row, _handle(client, row).fail(failure))
+    await _fail_for_good(store, client, row, message, details)
+
+
+async def _fail_for_good(
+    store: Store, client: Client, row: ExternalTaskRecord, message: str, details: str | None
+) -> None:
+    """Fail the activity (the instance opens a ``failedExternalTask`` incident naming this
+    task) and keep the task listed with retries 0 until the incident is retried."""
+    failure = ApplicationError(
+        message, details, row.id, type=c.EXTERNAL_TASK_FAILED, non_retryable=True
+    )
+    await _report(
+        store,
+        row,
+        _handle(client, row).fail(failure),
+        lambda: external_tasks.mark_failed(store, row.id, message, details),
+    )
 
 
 async def bpmn_error(
@@ -181,13 +203,70 @@ async def extend_lock(store: Store, task_id: str, worker_id: str, duration: time
 
 
 async def lock(store: Store, task_id: str, worker_id: str, duration: timedelta) -> None:
-    """Lock one known task for ``worker_id``; LockLost while another worker holds it."""
-    await _guarded(external_tasks.lock(store, task_id, worker_id, duration))
+    """Lock one known task for ``worker_id``; LockLost while another worker holds it,
+    NoRetriesLeft when it failed for good."""
+    try:
+        await _guarded(external_tasks.lock(store, task_id, worker_id, duration))
+    except external_tasks.NoRetriesLeft as err:
+        raise NoRetriesLeft(str(err)) from err
 
 
 async def unlock(store: Store, task_id: str) -> None:
     await _guarded(external_tasks.unlock(store, task_id))
 
 
-async def set_retries(store: Store, task_id: str, retries: int) -> None:
-    await _guarded(external_tasks.set_retries(store, task_id, retries))
+async def set_retries(
+    store: Store,
+    client: Client,
+    settings: Settings,
+    task_id: str,
+    retries: int,
+    *,
+    may_retry_incident: bool,
+) -> None:
+    """Camunda's ``PUT /external-task/{id}/retries``. A waiting task keeps waiting with the
+    new count; 0 fails it for good (an incident, as a worker's last failure does). A task
+    that failed for good is its incident's: retries above 0 retry the incident with that
+    many attempts (a new task is parked; needs ``may_retry_incident``)."""
+    row = await get(store, task_id)
+    if row.retries > 0:
+        if retries > 0:
+            await _guarded(external_tasks.set_retries(store, task_id, retries))
+        else:
+            message = row.error_message or "retries set to 0"
+            await _fail_for_good(store, client, row, message, row.error_details)
+        return
+    if retries == 0:
+        return  # failed already: nothing changes
+    if not may_retry_incident:
+        raise errors.Forbidden(
+            f"service task {task_id} is an incident: retrying it needs the privilege "
+            "'bpms:incident:retry'",
+            privilege="bpms:incident:retry",
+        )
+    incident_id = await incident_of(client, settings, row)
+    retry = c.RetryIncident(incident_id=incident_id, attempts=retries)
+    await calls.update(client, settings, row.process_instance_id, commands.RETRY_INCIDENT, retry)
+
+
+async def incident_of(client: Client, settings: Settings, row: ExternalTaskRecord) -> str:
+    """The open incident the instance opened for this failed task. Asked of the instance
+    itself (the read model may lag); the failure was reported a moment before the task
+    was marked failed, so the incident is there or about to be."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + INCIDENT_WAIT.total_seconds()
+    while True:
+        state = await calls.query(client, settings, row.process_instance_id, commands.STATE)
+        for incident in state.incidents:
+            if incident.configuration == row.id and not incident.resolved:
+                return incident.id
+        if loop.time() >= deadline:
+            raise errors.Conflict(
+                f"service task {row.id} failed, but its instance holds no open incident "
+                "for it (it was retried or resolved already)"
+            )
+        await asyncio.sleep(POLL_INTERVAL)
+
+
+class NoRetriesLeft(errors.Conflict):
+    """The task failed for good: an incident holds it until it is retried."""

@@ -38,6 +38,19 @@ class LockLost(StoreError):
         super().__init__(f"service task {task_id} is {held}, not by {worker_id}")
 
 
+class NoRetriesLeft(StoreError):
+    """The task failed for good (retries 0): an incident holds it until it is retried."""
+
+    def __init__(self, task_id: str) -> None:
+        self.task_id = task_id
+        super().__init__(f"service task {task_id} has no retries left: it is an incident")
+
+
+#: ``available_at`` of a task that failed for good: never fetchable (an incident retry
+#: parks a new task); far in the future rather than null, so the fetch index stays simple
+FAILED_UNTIL = datetime(9999, 12, 31, tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class Parked:
     """What the parking activity knows about the task it hands to HTTP workers."""
@@ -220,8 +233,13 @@ async def page(
     activity_id: str | None = None,
     definition_key: str | None = None,
     locked: bool | None = None,
+    failed: bool | None = None,
 ) -> tuple[list[ExternalTaskRecord], int]:
     query = select(ExternalTaskRecord)
+    if failed is not None:  # failed for good: retries 0, an incident
+        query = query.where(
+            ExternalTaskRecord.retries == 0 if failed else ExternalTaskRecord.retries > 0
+        )
     if topic is not None:
         query = query.where(ExternalTaskRecord.topic == topic)
     if process_instance_id is not None:
@@ -316,6 +334,26 @@ async def release_for_retry(
     )
 
 
+async def mark_failed(store: Store, task_id: str, message: str, details: str | None) -> None:
+    """The task failed for good (its activity failed, an incident opened): it stays listed
+    with retries 0 and the error, unlocked and never fetchable, until the incident is
+    retried or resolved (``store.projections`` then drops it)."""
+    async with store.session() as session, session.begin():
+        await session.execute(
+            update(ExternalTaskRecord)
+            .where(ExternalTaskRecord.id == task_id)
+            .values(
+                retries=0,
+                error_message=message,
+                error_details=details,
+                lock_owner=None,
+                lock_expiration=None,
+                available_at=FAILED_UNTIL,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
 async def remove(store: Store, task_id: str) -> None:
     """The task is over (completed, failed for good, BPMN error, or gone in Temporal)."""
     async with store.session() as session, session.begin():
@@ -359,6 +397,7 @@ async def lock(store: Store, task_id: str, worker_id: str, duration: timedelta) 
             update(ExternalTaskRecord)
             .where(
                 ExternalTaskRecord.id == task_id,
+                ExternalTaskRecord.retries > 0,
                 or_(
                     ExternalTaskRecord.lock_owner.is_(None),
                     ExternalTaskRecord.lock_owner == worker_id,
@@ -369,9 +408,15 @@ async def lock(store: Store, task_id: str, worker_id: str, duration: timedelta) 
             .execution_options(synchronize_session=False)
         )
         if getattr(done, "rowcount", 0) != 1:
-            owner = await session.scalar(
-                select(ExternalTaskRecord.lock_owner).where(ExternalTaskRecord.id == task_id)
-            )
-            if owner is None:
+            found = (
+                await session.execute(
+                    select(ExternalTaskRecord.lock_owner, ExternalTaskRecord.retries).where(
+                        ExternalTaskRecord.id == task_id
+                    )
+                )
+            ).first()
+            if found is None:
                 raise ExternalTaskNotFound(task_id)
-            raise LockLost(task_id, worker_id, owner)
+            if found.retries == 0:
+                raise NoRetriesLeft(task_id)
+            raise LockLost(task_id, worker_id, found.lock_owner)

@@ -127,6 +127,15 @@ class IncidentRecord(Base):
     created: Mapped[datetime]
     resolved: Mapped[bool]
     revision: Mapped[int] = mapped_column(BigInteger)  # grows with workflow time
+    #: Camunda 7's incident type (``failedJob`` / ``failedExternalTask``); null in rows
+    #: written before it was kept, read as ``failedJob``
+    incident_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: the external task's id for ``failedExternalTask`` (Camunda's ``configuration``)
+    configuration: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    #: when it closed, in workflow time (Camunda's historic ``endTime``)
+    ended: Mapped[datetime | None] = mapped_column(nullable=True)
+    #: closed with its instance rather than by a retry (Camunda's historic ``deleted``)
+    deleted: Mapped[bool | None] = mapped_column(nullable=True)
 
 
 #: Task states an inbox lists by default: the task still waits for someone.

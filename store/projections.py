@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +21,7 @@ from store.db import Store, refresh_candidates
 from store.models import (
     OPEN_TASK_STATES,
     Base,
+    ExternalTaskRecord,
     IncidentRecord,
     InstanceRecord,
     TaskCandidate,
@@ -78,6 +79,9 @@ async def apply(store: Store, batch: ProjectionBatch) -> None:
         if batch.instances:
             rows = _utc_rows(batch.instances)
             await session.execute(upsert_by_revision(store, InstanceRecord, rows))
+            ended = [r.id for r in batch.instances if r.end_time is not None]
+            if ended:
+                await _drop_failed_of_instances(session, ended)
         if batch.tasks:
             rows = _utc_rows(batch.tasks)
             await session.execute(upsert_by_revision(store, TaskRecord, rows))
@@ -85,8 +89,32 @@ async def apply(store: Store, batch: ProjectionBatch) -> None:
         if batch.incidents:
             rows = _utc_rows(batch.incidents)
             await session.execute(upsert_by_revision(store, IncidentRecord, rows))
+            await _drop_failed_external_tasks(session, batch)
         if batch.resync_instance_id is not None:
             await _close_missing(session, batch.resync_instance_id, batch)
+
+
+async def _drop_failed_external_tasks(session: AsyncSession, batch: ProjectionBatch) -> None:
+    """An external task that failed for good stays listed (retries 0, Camunda's
+    ``failedExternalTask``) while its incident is open; once the incident is retried or
+    resolved the failed task is over (a retry parks a new one)."""
+    done = [i.configuration for i in batch.incidents if i.resolved and i.configuration]
+    if done:
+        await session.execute(
+            delete(ExternalTaskRecord).where(
+                ExternalTaskRecord.id.in_(done), ExternalTaskRecord.retries == 0
+            )
+        )
+
+
+async def _drop_failed_of_instances(session: AsyncSession, instance_ids: list[str]) -> None:
+    """Failed external tasks (retries 0) of ended instances: nothing can retry them now."""
+    await session.execute(
+        delete(ExternalTaskRecord).where(
+            ExternalTaskRecord.process_instance_id.in_(instance_ids),
+            ExternalTaskRecord.retries == 0,
+        )
+    )
 
 
 def revision_at(moment: datetime, offset: int = 0) -> int:
@@ -133,7 +161,9 @@ async def _close_rows(
     if keep_incidents:
         open_incidents.append(incidents.c.id.not_in(keep_incidents))
     await session.execute(
-        update(incidents).where(*open_incidents).values(resolved=True, revision=revision)
+        update(incidents)
+        .where(*open_incidents)
+        .values(resolved=True, deleted=True, ended=ended.astimezone(UTC), revision=revision)
     )
 
 
@@ -177,4 +207,5 @@ async def close_ended(store: Store, instance_id: str, state: str, ended: datetim
         await _close_rows(
             session, instance_id, revision, keep_tasks=set(), keep_incidents=set(), ended=ended
         )
+        await _drop_failed_of_instances(session, [instance_id])
         return found

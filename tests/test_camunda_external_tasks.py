@@ -23,7 +23,7 @@ import pytest_asyncio
 import uvicorn
 from camunda.client.external_task_client import ExternalTaskClient
 from camunda.external_task.external_task import ExternalTask, TaskResult
-from camunda.external_task.external_task_worker import ExternalTaskWorker
+from camunda.external_task.external_task_worker import ExternalTaskWorker, NoExternalTaskFound
 
 from api.main import create_app
 from tests.conftest import BPMN_DIR, Stack
@@ -147,29 +147,63 @@ async def test_python_client_failure_retries_then_incident_then_retry(
     await deploy(stack.http, CREDIT)
     instance_id = await _start(stack, amount=10)
     left: list[int | None] = []
+    ids: list[str] = []
 
     def failing(task: ExternalTask) -> TaskResult:
         left.append(task._context.get("retries"))
+        ids.append(task.get_task_id())
         return task.failure("backend down", "trace…", max_retries=3, retry_timeout=100)
 
     for _ in range(3):  # retries 3 → 2 → 1 → 0: the third report opens the incident
         await _run(engine, failing)
-    assert left == [3, 2, 1]
+    assert left == [3, 2, 1] and len(set(ids)) == 1
+    task_id = ids[0]
 
     async def incident() -> dict[str, Any] | None:
-        view = await _view(stack, instance_id)
-        return view["incidents"][0] if view["incidents"] else None
+        r = await stack.http.get("/engine-rest/incident", params={"processInstanceId": instance_id})
+        found: list[dict[str, Any]] = r.json()
+        return found[0] if found else None
 
+    # Camunda's failedExternalTask: the incident names the task, which stays with 0 retries
     opened = await eventually(incident, what="the incident")
-    assert opened["activityId"] == "check" and "backend down" in opened["message"]
-    retried = await stack.http.post(f"/v1/bpms/incidents/{opened['id']}/retry", json={})
+    assert opened["incidentType"] == "failedExternalTask" and opened["configuration"] == task_id
+    assert opened["activityId"] == "check" and "backend down" in opened["incidentMessage"]
+    failed = (await stack.http.get(f"{EXT}/{task_id}")).json()
+    assert failed["retries"] == 0 and failed["errorMessage"] == "backend down"
+    assert failed["workerId"] is None
+    details = await stack.http.get(f"{EXT}/{task_id}/errorDetails")
+    assert details.text == "trace…"
+    with pytest.raises(NoExternalTaskFound):  # a failed task is not fetchable
+        await _run(engine, failing, asyncResponseTimeout=500)
+    # the worker's key may work tasks, not retry incidents (Cockpit's user may)
+    basic = httpx.BasicAuth(WORKER, engine.key)
+    async with httpx.AsyncClient(base_url=engine.url, auth=basic) as worker_http:
+        denied = await worker_http.put(f"/external-task/{task_id}/retries", json={"retries": 2})
+    assert denied.status_code == 403 and denied.json()["type"] == "AuthorizationException"
+
+    # Cockpit's "increment retries": PUT retries on the failed task retries its incident
+    retried = await stack.http.put(f"{EXT}/{task_id}/retries", json={"retries": 2})
     assert retried.status_code == 204, retried.text
+    seen: list[int | None] = []
 
     def succeeding(task: ExternalTask) -> TaskResult:
+        seen.append(task._context.get("retries"))
         return task.complete({"score": 90})
 
     await _run(engine, succeeding)
+    assert seen == [2]
     await eventually(lambda: _ended_at(stack, instance_id, "approved_end"), what="the end")
+
+    async def closed() -> dict[str, Any] | None:
+        r = await stack.http.get(
+            "/engine-rest/history/incident", params={"processInstanceId": instance_id}
+        )
+        found: list[dict[str, Any]] = r.json()
+        return found[0] if found and found[0]["resolved"] else None
+
+    historic = await eventually(closed, what="the incident resolved in history")
+    assert historic["configuration"] == task_id and historic["open"] is False
+    assert (await stack.http.get(f"{EXT}/{task_id}")).status_code == 404  # the failed task went
 
 
 async def test_python_client_bpmn_error_is_caught_by_the_boundary_event(
@@ -308,11 +342,8 @@ async def test_lock_rules_and_the_task_queries(stack: Stack, engine: Engine) -> 
     shutil.which("node") is None or not (JS_DIR / "node_modules").exists(),
     reason="node or tests/camunda_js/node_modules missing (make test runs npm ci)",
 )
-async def test_js_client_subscribes_extends_the_lock_and_completes(
-    stack: Stack, engine: Engine
-) -> None:
-    await deploy(stack.http, CREDIT)
-    instance_id = await _start(stack, amount=640)
+async def _js(engine: Engine, mode: str = "complete") -> dict[str, Any]:
+    """Run ``tests/camunda_js/worker.mjs`` until it handled one task; its report."""
     worker = await asyncio.create_subprocess_exec(
         "node",
         str(JS_DIR / "worker.mjs"),
@@ -320,6 +351,7 @@ async def test_js_client_subscribes_extends_the_lock_and_completes(
         TOPIC,
         WORKER,
         engine.key,
+        mode,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -329,10 +361,91 @@ async def test_js_client_subscribes_extends_the_lock_and_completes(
         if worker.returncode is None:
             worker.kill()
     assert worker.returncode == 0, err.decode()
-    assert "error" not in err.decode(), err.decode()  # extendLock and complete succeeded
-    report = json.loads(out.decode().strip().splitlines()[-1])
+    assert "error" not in err.decode(), err.decode()  # every call of the client succeeded
+    report: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
+    return report
+
+
+async def test_js_client_subscribes_extends_the_lock_and_completes(
+    stack: Stack, engine: Engine
+) -> None:
+    await deploy(stack.http, CREDIT)
+    instance_id = await _start(stack, amount=640)
+    report = await _js(engine)
     assert (report["amount"], report["typed"], report["workerId"]) == (640, "integer", "js-worker")
     await eventually(lambda: _ended_at(stack, instance_id, "approved_end"), what="the end")
     view = await _view(stack, instance_id)
     assert view["processData"]["score"] == 64
     assert (view["processData"]["checkedBy"], view["processData"]["approved"]) == ("js", True)
+
+
+async def test_js_client_long_polls_then_fails_into_an_incident_that_retries_fix(
+    stack: Stack, engine: Engine
+) -> None:
+    await deploy(stack.http, CREDIT)
+    # long polling: the worker's first request is waiting when the instance starts
+    worker = asyncio.create_task(_js(engine, "fail"))
+    await asyncio.sleep(1.5)
+    assert not worker.done()
+    instance_id = await _start(stack, amount=20)
+    report = await worker
+    assert report["polls"] == 1 and report["amount"] == 20
+
+    async def incident() -> dict[str, Any] | None:
+        r = await stack.http.get("/engine-rest/incident", params={"processInstanceId": instance_id})
+        found: list[dict[str, Any]] = r.json()
+        return found[0] if found else None
+
+    opened = await eventually(incident, what="the incident")
+    assert opened["incidentType"] == "failedExternalTask"
+    assert opened["configuration"] == report["task"]
+    assert "js backend down" in opened["incidentMessage"]
+    failed = (await stack.http.get(f"{EXT}/{report['task']}")).json()
+    assert (failed["retries"], failed["errorMessage"]) == (0, "js backend down")
+
+    retried = await stack.http.put(f"{EXT}/{report['task']}/retries", json={"retries": 1})
+    assert retried.status_code == 204, retried.text
+    again = await _js(engine)
+    assert again["amount"] == 20 and again["task"] != report["task"]  # a new task was parked
+    await eventually(lambda: _ended_at(stack, instance_id, "approved_end"), what="the end")
+
+
+async def test_js_client_bpmn_error_is_caught_by_the_boundary_event(
+    stack: Stack, engine: Engine
+) -> None:
+    await deploy(stack.http, CREDIT)
+    instance_id = await _start(stack, amount=3)
+    await _js(engine, "bpmn-error")
+    await eventually(lambda: _ended_at(stack, instance_id, "rejected_end"), what="the error path")
+    view = await _view(stack, instance_id)
+    assert view["state"] == "COMPLETED" and view["processData"]["reason"] == "js says no"
+
+
+async def test_bulk_retries_by_id_and_instance(stack: Stack, engine: Engine) -> None:
+    await deploy(stack.http, CREDIT)
+    first, second = await _start(stack, amount=1), await _start(stack, amount=2)
+
+    async def tasks_of(instance_id: str) -> list[dict[str, Any]] | None:
+        r = await stack.http.get(EXT, params={"processInstanceId": instance_id})
+        found: list[dict[str, Any]] = r.json()
+        return found or None
+
+    one = (await eventually(lambda: tasks_of(first), what="the first task"))[0]
+    two = (await eventually(lambda: tasks_of(second), what="the second task"))[0]
+    unknown = await stack.http.put(
+        f"{EXT}/retries", json={"retries": 7, "externalTaskIds": [one["id"], "nope"]}
+    )
+    assert unknown.status_code == 404 and unknown.json()["type"] in (
+        "RestException",
+        "InvalidRequestException",
+    )
+    assert (await stack.http.get(f"{EXT}/{one['id']}")).json()["retries"] == one["retries"]
+    empty = await stack.http.put(f"{EXT}/retries", json={"retries": 7})
+    assert empty.status_code == 400 and empty.json()["type"] == "InvalidRequestException"
+    done = await stack.http.put(
+        f"{EXT}/retries",
+        json={"retries": 7, "externalTaskIds": [one["id"]], "processInstanceIds": [second]},
+    )
+    assert done.status_code == 204, done.text
+    for task in (one, two):
+        assert (await stack.http.get(f"{EXT}/{task['id']}")).json()["retries"] == 7

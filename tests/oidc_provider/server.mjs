@@ -6,7 +6,8 @@
 //   issuer     http://127.0.0.1:{port}/realms/{realm}
 //   discovery  GET  /realms/{realm}/.well-known/openid-configuration
 //   certs      GET  /realms/{realm}/protocol/openid-connect/certs
-//   token      POST /realms/{realm}/protocol/openid-connect/token  (client_credentials)
+//   token      POST /realms/{realm}/protocol/openid-connect/token  (client_credentials,
+//              and password: Keycloak's direct grant, for the users of config.users)
 //
 // Usage: node server.mjs --port N --realm NAME --config FILE
 //
@@ -14,6 +15,7 @@
 //   {
 //     "keys": [<private RSA JWKs with kid and alg RS256>],   // the first one signs
 //     "clients": [{"client_id", "client_secret", "username", "roles": [...]}],
+//     "users": [{"username", "password", "roles": [...]}],      // optional: direct grant
 //     "audience": "baton-api",
 //     "access_token_ttl": 300
 //   }
@@ -58,6 +60,8 @@ function readOptions() {
     fail(`cannot read ${values.config}: ${err.message}`);
   }
   const { keys, clients, audience } = config;
+  const users = config.users ?? [];
+  if (!Array.isArray(users)) fail('config.users must be a list');
   if (!Array.isArray(keys) || keys.length === 0) fail('config.keys must list at least one JWK');
   for (const key of keys) {
     if (key?.kty !== 'RSA' || !key.d) fail('config.keys must be private RSA JWKs');
@@ -75,11 +79,12 @@ function readOptions() {
   const ttl = config.access_token_ttl ?? 300;
   if (!Number.isInteger(ttl) || ttl <= 0) fail('config.access_token_ttl must be a positive integer');
 
-  return { port, realm: values.realm, keys, clients, audience, ttl };
+  return { port, realm: values.realm, keys, clients, users, audience, ttl };
 }
 
-function buildProvider({ issuer, keys, clients, audience, ttl }) {
+function buildProvider({ issuer, keys, clients, users, audience, ttl }) {
   const byId = new Map(clients.map((c) => [c.client_id, c]));
+  const byName = new Map(users.map((u) => [u.username, u]));
   // oidc-provider wants resource indicators to be absolute URIs; Keycloak's audience is
   // a plain client id, so the resource server gets a URN and names the audience itself.
   const resourceId = `urn:baton-test:resource:${encodeURIComponent(audience)}`;
@@ -93,12 +98,12 @@ function buildProvider({ issuer, keys, clients, audience, ttl }) {
     jwt: { sign: { alg: 'RS256', kid: signingKid } },
   };
 
-  return new Provider(issuer, {
+  const provider = new Provider(issuer, {
     jwks: { keys },
     clients: clients.map((c) => ({
       client_id: c.client_id,
       client_secret: c.client_secret,
-      grant_types: ['client_credentials'],
+      grant_types: ['client_credentials', 'password'],
       response_types: [],
       redirect_uris: [],
       // client_secret_post is accepted too: both secret methods share one check.
@@ -127,14 +132,17 @@ function buildProvider({ issuer, keys, clients, audience, ttl }) {
         },
       },
     },
-    extraTokenClaims: async (_ctx, token) => {
+    extraTokenClaims: async (ctx, token) => {
       const client = byId.get(token.clientId);
       if (!client) return undefined;
+      const user = ctx?.oidc?.params?.grant_type === 'password'
+        ? byName.get(ctx.oidc.params.username)
+        : undefined;
       return {
         azp: client.client_id,
         typ: 'Bearer',
-        preferred_username: client.username ?? `service-account-${client.client_id}`,
-        realm_access: { roles: [...(client.roles ?? [])] },
+        preferred_username: user?.username ?? client.username ?? `service-account-${client.client_id}`,
+        realm_access: { roles: [...((user ?? client).roles ?? [])] },
       };
     },
     formats: {
@@ -153,12 +161,33 @@ function buildProvider({ issuer, keys, clients, audience, ttl }) {
     clientBasedCORS: () => false,
     cookies: { keys: ['baton-test-oidc-provider-cookie-key'] },
   });
+
+  // Keycloak's direct grant (resource owner password credentials): a user's name and
+  // password for the realm's access token, the way a server checks HTTP Basic logins.
+  provider.registerGrantType('password', async (ctx) => {
+    const { username, password } = ctx.oidc.params;
+    const user = byName.get(username);
+    if (!user || user.password !== password) {
+      throw new errors.InvalidGrant('Invalid user credentials');
+    }
+    const token = new provider.ClientCredentials({ client: ctx.oidc.client, scope: DEFAULT_SCOPE });
+    token.resourceServer = new provider.ResourceServer(resourceId, resourceServer);
+    ctx.oidc.entity('ClientCredentials', token);
+    const value = await token.save();
+    ctx.body = {
+      access_token: value,
+      expires_in: token.expiration,
+      token_type: 'Bearer',
+      scope: DEFAULT_SCOPE,
+    };
+  }, ['username', 'password', 'scope']);
+  return provider;
 }
 
-function serve({ port, realm, keys, clients, audience, ttl }) {
+function serve({ port, realm, keys, clients, users, audience, ttl }) {
   const prefix = `/realms/${realm}`;
   const issuer = `http://${HOST}:${port}${prefix}`;
-  const provider = buildProvider({ issuer, keys, clients, audience, ttl });
+  const provider = buildProvider({ issuer, keys, clients, users, audience, ttl });
   const handle = provider.callback();
 
   const server = http.createServer((req, res) => {

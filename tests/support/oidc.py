@@ -49,6 +49,16 @@ class OidcClient:
     roles: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class OidcUser:
+    """A realm user for Keycloak's direct grant (``grant_type=password``): its tokens name
+    ``username`` and carry ``roles`` as realm roles."""
+
+    username: str
+    password: str
+    roles: list[str] = field(default_factory=list)
+
+
 def new_rsa_key(kid: str) -> jwk.JWK:
     """A fresh 2048-bit RSA signing key (private), tagged ``kid`` / RS256."""
     return jwk.JWK.generate(kty="RSA", size=2048, kid=kid, alg="RS256", use="sig")
@@ -96,6 +106,7 @@ class OidcProvider:
         clients: list[OidcClient],
         keys: list[jwk.JWK],
         access_token_ttl: int = 300,
+        users: list[OidcUser] | None = None,
     ) -> None:
         if not keys:
             raise ValueError("OidcProvider needs at least one signing key")
@@ -106,6 +117,7 @@ class OidcProvider:
         self._audience = audience
         self._clients = {c.client_id: c for c in clients}
         self._keys = list(keys)
+        self._users = list(users or [])
         self._ttl = access_token_ttl
         self._port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
@@ -223,6 +235,10 @@ class OidcProvider:
                     "roles": list(c.roles),
                 }
                 for c in self._clients.values()
+            ],
+            "users": [
+                {"username": u.username, "password": u.password, "roles": list(u.roles)}
+                for u in self._users
             ],
             "audience": self._audience,
             "access_token_ttl": self._ttl,

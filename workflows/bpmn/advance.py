@@ -110,7 +110,15 @@ async def run_token(rt: Runtime, token: Token, *, resumed: bool = False) -> None
                 taken = taken_flows(rt, node) if outcome == "continue" else []
                 break
             except Incident as incident:
-                await incidents.park(rt, node, token, str(incident), incident.attempts)
+                await incidents.park(
+                    rt,
+                    node,
+                    token,
+                    str(incident),
+                    incident.attempts,
+                    incident_type=incident.incident_type,
+                    configuration=incident.configuration,
+                )
             except BpmnThrow as thrown:
                 catcher = catching.find_catcher(
                     rt, token.scope, thrown, catching.rethrower(rt, node)

@@ -30,11 +30,22 @@ LOCALS: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
 
 class Incident(Exception):
     """Raised inside a token when an element cannot proceed; parks the token.
-    ``attempts``: how often the element was tried (an activity's retries), if it was."""
+    ``attempts``: how often the element was tried (an activity's retries), if it was;
+    ``incident_type`` and ``configuration`` as Camunda 7 names them (``failedJob``, or
+    ``failedExternalTask`` with the HTTP worker's task id as configuration)."""
 
-    def __init__(self, message: str, attempts: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        attempts: int | None = None,
+        *,
+        incident_type: str = "failedJob",
+        configuration: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.attempts = attempts
+        self.incident_type = incident_type
+        self.configuration = configuration
 
 
 @dataclass

@@ -195,6 +195,8 @@ async def _lock_held(action: Any) -> Response:
         await action
     except service_tasks.LockLost as err:
         return camunda_errors.response(400, err.detail, {"workerId": err.owner})
+    except service_tasks.NoRetriesLeft as err:
+        return camunda_errors.response(400, err.detail, {})
     return Response(status_code=204)
 
 
@@ -464,13 +466,28 @@ async def unlock(
     status_code=204,
     response_class=Response,
     summary="Camunda: set the failures a worker may still report before an incident",
+    description=(
+        "On a waiting task: the failures it may still report (0 fails it for good: a "
+        "`failedExternalTask` incident). On a task that failed for good (retries 0): "
+        "retries above 0 retry its incident with that many attempts, and a new task is "
+        "parked for the workers (this needs `bpms:incident:retry` as well)."
+    ),
     responses={404: _ERRORS[404]},
 )
 async def set_retries(
     task_id: str,
     body: RetriesIn,
     store: StoreDep,
-    _: Annotated[Principal, Requires(WORK)],
+    client: ClientDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, Requires(WORK)],
 ) -> Response:
-    await service_tasks.set_retries(store, task_id, body.retries)
+    await service_tasks.set_retries(
+        store,
+        client,
+        settings,
+        task_id,
+        body.retries,
+        may_retry_incident=principal.can("bpms:incident:retry"),
+    )
     return Response(status_code=204)

@@ -22,7 +22,14 @@ if TYPE_CHECKING:
 
 
 async def park(
-    rt: Runtime, node: Node, token: Token, message: str, attempts: int | None = None
+    rt: Runtime,
+    node: Node,
+    token: Token,
+    message: str,
+    attempts: int | None = None,
+    *,
+    incident_type: str = "failedJob",
+    configuration: str | None = None,
 ) -> None:
     """Keep the token at ``node`` until an operator retries the incident."""
     incident = c.IncidentView(
@@ -31,6 +38,8 @@ async def park(
         message=message,
         attempts=attempts or token.attempts or 1,
         created=workflow.now(),
+        incident_type=incident_type,
+        configuration=configuration,
     )
     rt.incidents[incident.id] = incident
     rt.dirty_incidents.add(incident.id)
@@ -45,6 +54,7 @@ async def await_retry(rt: Runtime, node: Node, token: Token, incident: c.Inciden
         await workflow.wait_condition(ready)
     retry = rt.retries.pop(incident.id)
     incident.resolved = True
+    incident.ended = workflow.now()
     rt.dirty_incidents.add(incident.id)
     token.skip = isinstance(retry, c.ResolveIncident)
     token.attempts = retry.attempts if isinstance(retry, c.RetryIncident) else None

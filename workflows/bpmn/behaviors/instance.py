@@ -61,6 +61,8 @@ async def wind_down(rt: Runtime) -> None:
     for incident in rt.incidents.values():
         if not incident.resolved:
             incident.resolved = True
+            incident.deleted = True
+            incident.ended = workflow.now()
             rt.dirty_incidents.add(incident.id)
     request = rt.cancel_request or c.CancelInstance()
     rt.state = c.InstanceState.TERMINATED

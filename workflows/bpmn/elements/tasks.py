@@ -114,10 +114,23 @@ async def activity(
             code = str(cause.details[0]) if cause.details else cause.message
             raise BpmnThrow("error", code, cause.message, node.id) from err
         message = str(cause) if cause is not None else str(err)
+        kind, configuration = "failedJob", None
+        if isinstance(cause, ApplicationError) and cause.type == c.EXTERNAL_TASK_FAILED:
+            kind, configuration = "failedExternalTask", external_task_id(cause)
         raise Incident(
-            f"{impl.task_type} failed after {attempts} attempts: {message}", attempts
+            f"{impl.task_type} failed after {attempts} attempts: {message}",
+            attempts,
+            incident_type=kind,
+            configuration=configuration,
         ) from err
     return dict(result.variables)
+
+
+def external_task_id(cause: ApplicationError) -> str | None:
+    """The HTTP worker's task id a failure of ``EXTERNAL_TASK_FAILED`` carries (its
+    details are ``(errorDetails, task id)``), so the incident names the task to retry."""
+    details = cause.details
+    return str(details[1]) if len(details) > 1 and details[1] else None
 
 
 def reraise_cancel(rt: Runtime, err: ActivityError) -> None:
