@@ -132,9 +132,16 @@ async def test_failure_retries_then_incident_then_retry(stack: Stack) -> None:
 
     opened = await eventually(incident, what="the incident")
     assert opened["activityId"] == "check" and "backend gone" in opened["message"]
-    problem(await stack.http.get(url), 404)  # the attempt is over
+    # the attempt is over: the task stays listed with no retries left until the retry
+    failed = (await stack.http.get(url)).json()
+    assert failed["retries"] == 0 and failed["errorMessage"] == "backend gone"
     retried = await stack.http.post(f"/v1/bpms/incidents/{opened['id']}/retry", json={})
     assert retried.status_code == 204, retried.text
+
+    async def gone() -> bool:
+        return (await stack.http.get(url)).status_code == 404
+
+    await eventually(gone, what="the failed task dropped once its incident was retried")
     fresh = await _fetch_for(stack, "w2", instance_id)
     assert fresh["id"] != task["id"]
     ok = await stack.http.post(f"{TASKS}/{fresh['id']}/complete", json={"workerId": "w2"})
