@@ -25,6 +25,7 @@ from api.routes.camunda import engine as camunda_engine
 from api.routes.camunda import external_tasks as camunda_external_tasks
 from api.routes.camunda import history as camunda_history
 from api.routes.camunda import messages as camunda_messages
+from api.routes.camunda import process_definition_forms as camunda_definition_forms
 from api.routes.camunda import process_definitions as camunda_definitions
 from api.routes.camunda import process_instances as camunda_instances
 from api.routes.camunda import tasks as camunda_tasks
@@ -120,6 +121,7 @@ def create_app(
         camunda_engine,
         camunda_deployments,
         camunda_definitions,
+        camunda_definition_forms,
         camunda_external_tasks,
         camunda_instances,
         camunda_tasks,
