@@ -22,6 +22,7 @@ from api.routes.bpms import (
 )
 from api.routes.camunda import deployments as camunda_deployments
 from api.routes.camunda import engine as camunda_engine
+from api.routes.camunda import external_task_queries as camunda_external_task_queries
 from api.routes.camunda import external_tasks as camunda_external_tasks
 from api.routes.camunda import history as camunda_history
 from api.routes.camunda import messages as camunda_messages
@@ -122,6 +123,7 @@ def create_app(
         camunda_deployments,
         camunda_definitions,
         camunda_definition_forms,
+        camunda_external_task_queries,
         camunda_external_tasks,
         camunda_instances,
         camunda_tasks,

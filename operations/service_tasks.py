@@ -52,6 +52,7 @@ async def fetch_and_lock(
     filters: dict[str, external_tasks.TopicFilter] | None = None,
     *,
     newest_first: bool = False,
+    by_priority: bool = False,
 ) -> list[ExternalTaskRecord]:
     """Lock up to ``max_tasks`` tasks of ``topics``; with none ready, look again every
     ``POLL_INTERVAL`` for up to ``wait`` (long polling, capped at ``MAX_WAIT``)."""
@@ -59,7 +60,13 @@ async def fetch_and_lock(
     deadline = loop.time() + min(wait, MAX_WAIT).total_seconds()
     while True:
         locked = await external_tasks.fetch_and_lock(
-            store, worker_id, topics, max_tasks, filters, newest_first=newest_first
+            store,
+            worker_id,
+            topics,
+            max_tasks,
+            filters,
+            newest_first=newest_first,
+            by_priority=by_priority,
         )
         if locked or loop.time() >= deadline:
             return locked
@@ -191,3 +198,7 @@ async def unlock(store: Store, task_id: str) -> None:
 
 async def set_retries(store: Store, task_id: str, retries: int) -> None:
     await _guarded(external_tasks.set_retries(store, task_id, retries))
+
+
+async def set_priority(store: Store, task_id: str, priority: int) -> None:
+    await _guarded(external_tasks.set_priority(store, task_id, priority))
