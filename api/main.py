@@ -25,6 +25,8 @@ from api.routes.camunda import engine as camunda_engine
 from api.routes.camunda import external_task_queries as camunda_external_task_queries
 from api.routes.camunda import external_tasks as camunda_external_tasks
 from api.routes.camunda import history as camunda_history
+from api.routes.camunda import history_instances as camunda_history_instances
+from api.routes.camunda import history_tasks as camunda_history_tasks
 from api.routes.camunda import messages as camunda_messages
 from api.routes.camunda import process_definition_forms as camunda_definition_forms
 from api.routes.camunda import process_definitions as camunda_definitions
@@ -127,6 +129,8 @@ def create_app(
         camunda_external_tasks,
         camunda_instances,
         camunda_tasks,
+        camunda_history_instances,
+        camunda_history_tasks,
         camunda_history,
         camunda_messages,
     ):
