@@ -15,14 +15,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from temporalio.client import Client
 
 from api.auth import Principal, Requires
 from api.deps import ClientDep, SettingsDep, StoreDep
 from api.problems import ApiProblem
-from api.routes.camunda.shapes import like
+from api.routes.camunda.shapes import CamundaIn, CountOut, check_sorting, like, page
 from api.routes.camunda.tasks import DefinitionIds
 from api.routes.camunda.variables import encode, format_date
 from contracts import bpmn as c
@@ -30,6 +31,7 @@ from core.settings import Settings
 from operations import calls
 from operations.errors import NotFound
 from store import queries
+from store.db import Store
 
 router = APIRouter(prefix="/engine-rest/history", tags=["camunda history"])
 
@@ -152,6 +154,60 @@ def _activities(
     return out
 
 
+class ActivityQuery(BaseModel):
+    instance: str | None = None
+    activity: str | None = None
+    activity_type: str | None = None
+    finished: bool | None = None
+    unfinished: bool | None = None
+    canceled: bool | None = None
+
+
+def _activity_query(
+    instance: Annotated[str | None, Query(alias="processInstanceId")] = None,
+    activity: Annotated[str | None, Query(alias="activityId")] = None,
+    activity_type: Annotated[str | None, Query(alias="activityType")] = None,
+    finished: bool | None = None,
+    unfinished: bool | None = None,
+    canceled: bool | None = None,
+) -> ActivityQuery:
+    return ActivityQuery(
+        instance=instance,
+        activity=activity,
+        activity_type=activity_type,
+        finished=finished,
+        unfinished=unfinished,
+        canceled=canceled,
+    )
+
+
+async def _activity_instances(
+    store: Store, client: Client, settings: Settings, q: ActivityQuery
+) -> list[HistoricActivityInstanceOut]:
+    ids = DefinitionIds(store)
+    found: list[HistoricActivityInstanceOut] = []
+    for instance_id in _instance_ids(q.instance, None, "the activity instance history"):
+        view = await _state(client, settings, instance_id)
+        if view is None:  # a query filtered by an unknown id matches nothing
+            continue
+        definition = await ids.id(view.definition.key, view.definition.version)
+        found += _activities(instance_id, definition, view)
+    return [
+        a
+        for a in found
+        if (q.activity is None or a.activityId == q.activity)
+        and (q.activity_type is None or a.activityType == q.activity_type)
+        and (not q.finished or a.endTime is not None)
+        and (not q.unfinished or a.endTime is None)
+        and (q.canceled is None or a.canceled == q.canceled)
+    ]
+
+
+ActivityQueryDep = Annotated[ActivityQuery, Depends(_activity_query)]
+FirstResult = Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)]
+MaxResults = Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)]
+
+
 @router.get(
     "/activity-instance",
     response_model=list[HistoricActivityInstanceOut],
@@ -163,34 +219,58 @@ async def list_activity_instances(
     client: ClientDep,
     settings: SettingsDep,
     _: Annotated[Principal, Requires("bpms:process:read")],
-    instance: Annotated[str | None, Query(alias="processInstanceId")] = None,
-    activity: Annotated[str | None, Query(alias="activityId")] = None,
-    activity_type: Annotated[str | None, Query(alias="activityType")] = None,
-    finished: bool | None = None,
-    unfinished: bool | None = None,
-    canceled: bool | None = None,
-    first_result: Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)] = None,
-    max_results: Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)] = None,
+    q: ActivityQueryDep,
+    first_result: FirstResult = None,
+    max_results: MaxResults = None,
 ) -> list[HistoricActivityInstanceOut]:
-    ids = DefinitionIds(store)
-    found: list[HistoricActivityInstanceOut] = []
-    for instance_id in _instance_ids(instance, None, "the activity instance history"):
-        view = await _state(client, settings, instance_id)
-        if view is None:  # a query filtered by an unknown id matches nothing
-            continue
-        definition = await ids.id(view.definition.key, view.definition.version)
-        found += _activities(instance_id, definition, view)
-    found = [
-        a
-        for a in found
-        if (activity is None or a.activityId == activity)
-        and (activity_type is None or a.activityType == activity_type)
-        and (not finished or a.endTime is not None)
-        and (not unfinished or a.endTime is None)
-        and (canceled is None or a.canceled == canceled)
-    ]
-    start = first_result or 0
-    return found[start:] if max_results is None else found[start : start + max_results]
+    found = await _activity_instances(store, client, settings, q)
+    return page(found, first_result, max_results)
+
+
+@router.get(
+    "/activity-instance/count",
+    response_model=CountOut,
+    summary="Camunda: count the elements an instance entered and left",
+    responses={400: {"description": "No processInstanceId given"}},
+)
+async def count_activity_instances(
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("bpms:process:read")],
+    q: ActivityQueryDep,
+) -> CountOut:
+    return CountOut(count=len(await _activity_instances(store, client, settings, q)))
+
+
+def _not_found(what: str, id: str) -> JSONResponse:
+    """Camunda's 404 for an unknown historic id (InvalidRequestException)."""
+    return JSONResponse(
+        {"type": "InvalidRequestException", "message": f"{what} with id {id} does not exist"},
+        status_code=404,
+    )
+
+
+@router.get(
+    "/activity-instance/{id}",
+    response_model=HistoricActivityInstanceOut,
+    summary="Camunda: one historic activity instance (<instance id>:<element id>:<n>)",
+    responses={404: {"description": "No such activity instance"}},
+)
+async def get_activity_instance(
+    id: str,
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("bpms:process:read")],
+) -> HistoricActivityInstanceOut | JSONResponse:
+    parts = id.rsplit(":", 2)
+    if len(parts) == 3 and parts[0]:
+        found = await _activity_instances(store, client, settings, ActivityQuery(instance=parts[0]))
+        for activity in found:
+            if activity.id == id:
+                return activity
+    return _not_found("Historic activity instance", id)
 
 
 class HistoricVariableOut(BaseModel):
@@ -219,36 +299,69 @@ class HistoricVariableOut(BaseModel):
     removalTime: str | None = Field(default=None, description="Always null.")
 
 
-@router.get(
-    "/variable-instance",
-    response_model=list[HistoricVariableOut],
-    summary="Camunda: an instance's variables (current values), also after it has ended",
-    responses={400: {"description": "No processInstanceId given"}},
-)
-async def list_variables(
-    store: StoreDep,
-    client: ClientDep,
-    settings: SettingsDep,
-    _: Annotated[Principal, Requires("bpms:process:read")],
+VariableSorting = Literal["instanceId", "variableName"]
+
+
+class VariableSortIn(CamundaIn):
+    sortBy: VariableSorting = Field(description="The column to sort by.")
+    sortOrder: SortOrder = Field(description="asc or desc.")
+
+
+class VariableQuery(CamundaIn):
+    """The historic variable query's filters (Camunda's names): the GET form's parameters,
+    or the POST form's HistoricVariableInstanceQueryDto body."""
+
+    processInstanceId: str | None = None
+    processInstanceIdIn: list[str] | None = None
+    variableName: str | None = None
+    variableNameLike: str | None = None
+    sorting: list[VariableSortIn] | None = None
+
+
+def _variable_query(
     instance: Annotated[str | None, Query(alias="processInstanceId")] = None,
     instance_in: Annotated[str | None, Query(alias="processInstanceIdIn")] = None,
     name: Annotated[str | None, Query(alias="variableName")] = None,
     name_like: Annotated[str | None, Query(alias="variableNameLike")] = None,
     _deserialize: Annotated[bool, Query(alias="deserializeValues")] = True,
-    first_result: Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)] = None,
-    max_results: Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)] = None,
+    sort_by: Annotated[VariableSorting | None, Query(alias="sortBy")] = None,
+    sort_order: Annotated[SortOrder | None, Query(alias="sortOrder")] = None,
+) -> VariableQuery:
+    check_sorting(sort_by, sort_order)
+    ids = split_ids(instance_in)
+    return VariableQuery(
+        processInstanceId=instance,
+        processInstanceIdIn=None if ids is None else list(ids),
+        variableName=name,
+        variableNameLike=name_like,
+        sorting=[VariableSortIn(sortBy=sort_by, sortOrder=sort_order)]
+        if sort_by is not None and sort_order is not None
+        else None,
+    )
+
+
+VariableQueryDep = Annotated[VariableQuery, Depends(_variable_query)]
+_VARIABLE_SORTS = {
+    "instanceId": lambda v: v.processInstanceId,
+    "variableName": lambda v: v.name,
+}
+
+
+async def _variables(
+    store: Store, client: Client, settings: Settings, q: VariableQuery
 ) -> list[HistoricVariableOut]:
     ids = DefinitionIds(store)
     found: list[HistoricVariableOut] = []
-    for instance_id in _instance_ids(instance, instance_in, "the variable history"):
+    instance_in = None if q.processInstanceIdIn is None else ",".join(q.processInstanceIdIn)
+    for instance_id in _instance_ids(q.processInstanceId, instance_in, "the variable history"):
         view = await _state(client, settings, instance_id)
         if view is None:  # a query filtered by an unknown id matches nothing
             continue
         definition = await ids.id(view.definition.key, view.definition.version)
         for variable, value in sorted(view.variables.items()):
-            if name is not None and variable != name:
+            if q.variableName is not None and variable != q.variableName:
                 continue
-            if name_like is not None and not like(variable, name_like):
+            if q.variableNameLike is not None and not like(variable, q.variableNameLike):
                 continue
             typed = encode(value)
             found.append(
@@ -266,5 +379,101 @@ async def list_variables(
                     activityInstanceId=instance_id,
                 )
             )
-    start = first_result or 0
-    return found[start:] if max_results is None else found[start : start + max_results]
+    for sort in reversed(q.sorting or ()):  # stable: the first key sorts last
+        found.sort(key=_VARIABLE_SORTS[sort.sortBy], reverse=sort.sortOrder == "desc")
+    return found
+
+
+_NEEDS_INSTANCE: dict[int | str, dict[str, Any]] = {
+    400: {"description": "No processInstanceId given"}
+}
+
+
+@router.get(
+    "/variable-instance",
+    response_model=list[HistoricVariableOut],
+    summary="Camunda: an instance's variables (current values), also after it has ended",
+    responses=_NEEDS_INSTANCE,
+)
+async def list_variables(
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("bpms:process:read")],
+    q: VariableQueryDep,
+    first_result: FirstResult = None,
+    max_results: MaxResults = None,
+) -> list[HistoricVariableOut]:
+    return page(await _variables(store, client, settings, q), first_result, max_results)
+
+
+@router.post(
+    "/variable-instance",
+    response_model=list[HistoricVariableOut],
+    summary="Camunda: query historic variables with a HistoricVariableInstanceQueryDto body",
+    responses=_NEEDS_INSTANCE,
+)
+async def query_variables(
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("bpms:process:read")],
+    body: VariableQuery,
+    first_result: FirstResult = None,
+    max_results: MaxResults = None,
+) -> list[HistoricVariableOut]:
+    return page(await _variables(store, client, settings, body), first_result, max_results)
+
+
+@router.get(
+    "/variable-instance/count",
+    response_model=CountOut,
+    summary="Camunda: count an instance's variables",
+    responses=_NEEDS_INSTANCE,
+)
+async def count_variables(
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("bpms:process:read")],
+    q: VariableQueryDep,
+) -> CountOut:
+    return CountOut(count=len(await _variables(store, client, settings, q)))
+
+
+@router.post(
+    "/variable-instance/count",
+    response_model=CountOut,
+    summary="Camunda: count historic variables with a HistoricVariableInstanceQueryDto body",
+    responses=_NEEDS_INSTANCE,
+)
+async def count_variables_by_body(
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("bpms:process:read")],
+    body: VariableQuery,
+) -> CountOut:
+    return CountOut(count=len(await _variables(store, client, settings, body)))
+
+
+@router.get(
+    "/variable-instance/{id}",
+    response_model=HistoricVariableOut,
+    summary="Camunda: one historic variable (<instance id>:<variable name>)",
+    responses={404: {"description": "No such variable"}},
+)
+async def get_variable(
+    id: str,
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("bpms:process:read")],
+    _deserialize: Annotated[bool, Query(alias="deserializeValues")] = True,
+) -> HistoricVariableOut | JSONResponse:
+    instance, _sep, name = id.partition(":")
+    if instance and name:
+        q = VariableQuery(processInstanceId=instance, variableName=name)
+        for variable in await _variables(store, client, settings, q):
+            return variable
+    return _not_found("Historic variable instance", id)

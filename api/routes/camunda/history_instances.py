@@ -19,9 +19,9 @@ from pydantic import BaseModel, Field
 
 from api.auth import Principal, Requires
 from api.deps import StoreDep
-from api.problems import ApiProblem
+from api.problems import ApiProblem, Conflict
 from api.routes.camunda.history import date_out, millis_between, split_ids
-from api.routes.camunda.shapes import CountOut, check_sorting
+from api.routes.camunda.shapes import CamundaIn, CountOut, check_sorting
 from api.routes.camunda.tasks import DefinitionIds
 from api.routes.camunda.variables import parse_date
 from contracts import bpmn as c
@@ -91,11 +91,17 @@ async def _instance_out(ids: DefinitionIds, row: InstanceRecord) -> HistoricProc
     )
 
 
-class InstanceQuery(BaseModel):
-    """The historic process-instance query's filters (Camunda's names)."""
+class InstanceSortIn(CamundaIn):
+    sortBy: InstanceSorting = Field(description="The column to sort by.")
+    sortOrder: SortOrder = Field(description="asc or desc.")
+
+
+class InstanceQuery(CamundaIn):
+    """The historic process-instance query's filters (Camunda's names): the GET form's
+    parameters, or the POST form's HistoricProcessInstanceQueryDto body."""
 
     processInstanceId: str | None = None
-    processInstanceIds: str | None = None
+    processInstanceIds: list[str] | None = None
     processDefinitionKey: str | None = None
     processInstanceBusinessKey: str | None = None
     startedBefore: str | None = None
@@ -105,6 +111,13 @@ class InstanceQuery(BaseModel):
     active: bool | None = None
     completed: bool | None = None
     externallyTerminated: bool | None = None
+    sorting: list[InstanceSortIn] | None = None
+
+    def sort(self) -> list[queries.Sort]:
+        return [
+            queries.Sort(_INSTANCE_SORTS[s.sortBy], s.sortOrder == "desc")
+            for s in self.sorting or ()
+        ]
 
     def states(self) -> tuple[str, ...] | None:
         """The read-model states the flags allow (every flag narrows)."""
@@ -122,7 +135,7 @@ class InstanceQuery(BaseModel):
         return None if allowed == set(_STATES) else tuple(sorted(allowed))
 
     def ids(self) -> tuple[str, ...] | None:
-        ids = split_ids(self.processInstanceIds)
+        ids = None if self.processInstanceIds is None else tuple(self.processInstanceIds)
         if self.processInstanceId is not None:
             one = self.processInstanceId
             ids = (one,) if ids is None or one in ids else ()
@@ -141,10 +154,14 @@ def _instance_query(
     active: bool | None = None,
     completed: bool | None = None,
     externally_terminated: Annotated[bool | None, Query(alias="externallyTerminated")] = None,
+    sort_by: Annotated[InstanceSorting | None, Query(alias="sortBy")] = None,
+    sort_order: Annotated[SortOrder | None, Query(alias="sortOrder")] = None,
 ) -> InstanceQuery:
+    check_sorting(sort_by, sort_order)
+    ids = split_ids(instance_ids)
     return InstanceQuery(
         processInstanceId=instance,
-        processInstanceIds=instance_ids,
+        processInstanceIds=None if ids is None else list(ids),
         processDefinitionKey=definition_key,
         processInstanceBusinessKey=business_key,
         startedBefore=started_before,
@@ -154,10 +171,15 @@ def _instance_query(
         active=active,
         completed=completed,
         externallyTerminated=externally_terminated,
+        sorting=[InstanceSortIn(sortBy=sort_by, sortOrder=sort_order)]
+        if sort_by is not None and sort_order is not None
+        else None,
     )
 
 
 InstanceQueryDep = Annotated[InstanceQuery, Depends(_instance_query)]
+FirstResult = Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)]
+MaxResults = Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)]
 
 
 def _when(name: str, text: str | None) -> datetime | None:
@@ -172,12 +194,7 @@ def _when(name: str, text: str | None) -> datetime | None:
 
 
 async def _instances(
-    store: Store,
-    q: InstanceQuery,
-    *,
-    sort: list[queries.Sort],
-    first: int | None,
-    size: int | None,
+    store: Store, q: InstanceQuery, *, first: int | None, size: int | None
 ) -> queries.Page[InstanceRecord]:
     return await queries.instance_window(
         store,
@@ -191,7 +208,7 @@ async def _instances(
         states=q.states(),
         first=first or 0,
         limit=size,
-        sort=sort,
+        sort=q.sort(),
     )
 
 
@@ -204,14 +221,31 @@ async def list_instances(
     store: StoreDep,
     _: Annotated[Principal, Requires("bpms:process:read")],
     q: InstanceQueryDep,
-    sort_by: Annotated[InstanceSorting | None, Query(alias="sortBy")] = None,
-    sort_order: Annotated[SortOrder | None, Query(alias="sortOrder")] = None,
-    first_result: Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)] = None,
-    max_results: Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)] = None,
+    first_result: FirstResult = None,
+    max_results: MaxResults = None,
 ) -> list[HistoricProcessInstanceOut]:
-    check_sorting(sort_by, sort_order)
-    sort = [queries.Sort(_INSTANCE_SORTS[sort_by], sort_order == "desc")] if sort_by else []
-    found = await _instances(store, q, sort=sort, first=first_result, size=max_results)
+    return await _listed(store, q, first_result, max_results)
+
+
+@router.post(
+    "/process-instance",
+    response_model=list[HistoricProcessInstanceOut],
+    summary="Camunda: query historic process instances with a HistoricProcessInstanceQueryDto",
+)
+async def query_instances(
+    store: StoreDep,
+    _: Annotated[Principal, Requires("bpms:process:read")],
+    body: InstanceQuery,
+    first_result: FirstResult = None,
+    max_results: MaxResults = None,
+) -> list[HistoricProcessInstanceOut]:
+    return await _listed(store, body, first_result, max_results)
+
+
+async def _listed(
+    store: Store, q: InstanceQuery, first: int | None, size: int | None
+) -> list[HistoricProcessInstanceOut]:
+    found = await _instances(store, q, first=first, size=size)
     ids = DefinitionIds(store)
     return [await _instance_out(ids, row) for row in found.items]
 
@@ -224,7 +258,18 @@ async def list_instances(
 async def count_instances(
     store: StoreDep, _: Annotated[Principal, Requires("bpms:process:read")], q: InstanceQueryDep
 ) -> CountOut:
-    return CountOut(count=(await _instances(store, q, sort=[], first=0, size=0)).total)
+    return CountOut(count=(await _instances(store, q, first=0, size=0)).total)
+
+
+@router.post(
+    "/process-instance/count",
+    response_model=CountOut,
+    summary="Camunda: count historic process instances with a HistoricProcessInstanceQueryDto",
+)
+async def count_instances_by_body(
+    store: StoreDep, _: Annotated[Principal, Requires("bpms:process:read")], body: InstanceQuery
+) -> CountOut:
+    return CountOut(count=(await _instances(store, body, first=0, size=0)).total)
 
 
 @router.get(
@@ -246,3 +291,34 @@ async def get_instance(
             status_code=404,
         )
     return await _instance_out(DefinitionIds(store), row)
+
+
+@router.delete(
+    "/process-instance/{id}",
+    status_code=204,
+    summary="Camunda: delete a historic process instance (refused: Baton keeps history)",
+    responses={
+        404: {"description": "No such instance"},
+        409: {"description": "Baton keeps every instance's history"},
+    },
+)
+async def delete_instance(
+    id: str, store: StoreDep, _: Annotated[Principal, Requires("bpms:process:modify")]
+) -> JSONResponse:
+    row = await queries.get_instance(store, id)
+    if row is None:
+        return _missing(id)
+    raise Conflict(
+        f"Historic process instance {id} is kept: Baton removes no instance history (its "
+        "Temporal history and read model stay until retention ends)"
+    )
+
+
+def _missing(id: str) -> JSONResponse:
+    return JSONResponse(
+        {
+            "type": "InvalidRequestException",
+            "message": f"Historic process instance with id {id} does not exist",
+        },
+        status_code=404,
+    )

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from api.auth import Principal, Requires
 from api.deps import StoreDep
 from api.routes.camunda.history import date_out, millis_between
-from api.routes.camunda.shapes import CountOut, check_sorting
+from api.routes.camunda.shapes import CamundaIn, CountOut, check_sorting
 from api.routes.camunda.tasks import TASK_STATES, DefinitionIds
 from contracts import bpmn as c
 from store import queries
@@ -90,42 +90,50 @@ _TASK_SORTS = {
 }
 
 
-def _task_window(
-    task_id: str | None,
-    instance: str | None,
-    business_key: str | None,
-    definition_key: str | None,
-    element: str | None,
-    assignee: str | None,
-    finished: bool | None,
-    unfinished: bool | None,
-) -> queries.TaskWindow:
-    window = queries.TaskWindow(
-        base=queries.TaskFilter(
-            assignee=assignee,
-            process_instance_id=instance,
-            definition_key=definition_key,
-            business_key=business_key,
-            any_state=True,
-        ),
-        task_ids=(task_id,) if task_id is not None else None,
-        element_id=element,
-    )
-    if finished and not unfinished:
-        return queries.TaskWindow(**{**window.__dict__, "ended_only": True})
-    if unfinished and not finished:
-        return queries.TaskWindow(**{**window.__dict__, "open_only": True})
-    return window
+class TaskSortIn(CamundaIn):
+    sortBy: TaskSorting = Field(description="The column to sort by.")
+    sortOrder: SortOrder = Field(description="asc or desc.")
 
 
-@router.get(
-    "/task",
-    response_model=list[HistoricTaskOut],
-    summary="Camunda: query historic tasks (open and ended)",
-)
-async def list_tasks(
-    store: StoreDep,
-    _: Annotated[Principal, Requires("bpms:task:read")],
+class TaskQuery(CamundaIn):
+    """The historic task query's filters (Camunda's names): the GET form's parameters, or
+    the POST form's HistoricTaskInstanceQueryDto body."""
+
+    taskId: str | None = None
+    processInstanceId: str | None = None
+    processInstanceBusinessKey: str | None = None
+    processDefinitionKey: str | None = None
+    taskDefinitionKey: str | None = None
+    taskAssignee: str | None = None
+    finished: bool | None = None
+    unfinished: bool | None = None
+    sorting: list[TaskSortIn] | None = None
+
+    def sort(self) -> list[queries.Sort]:
+        return [
+            queries.Sort(_TASK_SORTS[s.sortBy], s.sortOrder == "desc") for s in self.sorting or ()
+        ]
+
+    def window(self) -> queries.TaskWindow:
+        window = queries.TaskWindow(
+            base=queries.TaskFilter(
+                assignee=self.taskAssignee,
+                process_instance_id=self.processInstanceId,
+                definition_key=self.processDefinitionKey,
+                business_key=self.processInstanceBusinessKey,
+                any_state=True,
+            ),
+            task_ids=(self.taskId,) if self.taskId is not None else None,
+            element_id=self.taskDefinitionKey,
+        )
+        if self.finished and not self.unfinished:
+            return queries.TaskWindow(**{**window.__dict__, "ended_only": True})
+        if self.unfinished and not self.finished:
+            return queries.TaskWindow(**{**window.__dict__, "open_only": True})
+        return window
+
+
+def _task_query(
     task_id: Annotated[str | None, Query(alias="taskId")] = None,
     instance: Annotated[str | None, Query(alias="processInstanceId")] = None,
     business_key: Annotated[str | None, Query(alias="processInstanceBusinessKey")] = None,
@@ -136,35 +144,79 @@ async def list_tasks(
     unfinished: bool | None = None,
     sort_by: Annotated[TaskSorting | None, Query(alias="sortBy")] = None,
     sort_order: Annotated[SortOrder | None, Query(alias="sortOrder")] = None,
-    first_result: Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)] = None,
-    max_results: Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)] = None,
-) -> list[HistoricTaskOut]:
+) -> TaskQuery:
     check_sorting(sort_by, sort_order)
-    sort = [queries.Sort(_TASK_SORTS[sort_by], sort_order == "desc")] if sort_by else []
-    window = _task_window(
-        task_id, instance, business_key, definition_key, element, assignee, finished, unfinished
+    return TaskQuery(
+        taskId=task_id,
+        processInstanceId=instance,
+        processInstanceBusinessKey=business_key,
+        processDefinitionKey=definition_key,
+        taskDefinitionKey=element,
+        taskAssignee=assignee,
+        finished=finished,
+        unfinished=unfinished,
+        sorting=[TaskSortIn(sortBy=sort_by, sortOrder=sort_order)]
+        if sort_by is not None and sort_order is not None
+        else None,
     )
-    rows = await queries.task_window(
-        store, window, first=first_result or 0, limit=max_results, sort=sort
-    )
+
+
+TaskQueryDep = Annotated[TaskQuery, Depends(_task_query)]
+FirstResult = Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)]
+MaxResults = Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)]
+
+
+async def _listed(
+    store: StoreDep, q: TaskQuery, first: int | None, size: int | None
+) -> list[HistoricTaskOut]:
+    rows = await queries.task_window(store, q.window(), first=first or 0, limit=size, sort=q.sort())
     ids = await DefinitionIds(store).of(rows)
     return [_historic_task(r, ids[r.process_instance_id]) for r in rows]
 
 
-@router.get("/task/count", response_model=CountOut, summary="Camunda: count historic tasks")
-async def count_tasks(
+@router.get(
+    "/task",
+    response_model=list[HistoricTaskOut],
+    summary="Camunda: query historic tasks (open and ended)",
+)
+async def list_tasks(
     store: StoreDep,
     _: Annotated[Principal, Requires("bpms:task:read")],
-    task_id: Annotated[str | None, Query(alias="taskId")] = None,
-    instance: Annotated[str | None, Query(alias="processInstanceId")] = None,
-    business_key: Annotated[str | None, Query(alias="processInstanceBusinessKey")] = None,
-    definition_key: Annotated[str | None, Query(alias="processDefinitionKey")] = None,
-    element: Annotated[str | None, Query(alias="taskDefinitionKey")] = None,
-    assignee: Annotated[str | None, Query(alias="taskAssignee")] = None,
-    finished: bool | None = None,
-    unfinished: bool | None = None,
+    q: TaskQueryDep,
+    first_result: FirstResult = None,
+    max_results: MaxResults = None,
+) -> list[HistoricTaskOut]:
+    return await _listed(store, q, first_result, max_results)
+
+
+@router.post(
+    "/task",
+    response_model=list[HistoricTaskOut],
+    summary="Camunda: query historic tasks with a HistoricTaskInstanceQueryDto body",
+)
+async def query_tasks(
+    store: StoreDep,
+    _: Annotated[Principal, Requires("bpms:task:read")],
+    body: TaskQuery,
+    first_result: FirstResult = None,
+    max_results: MaxResults = None,
+) -> list[HistoricTaskOut]:
+    return await _listed(store, body, first_result, max_results)
+
+
+@router.get("/task/count", response_model=CountOut, summary="Camunda: count historic tasks")
+async def count_tasks(
+    store: StoreDep, _: Annotated[Principal, Requires("bpms:task:read")], q: TaskQueryDep
 ) -> CountOut:
-    window = _task_window(
-        task_id, instance, business_key, definition_key, element, assignee, finished, unfinished
-    )
-    return CountOut(count=await queries.count_task_window(store, window))
+    return CountOut(count=await queries.count_task_window(store, q.window()))
+
+
+@router.post(
+    "/task/count",
+    response_model=CountOut,
+    summary="Camunda: count historic tasks with a HistoricTaskInstanceQueryDto body",
+)
+async def count_tasks_by_body(
+    store: StoreDep, _: Annotated[Principal, Requires("bpms:task:read")], body: TaskQuery
+) -> CountOut:
+    return CountOut(count=await queries.count_task_window(store, body.window()))
