@@ -202,7 +202,8 @@ class ExternalTaskRecord(Base):
     created: Mapped[datetime]
     priority: Mapped[int | None] = mapped_column(
         BigInteger,
-        nullable=True, doc="Camunda's task priority (null: 0); fetch-and-lock may order by it."
+        nullable=True,
+        doc="Camunda's task priority (null: 0); fetch-and-lock may order by it.",
     )
 
 
