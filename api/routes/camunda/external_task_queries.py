@@ -57,8 +57,12 @@ class ExternalTaskQueryIn(CamundaIn):
     processInstanceIdIn: list[str] | None = Field(default=None, description="Any of these.")
     processDefinitionId: str | None = Field(default=None, description="The definition key.")
     processDefinitionKey: str | None = Field(default=None, description="The definition key.")
-    priorityHigherThanOrEquals: int | None = Field(default=None, ge=-_LONG, le=_LONG)
-    priorityLowerThanOrEquals: int | None = Field(default=None, ge=-_LONG, le=_LONG)
+    priorityHigherThanOrEquals: int | None = Field(
+        default=None, ge=-_LONG, le=_LONG, description="Priority at least this."
+    )
+    priorityLowerThanOrEquals: int | None = Field(
+        default=None, ge=-_LONG, le=_LONG, description="Priority at most this."
+    )
     sorting: list[SortingIn] | None = Field(default=None, description="Sort keys, in order.")
 
 

@@ -307,15 +307,19 @@ class VariableSortIn(CamundaIn):
     sortOrder: SortOrder = Field(description="asc or desc.")
 
 
-class VariableQuery(CamundaIn):
+class HistoricVariableQueryIn(CamundaIn):
     """The historic variable query's filters (Camunda's names): the GET form's parameters,
     or the POST form's HistoricVariableInstanceQueryDto body."""
 
-    processInstanceId: str | None = None
-    processInstanceIdIn: list[str] | None = None
-    variableName: str | None = None
-    variableNameLike: str | None = None
-    sorting: list[VariableSortIn] | None = None
+    processInstanceId: str | None = Field(default=None, description="One instance.")
+    processInstanceIdIn: list[str] | None = Field(
+        default=None, description="Any of these instances."
+    )
+    variableName: str | None = Field(default=None, description="The variable's name.")
+    variableNameLike: str | None = Field(
+        default=None, description="Names matching this LIKE pattern (% any run, _ one)."
+    )
+    sorting: list[VariableSortIn] | None = Field(default=None, description="Sort keys, in order.")
 
 
 def _variable_query(
@@ -326,10 +330,10 @@ def _variable_query(
     _deserialize: Annotated[bool, Query(alias="deserializeValues")] = True,
     sort_by: Annotated[VariableSorting | None, Query(alias="sortBy")] = None,
     sort_order: Annotated[SortOrder | None, Query(alias="sortOrder")] = None,
-) -> VariableQuery:
+) -> HistoricVariableQueryIn:
     check_sorting(sort_by, sort_order)
     ids = split_ids(instance_in)
-    return VariableQuery(
+    return HistoricVariableQueryIn(
         processInstanceId=instance,
         processInstanceIdIn=None if ids is None else list(ids),
         variableName=name,
@@ -340,7 +344,7 @@ def _variable_query(
     )
 
 
-VariableQueryDep = Annotated[VariableQuery, Depends(_variable_query)]
+HistoricVariableQueryInDep = Annotated[HistoricVariableQueryIn, Depends(_variable_query)]
 _VARIABLE_SORTS = {
     "instanceId": lambda v: v.processInstanceId,
     "variableName": lambda v: v.name,
@@ -348,7 +352,7 @@ _VARIABLE_SORTS = {
 
 
 async def _variables(
-    store: Store, client: Client, settings: Settings, q: VariableQuery
+    store: Store, client: Client, settings: Settings, q: HistoricVariableQueryIn
 ) -> list[HistoricVariableOut]:
     ids = DefinitionIds(store)
     found: list[HistoricVariableOut] = []
@@ -400,7 +404,7 @@ async def list_variables(
     client: ClientDep,
     settings: SettingsDep,
     _: Annotated[Principal, Requires("bpms:process:read")],
-    q: VariableQueryDep,
+    q: HistoricVariableQueryInDep,
     first_result: FirstResult = None,
     max_results: MaxResults = None,
 ) -> list[HistoricVariableOut]:
@@ -418,7 +422,7 @@ async def query_variables(
     client: ClientDep,
     settings: SettingsDep,
     _: Annotated[Principal, Requires("bpms:process:read")],
-    body: VariableQuery,
+    body: HistoricVariableQueryIn,
     first_result: FirstResult = None,
     max_results: MaxResults = None,
 ) -> list[HistoricVariableOut]:
@@ -436,7 +440,7 @@ async def count_variables(
     client: ClientDep,
     settings: SettingsDep,
     _: Annotated[Principal, Requires("bpms:process:read")],
-    q: VariableQueryDep,
+    q: HistoricVariableQueryInDep,
 ) -> CountOut:
     return CountOut(count=len(await _variables(store, client, settings, q)))
 
@@ -452,7 +456,7 @@ async def count_variables_by_body(
     client: ClientDep,
     settings: SettingsDep,
     _: Annotated[Principal, Requires("bpms:process:read")],
-    body: VariableQuery,
+    body: HistoricVariableQueryIn,
 ) -> CountOut:
     return CountOut(count=len(await _variables(store, client, settings, body)))
 
@@ -473,7 +477,7 @@ async def get_variable(
 ) -> HistoricVariableOut | JSONResponse:
     instance, _sep, name = id.partition(":")
     if instance and name:
-        q = VariableQuery(processInstanceId=instance, variableName=name)
+        q = HistoricVariableQueryIn(processInstanceId=instance, variableName=name)
         for variable in await _variables(store, client, settings, q):
             return variable
     return _not_found("Historic variable instance", id)

@@ -96,22 +96,30 @@ class InstanceSortIn(CamundaIn):
     sortOrder: SortOrder = Field(description="asc or desc.")
 
 
-class InstanceQuery(CamundaIn):
+class HistoricInstanceQueryIn(CamundaIn):
     """The historic process-instance query's filters (Camunda's names): the GET form's
     parameters, or the POST form's HistoricProcessInstanceQueryDto body."""
 
-    processInstanceId: str | None = None
-    processInstanceIds: list[str] | None = None
-    processDefinitionKey: str | None = None
-    processInstanceBusinessKey: str | None = None
-    startedBefore: str | None = None
-    startedAfter: str | None = None
-    finished: bool | None = None
-    unfinished: bool | None = None
-    active: bool | None = None
-    completed: bool | None = None
-    externallyTerminated: bool | None = None
-    sorting: list[InstanceSortIn] | None = None
+    processInstanceId: str | None = Field(default=None, description="One instance.")
+    processInstanceIds: list[str] | None = Field(
+        default=None, description="Any of these instances."
+    )
+    processDefinitionKey: str | None = Field(default=None, description="The BPMN process id.")
+    processInstanceBusinessKey: str | None = Field(
+        default=None, description="The instance's business key."
+    )
+    startedBefore: str | None = Field(
+        default=None, description="Started before this date (Camunda's format)."
+    )
+    startedAfter: str | None = Field(
+        default=None, description="Started after this date (Camunda's format)."
+    )
+    finished: bool | None = Field(default=None, description="Only ended ones.")
+    unfinished: bool | None = Field(default=None, description="Only running ones.")
+    active: bool | None = Field(default=None, description="Only running instances.")
+    completed: bool | None = Field(default=None, description="Only completed instances.")
+    externallyTerminated: bool | None = Field(default=None, description="Only cancelled instances.")
+    sorting: list[InstanceSortIn] | None = Field(default=None, description="Sort keys, in order.")
 
     def sort(self) -> list[queries.Sort]:
         return [
@@ -156,10 +164,10 @@ def _instance_query(
     externally_terminated: Annotated[bool | None, Query(alias="externallyTerminated")] = None,
     sort_by: Annotated[InstanceSorting | None, Query(alias="sortBy")] = None,
     sort_order: Annotated[SortOrder | None, Query(alias="sortOrder")] = None,
-) -> InstanceQuery:
+) -> HistoricInstanceQueryIn:
     check_sorting(sort_by, sort_order)
     ids = split_ids(instance_ids)
-    return InstanceQuery(
+    return HistoricInstanceQueryIn(
         processInstanceId=instance,
         processInstanceIds=None if ids is None else list(ids),
         processDefinitionKey=definition_key,
@@ -177,7 +185,7 @@ def _instance_query(
     )
 
 
-InstanceQueryDep = Annotated[InstanceQuery, Depends(_instance_query)]
+HistoricInstanceQueryInDep = Annotated[HistoricInstanceQueryIn, Depends(_instance_query)]
 FirstResult = Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)]
 MaxResults = Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)]
 
@@ -194,7 +202,7 @@ def _when(name: str, text: str | None) -> datetime | None:
 
 
 async def _instances(
-    store: Store, q: InstanceQuery, *, first: int | None, size: int | None
+    store: Store, q: HistoricInstanceQueryIn, *, first: int | None, size: int | None
 ) -> queries.Page[InstanceRecord]:
     return await queries.instance_window(
         store,
@@ -220,7 +228,7 @@ async def _instances(
 async def list_instances(
     store: StoreDep,
     _: Annotated[Principal, Requires("bpms:process:read")],
-    q: InstanceQueryDep,
+    q: HistoricInstanceQueryInDep,
     first_result: FirstResult = None,
     max_results: MaxResults = None,
 ) -> list[HistoricProcessInstanceOut]:
@@ -235,7 +243,7 @@ async def list_instances(
 async def query_instances(
     store: StoreDep,
     _: Annotated[Principal, Requires("bpms:process:read")],
-    body: InstanceQuery,
+    body: HistoricInstanceQueryIn,
     first_result: FirstResult = None,
     max_results: MaxResults = None,
 ) -> list[HistoricProcessInstanceOut]:
@@ -243,7 +251,7 @@ async def query_instances(
 
 
 async def _listed(
-    store: Store, q: InstanceQuery, first: int | None, size: int | None
+    store: Store, q: HistoricInstanceQueryIn, first: int | None, size: int | None
 ) -> list[HistoricProcessInstanceOut]:
     found = await _instances(store, q, first=first, size=size)
     ids = DefinitionIds(store)
@@ -256,7 +264,9 @@ async def _listed(
     summary="Camunda: count historic process instances",
 )
 async def count_instances(
-    store: StoreDep, _: Annotated[Principal, Requires("bpms:process:read")], q: InstanceQueryDep
+    store: StoreDep,
+    _: Annotated[Principal, Requires("bpms:process:read")],
+    q: HistoricInstanceQueryInDep,
 ) -> CountOut:
     return CountOut(count=(await _instances(store, q, first=0, size=0)).total)
 
@@ -267,7 +277,9 @@ async def count_instances(
     summary="Camunda: count historic process instances with a HistoricProcessInstanceQueryDto",
 )
 async def count_instances_by_body(
-    store: StoreDep, _: Annotated[Principal, Requires("bpms:process:read")], body: InstanceQuery
+    store: StoreDep,
+    _: Annotated[Principal, Requires("bpms:process:read")],
+    body: HistoricInstanceQueryIn,
 ) -> CountOut:
     return CountOut(count=(await _instances(store, body, first=0, size=0)).total)
 

@@ -95,19 +95,21 @@ class TaskSortIn(CamundaIn):
     sortOrder: SortOrder = Field(description="asc or desc.")
 
 
-class TaskQuery(CamundaIn):
+class HistoricTaskQueryIn(CamundaIn):
     """The historic task query's filters (Camunda's names): the GET form's parameters, or
     the POST form's HistoricTaskInstanceQueryDto body."""
 
-    taskId: str | None = None
-    processInstanceId: str | None = None
-    processInstanceBusinessKey: str | None = None
-    processDefinitionKey: str | None = None
-    taskDefinitionKey: str | None = None
-    taskAssignee: str | None = None
-    finished: bool | None = None
-    unfinished: bool | None = None
-    sorting: list[TaskSortIn] | None = None
+    taskId: str | None = Field(default=None, description="One task.")
+    processInstanceId: str | None = Field(default=None, description="One instance.")
+    processInstanceBusinessKey: str | None = Field(
+        default=None, description="The instance's business key."
+    )
+    processDefinitionKey: str | None = Field(default=None, description="The BPMN process id.")
+    taskDefinitionKey: str | None = Field(default=None, description="The user task's element id.")
+    taskAssignee: str | None = Field(default=None, description="Assigned to this user.")
+    finished: bool | None = Field(default=None, description="Only ended ones.")
+    unfinished: bool | None = Field(default=None, description="Only running ones.")
+    sorting: list[TaskSortIn] | None = Field(default=None, description="Sort keys, in order.")
 
     def sort(self) -> list[queries.Sort]:
         return [
@@ -144,9 +146,9 @@ def _task_query(
     unfinished: bool | None = None,
     sort_by: Annotated[TaskSorting | None, Query(alias="sortBy")] = None,
     sort_order: Annotated[SortOrder | None, Query(alias="sortOrder")] = None,
-) -> TaskQuery:
+) -> HistoricTaskQueryIn:
     check_sorting(sort_by, sort_order)
-    return TaskQuery(
+    return HistoricTaskQueryIn(
         taskId=task_id,
         processInstanceId=instance,
         processInstanceBusinessKey=business_key,
@@ -161,13 +163,13 @@ def _task_query(
     )
 
 
-TaskQueryDep = Annotated[TaskQuery, Depends(_task_query)]
+TaskQueryDep = Annotated[HistoricTaskQueryIn, Depends(_task_query)]
 FirstResult = Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)]
 MaxResults = Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)]
 
 
 async def _listed(
-    store: StoreDep, q: TaskQuery, first: int | None, size: int | None
+    store: StoreDep, q: HistoricTaskQueryIn, first: int | None, size: int | None
 ) -> list[HistoricTaskOut]:
     rows = await queries.task_window(store, q.window(), first=first or 0, limit=size, sort=q.sort())
     ids = await DefinitionIds(store).of(rows)
@@ -197,7 +199,7 @@ async def list_tasks(
 async def query_tasks(
     store: StoreDep,
     _: Annotated[Principal, Requires("bpms:task:read")],
-    body: TaskQuery,
+    body: HistoricTaskQueryIn,
     first_result: FirstResult = None,
     max_results: MaxResults = None,
 ) -> list[HistoricTaskOut]:
@@ -217,6 +219,6 @@ async def count_tasks(
     summary="Camunda: count historic tasks with a HistoricTaskInstanceQueryDto body",
 )
 async def count_tasks_by_body(
-    store: StoreDep, _: Annotated[Principal, Requires("bpms:task:read")], body: TaskQuery
+    store: StoreDep, _: Annotated[Principal, Requires("bpms:task:read")], body: HistoricTaskQueryIn
 ) -> CountOut:
     return CountOut(count=await queries.count_task_window(store, body.window()))
