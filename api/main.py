@@ -22,12 +22,16 @@ from api.routes.bpms import (
 )
 from api.routes.camunda import deployments as camunda_deployments
 from api.routes.camunda import engine as camunda_engine
+from api.routes.camunda import external_task_queries as camunda_external_task_queries
 from api.routes.camunda import external_task_retries as camunda_external_task_retries
 from api.routes.camunda import external_tasks as camunda_external_tasks
 from api.routes.camunda import history as camunda_history
+from api.routes.camunda import history_instances as camunda_history_instances
+from api.routes.camunda import history_tasks as camunda_history_tasks
 from api.routes.camunda import incidents as camunda_incidents
 from api.routes.camunda import jobs as camunda_jobs
 from api.routes.camunda import messages as camunda_messages
+from api.routes.camunda import process_definition_forms as camunda_definition_forms
 from api.routes.camunda import process_definitions as camunda_definitions
 from api.routes.camunda import process_instances as camunda_instances
 from api.routes.camunda import statistics as camunda_statistics
@@ -125,10 +129,14 @@ def create_app(
         camunda_deployments,
         camunda_statistics,  # before definitions: "statistics" is no definition id
         camunda_definitions,
+        camunda_definition_forms,
         camunda_external_task_retries,
+        camunda_external_task_queries,
         camunda_external_tasks,
         camunda_instances,
         camunda_tasks,
+        camunda_history_instances,
+        camunda_history_tasks,
         camunda_history,
         camunda_messages,
         camunda_incidents,

@@ -53,6 +53,7 @@ async def fetch_and_lock(
     filters: dict[str, external_tasks.TopicFilter] | None = None,
     *,
     newest_first: bool = False,
+    by_priority: bool = False,
 ) -> list[ExternalTaskRecord]:
     """Lock up to ``max_tasks`` tasks of ``topics``; with none ready, look again every
     ``POLL_INTERVAL`` for up to ``wait`` (long polling, capped at ``MAX_WAIT``)."""
@@ -60,7 +61,13 @@ async def fetch_and_lock(
     deadline = loop.time() + min(wait, MAX_WAIT).total_seconds()
     while True:
         locked = await external_tasks.fetch_and_lock(
-            store, worker_id, topics, max_tasks, filters, newest_first=newest_first
+            store,
+            worker_id,
+            topics,
+            max_tasks,
+            filters,
+            newest_first=newest_first,
+            by_priority=by_priority,
         )
         if locked or loop.time() >= deadline:
             return locked
@@ -270,3 +277,7 @@ async def incident_of(client: Client, settings: Settings, row: ExternalTaskRecor
 
 class NoRetriesLeft(errors.Conflict):
     """The task failed for good: an incident holds it until it is retried."""
+
+
+async def set_priority(store: Store, task_id: str, priority: int) -> None:
+    await _guarded(external_tasks.set_priority(store, task_id, priority))

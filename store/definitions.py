@@ -250,3 +250,38 @@ _SUMMARY_COLUMNS = (
     Definition.deployment_id,
     Definition.created_at,
 )
+
+
+@dataclass(frozen=True)
+class DeploymentResource:
+    """One file a deployment stored (Camunda's deployment resource): the text of a
+    ``.bpmn`` upload whose processes this deployment versioned. Its id is stable, derived
+    from the deployment and the file name (Baton keeps no separate resource table)."""
+
+    id: str
+    name: str
+    deployment_id: str
+    xml: str
+
+
+def resource_id(deployment_id: str, name: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"baton:deployment:{deployment_id}/{name}"))
+
+
+async def resources_of(store: Store, deployment_id: str) -> list[DeploymentResource]:
+    """The files a deployment stored, by name. A file whose processes were all unchanged
+    created no version, so the deployment did not store it (Camunda's deploy-changed-only
+    leaves it out the same way)."""
+    query = (
+        select(Definition.resource_name, Definition.xml)
+        .where(Definition.deployment_id == deployment_id)
+        .order_by(Definition.resource_name, Definition.key)
+    )
+    found: dict[str, DeploymentResource] = {}
+    async with store.session() as session:
+        for name, xml in await session.execute(query):
+            if name not in found:
+                found[name] = DeploymentResource(
+                    resource_id(deployment_id, name), name, deployment_id, xml
+                )
+    return list(found.values())

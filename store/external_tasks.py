@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, or_, select, update
+from sqlalchemy import Table, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from store.db import Store, StoreError
@@ -66,6 +66,10 @@ class Parked:
     headers: dict[str, Any]
     retries: int
     definition_key: str | None = None
+
+
+#: a task's priority, 0 when none was set
+task_priority = func.coalesce(ExternalTaskRecord.priority, 0)
 
 
 def _now() -> datetime:
@@ -177,18 +181,21 @@ async def fetch_and_lock(
     filters: dict[str, TopicFilter] | None = None,
     *,
     newest_first: bool = False,
+    by_priority: bool = False,
 ) -> list[ExternalTaskRecord]:
     """Lock up to ``max_tasks`` fetchable tasks of ``topics`` (oldest first, unless
-    ``newest_first``) for ``worker_id``, each for its topic's lock duration; ``filters``
-    narrow a topic's tasks."""
+    ``newest_first``; highest priority first with ``by_priority``) for ``worker_id``, each
+    for its topic's lock duration; ``filters`` narrow a topic's tasks."""
     now = _now()
     locked: list[ExternalTaskRecord] = []
     wanted = or_(*(_topic_clause(t, (filters or {}).get(t)) for t in topics))
-    order = (
+    order: tuple[Any, ...] = (
         (ExternalTaskRecord.created.desc(), ExternalTaskRecord.id.desc())
         if newest_first
         else (ExternalTaskRecord.created, ExternalTaskRecord.id)
     )
+    if by_priority:
+        order = (task_priority.desc(), *order)
     async with store.session() as session, session.begin():
         candidates = list(
             await session.scalars(
@@ -221,6 +228,52 @@ async def get(store: Store, task_id: str) -> ExternalTaskRecord:
     return row
 
 
+#: the columns the task query sorts by (Camunda's sortBy names)
+SORTS: dict[str, Any] = {
+    "id": ExternalTaskRecord.id,
+    "lockExpirationTime": ExternalTaskRecord.lock_expiration,
+    "processInstanceId": ExternalTaskRecord.process_instance_id,
+    "processDefinitionId": ExternalTaskRecord.definition_key,
+    "processDefinitionKey": ExternalTaskRecord.definition_key,
+    "taskPriority": task_priority,
+    "createTime": ExternalTaskRecord.created,
+}
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    """The external-task query's filters beyond ``page``'s own (None matches all)."""
+
+    task_ids: tuple[str, ...] | None = None
+    activity_ids: tuple[str, ...] | None = None
+    process_instance_ids: tuple[str, ...] | None = None
+    definition_keys: tuple[str, ...] | None = None
+    retries_left: bool | None = None
+    priority_at_least: int | None = None
+    priority_at_most: int | None = None
+    sort: tuple[tuple[str, bool], ...] = ()  # (SORTS key, descending)
+
+
+def _narrowed(query: Any, q: TaskQuery) -> Any:
+    if q.task_ids is not None:
+        query = query.where(ExternalTaskRecord.id.in_(q.task_ids))
+    if q.activity_ids is not None:
+        query = query.where(ExternalTaskRecord.element_id.in_(q.activity_ids))
+    if q.process_instance_ids is not None:
+        query = query.where(ExternalTaskRecord.process_instance_id.in_(q.process_instance_ids))
+    if q.definition_keys is not None:
+        query = query.where(ExternalTaskRecord.definition_key.in_(q.definition_keys))
+    if q.retries_left is not None:
+        query = query.where(
+            ExternalTaskRecord.retries > 0 if q.retries_left else ExternalTaskRecord.retries <= 0
+        )
+    if q.priority_at_least is not None:
+        query = query.where(task_priority >= q.priority_at_least)
+    if q.priority_at_most is not None:
+        query = query.where(task_priority <= q.priority_at_most)
+    return query
+
+
 async def page(
     store: Store,
     *,
@@ -234,8 +287,9 @@ async def page(
     definition_key: str | None = None,
     locked: bool | None = None,
     failed: bool | None = None,
+    more: TaskQuery | None = None,
 ) -> tuple[list[ExternalTaskRecord], int]:
-    query = select(ExternalTaskRecord)
+    query = _narrowed(select(ExternalTaskRecord), more or TaskQuery())
     if failed is not None:  # failed for good: retries 0, an incident
         query = query.where(
             ExternalTaskRecord.retries == 0 if failed else ExternalTaskRecord.retries > 0
@@ -264,8 +318,9 @@ async def page(
         )
     async with store.session() as session:
         total = await count(session, query)
+        sorts = [SORTS[k].desc() if desc else SORTS[k] for k, desc in (more or TaskQuery()).sort]
         rows = await session.scalars(
-            query.order_by(ExternalTaskRecord.created, ExternalTaskRecord.id)
+            query.order_by(*sorts, ExternalTaskRecord.created, ExternalTaskRecord.id)
             .offset(offset)
             .limit(limit)
         )
@@ -420,3 +475,37 @@ async def lock(store: Store, task_id: str, worker_id: str, duration: timedelta) 
             if found.retries == 0:
                 raise NoRetriesLeft(task_id)
             raise LockLost(task_id, worker_id, found.lock_owner)
+
+
+async def set_priority(store: Store, task_id: str, priority: int) -> None:
+    """Set the task's priority (fetch-and-lock with ``by_priority`` takes higher first)."""
+    async with store.session() as session, session.begin():
+        done = await session.execute(
+            update(ExternalTaskRecord)
+            .where(ExternalTaskRecord.id == task_id)
+            .values(priority=priority)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(done, "rowcount", 0) != 1:
+            raise ExternalTaskNotFound(task_id)
+
+
+async def topic_names(
+    store: Store, *, locked: bool = False, unlocked: bool = False, retries_left: bool = False
+) -> list[str]:
+    """The distinct topics of the tasks the flags leave (each flag narrows), sorted."""
+    query = select(ExternalTaskRecord.topic).distinct()
+    now = _now()
+    if locked:
+        query = query.where(ExternalTaskRecord.lock_expiration > now)
+    if unlocked:
+        query = query.where(
+            or_(
+                ExternalTaskRecord.lock_expiration.is_(None),
+                ExternalTaskRecord.lock_expiration <= now,
+            )
+        )
+    if retries_left:
+        query = query.where(ExternalTaskRecord.retries > 0)
+    async with store.session() as session:
+        return sorted(await session.scalars(query))

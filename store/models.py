@@ -209,6 +209,11 @@ class ExternalTaskRecord(Base):
         doc="Fetchable from then on: creation, a retry timeout's end, or a lock's expiry."
     )
     created: Mapped[datetime]
+    priority: Mapped[int | None] = mapped_column(
+        BigInteger,
+        nullable=True,
+        doc="Camunda's task priority (null: 0); fetch-and-lock may order by it.",
+    )
 
 
 class BufferedMessage(Base):

@@ -10,7 +10,8 @@ and ``store/``. Shared by every resource of the family:
 * ``shapes``: ``CamundaIn`` (request bodies that ignore unknown fields), Camunda's DTOs,
   definition ids, ``links``, and the query helpers (``page``, ``like``, ``check_sorting``).
 
-Routers: ``engine`` (engine, version), ``deployments``, ``process_definitions``,
-``process_instances``, ``tasks``, ``history``.
+Routers: ``engine`` (engine, version), ``deployments``, ``process_definitions`` (and
+``process_definition_forms``, ``start_forms``), ``external_task_queries``, ``external_tasks``,
+``process_instances``, ``tasks``, ``history`` (and ``history_instances``, ``history_tasks``).
 Kept free of imports so ``api.problems`` can import ``errors`` without a cycle.
 """

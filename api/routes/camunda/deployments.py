@@ -16,10 +16,13 @@ instances replay against the definition they started with.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Body, Path, Query, Request, Response, status
+from pydantic import BaseModel, Field
 from starlette.datastructures import UploadFile
 
 from api.auth import Principal, Requires
@@ -27,6 +30,7 @@ from api.deps import StoreDep
 from api.problems import ApiProblem, Conflict, NotFound
 from api.routes.bpms.deployments import compile_uploads
 from api.routes.camunda.shapes import (
+    CamundaIn,
     CountOut,
     DeploymentItemOut,
     DeploymentWithDefinitionsOut,
@@ -40,7 +44,7 @@ from api.routes.camunda.shapes import (
 )
 from api.routes.camunda.variables import format_date
 from store import definitions
-from store.definitions import DeploymentView
+from store.definitions import DeploymentResource, DeploymentView
 
 router = APIRouter(prefix="/engine-rest/deployment", tags=["camunda deployment"])
 
@@ -190,20 +194,33 @@ async def create(
     uploads = [u for u in uploads if not (u.filename or "").lower().endswith(_SKIPPED_SUFFIXES)]
     if not uploads:
         raise ApiProblem("No BPMN resource contained in the form upload.", status=400)
+    name = form.get("deployment-name")
+    source = form.get("deployment-source")
+    return await _deploy(
+        request,
+        store,
+        uploads,
+        name=name if isinstance(name, str) and name else None,
+        source=source if isinstance(source, str) and source else principal.subject,
+    )
+
+
+async def _deploy(
+    request: Request,
+    store: StoreDep,
+    uploads: list[UploadFile],
+    *,
+    name: str | None,
+    source: str | None,
+) -> DeploymentWithDefinitionsOut:
+    """Compile and store through the one deploy path; answer Camunda's shape."""
     try:
         resources, _warnings = await compile_uploads(uploads)
     except ApiProblem as err:
         if err.status != 400:
             raise
         raise ApiProblem(PARSE_ERROR + err.detail, status=400, **err.extensions) from err
-    name = form.get("deployment-name")
-    source = form.get("deployment-source")
-    deployment_id, deployed = await definitions.deploy(
-        store,
-        resources,
-        name=name if isinstance(name, str) and name else None,
-        source=source if isinstance(source, str) and source else principal.subject,
-    )
+    deployment_id, deployed = await definitions.deploy(store, resources, name=name, source=source)
     view = await definitions.get_deployment(store, deployment_id)
     assert view is not None  # just written
     resolved = {definition_id(d): definition_out(d) for d in deployed}
@@ -215,6 +232,16 @@ async def create(
         deploymentTime=format_date(view.created_at),
         deployedProcessDefinitions=resolved or None,
     )
+
+
+@router.get(
+    "/registered",
+    response_model=list[str],
+    summary="Camunda: deployments registered with process applications (always none)",
+    description="Baton runs no Java process applications, so no deployment is registered.",
+)
+async def registered(_: Annotated[Principal, Requires("bpms:deployment:read")]) -> list[str]:
+    return []
 
 
 async def _found(store: StoreDep, deployment_id: str) -> DeploymentView:
@@ -257,4 +284,145 @@ async def delete_deployment(
     raise Conflict(
         f"Deployment {id} is kept: Baton never deletes deployments, because running and "
         "finished instances replay against the definitions they started with"
+    )
+
+
+class DeploymentResourceOut(BaseModel):
+    """Camunda's DeploymentResourceDto."""
+
+    id: str = Field(description="The resource id (stable: from the deployment and file name).")
+    name: str = Field(description="The file name as uploaded.")
+    deploymentId: str = Field(description="The deployment that stored it.")
+
+
+def _resource_out(r: definitions.DeploymentResource) -> DeploymentResourceOut:
+    return DeploymentResourceOut(id=r.id, name=r.name, deploymentId=r.deployment_id)
+
+
+async def _resource(store: StoreDep, deployment_id: str, resource_id: str) -> DeploymentResource:
+    for resource in await definitions.resources_of(store, deployment_id):
+        if resource.id == resource_id:
+            return resource
+    raise NotFound(
+        f"Deployment resource with resource id '{resource_id}' for deployment id "
+        f"'{deployment_id}' does not exist."
+    )
+
+
+_NO_RESOURCE: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such deployment or resource"}
+}
+
+
+@router.get(
+    "/{id}/resources",
+    response_model=list[DeploymentResourceOut],
+    summary="Camunda: the files a deployment stored",
+    description=(
+        "The `.bpmn` files whose processes this deployment versioned; a file whose "
+        "processes were all unchanged created no version and is not stored again."
+    ),
+    responses=_NO_RESOURCE,
+)
+async def list_resources(
+    id: str, store: StoreDep, _: Annotated[Principal, Requires("bpms:deployment:read")]
+) -> list[DeploymentResourceOut]:
+    await _found(store, id)
+    return [_resource_out(r) for r in await definitions.resources_of(store, id)]
+
+
+@router.get(
+    "/{id}/resources/{resourceId}",
+    response_model=DeploymentResourceOut,
+    summary="Camunda: one file of a deployment",
+    responses=_NO_RESOURCE,
+)
+async def get_resource(
+    id: str,
+    resource_id: Annotated[str, Path(alias="resourceId")],
+    store: StoreDep,
+    _: Annotated[Principal, Requires("bpms:deployment:read")],
+) -> DeploymentResourceOut:
+    await _found(store, id)
+    return _resource_out(await _resource(store, id, resource_id))
+
+
+@router.get(
+    "/{id}/resources/{resourceId}/data",
+    response_class=Response,
+    summary="Camunda: the bytes of a deployment's file (how Cockpit and Modeler read diagrams)",
+    responses={
+        200: {"content": {"application/octet-stream": {"schema": {"type": "string"}}}},
+        **_NO_RESOURCE,
+    },
+)
+async def get_resource_data(
+    id: str,
+    resource_id: Annotated[str, Path(alias="resourceId")],
+    store: StoreDep,
+    _: Annotated[Principal, Requires("bpms:deployment:read")],
+) -> Response:
+    await _found(store, id)
+    resource = await _resource(store, id, resource_id)
+    return Response(
+        resource.xml.encode("utf-8"),
+        media_type="application/octet-stream",
+        headers={"Content-Disposition": f'attachment; filename="{quote(resource.name)}"'},
+    )
+
+
+class RedeployIn(CamundaIn):
+    """Camunda's RedeploymentDto."""
+
+    resourceIds: list[str] | None = Field(
+        default=None, description="Only these resources (with resourceNames: either)."
+    )
+    resourceNames: list[str] | None = Field(
+        default=None, description="Only the resources of these names."
+    )
+    source: str | None = Field(
+        default=None, max_length=255, description="The new deployment's source."
+    )
+
+
+@router.post(
+    "/{id}/redeploy",
+    response_model=DeploymentWithDefinitionsOut,
+    summary="Camunda: deploy a deployment's files again (through the same compiler and store)",
+    description=(
+        "Creates a new deployment, named as the original, from its stored files (all of "
+        "them, or those `resourceIds` / `resourceNames` name). As every Baton deploy it is "
+        "changed-only: an unchanged process keeps its version and id."
+    ),
+    responses={
+        **_NO_RESOURCE,
+        400: {"description": "The deployment stored no file, or a file no longer compiles"},
+    },
+)
+async def redeploy(
+    id: str,
+    request: Request,
+    store: StoreDep,
+    principal: Annotated[Principal, Requires("deploy")],
+    body: Annotated[RedeployIn | None, Body()] = None,
+) -> DeploymentWithDefinitionsOut:
+    original = await _found(store, id)
+    wanted = body or RedeployIn()
+    stored = await definitions.resources_of(store, id)
+    chosen = stored
+    if wanted.resourceIds is not None or wanted.resourceNames is not None:
+        ids, names = set(wanted.resourceIds or ()), set(wanted.resourceNames or ())
+        missing = sorted(ids - {r.id for r in stored}) + sorted(names - {r.name for r in stored})
+        if missing:
+            raise NotFound(f"Deployment resources {missing} for deployment id '{id}' do not exist.")
+        chosen = [r for r in stored if r.id in ids or r.name in names]
+    if not chosen:
+        raise ApiProblem(
+            f"Deployment {id} stored no resource to redeploy: its processes were unchanged "
+            "versions of earlier deployments",
+            status=400,
+        )
+    uploads = [UploadFile(io.BytesIO(r.xml.encode("utf-8")), filename=r.name) for r in chosen]
+    return await _deploy(
+        request, store, uploads, name=original.name, source=wanted.source or principal.subject
     )

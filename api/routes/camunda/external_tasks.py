@@ -13,14 +13,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Principal, Requires
 from api.deps import ClientDep, SettingsDep, StoreDep
 from api.routes.camunda import errors as camunda_errors
-from api.routes.camunda.shapes import CountOut
 from api.routes.camunda.variables import VariableError, format_date, to_python, to_typed
 from operations import errors, service_tasks
 from store import external_tasks
@@ -113,6 +112,12 @@ class RetriesIn(_In):
     retries: int = Field(ge=0, le=_INT_MAX)
 
 
+class PriorityIn(_In):
+    """Camunda's PriorityDto."""
+
+    priority: int = Field(ge=-(2**63), le=2**63 - 1, description="The new priority.")
+
+
 class ExternalTaskOut(BaseModel):
     """Camunda's ExternalTaskDto."""
 
@@ -148,7 +153,7 @@ def _date(row_value: Any) -> str | None:
     return None if row_value is None else format_date(row_value)
 
 
-def _fields(row: ExternalTaskRecord) -> dict[str, Any]:
+def fields(row: ExternalTaskRecord) -> dict[str, Any]:
     return {
         "id": row.id,
         "topicName": row.topic,
@@ -164,6 +169,7 @@ def _fields(row: ExternalTaskRecord) -> dict[str, Any]:
         "businessKey": row.business_key,
         "errorMessage": row.error_message,
         "retries": row.retries,
+        "priority": row.priority or 0,
     }
 
 
@@ -175,7 +181,7 @@ def _locked(row: ExternalTaskRecord, topic: CamundaTopicIn) -> LockedExternalTas
         {str(k): str(v) for k, v in row.headers.items()} if topic.includeExtensionProperties else {}
     )
     return LockedExternalTaskOut(
-        **_fields(row),
+        **fields(row),
         errorDetails=row.error_details,
         variables=to_typed(values),
         extensionProperties=properties,
@@ -208,7 +214,7 @@ async def _lock_held(action: Any) -> Response:
         "Locks up to `maxTasks` fetchable tasks of the topics, oldest first (newest first "
         "with `sorting` by createTime desc), each for its topic's `lockDuration`; with "
         "`asyncResponseTimeout` waits up to that long (at most 60 s) for a task when none "
-        "is ready. `usePriority` is accepted: every task has priority 0."
+        "is ready. `usePriority: true` takes higher priorities first (`PUT …/priority`)."
     ),
 )
 async def fetch_and_lock(
@@ -247,68 +253,9 @@ async def fetch_and_lock(
         timedelta(milliseconds=min(body.asyncResponseTimeout or 0, _MAX_WAIT_MS)),
         filters,
         newest_first=newest_first,
+        by_priority=bool(body.usePriority),
     )
     return [_locked(row, by_name[row.topic]) for row in locked]
-
-
-@router.get(
-    "",
-    response_model=list[ExternalTaskOut],
-    summary="Camunda: external tasks (locked or not)",
-)
-async def list_external_tasks(
-    store: StoreDep,
-    _: Annotated[Principal, Requires(WORK)],
-    external_task_id: Annotated[str | None, Query(alias="externalTaskId")] = None,
-    topic_name: Annotated[str | None, Query(alias="topicName")] = None,
-    worker_id: Annotated[str | None, Query(alias="workerId")] = None,
-    locked: Annotated[bool | None, Query()] = None,
-    not_locked: Annotated[bool | None, Query(alias="notLocked")] = None,
-    activity_id: Annotated[str | None, Query(alias="activityId")] = None,
-    process_instance_id: Annotated[str | None, Query(alias="processInstanceId")] = None,
-    process_definition_key: Annotated[str | None, Query(alias="processDefinitionKey")] = None,
-    first_result: Annotated[int, Query(alias="firstResult", ge=0, le=_INT_MAX)] = 0,
-    max_results: Annotated[int, Query(alias="maxResults", ge=0, le=1000)] = 1000,
-) -> list[ExternalTaskOut]:
-    rows, _total = await external_tasks.page(
-        store,
-        topic=topic_name,
-        process_instance_id=process_instance_id,
-        offset=first_result,
-        limit=max_results,
-        task_id=external_task_id,
-        worker_id=worker_id,
-        activity_id=activity_id,
-        definition_key=process_definition_key,
-        locked=True if locked else False if not_locked else None,
-    )
-    return [ExternalTaskOut(**_fields(r)) for r in rows]
-
-
-@router.get("/count", response_model=CountOut, summary="Camunda: how many external tasks")
-async def count_external_tasks(
-    store: StoreDep,
-    _: Annotated[Principal, Requires(WORK)],
-    topic_name: Annotated[str | None, Query(alias="topicName")] = None,
-    worker_id: Annotated[str | None, Query(alias="workerId")] = None,
-    locked: Annotated[bool | None, Query()] = None,
-    not_locked: Annotated[bool | None, Query(alias="notLocked")] = None,
-    activity_id: Annotated[str | None, Query(alias="activityId")] = None,
-    process_instance_id: Annotated[str | None, Query(alias="processInstanceId")] = None,
-    process_definition_key: Annotated[str | None, Query(alias="processDefinitionKey")] = None,
-) -> CountOut:
-    _rows, total = await external_tasks.page(
-        store,
-        topic=topic_name,
-        process_instance_id=process_instance_id,
-        offset=0,
-        limit=0,
-        worker_id=worker_id,
-        activity_id=activity_id,
-        definition_key=process_definition_key,
-        locked=True if locked else False if not_locked else None,
-    )
-    return CountOut(count=total)
 
 
 @router.get(
@@ -320,7 +267,7 @@ async def count_external_tasks(
 async def get_external_task(
     task_id: str, store: StoreDep, _: Annotated[Principal, Requires(WORK)]
 ) -> ExternalTaskOut:
-    return ExternalTaskOut(**_fields(await service_tasks.get(store, task_id)))
+    return ExternalTaskOut(**fields(await service_tasks.get(store, task_id)))
 
 
 @router.post(
@@ -490,4 +437,21 @@ async def set_retries(
         body.retries,
         may_retry_incident=principal.can("bpms:incident:retry"),
     )
+    return Response(status_code=204)
+
+
+@router.put(
+    "/{task_id}/priority",
+    status_code=204,
+    response_class=Response,
+    summary="Camunda: set the task's priority (fetchAndLock with usePriority takes higher first)",
+    responses={404: _ERRORS[404]},
+)
+async def set_priority(
+    task_id: str,
+    body: PriorityIn,
+    store: StoreDep,
+    _: Annotated[Principal, Requires(WORK)],
+) -> Response:
+    await service_tasks.set_priority(store, task_id, body.priority)
     return Response(status_code=204)

@@ -23,403 +23,42 @@ from temporalio.client import Client
 from api.auth import Principal, Requires
 from api.deps import ClientDep, SettingsDep, StoreDep
 from api.problems import ApiProblem
-from api.routes.camunda.shapes import CountOut, check_sorting, like
-from api.routes.camunda.tasks import TASK_STATES, DefinitionIds
-from api.routes.camunda.variables import encode, format_date, parse_date
+from api.routes.camunda.shapes import CamundaIn, CountOut, check_sorting, like, page
+from api.routes.camunda.tasks import DefinitionIds
+from api.routes.camunda.variables import encode, format_date
 from contracts import bpmn as c
 from core.settings import Settings
 from operations import calls
 from operations.errors import NotFound
 from store import queries
 from store.db import Store
-from store.models import InstanceRecord, TaskRecord
 
 router = APIRouter(prefix="/engine-rest/history", tags=["camunda history"])
 
 SortOrder = Literal["asc", "desc"]
-InstanceSorting = Literal["instanceId", "definitionKey", "businessKey", "startTime", "endTime"]
-_INSTANCE_SORTS = {
-    "instanceId": "id",
-    "definitionKey": "processDefinitionKey",
-    "businessKey": "businessKey",
-    "startTime": "startTime",
-    "endTime": "endTime",
-}
-_ENDED = (c.InstanceState.COMPLETED.value, c.InstanceState.TERMINATED.value)
-_RUNNING = (c.InstanceState.ACTIVE.value, c.InstanceState.INCIDENT.value)
-#: Baton's instance state as Camunda's historic one (an incident does not stop it)
-_STATES = {
-    "ACTIVE": "ACTIVE",
-    "INCIDENT": "ACTIVE",
-    "COMPLETED": "COMPLETED",
-    "TERMINATED": "EXTERNALLY_TERMINATED",
-}
 
 
-def _date(value: datetime | None) -> str | None:
+def date_out(value: datetime | None) -> str | None:
     stamp = queries.as_utc(value)
     return format_date(stamp) if stamp else None
 
 
-def _millis(start: datetime | None, end: datetime | None) -> int | None:
+def millis_between(start: datetime | None, end: datetime | None) -> int | None:
     begun, ended = queries.as_utc(start), queries.as_utc(end)
     if begun is None or ended is None:
         return None
     return int((ended - begun).total_seconds() * 1000)
 
 
-class HistoricProcessInstanceOut(BaseModel):
-    """Camunda's HistoricProcessInstanceDto."""
-
-    id: str = Field(description="The instance id.")
-    rootProcessInstanceId: str = Field(description="The instance itself (no call hierarchy).")
-    superProcessInstanceId: str | None = Field(default=None, description="Always null.")
-    superCaseInstanceId: str | None = Field(default=None, description="Always null: no CMMN.")
-    caseInstanceId: str | None = Field(default=None, description="Always null: no CMMN.")
-    processDefinitionName: str | None = Field(default=None, description="Not kept (null).")
-    processDefinitionKey: str = Field(description="The BPMN process id.")
-    processDefinitionVersion: int = Field(description="The version it ran.")
-    processDefinitionId: str | None = Field(default=None, description="key:version:<deployment>.")
-    businessKey: str | None = Field(default=None, description="The business key.")
-    startTime: str = Field(description="When it started.")
-    endTime: str | None = Field(default=None, description="When it ended (null: running).")
-    removalTime: str | None = Field(default=None, description="Always null.")
-    durationInMillis: int | None = Field(default=None, description="Run time once ended.")
-    startUserId: str | None = Field(default=None, description="Not kept in the read model.")
-    startActivityId: str | None = Field(default=None, description="Not kept (null).")
-    deleteReason: str | None = Field(default=None, description="Set when it was cancelled.")
-    tenantId: str | None = Field(default=None, description="Always null: no tenants.")
-    state: str = Field(description="ACTIVE, COMPLETED or EXTERNALLY_TERMINATED.")
-
-
-async def _instance_out(ids: DefinitionIds, row: InstanceRecord) -> HistoricProcessInstanceOut:
-    return HistoricProcessInstanceOut(
-        id=row.id,
-        rootProcessInstanceId=row.id,
-        processDefinitionKey=row.definition_key,
-        processDefinitionVersion=row.definition_version,
-        processDefinitionId=await ids.id(row.definition_key, row.definition_version),
-        businessKey=row.business_key,
-        startTime=_date(row.start_time) or "",
-        endTime=_date(row.end_time),
-        durationInMillis=_millis(row.start_time, row.end_time),
-        deleteReason="cancelled" if row.state == c.InstanceState.TERMINATED.value else None,
-        state=_STATES.get(row.state, row.state),
-    )
-
-
-def _split(text: str | None) -> tuple[str, ...] | None:
+def split_ids(text: str | None) -> tuple[str, ...] | None:
     return None if text is None else tuple(p for p in text.split(",") if p)
-
-
-class InstanceQuery(BaseModel):
-    """The historic process-instance query's filters (Camunda's names)."""
-
-    processInstanceId: str | None = None
-    processInstanceIds: str | None = None
-    processDefinitionKey: str | None = None
-    processInstanceBusinessKey: str | None = None
-    startedBefore: str | None = None
-    startedAfter: str | None = None
-    finished: bool | None = None
-    unfinished: bool | None = None
-    active: bool | None = None
-    completed: bool | None = None
-    externallyTerminated: bool | None = None
-
-    def states(self) -> tuple[str, ...] | None:
-        """The read-model states the flags allow (every flag narrows)."""
-        allowed = set(_STATES)
-        if self.finished:
-            allowed &= set(_ENDED)
-        if self.unfinished:
-            allowed &= set(_RUNNING)
-        if self.active:
-            allowed &= set(_RUNNING)
-        if self.completed:
-            allowed &= {c.InstanceState.COMPLETED.value}
-        if self.externallyTerminated:
-            allowed &= {c.InstanceState.TERMINATED.value}
-        return None if allowed == set(_STATES) else tuple(sorted(allowed))
-
-    def ids(self) -> tuple[str, ...] | None:
-        ids = _split(self.processInstanceIds)
-        if self.processInstanceId is not None:
-            one = self.processInstanceId
-            ids = (one,) if ids is None or one in ids else ()
-        return ids
-
-
-def _instance_query(
-    instance: Annotated[str | None, Query(alias="processInstanceId")] = None,
-    instance_ids: Annotated[str | None, Query(alias="processInstanceIds")] = None,
-    definition_key: Annotated[str | None, Query(alias="processDefinitionKey")] = None,
-    business_key: Annotated[str | None, Query(alias="processInstanceBusinessKey")] = None,
-    started_before: Annotated[str | None, Query(alias="startedBefore")] = None,
-    started_after: Annotated[str | None, Query(alias="startedAfter")] = None,
-    finished: bool | None = None,
-    unfinished: bool | None = None,
-    active: bool | None = None,
-    completed: bool | None = None,
-    externally_terminated: Annotated[bool | None, Query(alias="externallyTerminated")] = None,
-) -> InstanceQuery:
-    return InstanceQuery(
-        processInstanceId=instance,
-        processInstanceIds=instance_ids,
-        processDefinitionKey=definition_key,
-        processInstanceBusinessKey=business_key,
-        startedBefore=started_before,
-        startedAfter=started_after,
-        finished=finished,
-        unfinished=unfinished,
-        active=active,
-        completed=completed,
-        externallyTerminated=externally_terminated,
-    )
-
-
-InstanceQueryDep = Annotated[InstanceQuery, Depends(_instance_query)]
-
-
-def _when(name: str, text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return parse_date(text.replace(" ", "+"))  # a "+" in a query string arrives as " "
-    except ValueError as err:
-        raise ApiProblem(
-            f"Cannot set query parameter '{name}' to value '{text}': {err}", status=400
-        ) from err
-
-
-async def _instances(
-    store: Store,
-    q: InstanceQuery,
-    *,
-    sort: list[queries.Sort],
-    first: int | None,
-    size: int | None,
-) -> queries.Page[InstanceRecord]:
-    return await queries.instance_window(
-        store,
-        queries.InstanceFilter(
-            definition_key=q.processDefinitionKey,
-            business_key=q.processInstanceBusinessKey,
-            started_before=_when("startedBefore", q.startedBefore),
-            started_after=_when("startedAfter", q.startedAfter),
-        ),
-        ids=q.ids(),
-        states=q.states(),
-        first=first or 0,
-        limit=size,
-        sort=sort,
-    )
-
-
-@router.get(
-    "/process-instance",
-    response_model=list[HistoricProcessInstanceOut],
-    summary="Camunda: query historic process instances (running and ended)",
-)
-async def list_instances(
-    store: StoreDep,
-    _: Annotated[Principal, Requires("bpms:process:read")],
-    q: InstanceQueryDep,
-    sort_by: Annotated[InstanceSorting | None, Query(alias="sortBy")] = None,
-    sort_order: Annotated[SortOrder | None, Query(alias="sortOrder")] = None,
-    first_result: Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)] = None,
-    max_results: Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)] = None,
-) -> list[HistoricProcessInstanceOut]:
-    check_sorting(sort_by, sort_order)
-    sort = [queries.Sort(_INSTANCE_SORTS[sort_by], sort_order == "desc")] if sort_by else []
-    found = await _instances(store, q, sort=sort, first=first_result, size=max_results)
-    ids = DefinitionIds(store)
-    return [await _instance_out(ids, row) for row in found.items]
-
-
-@router.get(
-    "/process-instance/count",
-    response_model=CountOut,
-    summary="Camunda: count historic process instances",
-)
-async def count_instances(
-    store: StoreDep, _: Annotated[Principal, Requires("bpms:process:read")], q: InstanceQueryDep
-) -> CountOut:
-    return CountOut(count=(await _instances(store, q, sort=[], first=0, size=0)).total)
-
-
-@router.get(
-    "/process-instance/{id}",
-    response_model=HistoricProcessInstanceOut,
-    summary="Camunda: one historic process instance",
-    responses={404: {"description": "No such instance"}},
-)
-async def get_instance(
-    id: str, store: StoreDep, _: Annotated[Principal, Requires("bpms:process:read")]
-) -> HistoricProcessInstanceOut | JSONResponse:
-    row = await queries.get_instance(store, id)
-    if row is None:
-        return JSONResponse(
-            {
-                "type": "InvalidRequestException",
-                "message": f"Historic process instance with id {id} does not exist",
-            },
-            status_code=404,
-        )
-    return await _instance_out(DefinitionIds(store), row)
-
-
-class HistoricTaskOut(BaseModel):
-    """Camunda's HistoricTaskInstanceDto."""
-
-    id: str = Field(description="The task id.")
-    processDefinitionKey: str = Field(description="The BPMN process id.")
-    processDefinitionId: str | None = Field(default=None, description="key:version:<deployment>.")
-    processInstanceId: str = Field(description="The instance that held the task.")
-    rootProcessInstanceId: str = Field(description="The same instance (no call hierarchy).")
-    executionId: str = Field(description="The instance id (Baton has no executions).")
-    caseDefinitionKey: str | None = Field(default=None, description="Always null: no CMMN.")
-    caseDefinitionId: str | None = Field(default=None, description="Always null: no CMMN.")
-    caseInstanceId: str | None = Field(default=None, description="Always null: no CMMN.")
-    caseExecutionId: str | None = Field(default=None, description="Always null: no CMMN.")
-    activityInstanceId: str | None = Field(default=None, description="Not kept (null).")
-    name: str | None = Field(default=None, description="The task's name.")
-    description: str | None = Field(default=None, description="Always null.")
-    deleteReason: str | None = Field(default=None, description="completed or deleted, once ended.")
-    owner: str | None = Field(default=None, description="Who delegated it.")
-    assignee: str | None = Field(default=None, description="Who held it (last).")
-    startTime: str = Field(description="When it was created.")
-    endTime: str | None = Field(default=None, description="When it ended.")
-    duration: int | None = Field(default=None, description="Milliseconds, once ended.")
-    taskDefinitionKey: str = Field(description="The user task's element id.")
-    priority: int = Field(description="Its priority.")
-    due: str | None = Field(default=None, description="Its due date.")
-    parentTaskId: str | None = Field(default=None, description="Always null.")
-    followUp: str | None = Field(default=None, description="Always null.")
-    tenantId: str | None = Field(default=None, description="Always null.")
-    removalTime: str | None = Field(default=None, description="Always null.")
-    taskState: str = Field(description="Camunda's task state: Created, Completed or Deleted.")
-
-
-def _historic_task(row: TaskRecord, definition: str | None) -> HistoricTaskOut:
-    reasons = {c.TaskState.COMPLETED.value: "completed", c.TaskState.CANCELED.value: "deleted"}
-    return HistoricTaskOut(
-        id=row.id,
-        processDefinitionKey=row.definition_key,
-        processDefinitionId=definition,
-        processInstanceId=row.process_instance_id,
-        rootProcessInstanceId=row.process_instance_id,
-        executionId=row.process_instance_id,
-        name=row.name,
-        deleteReason=reasons.get(row.state),
-        owner=row.owner,
-        assignee=row.assignee,
-        startTime=_date(row.created) or "",
-        endTime=_date(row.ended),
-        duration=_millis(row.created, row.ended),
-        taskDefinitionKey=row.element_id,
-        priority=row.priority,
-        due=_date(row.due),
-        taskState=TASK_STATES.get(row.state, row.state),
-    )
-
-
-TaskSorting = Literal["taskId", "instanceId", "assignee", "startTime", "priority", "taskName"]
-_TASK_SORTS = {
-    "taskId": "id",
-    "instanceId": "instance",
-    "assignee": "assignee",
-    "startTime": "created",
-    "priority": "priority",
-    "taskName": "name",
-}
-
-
-def _task_window(
-    task_id: str | None,
-    instance: str | None,
-    business_key: str | None,
-    definition_key: str | None,
-    element: str | None,
-    assignee: str | None,
-    finished: bool | None,
-    unfinished: bool | None,
-) -> queries.TaskWindow:
-    window = queries.TaskWindow(
-        base=queries.TaskFilter(
-            assignee=assignee,
-            process_instance_id=instance,
-            definition_key=definition_key,
-            business_key=business_key,
-            any_state=True,
-        ),
-        task_ids=(task_id,) if task_id is not None else None,
-        element_id=element,
-    )
-    if finished and not unfinished:
-        return queries.TaskWindow(**{**window.__dict__, "ended_only": True})
-    if unfinished and not finished:
-        return queries.TaskWindow(**{**window.__dict__, "open_only": True})
-    return window
-
-
-@router.get(
-    "/task",
-    response_model=list[HistoricTaskOut],
-    summary="Camunda: query historic tasks (open and ended)",
-)
-async def list_tasks(
-    store: StoreDep,
-    _: Annotated[Principal, Requires("bpms:task:read")],
-    task_id: Annotated[str | None, Query(alias="taskId")] = None,
-    instance: Annotated[str | None, Query(alias="processInstanceId")] = None,
-    business_key: Annotated[str | None, Query(alias="processInstanceBusinessKey")] = None,
-    definition_key: Annotated[str | None, Query(alias="processDefinitionKey")] = None,
-    element: Annotated[str | None, Query(alias="taskDefinitionKey")] = None,
-    assignee: Annotated[str | None, Query(alias="taskAssignee")] = None,
-    finished: bool | None = None,
-    unfinished: bool | None = None,
-    sort_by: Annotated[TaskSorting | None, Query(alias="sortBy")] = None,
-    sort_order: Annotated[SortOrder | None, Query(alias="sortOrder")] = None,
-    first_result: Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)] = None,
-    max_results: Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)] = None,
-) -> list[HistoricTaskOut]:
-    check_sorting(sort_by, sort_order)
-    sort = [queries.Sort(_TASK_SORTS[sort_by], sort_order == "desc")] if sort_by else []
-    window = _task_window(
-        task_id, instance, business_key, definition_key, element, assignee, finished, unfinished
-    )
-    rows = await queries.task_window(
-        store, window, first=first_result or 0, limit=max_results, sort=sort
-    )
-    ids = await DefinitionIds(store).of(rows)
-    return [_historic_task(r, ids[r.process_instance_id]) for r in rows]
-
-
-@router.get("/task/count", response_model=CountOut, summary="Camunda: count historic tasks")
-async def count_tasks(
-    store: StoreDep,
-    _: Annotated[Principal, Requires("bpms:task:read")],
-    task_id: Annotated[str | None, Query(alias="taskId")] = None,
-    instance: Annotated[str | None, Query(alias="processInstanceId")] = None,
-    business_key: Annotated[str | None, Query(alias="processInstanceBusinessKey")] = None,
-    definition_key: Annotated[str | None, Query(alias="processDefinitionKey")] = None,
-    element: Annotated[str | None, Query(alias="taskDefinitionKey")] = None,
-    assignee: Annotated[str | None, Query(alias="taskAssignee")] = None,
-    finished: bool | None = None,
-    unfinished: bool | None = None,
-) -> CountOut:
-    window = _task_window(
-        task_id, instance, business_key, definition_key, element, assignee, finished, unfinished
-    )
-    return CountOut(count=await queries.count_task_window(store, window))
 
 
 def _instance_ids(instance: str | None, instance_in: str | None, what: str) -> list[str]:
     """The instances a per-instance history query reads (their state queries): Baton
     keeps activity and variable history inside each instance, not in a table, so these
     queries name their instances."""
-    ids = [i for i in (_split(instance_in) or ()) if i]  # an empty id names no instance
+    ids = [i for i in (split_ids(instance_in) or ()) if i]  # an empty id names no instance
     if instance:
         ids = [instance] if not ids or instance in ids else []
     if not instance and not ids:
@@ -515,6 +154,60 @@ def _activities(
     return out
 
 
+class ActivityQuery(BaseModel):
+    instance: str | None = None
+    activity: str | None = None
+    activity_type: str | None = None
+    finished: bool | None = None
+    unfinished: bool | None = None
+    canceled: bool | None = None
+
+
+def _activity_query(
+    instance: Annotated[str | None, Query(alias="processInstanceId")] = None,
+    activity: Annotated[str | None, Query(alias="activityId")] = None,
+    activity_type: Annotated[str | None, Query(alias="activityType")] = None,
+    finished: bool | None = None,
+    unfinished: bool | None = None,
+    canceled: bool | None = None,
+) -> ActivityQuery:
+    return ActivityQuery(
+        instance=instance,
+        activity=activity,
+        activity_type=activity_type,
+        finished=finished,
+        unfinished=unfinished,
+        canceled=canceled,
+    )
+
+
+async def _activity_instances(
+    store: Store, client: Client, settings: Settings, q: ActivityQuery
+) -> list[HistoricActivityInstanceOut]:
+    ids = DefinitionIds(store)
+    found: list[HistoricActivityInstanceOut] = []
+    for instance_id in _instance_ids(q.instance, None, "the activity instance history"):
+        view = await _state(client, settings, instance_id)
+        if view is None:  # a query filtered by an unknown id matches nothing
+            continue
+        definition = await ids.id(view.definition.key, view.definition.version)
+        found += _activities(instance_id, definition, view)
+    return [
+        a
+        for a in found
+        if (q.activity is None or a.activityId == q.activity)
+        and (q.activity_type is None or a.activityType == q.activity_type)
+        and (not q.finished or a.endTime is not None)
+        and (not q.unfinished or a.endTime is None)
+        and (q.canceled is None or a.canceled == q.canceled)
+    ]
+
+
+ActivityQueryDep = Annotated[ActivityQuery, Depends(_activity_query)]
+FirstResult = Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)]
+MaxResults = Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)]
+
+
 @router.get(
     "/activity-instance",
     response_model=list[HistoricActivityInstanceOut],
@@ -526,34 +219,58 @@ async def list_activity_instances(
     client: ClientDep,
     settings: SettingsDep,
     _: Annotated[Principal, Requires("bpms:process:read")],
-    instance: Annotated[str | None, Query(alias="processInstanceId")] = None,
-    activity: Annotated[str | None, Query(alias="activityId")] = None,
-    activity_type: Annotated[str | None, Query(alias="activityType")] = None,
-    finished: bool | None = None,
-    unfinished: bool | None = None,
-    canceled: bool | None = None,
-    first_result: Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)] = None,
-    max_results: Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)] = None,
+    q: ActivityQueryDep,
+    first_result: FirstResult = None,
+    max_results: MaxResults = None,
 ) -> list[HistoricActivityInstanceOut]:
-    ids = DefinitionIds(store)
-    found: list[HistoricActivityInstanceOut] = []
-    for instance_id in _instance_ids(instance, None, "the activity instance history"):
-        view = await _state(client, settings, instance_id)
-        if view is None:  # a query filtered by an unknown id matches nothing
-            continue
-        definition = await ids.id(view.definition.key, view.definition.version)
-        found += _activities(instance_id, definition, view)
-    found = [
-        a
-        for a in found
-        if (activity is None or a.activityId == activity)
-        and (activity_type is None or a.activityType == activity_type)
-        and (not finished or a.endTime is not None)
-        and (not unfinished or a.endTime is None)
-        and (canceled is None or a.canceled == canceled)
-    ]
-    start = first_result or 0
-    return found[start:] if max_results is None else found[start : start + max_results]
+    found = await _activity_instances(store, client, settings, q)
+    return page(found, first_result, max_results)
+
+
+@router.get(
+    "/activity-instance/count",
+    response_model=CountOut,
+    summary="Camunda: count the elements an instance entered and left",
+    responses={400: {"description": "No processInstanceId given"}},
+)
+async def count_activity_instances(
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("bpms:process:read")],
+    q: ActivityQueryDep,
+) -> CountOut:
+    return CountOut(count=len(await _activity_instances(store, client, settings, q)))
+
+
+def _not_found(what: str, id: str) -> JSONResponse:
+    """Camunda's 404 for an unknown historic id (InvalidRequestException)."""
+    return JSONResponse(
+        {"type": "InvalidRequestException", "message": f"{what} with id {id} does not exist"},
+        status_code=404,
+    )
+
+
+@router.get(
+    "/activity-instance/{id}",
+    response_model=HistoricActivityInstanceOut,
+    summary="Camunda: one historic activity instance (<instance id>:<element id>:<n>)",
+    responses={404: {"description": "No such activity instance"}},
+)
+async def get_activity_instance(
+    id: str,
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("bpms:process:read")],
+) -> HistoricActivityInstanceOut | JSONResponse:
+    parts = id.rsplit(":", 2)
+    if len(parts) == 3 and parts[0]:
+        found = await _activity_instances(store, client, settings, ActivityQuery(instance=parts[0]))
+        for activity in found:
+            if activity.id == id:
+                return activity
+    return _not_found("Historic activity instance", id)
 
 
 class HistoricVariableOut(BaseModel):
@@ -582,36 +299,73 @@ class HistoricVariableOut(BaseModel):
     removalTime: str | None = Field(default=None, description="Always null.")
 
 
-@router.get(
-    "/variable-instance",
-    response_model=list[HistoricVariableOut],
-    summary="Camunda: an instance's variables (current values), also after it has ended",
-    responses={400: {"description": "No processInstanceId given"}},
-)
-async def list_variables(
-    store: StoreDep,
-    client: ClientDep,
-    settings: SettingsDep,
-    _: Annotated[Principal, Requires("bpms:process:read")],
+VariableSorting = Literal["instanceId", "variableName"]
+
+
+class VariableSortIn(CamundaIn):
+    sortBy: VariableSorting = Field(description="The column to sort by.")
+    sortOrder: SortOrder = Field(description="asc or desc.")
+
+
+class HistoricVariableQueryIn(CamundaIn):
+    """The historic variable query's filters (Camunda's names): the GET form's parameters,
+    or the POST form's HistoricVariableInstanceQueryDto body."""
+
+    processInstanceId: str | None = Field(default=None, description="One instance.")
+    processInstanceIdIn: list[str] | None = Field(
+        default=None, description="Any of these instances."
+    )
+    variableName: str | None = Field(default=None, description="The variable's name.")
+    variableNameLike: str | None = Field(
+        default=None, description="Names matching this LIKE pattern (% any run, _ one)."
+    )
+    sorting: list[VariableSortIn] | None = Field(default=None, description="Sort keys, in order.")
+
+
+def _variable_query(
     instance: Annotated[str | None, Query(alias="processInstanceId")] = None,
     instance_in: Annotated[str | None, Query(alias="processInstanceIdIn")] = None,
     name: Annotated[str | None, Query(alias="variableName")] = None,
     name_like: Annotated[str | None, Query(alias="variableNameLike")] = None,
     _deserialize: Annotated[bool, Query(alias="deserializeValues")] = True,
-    first_result: Annotated[int | None, Query(alias="firstResult", ge=0, le=2**31 - 1)] = None,
-    max_results: Annotated[int | None, Query(alias="maxResults", ge=0, le=2**31 - 1)] = None,
+    sort_by: Annotated[VariableSorting | None, Query(alias="sortBy")] = None,
+    sort_order: Annotated[SortOrder | None, Query(alias="sortOrder")] = None,
+) -> HistoricVariableQueryIn:
+    check_sorting(sort_by, sort_order)
+    ids = split_ids(instance_in)
+    return HistoricVariableQueryIn(
+        processInstanceId=instance,
+        processInstanceIdIn=None if ids is None else list(ids),
+        variableName=name,
+        variableNameLike=name_like,
+        sorting=[VariableSortIn(sortBy=sort_by, sortOrder=sort_order)]
+        if sort_by is not None and sort_order is not None
+        else None,
+    )
+
+
+HistoricVariableQueryInDep = Annotated[HistoricVariableQueryIn, Depends(_variable_query)]
+_VARIABLE_SORTS = {
+    "instanceId": lambda v: v.processInstanceId,
+    "variableName": lambda v: v.name,
+}
+
+
+async def _variables(
+    store: Store, client: Client, settings: Settings, q: HistoricVariableQueryIn
 ) -> list[HistoricVariableOut]:
     ids = DefinitionIds(store)
     found: list[HistoricVariableOut] = []
-    for instance_id in _instance_ids(instance, instance_in, "the variable history"):
+    instance_in = None if q.processInstanceIdIn is None else ",".join(q.processInstanceIdIn)
+    for instance_id in _instance_ids(q.processInstanceId, instance_in, "the variable history"):
         view = await _state(client, settings, instance_id)
         if view is None:  # a query filtered by an unknown id matches nothing
             continue
         definition = await ids.id(view.definition.key, view.definition.version)
         for variable, value in sorted(view.variables.items()):
-            if name is not None and variable != name:
+            if q.variableName is not None and variable != q.variableName:
                 continue
-            if name_like is not None and not like(variable, name_like):
+            if q.variableNameLike is not None and not like(variable, q.variableNameLike):
                 continue
             typed = encode(value)
             found.append(
@@ -629,5 +383,101 @@ async def list_variables(
                     activityInstanceId=instance_id,
                 )
             )
-    start = first_result or 0
-    return found[start:] if max_results is None else found[start : start + max_results]
+    for sort in reversed(q.sorting or ()):  # stable: the first key sorts last
+        found.sort(key=_VARIABLE_SORTS[sort.sortBy], reverse=sort.sortOrder == "desc")
+    return found
+
+
+_NEEDS_INSTANCE: dict[int | str, dict[str, Any]] = {
+    400: {"description": "No processInstanceId given"}
+}
+
+
+@router.get(
+    "/variable-instance",
+    response_model=list[HistoricVariableOut],
+    summary="Camunda: an instance's variables (current values), also after it has ended",
+    responses=_NEEDS_INSTANCE,
+)
+async def list_variables(
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("bpms:process:read")],
+    q: HistoricVariableQueryInDep,
+    first_result: FirstResult = None,
+    max_results: MaxResults = None,
+) -> list[HistoricVariableOut]:
+    return page(await _variables(store, client, settings, q), first_result, max_results)
+
+
+@router.post(
+    "/variable-instance",
+    response_model=list[HistoricVariableOut],
+    summary="Camunda: query historic variables with a HistoricVariableInstanceQueryDto body",
+    responses=_NEEDS_INSTANCE,
+)
+async def query_variables(
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("bpms:process:read")],
+    body: HistoricVariableQueryIn,
+    first_result: FirstResult = None,
+    max_results: MaxResults = None,
+) -> list[HistoricVariableOut]:
+    return page(await _variables(store, client, settings, body), first_result, max_results)
+
+
+@router.get(
+    "/variable-instance/count",
+    response_model=CountOut,
+    summary="Camunda: count an instance's variables",
+    responses=_NEEDS_INSTANCE,
+)
+async def count_variables(
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("bpms:process:read")],
+    q: HistoricVariableQueryInDep,
+) -> CountOut:
+    return CountOut(count=len(await _variables(store, client, settings, q)))
+
+
+@router.post(
+    "/variable-instance/count",
+    response_model=CountOut,
+    summary="Camunda: count historic variables with a HistoricVariableInstanceQueryDto body",
+    responses=_NEEDS_INSTANCE,
+)
+async def count_variables_by_body(
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("bpms:process:read")],
+    body: HistoricVariableQueryIn,
+) -> CountOut:
+    return CountOut(count=len(await _variables(store, client, settings, body)))
+
+
+@router.get(
+    "/variable-instance/{id}",
+    response_model=HistoricVariableOut,
+    summary="Camunda: one historic variable (<instance id>:<variable name>)",
+    responses={404: {"description": "No such variable"}},
+)
+async def get_variable(
+    id: str,
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("bpms:process:read")],
+    _deserialize: Annotated[bool, Query(alias="deserializeValues")] = True,
+) -> HistoricVariableOut | JSONResponse:
+    instance, _sep, name = id.partition(":")
+    if instance and name:
+        q = HistoricVariableQueryIn(processInstanceId=instance, variableName=name)
+        for variable in await _variables(store, client, settings, q):
+            return variable
+    return _not_found("Historic variable instance", id)

@@ -278,7 +278,9 @@ async def start_by_key(
     body: Annotated[StartIn | None, Body()] = None,
 ) -> ProcessInstanceWithVariablesOut:
     deployed = await by_key(store, key)
-    return await _start(request, client, store, settings, principal, deployed, body or StartIn())
+    return await start_instance(
+        request, client, store, settings, principal, deployed, body or StartIn()
+    )
 
 
 @router.get(
@@ -321,7 +323,9 @@ async def start_by_id(
     body: Annotated[StartIn | None, Body()] = None,
 ) -> ProcessInstanceWithVariablesOut:
     deployed = await by_id(store, id)
-    return await _start(request, client, store, settings, principal, deployed, body or StartIn())
+    return await start_instance(
+        request, client, store, settings, principal, deployed, body or StartIn()
+    )
 
 
 async def _xml(store: StoreDep, d: DeployedDefinition) -> XmlOut:
@@ -329,7 +333,7 @@ async def _xml(store: StoreDep, d: DeployedDefinition) -> XmlOut:
     return XmlOut(id=definition_id(d), bpmn20Xml=xml)
 
 
-async def _start(
+async def start_instance(
     request: Request,
     client: ClientDep,
     store: StoreDep,
