@@ -27,6 +27,8 @@ from api.routes.camunda import history as camunda_history
 from api.routes.camunda import messages as camunda_messages
 from api.routes.camunda import process_definitions as camunda_definitions
 from api.routes.camunda import process_instances as camunda_instances
+from api.routes.camunda import task_commands as camunda_task_commands
+from api.routes.camunda import task_variables as camunda_task_variables
 from api.routes.camunda import tasks as camunda_tasks
 from api.routes.letsflow import api_keys
 from api.routes.letsflow import processes as letsflow_processes
@@ -123,6 +125,8 @@ def create_app(
         camunda_external_tasks,
         camunda_instances,
         camunda_tasks,
+        camunda_task_commands,
+        camunda_task_variables,
         camunda_history,
         camunda_messages,
     ):

@@ -11,6 +11,9 @@ and ``store/``. Shared by every resource of the family:
   definition ids, ``links``, and the query helpers (``page``, ``like``, ``check_sorting``).
 
 Routers: ``engine`` (engine, version), ``deployments``, ``process_definitions``,
-``process_instances``, ``tasks``, ``history``.
+``process_instances``, ``tasks`` (query, one task, identity links), ``task_commands``,
+``task_variables``, ``variable_instances``, ``history``, ``messages``,
+``external_tasks``; ``variable_writes`` is the variable write the instance and task
+routes share.
 Kept free of imports so ``api.problems`` can import ``errors`` without a cycle.
 """
