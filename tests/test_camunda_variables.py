@@ -10,13 +10,17 @@ from typing import Any
 
 import httpx
 import pytest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
 
 from contracts import bpmn as c
 from tests.conftest import Stack
 from tests.support import bpmn
-from tests.support.driver import open_tasks, start, state, until
+from tests.support.driver import complete, open_tasks, start, state, until
 from tests.support.http import eventually
 from tests.test_camunda_rest import camunda_error, modeler_deploy
+from workflows.bpmn_process import BpmnProcess
+from workflows.runner import workflow_runner
 
 JOHN = {"Authorization": "Bearer demo-john"}  # role accounting
 MARY = {"Authorization": "Bearer demo-mary"}  # role management
@@ -98,6 +102,17 @@ async def test_the_workflow_sets_then_deletes_and_records_it(stack: Stack) -> No
     assert after.variables == {"c": 3, "d": 4, "e": 5}
     kinds = [e.type for e in after.history if "VARIABLES" in e.type]
     assert kinds[-3:] == ["VARIABLES_UPDATED", "VARIABLES_DELETED", "VARIABLES_UPDATED"]
+
+    # the history with deletions replays (in the strict sandbox, as tests/test_replay.py)
+    await complete(handle, "book")
+    assert (await handle.result()).variables == {"c": 3, "d": 4, "e": 5}
+    replayer = Replayer(
+        workflows=[BpmnProcess],
+        data_converter=pydantic_data_converter,
+        workflow_runner=workflow_runner(strict=True),
+    )
+    replayed = await replayer.replay_workflow(await handle.fetch_history())
+    assert replayed.replay_failure is None
 
 
 @pytest.mark.parametrize("database_backend", ["sqlite"])
