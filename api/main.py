@@ -35,7 +35,10 @@ from api.routes.camunda import process_definition_forms as camunda_definition_fo
 from api.routes.camunda import process_definitions as camunda_definitions
 from api.routes.camunda import process_instances as camunda_instances
 from api.routes.camunda import statistics as camunda_statistics
+from api.routes.camunda import task_commands as camunda_task_commands
+from api.routes.camunda import task_variables as camunda_task_variables
 from api.routes.camunda import tasks as camunda_tasks
+from api.routes.camunda import variable_instances as camunda_variable_instances
 from api.routes.letsflow import api_keys
 from api.routes.letsflow import processes as letsflow_processes
 from api.routes.letsflow import scenarios as letsflow_scenarios
@@ -137,6 +140,9 @@ def create_app(
         camunda_tasks,
         camunda_history_instances,
         camunda_history_tasks,
+        camunda_task_commands,
+        camunda_task_variables,
+        camunda_variable_instances,
         camunda_history,
         camunda_messages,
         camunda_incidents,

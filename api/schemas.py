@@ -199,8 +199,9 @@ class HistoryEntryOut(Wire):
     timestamp: datetime
     type: str = Field(
         description="PROCESS_STARTED, ACTIVITY_STARTED, ACTIVITY_COMPLETED, TASK_CREATED, "
-        "TASK_ASSIGNED, TASK_COMPLETED, VARIABLES_UPDATED, MESSAGE_CORRELATED, "
-        "INCIDENT_CREATED, INCIDENT_RESOLVED, PROCESS_CANCELLED, PROCESS_ENDED, …"
+        "TASK_ASSIGNED, TASK_COMPLETED, VARIABLES_UPDATED, VARIABLES_DELETED, "
+        "MESSAGE_CORRELATED, INCIDENT_CREATED, INCIDENT_RESOLVED, PROCESS_CANCELLED, "
+        "PROCESS_ENDED, …"
     )
     activity_id: str | None
     user_id: str | None = Field(description="The acting user, when a person acted.")

@@ -299,9 +299,15 @@ class FireTimer(BaseModel):
 
 
 class SetVariables(Actor):
-    """Payload of the ``set_variables`` update; the actor is recorded in the case history."""
+    """Payload of the ``set_variables`` update; the actor is recorded in the case history.
+
+    ``variables`` are set first, then ``deletions`` removed (a name in both ends up
+    removed, as Camunda's PatchVariablesDto orders them); removing a name the instance
+    does not hold changes nothing."""
 
     variables: dict[str, Any]
+    #: new in issue 20: an empty default, so recorded updates without it replay unchanged
+    deletions: list[str] = Field(default_factory=list)
 
 
 class ElementCounts(BaseModel):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -263,13 +264,21 @@ async def cancel(
 
 
 async def set_variables(
-    client: Client, settings: Settings, instance_id: str, values: dict[str, Any], *, by: str
+    client: Client,
+    settings: Settings,
+    instance_id: str,
+    values: dict[str, Any],
+    *,
+    by: str,
+    deletions: Sequence[str] = (),
 ) -> None:
-    """Set process variables (the instance refuses values over its size bound)."""
+    """Set process variables, then remove ``deletions`` (the instance decides: it
+    refuses values over its size bound, and removing a name it does not hold is no
+    error). One update, so both land in one step of the case history."""
     await calls.update(
         client,
         settings,
         instance_id,
         commands.SET_VARIABLES,
-        c.SetVariables(variables=values, user_id=by),
+        c.SetVariables(variables=values, deletions=list(deletions), user_id=by),
     )

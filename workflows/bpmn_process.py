@@ -332,7 +332,10 @@ class BpmnProcess:
     async def await_wait_state(self) -> c.ProcessStateView:
         return await commands.await_wait_state(self.rt)
 
-    @workflow.update(name=c.SET_VARIABLES, description="Set process variables.")
+    @workflow.update(
+        name=c.SET_VARIABLES,
+        description="Set process variables, then remove the names in deletions.",
+    )
     def set_variables(self, cmd: c.SetVariables) -> None:
         commands.set_variables(self.rt, cmd)
 

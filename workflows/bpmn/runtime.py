@@ -177,6 +177,18 @@ class Runtime:
             "VARIABLES_UPDATED", element_id, user_id=user_id, details={"names": sorted(values)}
         )
 
+    def delete_variables(
+        self, names: list[str], element_id: str | None, user_id: str | None = None
+    ) -> None:
+        """Remove the named variables the instance holds (names it does not hold are
+        no error, and no entry in the case history)."""
+        removed = sorted({name for name in names if name in self.variables})
+        if not removed:
+            return
+        for name in removed:
+            del self.variables[name]
+        self.record("VARIABLES_DELETED", element_id, user_id=user_id, details={"names": removed})
+
     def waiting(self) -> dict[str, int]:
         waiting: Counter[str] = Counter()
         for token in self.live_tokens():

@@ -10,8 +10,12 @@ and ``store/``. Shared by every resource of the family:
 * ``shapes``: ``CamundaIn`` (request bodies that ignore unknown fields), Camunda's DTOs,
   definition ids, ``links``, and the query helpers (``page``, ``like``, ``check_sorting``).
 
-Routers: ``engine`` (engine, version), ``deployments``, ``process_definitions`` (and
-``process_definition_forms``, ``start_forms``), ``external_task_queries``, ``external_tasks``,
-``process_instances``, ``tasks``, ``history`` (and ``history_instances``, ``history_tasks``).
+Routers: ``engine`` (engine, version), ``deployments``, ``statistics`` (definition
+statistics), ``process_definitions`` (and ``process_definition_forms``, ``start_forms``),
+``external_task_queries``, ``external_task_retries``, ``external_tasks``,
+``process_instances``, ``tasks`` (query, one task, identity links), ``task_commands``,
+``task_variables``, ``variable_instances``, ``history`` (and ``history_instances``,
+``history_tasks``), ``incidents`` (runtime and historic), ``jobs``, ``messages``;
+``variable_writes`` is the variable write the instance and task routes share.
 Kept free of imports so ``api.problems`` can import ``errors`` without a cycle.
 """

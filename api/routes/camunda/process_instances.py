@@ -4,9 +4,9 @@ deleting (cancelling) it, its variables, and its activity-instance tree.
 The query is the instance read model (running instances only, as Camunda's runtime
 query answers; ended ones are under ``/history/process-instance``); one instance, its
 variables and its active elements are the instance's own state query; deleting is
-``operations.instances.cancel`` and a variable write ``operations.instances.set_variables``
-with the same writer check and size bound as ``/v1/bpms`` -- one engine path for every
-family.
+``operations.instances.cancel`` and a variable write (set or remove)
+``operations.instances.set_variables`` with the same writer check and size bound as
+``/v1/bpms`` (``variable_writes``) -- one engine path for every family.
 """
 
 from __future__ import annotations
@@ -18,17 +18,16 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from temporalio.client import Client
 
-from api import instance_access, limits
 from api.auth import Principal, Requires
 from api.deps import ClientDep, SettingsDep, StoreDep
-from api.problems import ApiProblem
+from api.routes.camunda import variable_writes
 from api.routes.camunda.shapes import CamundaIn, CountOut, LinkOut, check_sorting, link
 from api.routes.camunda.tasks import DefinitionIds
-from api.routes.camunda.variables import VariableError, decode, encode, to_python, to_typed
+from api.routes.camunda.variable_writes import PatchVariablesIn
+from api.routes.camunda.variables import encode, to_typed
 from contracts import bpmn as c
 from core.settings import Settings
-from operations import calls, instances
-from operations.errors import NotFound
+from operations import instances
 from store import queries
 from store.db import Store
 from store.models import InstanceRecord
@@ -294,10 +293,7 @@ async def delete_instance(
 
 
 async def _view(client: Client, settings: Settings, instance_id: str) -> c.ProcessStateView | None:
-    try:
-        return await calls.state_view(client, settings, instance_id)
-    except NotFound:
-        return None
+    return await variable_writes.instance_view(client, settings, instance_id)
 
 
 @router.get(
@@ -345,56 +341,23 @@ async def get_variable(
     return JSONResponse(encode(view.variables[name]))
 
 
-class ModificationsIn(CamundaIn):
-    """Camunda's PatchVariablesDto."""
-
-    modifications: dict[str, Any] | None = Field(
-        default=None, description="Typed variables to set: name -> {value, type, valueInfo}."
-    )
-    deletions: list[str] | None = Field(
-        default=None, description="Names to remove: not supported yet (refused when non-empty)."
-    )
-
-
-async def _write(
-    client: Client,
-    settings: Settings,
-    principal: Principal,
-    instance_id: str,
-    values: dict[str, Any],
-) -> Response:
-    """The /v1/bpms variable write: writer check, size bound, ``set_variables``."""
-    current = await _view(client, settings, instance_id)
-    if current is None:
-        return _missing(instance_id)
-    instance_access.require_writer(principal, instance_id, current)
-    limits.check_instance_total({**current.variables, **values})
-    await instances.set_variables(client, settings, instance_id, values, by=principal.subject)
-    return Response(status_code=204)
-
-
 @router.post(
     "/{id}/variables",
     status_code=204,
-    summary="Camunda: set several variables of the instance",
+    summary="Camunda: set (modifications) and remove (deletions) variables of the instance",
     responses=_WRITE,
 )
 async def modify_variables(
     id: str,
-    body: ModificationsIn,
+    body: PatchVariablesIn,
     client: ClientDep,
     settings: SettingsDep,
     principal: Annotated[Principal, Requires("bpms:process:write")],
 ) -> Response:
-    what = f"Cannot modify variables for process instance {id}"
-    if body.deletions:
-        raise ApiProblem(f"{what}: deleting variables is not supported yet", status=400)
-    try:
-        values = to_python(body.modifications)
-    except VariableError as err:
-        raise ApiProblem(f"{what}: {err}", status=400, variable=err.name) from err
-    limits.check("variables", values)
-    return await _write(client, settings, principal, id, values)
+    values = variable_writes.decoded(
+        f"Cannot modify variables for process instance {id}", body.modifications
+    )
+    return await _write(client, settings, principal, id, values, body.deletions or [])
 
 
 @router.put(
@@ -411,14 +374,38 @@ async def put_variable(
     principal: Annotated[Principal, Requires("bpms:process:write")],
     body: Annotated[dict[str, Any], Body()],
 ) -> Response:
-    try:
-        value = decode(name, body)
-    except VariableError as err:
-        raise ApiProblem(
-            f"Cannot put process instance variable {name}: {err}", status=400, variable=name
-        ) from err
-    limits.check("variables", {name: value})
-    return await _write(client, settings, principal, id, {name: value})
+    value = variable_writes.decoded_one(f"Cannot put process instance variable {name}", name, body)
+    return await _write(client, settings, principal, id, {name: value}, [])
+
+
+@router.delete(
+    "/{id}/variables/{name}",
+    status_code=204,
+    summary="Camunda: remove one variable of the instance (an unknown name is no error)",
+    responses=_WRITE,
+)
+async def delete_variable(
+    id: str,
+    name: str,
+    client: ClientDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, Requires("bpms:process:write")],
+) -> Response:
+    return await _write(client, settings, principal, id, {}, [name])
+
+
+async def _write(
+    client: Client,
+    settings: Settings,
+    principal: Principal,
+    instance_id: str,
+    values: dict[str, Any],
+    deletions: list[str],
+) -> Response:
+    """The /v1/bpms variable write (``variable_writes``): 204, or 404 for an unknown id."""
+    if not await variable_writes.write(client, settings, principal, instance_id, values, deletions):
+        return _missing(instance_id)
+    return Response(status_code=204)
 
 
 class ActivityInstanceOut(BaseModel):

@@ -1,12 +1,9 @@
-"""Camunda's ``/engine-rest/task``: the task query, one task, and the task commands.
+"""Camunda's ``/engine-rest/task``: the task query, one task, its identity links.
 
 A Camunda Tasklist or a generated client drives user tasks through these calls; each is
 a translation over what ``/v1/bpms/tasks`` uses -- the read model for queries
-(``store.queries``), ``operations.tasks`` for every command -- so who may claim,
-complete or delegate is decided once, by the instance's update validators. Their
-refusals come back in Camunda's words where a Camunda client reads a specific type (a
-task claimed by someone else is ``TaskAlreadyClaimedException``), else through the
-family's error body (``api.routes.camunda.errors``).
+(``store.queries``). The task commands are in ``task_commands``, the variables a task
+sees in ``task_variables``; both share this module's ``task_row`` and ``no_task``.
 """
 
 from __future__ import annotations
@@ -14,31 +11,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from temporalio.client import Client
 
-from api import limits
 from api.auth import Principal, Requires
-from api.deps import ClientDep, SettingsDep, StoreDep
+from api.deps import StoreDep
 from api.problems import ApiProblem
-from api.routes.camunda import errors
 from api.routes.camunda.shapes import CamundaIn, CountOut, check_sorting
-from api.routes.camunda.variables import (
-    VariableError,
-    encode,
-    format_date,
-    parse_date,
-    to_python,
-    to_typed,
-)
+from api.routes.camunda.variables import format_date, parse_date
 from contracts import bpmn as c
-from core.settings import Settings
-from operations import calls
-from operations import tasks as ops
-from operations.errors import NotFound, OperationError
-from operations.tasks import Action
 from store import definitions, queries
 from store.db import DefinitionNotFound, Store
 from store.models import TaskRecord
@@ -64,13 +46,6 @@ _SORTS: dict[str, str] = {
 }
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such task"}}
-_COMMAND_ERRORS: dict[int | str, dict[str, Any]] = {
-    **_NOT_FOUND,
-    204: {"description": "Done"},
-    400: {"description": "A variable Baton cannot read, named"},
-    403: {"description": "The caller may not do this to the task"},
-    409: {"description": "Claimed by someone else, not active, or (not) delegated"},
-}
 
 
 class TaskOut(BaseModel):
@@ -112,23 +87,6 @@ TASK_STATES = {
     c.TaskState.COMPLETED.value: "Completed",
     c.TaskState.CANCELED.value: "Deleted",
 }
-
-
-class UserIdIn(CamundaIn):
-    """Camunda's UserIdDto."""
-
-    userId: str | None = Field(default=None, max_length=255, description="The user.")
-
-
-class VariablesIn(CamundaIn):
-    """Camunda's CompleteTaskDto (and resolve's and submit-form's)."""
-
-    variables: dict[str, Any] | None = Field(
-        default=None, description="Typed variables: name -> {value, type, valueInfo}."
-    )
-    withVariablesInReturn: bool = Field(
-        default=False, description="Answer the instance's variables (200) instead of 204."
-    )
 
 
 class SortingIn(CamundaIn):
@@ -223,7 +181,7 @@ def _window(q: TaskQueryIn) -> queries.TaskWindow:
     return window
 
 
-def _split(text: str | None) -> list[str] | None:
+def split(text: str | None) -> list[str] | None:
     return None if text is None else [part for part in text.split(",") if part]
 
 
@@ -260,12 +218,12 @@ def _query_params(
     """``GET /task``'s query parameters as Camunda's TaskQueryDto (lists comma-separated)."""
     return TaskQueryIn(
         taskId=task_id,
-        taskIdIn=_split(task_id_in),
+        taskIdIn=split(task_id_in),
         processInstanceId=instance,
-        processInstanceIdIn=_split(instance_in),
+        processInstanceIdIn=split(instance_in),
         processInstanceBusinessKey=business_key,
         processDefinitionKey=definition_key,
-        processDefinitionKeyIn=_split(definition_key_in),
+        processDefinitionKeyIn=split(definition_key_in),
         taskDefinitionKey=element,
         name=name,
         nameLike=name_like,
@@ -273,7 +231,7 @@ def _query_params(
         owner=owner,
         candidateUser=candidate_user,
         candidateGroup=candidate_group,
-        candidateGroups=_split(candidate_groups),
+        candidateGroups=split(candidate_groups),
         includeAssignedTasks=include_assigned,
         involvedUser=involved_user,
         unassigned=unassigned,
@@ -415,7 +373,8 @@ def no_task(task_id: str) -> JSONResponse:
     )
 
 
-async def _row(store: Store, task_id: str) -> TaskRecord | None:
+async def task_row(store: Store, task_id: str) -> TaskRecord | None:
+    """The task's read-model row (ended tasks included), or None."""
     return await queries.get_task(store, task_id)
 
 
@@ -423,310 +382,10 @@ async def _row(store: Store, task_id: str) -> TaskRecord | None:
 async def get_task(
     id: str, store: StoreDep, _: Annotated[Principal, Requires("bpms:task:read")]
 ) -> TaskOut | JSONResponse:
-    row = await _row(store, id)
+    row = await task_row(store, id)
     if row is None:
         return no_task(id)
     return (await tasks_out(store, [row]))[0]
-
-
-def _refusal(err: OperationError, task_id: str) -> JSONResponse:
-    """A refused command in Camunda's words where its clients read the type; the rest
-    as the family maps them (raised again)."""
-    code = err.extensions.get("code")
-    if code == c.Rejection.TASK_ALREADY_CLAIMED.value:
-        body = errors.body(409, f"Task '{task_id}' is already claimed by someone else.")
-        body["type"] = "TaskAlreadyClaimedException"
-        body["reason"] = code
-        return JSONResponse(body, status_code=409)
-    if isinstance(err, NotFound):
-        return JSONResponse(
-            {
-                "type": "NullValueException",
-                "message": f"Cannot find task with id {task_id}: task is null",
-            },
-            status_code=404,
-        )
-    raise err
-
-
-async def _command(
-    client: Client,
-    store: Store,
-    settings: Settings,
-    actor: c.Actor,
-    task_id: str,
-    action: Action,
-    **fields: Any,
-) -> Response:
-    """One task command through ``operations.tasks``: 204 as Camunda answers, or its
-    refusal."""
-    try:
-        await ops.command(client, store, settings, actor, task_id, action, **fields)
-    except OperationError as err:
-        return _refusal(err, task_id)
-    return Response(status_code=204)
-
-
-def _variables(body: VariablesIn | None, what: str) -> dict[str, Any]:
-    try:
-        values = to_python(body.variables if body else None)
-    except VariableError as err:
-        raise ApiProblem(f"{what}: {err}", status=400, variable=err.name) from err
-    limits.check("variables", values)
-    return values
-
-
-@router.post(
-    "/{id}/claim",
-    status_code=204,
-    summary="Camunda: claim the task (for the caller, or for userId on its behalf)",
-    responses=_COMMAND_ERRORS,
-)
-async def claim(
-    id: str,
-    store: StoreDep,
-    client: ClientDep,
-    settings: SettingsDep,
-    p: Annotated[Principal, Requires("bpms:task:complete")],
-    body: Annotated[UserIdIn | None, Body()] = None,
-) -> Response:
-    user = body.userId if body else None
-    try:
-        actor = ops.actor_of(p, user)
-    except OperationError as err:
-        return _refusal(err, id)
-    return await _command(client, store, settings, actor, id, Action.CLAIM)
-
-
-@router.post(
-    "/{id}/unclaim",
-    status_code=204,
-    summary="Camunda: give the task back (assignee or admin)",
-    responses=_COMMAND_ERRORS,
-)
-async def unclaim(
-    id: str,
-    store: StoreDep,
-    client: ClientDep,
-    settings: SettingsDep,
-    p: Annotated[Principal, Requires("bpms:task:complete")],
-) -> Response:
-    return await _command(client, store, settings, ops.actor_of(p), id, Action.UNCLAIM)
-
-
-@router.post(
-    "/{id}/assignee",
-    status_code=204,
-    summary="Camunda: set (or, with null, clear) the assignee",
-    responses=_COMMAND_ERRORS,
-)
-async def set_assignee(
-    id: str,
-    store: StoreDep,
-    client: ClientDep,
-    settings: SettingsDep,
-    p: Annotated[Principal, Requires("bpms:task:complete")],
-    body: Annotated[UserIdIn | None, Body()] = None,
-) -> Response:
-    user = body.userId if body else None
-    if user is None:
-        return await _command(client, store, settings, ops.actor_of(p), id, Action.UNCLAIM)
-    return await _command(
-        client, store, settings, ops.actor_of(p), id, Action.ASSIGN, assignee=user
-    )
-
-
-@router.post(
-    "/{id}/delegate",
-    status_code=204,
-    summary="Camunda: delegate the task to userId; it returns to its owner when resolved",
-    responses=_COMMAND_ERRORS,
-)
-async def delegate(
-    id: str,
-    body: UserIdIn,
-    store: StoreDep,
-    client: ClientDep,
-    settings: SettingsDep,
-    p: Annotated[Principal, Requires("bpms:task:complete")],
-) -> Response:
-    if not body.userId:
-        raise ApiProblem("userId is required to delegate a task", status=400)
-    return await _command(
-        client, store, settings, ops.actor_of(p), id, Action.DELEGATE, assignee=body.userId
-    )
-
-
-@router.post(
-    "/{id}/resolve",
-    status_code=204,
-    summary="Camunda: the delegate resolves the task (back to its owner), with variables",
-    responses=_COMMAND_ERRORS,
-)
-async def resolve(
-    id: str,
-    store: StoreDep,
-    client: ClientDep,
-    settings: SettingsDep,
-    p: Annotated[Principal, Requires("bpms:task:complete")],
-    body: Annotated[VariablesIn | None, Body()] = None,
-) -> Response:
-    values = _variables(body, f"Cannot resolve task {id}")
-    return await _command(
-        client, store, settings, ops.actor_of(p), id, Action.RESOLVE, variables=values
-    )
-
-
-async def _complete(
-    id: str,
-    body: VariablesIn | None,
-    store: Store,
-    client: Client,
-    settings: Settings,
-    p: Principal,
-    what: str,
-) -> Response:
-    values = _variables(body, f"Cannot {what} task {id}")
-    try:
-        done = await ops.complete(client, store, settings, ops.actor_of(p), id, values)
-    except OperationError as err:
-        return _refusal(err, id)
-    if body is not None and body.withVariablesInReturn:
-        return JSONResponse(to_typed(done.variables))
-    return Response(status_code=204)
-
-
-_COMPLETE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **_COMMAND_ERRORS,
-    200: {
-        "description": "The instance's typed variables (withVariablesInReturn)",
-        "content": {"application/json": {"schema": {"type": "object"}}},
-    },
-}
-
-
-@router.post(
-    "/{id}/complete",
-    status_code=204,
-    summary="Camunda: complete the task with typed variables",
-    responses=_COMPLETE_RESPONSES,
-)
-async def complete(
-    id: str,
-    store: StoreDep,
-    client: ClientDep,
-    settings: SettingsDep,
-    p: Annotated[Principal, Requires("bpms:task:complete")],
-    body: Annotated[VariablesIn | None, Body()] = None,
-) -> Response:
-    return await _complete(id, body, store, client, settings, p, "complete")
-
-
-@router.post(
-    "/{id}/submit-form",
-    status_code=204,
-    summary="Camunda: submit the task's form (completes it with the form's variables)",
-    responses=_COMPLETE_RESPONSES,
-)
-async def submit_form(
-    id: str,
-    store: StoreDep,
-    client: ClientDep,
-    settings: SettingsDep,
-    p: Annotated[Principal, Requires("bpms:task:complete")],
-    body: Annotated[VariablesIn | None, Body()] = None,
-) -> Response:
-    return await _complete(id, body, store, client, settings, p, "submit form of")
-
-
-async def _visible(
-    id: str, store: Store, client: Client, settings: Settings
-) -> dict[str, Any] | JSONResponse:
-    """The variables a task sees: its instance's (Baton has no task-local scope)."""
-    row = await _row(store, id)
-    if row is None:
-        return no_task(id)
-    view = await calls.state_view(client, settings, row.process_instance_id)
-    return view.variables
-
-
-_TYPED: dict[int | str, dict[str, Any]] = {
-    **_NOT_FOUND,
-    200: {
-        "description": "name -> {value, type, valueInfo}",
-        "content": {"application/json": {"schema": {"type": "object"}}},
-    },
-}
-
-
-@router.get(
-    "/{id}/variables",
-    summary="Camunda: the variables the task sees (its instance's), typed",
-    responses=_TYPED,
-)
-async def get_variables(
-    id: str,
-    store: StoreDep,
-    client: ClientDep,
-    settings: SettingsDep,
-    _: Annotated[Principal, Requires("bpms:task:read")],
-    _deserialize: Annotated[bool, Query(alias="deserializeValues")] = True,
-) -> JSONResponse:
-    values = await _visible(id, store, client, settings)
-    if isinstance(values, JSONResponse):
-        return values
-    return JSONResponse(to_typed(values))
-
-
-@router.get(
-    "/{id}/variables/{name}",
-    summary="Camunda: one variable the task sees, typed",
-    responses=_TYPED,
-)
-async def get_variable(
-    id: str,
-    name: str,
-    store: StoreDep,
-    client: ClientDep,
-    settings: SettingsDep,
-    _: Annotated[Principal, Requires("bpms:task:read")],
-    _deserialize: Annotated[bool, Query(alias="deserializeValue")] = True,
-) -> JSONResponse:
-    values = await _visible(id, store, client, settings)
-    if isinstance(values, JSONResponse):
-        return values
-    if name not in values:
-        return JSONResponse(
-            {
-                "type": "InvalidRequestException",
-                "message": f"task variable with name {name} does not exist",
-            },
-            status_code=404,
-        )
-    return JSONResponse(encode(values[name]))
-
-
-@router.get(
-    "/{id}/form-variables",
-    summary="Camunda: the task form's variables (the instance's; variableNames narrows)",
-    responses=_TYPED,
-)
-async def get_form_variables(
-    id: str,
-    store: StoreDep,
-    client: ClientDep,
-    settings: SettingsDep,
-    _: Annotated[Principal, Requires("bpms:task:read")],
-    names: Annotated[str | None, Query(alias="variableNames")] = None,
-    _deserialize: Annotated[bool, Query(alias="deserializeValues")] = True,
-) -> JSONResponse:
-    values = await _visible(id, store, client, settings)
-    if isinstance(values, JSONResponse):
-        return values
-    wanted = _split(names)
-    if wanted is not None:
-        values = {k: v for k, v in values.items() if k in wanted}
-    return JSONResponse(to_typed(values))
 
 
 class IdentityLinkOut(BaseModel):
@@ -749,7 +408,7 @@ async def identity_links(
     _: Annotated[Principal, Requires("bpms:task:read")],
     type: Annotated[str | None, Query()] = None,
 ) -> list[IdentityLinkOut] | JSONResponse:
-    row = await _row(store, id)
+    row = await task_row(store, id)
     if row is None:
         return no_task(id)
     links: list[IdentityLinkOut] = []

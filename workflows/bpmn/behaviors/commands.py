@@ -95,9 +95,12 @@ def settled(rt: Runtime) -> bool:
 
 
 def set_variables(rt: Runtime, cmd: c.SetVariables) -> None:
+    """Set, then remove (Camunda's order: a name in both ends up removed)."""
     rt.set_variables(cmd.variables, None, user_id=cmd.user_id)
+    rt.delete_variables(cmd.deletions, None, user_id=cmd.user_id)
 
 
 def validate_set_variables(rt: Runtime, cmd: c.SetVariables) -> None:
     rt.check_running()
     variables.check_variables(rt, cmd.variables)
+    variables.check_deletions(cmd.deletions)

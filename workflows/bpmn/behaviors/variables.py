@@ -66,3 +66,15 @@ def check_variables(rt: Runtime, values: dict[str, Any]) -> None:
             f"{MAX_INSTANCE_VARIABLES_BYTES}",
             type=c.Rejection.VARIABLES_TOO_LARGE,
         )
+
+
+def check_deletions(names: list[str]) -> None:
+    """Refuse a list of names to remove that would not fit in the history (the same
+    bound as the values a command may bring)."""
+    size = encoded_size({"deletions": names}) if names else 0
+    if size > MAX_COMMAND_VARIABLES_BYTES:
+        raise ApplicationError(
+            f"the names to remove are {size} bytes encoded; one command may bring at most "
+            f"{MAX_COMMAND_VARIABLES_BYTES}",
+            type=c.Rejection.VARIABLES_TOO_LARGE,
+        )
