@@ -1,5 +1,6 @@
-"""Camunda's ``PUT /engine-rest/external-task/retries``: set the retries of many external
-tasks at once (Cockpit's bulk "increment retries"), by id and by process instance.
+"""Camunda's ``PUT /engine-rest/external-task/retries`` (and ``retries-sync``): set the
+retries of many external tasks at once (Cockpit's bulk "increment retries"), by id and
+by process instance.
 
 Each task goes through ``operations.service_tasks.set_retries``, as the single-task call
 does: a waiting task gets the new count, a task that failed for good has its incident
@@ -82,3 +83,21 @@ async def set_retries_of_many(
             may_retry_incident=principal.can("bpms:incident:retry"),
         )
     return Response(status_code=204)
+
+
+@router.put(
+    "/retries-sync",
+    status_code=204,
+    response_class=Response,
+    summary="Camunda: set the retries of several external tasks (the synchronous form)",
+    description="As `PUT /external-task/retries`, which is synchronous in Baton too.",
+    responses={404: {"description": "A named task does not exist"}},
+)
+async def set_retries_of_many_sync(
+    body: BulkRetriesIn,
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, Requires(WORK)],
+) -> Response:
+    return await set_retries_of_many(body, store, client, settings, principal)
