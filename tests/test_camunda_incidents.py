@@ -212,3 +212,18 @@ async def test_unknown_jobs_and_incidents_are_404_and_retries_need_the_privilege
         headers={"Authorization": f"Bearer {token}"},
     )
     assert denied.status_code == 403 and denied.json()["type"] == "AuthorizationException"
+
+
+async def test_instances_are_never_suspended(stack: Stack) -> None:
+    await deploy(stack.http, BPMN_DIR / "flaky-service.bpmn")
+    instance_id = await Baton(stack).start("flaky-service")
+    url = f"{ER}/process-instance/{instance_id}/suspended"
+    assert (await stack.http.put(url, json={"suspended": False})).status_code == 204
+    refused = await stack.http.put(url, json={"suspended": True})
+    assert refused.status_code == 409 and refused.json()["type"] == "ProcessEngineException"
+    missing = await stack.http.put(
+        f"{ER}/process-instance/nope/suspended", json={"suspended": False}
+    )
+    assert missing.status_code == 404 and missing.json()["type"] == "InvalidRequestException"
+    view = (await stack.http.get(f"{ER}/process-instance/{instance_id}")).json()
+    assert view["suspended"] is False and view["ended"] is False

@@ -28,6 +28,7 @@ from api.routes.camunda.variables import encode, to_typed
 from contracts import bpmn as c
 from core.settings import Settings
 from operations import instances
+from operations.errors import Conflict
 from store import queries
 from store.db import Store
 from store.models import InstanceRecord
@@ -264,6 +265,39 @@ async def get_instance(
     if row is None or row.state not in _RUNNING:
         return _missing(id)
     return await _out(request, DefinitionIds(store), row)
+
+
+class SuspensionIn(CamundaIn):
+    """Camunda's SuspensionStateDto."""
+
+    suspended: bool = Field(description="true suspends (refused), false activates (no-op).")
+
+
+@router.put(
+    "/{id}/suspended",
+    status_code=204,
+    response_class=Response,
+    summary="Camunda: activate (a no-op) or suspend (refused) a running process instance",
+    description=(
+        "Baton never suspends an instance: a Temporal workflow cannot be held between "
+        "steps from outside, and a held instance would still fire its timers. "
+        "`suspended: false` answers 204 for a running instance; `true` is 409."
+    ),
+    responses={**_NOT_FOUND, 409: {"description": "Baton never suspends"}},
+)
+async def suspend_instance(
+    id: str,
+    body: SuspensionIn,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("bpms:process:modify")],
+) -> Response:
+    view = await _view(client, settings, id)
+    if view is None or view.state.value not in _RUNNING:
+        return _missing(id)
+    if body.suspended:
+        raise Conflict(f"Cannot suspend process instance {id}: Baton never suspends instances")
+    return Response(status_code=204)
 
 
 @router.delete(
