@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
@@ -14,17 +14,31 @@ from sqlalchemy.orm import load_only
 
 from bpmn_compiler import migrations
 from bpmn_compiler.ir import ProcessDefinition
+from store import decisions
 from store.db import DefinitionNotFound, Store
 from store.models import Definition, Deployment
 
 
 @dataclass(frozen=True)
 class Resource:
-    """One uploaded file and the definitions it compiled to."""
+    """One uploaded file and what it holds: the process definitions a ``.bpmn`` file
+    compiled to, or the decisions of a ``.dmn`` file (with its ``<definitions>`` id)."""
 
     name: str
     xml: bytes
     definitions: list[ProcessDefinition]
+    decisions: list[decisions.DecisionDef] = field(default_factory=list)
+    requirements_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Deployed:
+    """What one deployment stored: its id, and every process and decision of the upload
+    at the version it resolved to (new or unchanged)."""
+
+    id: str
+    definitions: list[DeployedDefinition]
+    decisions: list[decisions.DeployedDecision]
 
 
 @dataclass(frozen=True)
@@ -56,6 +70,16 @@ async def deploy(
     store: Store, resources: list[Resource], *, name: str | None = None, source: str | None = None
 ) -> tuple[str, list[DeployedDefinition]]:
     """Store every definition; unchanged content keeps the latest version of its key.
+    (``deploy_all`` answers the decisions too.)"""
+    done = await deploy_all(store, resources, name=name, source=source)
+    return done.id, done.definitions
+
+
+async def deploy_all(
+    store: Store, resources: list[Resource], *, name: str | None = None, source: str | None = None
+) -> Deployed:
+    """Store every process definition and decision in one transaction; unchanged content
+    keeps the latest version of its key.
 
     Two concurrent deployments of one key race on the (key, version) constraint; the
     loser retries, so versions stay dense and unique.
@@ -71,15 +95,26 @@ async def deploy(
 
 async def _deploy_once(
     store: Store, resources: list[Resource], *, name: str | None, source: str | None
-) -> tuple[str, list[DeployedDefinition]]:
+) -> Deployed:
     now = datetime.now(UTC)
     deployment_id = str(uuid.uuid4())
     deployed: list[DeployedDefinition] = []
+    decided: list[decisions.DeployedDecision] = []
     async with store.session() as session, session.begin():
         session.add(Deployment(id=deployment_id, name=name, source=source, created_at=now))
         await session.flush()
         for resource in resources:
             xml = resource.xml.decode("utf-8", errors="replace")
+            if resource.decisions:
+                decided += await decisions.store_file(
+                    session,
+                    deployment_id=deployment_id,
+                    resource_name=resource.name,
+                    xml=xml,
+                    requirements_key=resource.requirements_key,
+                    decisions=resource.decisions,
+                    now=now,
+                )
             for definition in resource.definitions:
                 sha = definition.sha256()
                 latest = await session.scalar(
@@ -106,7 +141,7 @@ async def _deploy_once(
                 session.add(row)
                 await session.flush()
                 deployed.append(_view(row, new=True))
-    return deployment_id, deployed
+    return Deployed(deployment_id, deployed, decided)
 
 
 async def find(store: Store, key: str, version: int | None = None) -> DeployedDefinition:

@@ -58,6 +58,34 @@ class Definition(Base):
     created_at: Mapped[datetime]
 
 
+class DecisionDefinition(Base):
+    """One version of one DMN decision (its id is the key), from a deployed ``.dmn`` file.
+
+    Versioned as Camunda 7 versions decision definitions: a decision gets a new version
+    when the file it comes from changed; the same file again keeps every version. The
+    whole file is kept with each decision (a decision needs its required decisions,
+    knowledge models and item definitions, which live in the same file)."""
+
+    __tablename__ = "decision_definitions"
+    __table_args__ = (
+        UniqueConstraint("key", "version", name="uq_decision_key_version"),
+        Index("ix_decision_deployment", "deployment_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(255))
+    version: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64), doc="Of the file's bytes.")
+    name: Mapped[str | None] = mapped_column(String(255))
+    version_tag: Mapped[str | None] = mapped_column(String(255))
+    #: the ``<definitions>`` id: Camunda's decision requirements definition key
+    requirements_key: Mapped[str | None] = mapped_column(String(255))
+    resource_name: Mapped[str] = mapped_column(String(255))
+    deployment_id: Mapped[str] = mapped_column(ForeignKey("deployments.id"))
+    xml: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+
 class InstanceRecord(Base):
     __tablename__ = "process_instances"
     __table_args__ = (
