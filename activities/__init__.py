@@ -48,6 +48,7 @@ def build_activities(
         lf.notify_service,
         infra.load_definition,
         infra.resolve_definition,
+        infra.load_decision,
         infra.project,
         signals.broadcast_signal,
         flows.send_along_flow,

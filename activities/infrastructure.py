@@ -14,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 
 from bpmn_compiler.ir import Diagram, ProcessDefinition
 from contracts import bpmn as c
-from store import Store, cache_epochs, definitions, projections
+from store import Store, cache_epochs, decisions, definitions, projections
 from store.db import DefinitionNotFound
 
 _CACHE_SIZE = 256
@@ -45,6 +45,32 @@ class InfrastructureActivities:
         if len(self._cache) > _CACHE_SIZE:
             self._cache.popitem(last=False)
         return definition
+
+    @activity.defn(name=c.LOAD_DECISION)
+    async def load_decision(self, request: c.DecisionRequest) -> c.DecisionSource:
+        """The decision version a business-rule task binds to, with its ``.dmn`` file; the
+        workflow parses and evaluates it (so the evaluation is in its history). A decision
+        that is not deployed is not worth retrying: the task opens an incident."""
+        try:
+            deployment_id = None
+            if request.binding == "deployment" and request.process_key is not None:
+                process = await definitions.find(
+                    self._store, request.process_key, request.process_version
+                )
+                deployment_id = process.deployment_id
+            found = await decisions.find(
+                self._store,
+                request.key,
+                version=request.version if request.binding == "version" else None,
+                version_tag=request.version_tag if request.binding == "versionTag" else None,
+                deployment_id=deployment_id,
+            )
+            xml = await decisions.load_xml(self._store, found.key, found.version)
+        except (decisions.DecisionNotFound, DefinitionNotFound) as err:
+            raise ApplicationError(str(err), type="DecisionNotFound", non_retryable=True) from err
+        return c.DecisionSource(
+            key=found.key, version=found.version, deployment_id=found.deployment_id, xml=xml
+        )
 
     @activity.defn(name=c.RESOLVE_DEFINITION)
     async def resolve_definition(self, request: c.ResolveDefinition) -> c.DefinitionRef:

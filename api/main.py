@@ -13,6 +13,7 @@ from temporalio.client import Client
 from api import audit, body_limits, openapi, problems, rate_limits
 from api.routes import health
 from api.routes.bpms import (
+    decisions,
     deployments,
     incidents,
     messages,
@@ -20,6 +21,7 @@ from api.routes.bpms import (
     service_tasks,
     tasks,
 )
+from api.routes.camunda import decision_definitions as camunda_decisions
 from api.routes.camunda import deployments as camunda_deployments
 from api.routes.camunda import engine as camunda_engine
 from api.routes.camunda import external_task_queries as camunda_external_task_queries
@@ -113,6 +115,7 @@ def create_app(
     for module in (
         health,
         deployments,
+        decisions,
         process_instances,
         tasks,
         incidents,
@@ -147,6 +150,7 @@ def create_app(
         camunda_messages,
         camunda_incidents,
         camunda_jobs,
+        camunda_decisions,
     ):
         app.include_router(module.router)
     app.include_router(camunda_incidents.history_router)

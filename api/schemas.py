@@ -12,6 +12,7 @@ from pydantic.alias_generators import to_camel
 from api.limits import BoundedJson, Variables
 from bpmn_compiler import Diagnostic
 from contracts.search_attributes import unsearchable
+from store.decisions import DeployedDecision
 from store.definitions import DeployedDefinition
 
 T = TypeVar("T")
@@ -58,6 +59,26 @@ class DeployedDefinitionOut(Wire):
         )
 
 
+class DeployedDecisionOut(Wire):
+    key: str = Field(description="The DMN decision id.")
+    version: int
+    name: str | None
+    version_tag: str | None = Field(description="camunda:versionTag of the decision.")
+    resource: str = Field(description="The uploaded .dmn file this decision came from.")
+    new: bool = Field(description="False when the same file was already deployed.")
+
+    @classmethod
+    def of(cls, d: DeployedDecision) -> DeployedDecisionOut:
+        return cls(
+            key=d.key,
+            version=d.version,
+            name=d.name,
+            version_tag=d.version_tag,
+            resource=d.resource_name,
+            new=d.new,
+        )
+
+
 class DiagnosticOut(Wire):
     """A compiler finding, pointing at the element and line to fix."""
 
@@ -79,6 +100,9 @@ class DeploymentOut(Wire):
     id: str
     name: str | None
     definitions: list[DeployedDefinitionOut]
+    decisions: list[DeployedDecisionOut] = Field(
+        default_factory=list, description="The decisions of the upload's .dmn files."
+    )
     warnings: list[DiagnosticOut]
 
 

@@ -350,9 +350,13 @@ def camunda_implementation(ctx: Context, el: etree._Element) -> Implementation |
             outputs=outputs,
         )
     if (decision := camunda_attr(el, "decisionRef")) is not None:
+        binding = camunda_attr(el, "decisionRefBinding")
         return make(
             kind="decision",
             decision_ref=juel_or_literal(decision),
+            decision_binding=binding if binding and binding != "latest" else None,
+            decision_version=camunda_attr(el, "decisionRefVersion"),
+            decision_version_tag=camunda_attr(el, "decisionRefVersionTag"),
             result_variable=result_variable,
             map_decision_result=camunda_attr(el, "mapDecisionResult") or "resultList",
         )

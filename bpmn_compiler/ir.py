@@ -209,7 +209,7 @@ class Implementation(_Frozen):
       external-task topic, Java class or delegate-expression name);
     * ``expression``: evaluated in the workflow (``camunda:expression``, FEEL script);
     * ``script``: an activity named ``script.<format>`` runs ``script``;
-    * ``decision``: a DMN decision ``decision_ref`` evaluated by an activity;
+    * ``decision``: the DMN decision ``decision_ref``, evaluated in the workflow;
     * ``none``: nothing to run (Camunda 7 ``camunda:class`` absent on a send task etc.).
     """
 
@@ -224,6 +224,10 @@ class Implementation(_Frozen):
     expression: Expression | None = None
     script: Script | None = None
     decision_ref: Expression | None = None
+    #: Camunda 7's ``decisionRefBinding`` (None: latest) with its version or version tag
+    decision_binding: str | None = None
+    decision_version: str | None = None
+    decision_version_tag: str | None = None
     result_variable: str | None = None
     map_decision_result: str | None = None
     inputs: list[Mapping] = Field(

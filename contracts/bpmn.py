@@ -44,6 +44,7 @@ RESYNC_PROJECTION = "resync_projection"
 # Activity names of Baton's own infrastructure activities.
 LOAD_DEFINITION = "baton.load_definition"
 RESOLVE_DEFINITION = "baton.resolve_definition"
+LOAD_DECISION = "baton.load_decision"
 PROJECT = "baton.project"
 BROADCAST_SIGNAL = "baton.broadcast_signal"
 SEND_ALONG_FLOW = "baton.send_along_flow"
@@ -101,6 +102,28 @@ class DefinitionRef(BaseModel):
     key: str
     version: int
     sha256: str
+
+
+class DecisionRequest(BaseModel):
+    """Which deployed decision a business-rule task evaluates: Camunda 7's
+    ``decisionRefBinding`` (``latest``, ``version``, ``versionTag``, ``deployment``: the
+    version deployed with the calling process)."""
+
+    key: str
+    binding: str = "latest"
+    version: int | None = None
+    version_tag: str | None = None
+    process_key: str | None = None
+    process_version: int | None = None
+
+
+class DecisionSource(BaseModel):
+    """A decision version and the ``.dmn`` file it lives in (parsed in the workflow)."""
+
+    key: str
+    version: int
+    deployment_id: str
+    xml: str
 
 
 class ResolveDefinition(BaseModel):

@@ -27,6 +27,7 @@ CATALOGUE: dict[str, str] = {
     "bpms:task:read": "Read user tasks.",
     "bpms:task:complete": "Claim, unclaim and complete user tasks the caller may work on.",
     "bpms:task:assign": "Act on any user task whoever holds it: assign, unclaim, suspend, cancel.",
+    "bpms:decision:evaluate": "Evaluate deployed DMN decisions over REST.",
     "bpms:incident:read": "Read incidents.",
     "bpms:incident:retry": "Retry or resolve incidents.",
     "oneweb:impersonate": "Act for another user through ONEWEB's user= parameter.",
@@ -58,6 +59,7 @@ DEFAULT_ROLE_PRIVILEGES: dict[str, list[str]] = {
         "bpms:process:start",
         "bpms:process:read",
         "bpms:process:write",
+        "bpms:decision:evaluate",
         "bpms:task:read",
         "bpms:task:complete",
         "cases:read",
@@ -74,6 +76,7 @@ DEFAULT_ROLE_PRIVILEGES: dict[str, list[str]] = {
     "bpms-worker": ["bpms:service-task:work", "bpms:incident:read"],
     "integration": [
         "bpms:process:start",
+        "bpms:decision:evaluate",
         "events:publish",
         "cases:write",
         "documents:generate",

@@ -1,6 +1,7 @@
 """The workflow sandbox configuration every worker and replayer uses.
 
-``bpmn_compiler`` (IR models), ``expressions`` (the FEEL and JUEL engines), ``letsflow``
+``bpmn_compiler`` (IR models), ``dmn`` (DMN decisions), ``expressions`` (the FEEL and
+JUEL engines), ``letsflow``
 (the scenario engine), ``contracts`` and ``workflows`` (the interpreter and its helpers)
 are pure and deterministic, so they are passed through the sandbox by module-name
 prefix: loaded once per worker, never re-imported per run. The sandbox otherwise
@@ -21,11 +22,12 @@ from __future__ import annotations
 
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-PASSTHROUGH = ("bpmn_compiler", "contracts", "expressions", "letsflow", "workflows")
+PASSTHROUGH = ("bpmn_compiler", "contracts", "dmn", "expressions", "letsflow", "workflows")
 #: what the strict runner still passes through: the pure compilers and the data contracts
 STRICT_PASSTHROUGH = (
     "bpmn_compiler",
     "contracts",
+    "dmn",
     "expressions",
     "letsflow",
 )

@@ -61,6 +61,7 @@ EPOCHS: tuple[str, ...] = (
     "synchronous-builtins-run-locally",
     "projection-after-commit",
     "baton-semantics-3",
+    "baton-semantics-4",
 )
 #: The epoch new runs record.
 CURRENT_EPOCH = len(EPOCHS)
@@ -223,6 +224,16 @@ EPOCH_SEARCH_ATTRIBUTE = Rule(
     "the run's epoch is written to the BpmnSemanticsEpoch search attribute",
 )
 
+# --- epoch 4
+DECISIONS = Rule(
+    EPOCHS[3],
+    4,
+    # a business-rule task parked as the activity decision:discount, served by a worker
+    "decision-prepatch.json",
+    "a business-rule task evaluates its deployed DMN decision in the workflow (loaded by "
+    "the baton.load_decision activity) instead of parking it as the activity decision:<key>",
+)
+
 #: Every rule, in the order they were introduced (so by epoch).
 RULES: tuple[Rule, ...] = (
     UNHANDLED_THROW,
@@ -246,6 +257,7 @@ RULES: tuple[Rule, ...] = (
     LOCAL_BUILTINS,
     AFTER_COMMIT,
     EPOCH_SEARCH_ATTRIBUTE,
+    DECISIONS,
 )
 
 

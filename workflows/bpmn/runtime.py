@@ -36,6 +36,9 @@ class Runtime:
         self.scopes: list[ScopeRun] = []
         self.tasks: dict[str, c.UserTaskView] = {}
         self.incidents: dict[str, c.IncidentView] = {}
+        #: parsed DMN files by (decision key, version): parsing is pure, so a run that
+        #: continued as new parses again and gets the same model
+        self.decision_models: dict[tuple[str, int], Any] = {}
         self.retries: dict[str, c.RetryIncident | c.ResolveIncident] = {}
         self.subscriptions: list[Subscription] = []
         self.buffered: list[c.DeliverMessage] = []

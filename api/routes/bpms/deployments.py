@@ -8,10 +8,12 @@ from fastapi import APIRouter, Query, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+import dmn
 from api.auth import Principal, Requires
 from api.deps import StoreDep
 from api.problems import ApiProblem, NotFound
 from api.schemas import (
+    DeployedDecisionOut,
     DeployedDefinitionOut,
     DeploymentOut,
     DiagnosticOut,
@@ -20,7 +22,7 @@ from api.schemas import (
     PageSize,
 )
 from bpmn_compiler import Diagnostic, Severity, compile_bpmn
-from store import definitions
+from store import decisions, definitions
 from store.db import DefinitionNotFound, Store
 from store.definitions import DeployedDefinition
 
@@ -30,6 +32,7 @@ VersionQuery = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 router = APIRouter(prefix="/v1/bpms", tags=["deployments"])
 
 _ACCEPTED_SUFFIXES = (".bpmn", ".bpmn20.xml", ".xml")
+_DMN_SUFFIXES = (".dmn", ".dmn11.xml", ".dmn13.xml")
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
@@ -41,10 +44,12 @@ def _wire(diagnostics: list[Diagnostic]) -> list[dict[str, object]]:
     "/deployments",
     status_code=status.HTTP_201_CREATED,
     response_model=DeploymentOut,
-    summary="Deploy one or more .bpmn files (multipart/form-data, any field name)",
+    summary="Deploy .bpmn and .dmn files (multipart/form-data, any field name)",
     description=(
-        "Every file is compiled; any error rejects the whole deployment with the diagnostics "
-        "(code, element id, line) in `errors`. Form fields: `deployment-name`, and "
+        "Every file is compiled (a .dmn file parsed and validated: its decisions are "
+        "versioned per decision id); any error rejects the whole deployment with the "
+        "diagnostics (code, element id, line) in `errors`. A business-rule task calling a "
+        "decision that is not deployed is a warning. Form fields: `deployment-name`, and "
         '`deploy-non-executable=true` to deploy processes marked isExecutable="false" too.'
     ),
     responses={400: {"description": "Compile errors, with diagnostics in `errors`"}},
@@ -59,16 +64,18 @@ async def deploy(
     name_field = form.get("deployment-name") or form.get("name")
     include_all = str(form.get("deploy-non-executable", "false")).lower() == "true"
     resources, warnings = await compile_uploads(uploads, include_non_executable=include_all)
-    deployment_id, deployed = await definitions.deploy(
+    warnings += await undeployed_decisions(store, resources)
+    done = await definitions.deploy_all(
         store,
         resources,
         name=str(name_field) if isinstance(name_field, str) else None,
         source=principal.subject,
     )
     return DeploymentOut(
-        id=deployment_id,
+        id=done.id,
         name=str(name_field) if isinstance(name_field, str) else None,
-        definitions=[DeployedDefinitionOut.of(d) for d in deployed],
+        definitions=[DeployedDefinitionOut.of(d) for d in done.definitions],
+        decisions=[DeployedDecisionOut.of(d) for d in done.decisions],
         warnings=[DiagnosticOut.of(w) for w in warnings],
     )
 
@@ -85,11 +92,21 @@ async def compile_uploads(
     errors: list[Diagnostic] = []
     for upload in uploads:
         filename = upload.filename or "upload.bpmn"
-        if not filename.lower().endswith(_ACCEPTED_SUFFIXES):
-            raise ApiProblem(f"{filename}: only .bpmn / .bpmn20.xml / .xml files can be deployed")
+        is_dmn = filename.lower().endswith(_DMN_SUFFIXES)
+        if not is_dmn and not filename.lower().endswith(_ACCEPTED_SUFFIXES):
+            raise ApiProblem(
+                f"{filename}: only .bpmn / .bpmn20.xml / .xml and .dmn files can be deployed"
+            )
         data = await upload.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
             raise ApiProblem(f"{filename}: larger than {MAX_FILE_BYTES} bytes", status=413)
+        if is_dmn:
+            resource, found = await run_in_threadpool(_read_dmn, data, filename)
+            errors += [d for d in found if d.severity is Severity.ERROR]
+            warnings += [d for d in found if d.severity is Severity.WARNING]
+            if resource is not None:
+                resources.append(resource)
+            continue
         # compiling is CPU work: off the event loop, so one big upload stalls nobody
         result = await run_in_threadpool(
             compile_bpmn, data, filename=filename, include_non_executable=include_non_executable
@@ -114,6 +131,89 @@ async def compile_uploads(
             errors=_wire(errors),
         )
     return resources, warnings
+
+
+def _as_diagnostic(d: dmn.Diagnostic) -> Diagnostic:
+    """A DMN finding in the compiler's shape (the same fields), so a deployment reports
+    both kinds of file alike."""
+    return Diagnostic(
+        code=d.code,
+        severity=Severity(d.severity.value),
+        message=d.message,
+        element_id=d.element_id,
+        tag=d.tag,
+        name=d.name,
+        file=d.file,
+        line=d.line,
+    )
+
+
+def _read_dmn(data: bytes, filename: str) -> tuple[definitions.Resource | None, list[Diagnostic]]:
+    """Parse and validate a ``.dmn`` file: the resource to store (its decisions), and the
+    findings. A file with errors stores nothing; one with no decision is an error."""
+    try:
+        model = dmn.parse(data, resource_name=filename)
+    except dmn.DmnError as err:
+        found = [_as_diagnostic(d) for d in err.diagnostics] or [
+            Diagnostic(code="invalid-dmn", severity=Severity.ERROR, message=str(err), file=filename)
+        ]
+        return None, found
+    found = [_as_diagnostic(d) for d in model.diagnostics]
+    if not model.decisions:
+        found.append(
+            Diagnostic(
+                code="no-decision",
+                severity=Severity.ERROR,
+                message="the DMN file defines no decision",
+                file=filename,
+            )
+        )
+        return None, found
+    decided = [
+        decisions.DecisionDef(key=d.id, name=d.name, version_tag=d.version_tag)
+        for d in model.decisions.values()
+    ]
+    return definitions.Resource(
+        filename, data, [], decisions=decided, requirements_key=model.name or None
+    ), found
+
+
+def decision_refs(resources: list[definitions.Resource]) -> dict[str, list[str]]:
+    """Decision key → the business-rule tasks (``file: process/element``) that call it by a
+    literal ``decisionRef`` / ``decisionId``, in the processes of ``resources``."""
+    refs: dict[str, list[str]] = {}
+    for resource in resources:
+        for definition in resource.definitions:
+            for node in definition.nodes.values():
+                impl = getattr(node, "implementation", None)
+                ref = impl.decision_ref if impl is not None and impl.kind == "decision" else None
+                if ref is not None and ref.language == "literal":
+                    where = f"{resource.name}: {definition.key}/{node.id}"
+                    refs.setdefault(ref.source, []).append(where)
+    return refs
+
+
+async def undeployed_decisions(
+    store: Store, resources: list[definitions.Resource]
+) -> list[Diagnostic]:
+    """A warning per business-rule task whose decision neither this deployment nor an
+    earlier one holds: the task will open an incident until the decision is deployed."""
+    refs = decision_refs(resources)
+    here = {d.key for r in resources for d in r.decisions}
+    known = here | await decisions.known_keys(store, set(refs) - here)
+    return [
+        Diagnostic(
+            code="decision-not-deployed",
+            severity=Severity.WARNING,
+            message=(
+                f"decision {key!r} is not deployed: {', '.join(sorted(where))} will open "
+                "an incident until it is (deploy its .dmn file)"
+            ),
+            name=key,
+        )
+        for key, where in sorted(refs.items())
+        if key not in known
+    ]
 
 
 @router.get(

@@ -35,6 +35,8 @@ from api.routes.camunda.shapes import (
     DeploymentItemOut,
     DeploymentWithDefinitionsOut,
     check_sorting,
+    decision_id,
+    decision_out,
     definition_id,
     definition_out,
     deployment_out,
@@ -58,7 +60,6 @@ _FIELDS = {
     "deployment-activation-time",
 }
 _REFUSED_SUFFIXES = {
-    ".dmn": "DMN decisions are not run by Baton yet",
     ".cmmn": "CMMN cases are not supported",
 }
 #: attachments Modeler sends with a diagram (linked Camunda Forms): accepted, not stored
@@ -220,17 +221,19 @@ async def _deploy(
         if err.status != 400:
             raise
         raise ApiProblem(PARSE_ERROR + err.detail, status=400, **err.extensions) from err
-    deployment_id, deployed = await definitions.deploy(store, resources, name=name, source=source)
-    view = await definitions.get_deployment(store, deployment_id)
+    done = await definitions.deploy_all(store, resources, name=name, source=source)
+    view = await definitions.get_deployment(store, done.id)
     assert view is not None  # just written
-    resolved = {definition_id(d): definition_out(d) for d in deployed}
+    resolved = {definition_id(d): definition_out(d) for d in done.definitions}
+    decided = {decision_id(d): decision_out(d) for d in done.decisions}
     return DeploymentWithDefinitionsOut(
-        links=[link(request, f"/engine-rest/deployment/{deployment_id}")],
-        id=deployment_id,
+        links=[link(request, f"/engine-rest/deployment/{done.id}")],
+        id=done.id,
         name=view.name,
         source=view.source,
         deploymentTime=format_date(view.created_at),
         deployedProcessDefinitions=resolved or None,
+        deployedDecisionDefinitions=decided or None,
     )
 
 

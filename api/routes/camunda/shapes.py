@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.problems import ApiProblem
 from api.routes.camunda.variables import format_date
+from store.decisions import DeployedDecision
 from store.definitions import DeployedDefinition, DeploymentView
 
 T = TypeVar("T")
@@ -68,6 +69,27 @@ class ProcessDefinitionOut(BaseModel):
     )
 
 
+class DecisionDefinitionOut(BaseModel):
+    """Camunda's DecisionDefinitionDto."""
+
+    id: str = Field(description="Camunda id: key:version:<deployment id>.")
+    key: str = Field(description="The DMN decision id.")
+    category: str | None = Field(default=None, description="The DMN namespace (null in Baton).")
+    name: str | None = Field(default=None, description="The decision's name.")
+    version: int = Field(description="Version of this key, from 1.")
+    resource: str = Field(description="The deployed .dmn file.")
+    deploymentId: str = Field(description="The deployment that created this version.")
+    tenantId: str | None = Field(default=None, description="Always null: Baton has no tenants.")
+    decisionRequirementsDefinitionId: str | None = Field(
+        default=None, description="Always null: requirements definitions are not served."
+    )
+    decisionRequirementsDefinitionKey: str | None = Field(
+        default=None, description="The id of the file's <definitions>."
+    )
+    historyTimeToLive: int | None = Field(default=None, description="Always null.")
+    versionTag: str | None = Field(default=None, description="camunda:versionTag.")
+
+
 class DeploymentItemOut(BaseModel):
     """Camunda's DeploymentDto."""
 
@@ -93,8 +115,9 @@ class DeploymentWithDefinitionsOut(DeploymentItemOut):
     deployedCaseDefinitions: dict[str, Any] | None = Field(
         default=None, description="Always null: no CMMN."
     )
-    deployedDecisionDefinitions: dict[str, Any] | None = Field(
-        default=None, description="Always null: no DMN yet."
+    deployedDecisionDefinitions: dict[str, DecisionDefinitionOut] | None = Field(
+        default=None,
+        description="Definition id -> decision, for each decision of the upload; null when none.",
     )
     deployedDecisionRequirementsDefinitions: dict[str, Any] | None = Field(
         default=None, description="Always null: no DMN yet."
@@ -138,6 +161,24 @@ def parse_definition_id(text: str) -> tuple[str, int, str] | None:
 def link(request: Request, path: str, rel: str = "self", method: str = "GET") -> LinkOut:
     """A Camunda ``links`` entry: absolute, under this server's /engine-rest."""
     return LinkOut(method=method, href=f"{str(request.base_url).rstrip('/')}{path}", rel=rel)
+
+
+def decision_id(d: DeployedDecision) -> str:
+    """Baton's Camunda id of a decision version: ``key:version:<deployment id>``."""
+    return f"{d.key}:{d.version}:{d.deployment_id}"
+
+
+def decision_out(d: DeployedDecision) -> DecisionDefinitionOut:
+    return DecisionDefinitionOut(
+        id=decision_id(d),
+        key=d.key,
+        name=d.name,
+        version=d.version,
+        resource=d.resource_name,
+        deploymentId=d.deployment_id,
+        decisionRequirementsDefinitionKey=d.requirements_key,
+        versionTag=d.version_tag,
+    )
 
 
 def definition_out(d: DeployedDefinition) -> ProcessDefinitionOut:

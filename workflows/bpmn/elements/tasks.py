@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.tokens import BpmnThrow, Token
 
 from workflows import semantics
-from workflows.bpmn.behaviors import outbox, variables
+from workflows.bpmn.behaviors import decisions, outbox, variables
 from workflows.bpmn.constants import (
     BEAN_CALL_PATTERN,
     EXTERNAL_TASK_TIMEOUT,
@@ -47,7 +47,10 @@ async def run_implementation(rt: Runtime, node: Node, impl: Implementation, toke
             rt.set_variables({impl.result_variable: value}, node.id)
         return
     if impl.kind == "decision" and impl.decision_ref is not None:
-        # a DMN decision is evaluated by whichever worker serves "decision:<id>"
+        if rt.holds(semantics.DECISIONS):
+            await decisions.run(rt, node, impl)
+            return
+        # before the rule: evaluated by whichever worker serves "decision:<id>"
         ref = str(rt.evaluate(impl.decision_ref, node.id))
         impl = impl.model_copy(update={"kind": "activity", "task_type": f"decision:{ref}"})
     if impl.kind in ("activity", "script") and impl.task_type:
