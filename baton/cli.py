@@ -335,6 +335,43 @@ def feel_tck_cmd(
     typer.echo(summary.closing_line())
 
 
+@app.command("dmn-tck")
+def dmn_tck_cmd(
+    path: Path = typer.Argument(..., help="The DMN TCK folder (compliance-level-N/...)."),
+    verbose: bool = typer.Option(False, "-v", help="Print every failed result node."),
+    only: str = typer.Option("", help="Only test folders whose name contains this text."),
+) -> None:
+    """Run DMN TCK model tests; closing line 'dmn-tck: level 2 P/T (x %), level 3 …'."""
+    import time
+    from collections import Counter
+
+    from dmn import tck
+
+    started = time.perf_counter()
+    summary = tck.Summary()
+    by_folder: Counter[str] = Counter()
+    for result in tck.run(path):
+        if only and only not in result.folder:
+            continue
+        summary.add(result)
+        if not result.passed:
+            by_folder[f"level {result.level} {result.folder}"] += 1
+            if verbose:
+                typer.echo(
+                    f"FAIL {result.folder} #{result.case} {result.node}: "
+                    f"{result.category}: {result.detail}"
+                )
+    elapsed = time.perf_counter() - started
+    for level in sorted(summary.totals):
+        typer.echo(summary.line(level))
+    typer.echo(f"{sum(summary.totals.values())} result nodes in {elapsed:.1f}s")
+    for category, count in summary.categories.most_common():
+        typer.echo(f"  failed, {category}: {count}")
+    for folder, count in sorted(by_folder.items()):
+        typer.echo(f"    {folder}: {count}")
+    typer.echo(summary.closing_line())
+
+
 @app.command("conformance")
 def conformance_cmd(
     paths: list[Path] = typer.Argument(..., help="Case folders, or folders that contain them."),

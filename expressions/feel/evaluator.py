@@ -311,7 +311,14 @@ def in_range(value: Any, rng: FeelRange) -> bool | None:
 def _uses_input(node: ast.Node) -> bool:
     if isinstance(node, ast.Name):
         return node.name == "?"
-    return any(_uses_input(value) for value in vars(node).values() if isinstance(value, ast.Node))
+    for value in vars(node).values():
+        parts = value if isinstance(value, tuple) else (value,)
+        for part in parts:
+            if isinstance(part, tuple):
+                part = part[-1] if part else None  # (name, node) pairs of named arguments
+            if isinstance(part, ast.Node) and _uses_input(part):
+                return True
+    return False
 
 
 def _test(test: ast.UnaryTest, value: Any, scope: Scope, ev: Evaluation) -> bool | None:
@@ -613,6 +620,23 @@ def _quantified(node: ast.Quantified, scope: Scope, ev: Evaluation) -> Any:
 
 
 # -------------------------------------------------------------- public API
+
+
+def evaluate_in(node: ast.Node, scope: Scope, ev: Evaluation) -> Any:
+    """Evaluate within an enclosing scope and evaluation (DMN boxed expressions nest
+    FEEL this way: a context entry sees the entries before it, a BKM its parameters)."""
+    return _eval(node, scope, ev)
+
+
+def unary_tests_match(
+    tests: Sequence[ast.UnaryTest], value: Any, scope: Scope, ev: Evaluation
+) -> bool | None:
+    """Whether ``value`` passes a decision table cell's tests: True if any test is
+    True, False if all are False, otherwise None (null)."""
+    results = [_test(t, value, scope, ev) for t in tests]
+    if any(r is True for r in results):
+        return True
+    return False if all(r is False for r in results) else None
 
 
 @lru_cache(maxsize=2048)

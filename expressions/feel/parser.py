@@ -559,6 +559,32 @@ class Parser:
             return tuple(tests)
         return (self.unary_test(),)
 
+    def unary_tests(self) -> tuple[ast.UnaryTest, ...] | None:
+        """A whole decision table cell: ``-``, ``not(t, …)`` or ``t, …`` where each test
+        is a comparison (``< 5``), a range, or any expression (DMN 1.2+: compared with
+        the input, or a boolean using ``?``)."""
+        if self.is_symbol("-") and self.peek().kind == "eof":
+            return None
+        if self.is_word("not") and self.is_symbol("(", self.peek()):
+            saved = self.i
+            test = self.unary_test()
+            if self.tok.kind == "eof":
+                return (test,)
+            self.i = saved  # "not(a) or b": an expression that starts with a call of not
+        tests = [self._cell_test()]
+        while self.is_symbol(","):
+            self.i += 1
+            tests.append(self._cell_test())
+        if self.tok.kind != "eof":
+            raise self.error(f"unexpected {self.tok.text!r}")
+        return tuple(tests)
+
+    def _cell_test(self) -> ast.UnaryTest:
+        if self._starts_comparison_test():
+            return self.unary_test()
+        node = self.expression()
+        return ast.UnaryTest(node.position, "=", node)
+
     def _starts_comparison_test(self) -> bool:
         return self.tok.kind == "symbol" and self.tok.text in ("<", "<=", ">", ">=", "=", "!=")
 
@@ -619,6 +645,15 @@ class Parser:
             self.expect_symbol("->")
             return ast.TypeSpec(name, tuple(params), result=self.type_spec())
         return ast.TypeSpec(name)
+
+
+def parse_unary_tests(source: str, names: Iterable[str] = ()) -> tuple[ast.UnaryTest, ...] | None:
+    """Parse the unary tests of a decision table cell (None for ``-``, which matches
+    anything); a negation ``not(…)`` is one test of op ``"not"``."""
+    try:
+        return Parser(source, names).unary_tests()
+    except RecursionError as exc:
+        raise ExpressionSyntaxError("the expression nests too deeply", source=source) from exc
 
 
 def parse(source: str, names: Iterable[str] = ()) -> ast.Node:
