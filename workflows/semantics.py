@@ -233,6 +233,14 @@ DECISIONS = Rule(
     "a business-rule task evaluates its deployed DMN decision in the workflow (loaded by "
     "the baton.load_decision activity) instead of parking it as the activity decision:<key>",
 )
+CALLED_PROCESS_INCIDENT = Rule(
+    EPOCHS[3],
+    4,
+    # the instance failed when the called process was not deployed
+    "called-process-missing-prepatch.json",
+    "a call activity whose called process is not deployed opens an incident (the failed "
+    "lookup used to escape the interpreter and fail the instance)",
+)
 
 #: Every rule, in the order they were introduced (so by epoch).
 RULES: tuple[Rule, ...] = (
@@ -258,6 +266,7 @@ RULES: tuple[Rule, ...] = (
     AFTER_COMMIT,
     EPOCH_SEARCH_ATTRIBUTE,
     DECISIONS,
+    CALLED_PROCESS_INCIDENT,
 )
 
 

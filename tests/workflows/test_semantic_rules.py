@@ -76,31 +76,32 @@ def both(recorded: set[str] | None) -> tuple[FakeRun, FakeRun, Semantics, list[b
 
 def test_a_new_run_records_one_marker_its_epochs() -> None:
     old, new, sem, old_answers, new_answers = both(None)
-    assert new.calls == ["baton-semantics-3"]
-    assert new.markers == ["baton-semantics-3"]
+    assert new.calls == [s.EPOCHS[-1]]
+    assert new.markers == [s.EPOCHS[-1]]
     assert old.markers == ["projection-after-commit"]  # one marker before, too
-    assert sem.epoch == s.CURRENT_EPOCH == 3
+    assert sem.epoch == s.CURRENT_EPOCH == len(s.EPOCHS)
     assert new_answers == old_answers == [True] * 6
     assert all(sem.holds(rule) for rule in RULES)
-    assert new.calls == ["baton-semantics-3"]  # nothing else consulted
-    assert sem.search_attribute_updates() == [sa.SEMANTICS_EPOCH.value_set(3)]
+    assert new.calls == [s.EPOCHS[-1]]  # nothing else consulted
+    assert sem.search_attribute_updates() == [sa.SEMANTICS_EPOCH.value_set(s.CURRENT_EPOCH)]
 
 
 def test_an_epoch_2_replay_finds_its_marker_and_nothing_more() -> None:
     old, new, sem, old_answers, new_answers = both({"projection-after-commit"})
-    assert new.calls == ["baton-semantics-3", "projection-after-commit"]
+    newer = list(reversed(s.EPOCHS[2:]))  # baton-semantics-N, newest first
+    assert new.calls == [*newer, "projection-after-commit"]
     assert new.markers == old.markers == ["projection-after-commit"]
     assert sem.epoch == 2
     assert new_answers == old_answers == [True] * 6
     assert not sem.holds(s.EPOCH_SEARCH_ATTRIBUTE)
     assert sem.search_attribute_updates() == []  # its history has no such upsert
-    assert len(new.calls) == 2
+    assert len(new.calls) == len(newer) + 1
 
 
 def test_an_epoch_1_replay() -> None:
     old, new, sem, old_answers, new_answers = both({"synchronous-builtins-run-locally"})
     assert new.calls == [
-        "baton-semantics-3",
+        *reversed(s.EPOCHS[2:]),
         "projection-after-commit",
         "synchronous-builtins-run-locally",
     ]
@@ -109,7 +110,7 @@ def test_an_epoch_1_replay() -> None:
     assert sem.epoch == 1
     assert new_answers == old_answers == [False] + [True] * 5
     assert all(sem.holds(rule) for rule in PRE_EPOCH)
-    assert len(new.calls) == 3  # the older rules are not consulted
+    assert len(new.calls) == len(s.EPOCHS)  # the older rules are not consulted
 
 
 def test_a_pre_epoch_replay_consults_each_rule_where_it_did() -> None:
@@ -156,7 +157,10 @@ def test_before_at_start_a_rule_is_consulted_by_its_marker() -> None:
 def test_every_rule_constant_is_registered_once() -> None:
     constants = [value for value in vars(s).values() if isinstance(value, Rule)]
     assert sorted(constants, key=RULES.index) == list(RULES)
-    assert len({rule.marker for rule in RULES}) == len(RULES)
+    # an epoch's rules share its marker; each rule has its own fixture
+    assert len({(rule.marker, rule.fixture) for rule in RULES}) == len(RULES)
+    pre_epoch = [rule.marker for rule in RULES if rule.marker not in s.EPOCHS]
+    assert len(set(pre_epoch)) == len(pre_epoch)
 
 
 def test_epochs_are_ordered_and_named() -> None:

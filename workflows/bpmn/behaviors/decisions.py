@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     import dmn
@@ -106,8 +106,9 @@ async def _load(rt: Runtime, node: Node, impl: Implementation, key: str) -> c.De
             summary=f"load decision {key}",
         )
     except ActivityError as err:
-        cause = err.cause or err
-        raise Incident(f"decision {key!r} cannot be evaluated: {cause}") from err
+        raise Incident(f"decision {key!r} cannot be evaluated: {err.cause or err}") from err
+    except ApplicationError as err:  # a local activity's own failure comes unwrapped
+        raise Incident(f"decision {key!r} cannot be evaluated: {err}") from err
     return source
 
 

@@ -8,13 +8,14 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from bpmn_compiler.ir import CallActivity
     from contracts import bpmn as c
     from workflows.tokens import Token
 
+from workflows import semantics
 from workflows.bpmn.behaviors import outbox
 from workflows.bpmn.behaviors import variables as mapping
 from workflows.bpmn.constants import INFRA_RETRY, LOCAL_TIMEOUT
@@ -58,6 +59,10 @@ async def call_activity(rt: Runtime, node: CallActivity) -> None:
     except ActivityError as err:
         tasks.reraise_cancel(rt, err)
         raise Incident(f"called process {key!r}: {err.cause or err}") from err
+    except ApplicationError as err:  # a local activity's own failure comes unwrapped
+        if not rt.holds(semantics.CALLED_PROCESS_INCIDENT):
+            raise  # before the rule: it failed the instance
+        raise Incident(f"called process {key!r}: {err}") from err
     variables: dict[str, Any] = {}
     if node.propagate_all_parent_variables:
         variables.update(rt.variables)
