@@ -96,7 +96,7 @@ class Run:
     ) -> None:
         self.model = model
         self.types = Types(model.item_definitions)
-        self.ev = ev or Evaluation(budget=Budget(limits), now=now)
+        self.ev = ev or Evaluation(budget=Budget(limits), now=now, types=self.types.conforms)
         self.variables = {k: to_feel(v) for k, v in variables.items()}
         self.base = Scope(self.variables)
         self.given = given  # decisions whose value the caller supplies (service inputs)
