@@ -15,6 +15,7 @@ COPY store ./store
 COPY letsflow ./letsflow
 COPY contracts ./contracts
 COPY core ./core
+COPY dmn ./dmn
 COPY expressions ./expressions
 COPY operations ./operations
 RUN pip install . && useradd --system --uid 10001 baton

@@ -96,7 +96,7 @@ class Run:
     ) -> None:
         self.model = model
         self.types = Types(model.item_definitions)
-        self.ev = ev or Evaluation(budget=Budget(limits), now=now)
+        self.ev = ev or Evaluation(budget=Budget(limits), now=now, types=self.types.conforms)
         self.variables = {k: to_feel(v) for k, v in variables.items()}
         self.base = Scope(self.variables)
         self.given = given  # decisions whose value the caller supplies (service inputs)
@@ -234,8 +234,12 @@ class Run:
         return DefinedFunction(self, node, scope, "anonymous")
 
     def conditional(self, node: m.Conditional, scope: Scope, _owner: m.Decision | None) -> Any:
-        if self.expr(node.condition, scope) is True:
+        condition = self.expr(node.condition, scope)
+        if condition is True:
             return self.expr(node.then, scope)
+        if condition is not None and condition is not False:
+            self.warn("the condition of a boxed conditional is not a boolean")
+            return None
         return self.expr(node.otherwise, scope)
 
     def filter(self, node: m.FilterExpr, scope: Scope, _owner: m.Decision | None) -> Any:
@@ -246,8 +250,12 @@ class Run:
         kept = []
         for item in items:
             values = {"item": item, **item} if isinstance(item, dict) else {"item": item}
-            if self.expr(node.match, scope.child(values)) is True:
+            match = self.expr(node.match, scope.child(values))
+            if match is True:
                 kept.append(item)
+            elif match is not None and match is not False:
+                self.warn("the match of a boxed filter is not a boolean")
+                return None
         return kept
 
     def iterator(self, node: m.Iterator, scope: Scope, _owner: m.Decision | None) -> Any:
@@ -258,6 +266,9 @@ class Run:
         results = [self.expr(node.body, scope.child({node.variable: item})) for item in items]
         if node.kind == "for":
             return results
+        if any(r is not None and not isinstance(r, bool) for r in results):
+            self.warn(f"the condition of a boxed {node.kind} is not a boolean")
+            return None
         if node.kind == "some":
             if any(r is True for r in results):
                 return True

@@ -25,7 +25,7 @@ from dmn import model as m
 from dmn.boxed import Reader, child, children, text_of
 from expressions.feel import temporal
 from expressions.feel.evaluator import Evaluation, Scope, unary_tests_match
-from expressions.feel.values import FeelFunction, FeelRange, type_name
+from expressions.feel.values import FeelFunction, FeelRange, equals, type_name
 from expressions.limits import DEFAULT_LIMITS, Budget
 
 #: DMN and XML Schema type names → the FEEL type name values have.
@@ -105,6 +105,16 @@ class Types:
         if base is None:
             return value  # an unknown name, or a FEEL type expression: not checked
         return _coerce_base(value, base)
+
+    def conforms(self, value: Any, ref: str) -> bool | None:
+        """``value instance of ref`` for an item definition: it conforms unchanged (no
+        conversion needed); None when ``ref`` names no item definition."""
+        if self._item(normalise(ref) or "") is None:
+            return None
+        if value is None:
+            return False
+        coerced = self.coerce(value, ref)
+        return type(coerced) is type(value) and equals(coerced, value) is True
 
     def _item(self, ref: str) -> m.ItemDefinition | None:
         item = self.items.get(ref)

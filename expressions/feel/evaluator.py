@@ -67,6 +67,8 @@ class Evaluation:
     budget: Budget
     now: dt.datetime | None = None
     warnings: list[str] = field(default_factory=list)
+    #: DMN item definitions for ``instance of tPerson``: True/False, or None if unknown
+    types: Callable[[Any, str], bool | None] | None = None
 
     def env(self) -> CallEnv:
         return CallEnv(budget=self.budget, now=self.now, warnings=self.warnings)
@@ -417,7 +419,11 @@ def conforms(value: Any, spec: ast.TypeSpec) -> bool | None:
 
 @_handles(ast.InstanceOf)
 def _instance_of(node: ast.InstanceOf, scope: Scope, ev: Evaluation) -> Any:
-    return conforms(_eval(node.value, scope, ev), node.type)
+    value = _eval(node.value, scope, ev)
+    result = conforms(value, node.type)
+    if result is None and ev.types is not None and not node.type.args:
+        return ev.types(value, node.type.name)
+    return result
 
 
 # ------------------------------------------------------- paths and filters

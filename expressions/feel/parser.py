@@ -99,7 +99,13 @@ class Parser:
         self.known = LIBRARY_NAMES | frozenset(n for n in names if " " in n)
         # names the lexer would split ("Date-Time2"): matched on the source text
         self.special = sorted(
-            (n for n in names if any(not (c.isalnum() or c in " _?'") for c in n)),
+            (
+                n
+                for n in names
+                if any(not (c.isalnum() or c in " _?'") for c in n)
+                # "decision A 1": a word that is a number would end the name
+                or any(part[:1].isdigit() for part in n.split(" ")[1:])
+            ),
             key=len,
             reverse=True,
         )
@@ -523,6 +529,12 @@ class Parser:
             if self.tok.kind == "string":
                 key = str(self.tok.value)
                 self.i += 1
+            elif self._raw_key_end() is not None:
+                # DMN names may hold "+-*/." ("{foo+bar: 1}"): the key is the source text
+                end = self._raw_key_end()
+                assert end is not None
+                key = " ".join(self.source[self.tok.position : self.tokens[end].position].split())
+                self.i = end
             else:
                 key = self.take_name(allow_keyword_start=True)
                 # keys may run over keywords ("some key") up to the colon
@@ -537,6 +549,24 @@ class Parser:
                 raise self.error("expected ',' or '}' in the context")
         self.i += 1
         return ast.ContextLiteral(start.position, tuple(entries))
+
+    def _raw_key_end(self) -> int | None:
+        """Index of the ':' ending a context key made of names joined by operator
+        characters (``foo+bar``, ``a-b``); None for any other key."""
+        j, seen_symbol = self.i, False
+        while j < len(self.tokens):
+            token = self.tokens[j]
+            if token.kind == "symbol" and token.text == ":":
+                return j if seen_symbol and j > self.i else None
+            if token.kind == "name" or (token.kind == "number" and j > self.i):
+                j += 1
+                continue
+            if token.kind == "symbol" and token.text in ("+", "-", "*", "/", ".") and j > self.i:
+                seen_symbol = True
+                j += 1
+                continue
+            return None
+        return None
 
     # --------------------------------------------------------- unary tests
 
