@@ -66,17 +66,18 @@ def _cli(address: str, *args: str) -> tuple[int, list[str]]:
 async def test_audit_counts_running_instances_by_epoch(own_server: WorkflowEnvironment) -> None:
     client = own_server.client
     address = client.service_client.config.target_host
+    current = semantics.CURRENT_EPOCH
     _, lines = await asyncio.to_thread(_cli, address, "audit")
     assert lines[-1] == (
-        f"semantics: 0 running below epoch 3: the old branches of {len(semantics.RULES)} "
-        "rules (epoch <= 3) may be deleted"
+        f"semantics: 0 running below epoch {current}: the old branches of "
+        f"{len(semantics.RULES)} rules (epoch <= {current}) may be deleted"
     )
 
     # two from before epoch 3 (no attribute), one at epoch 3, one from a newer worker;
     # one at epoch 3 that is closed; a LetsFlow run that does not count
     old = [await _start(client, "BpmnProcess", None) for _ in range(2)]
     await _start(client, "BpmnProcess", 3)
-    await _start(client, "BpmnProcess", 4)
+    await _start(client, "BpmnProcess", current + 1)
     closed = await _start(client, "BpmnProcess", 3)
     await client.get_workflow_handle(closed).terminate("done")
     await _start(client, "LetsflowProcess", None)
@@ -84,15 +85,17 @@ async def test_audit_counts_running_instances_by_epoch(own_server: WorkflowEnvir
     async def settled() -> Audit | None:
         found = await audit(client)
         counts = [(row.running, row.closed) for row in found.rows]
-        return found if counts == [(2, 0), (1, 1), (1, 0)] else None
+        between = [(0, 0)] * (current - 3)  # epochs 4 .. current: none here
+        return found if counts == [(2, 0), (1, 1), *between, (1, 0)] else None
 
     found = await eventually(settled, what="visibility to count the new runs")
     assert [row.label for row in found.rows] == [
         "below 3 (not recorded)",
         "3",
-        "above 3 (newer workers)",
+        *(str(n) for n in range(4, current + 1)),
+        f"above {current} (newer workers)",
     ]
-    code, lines = await asyncio.to_thread(_cli, address, "audit")
+    code, lines = await asyncio.to_thread(_cli, address, "audit", "--below", "3")
     assert code == 0, lines
     assert lines[1].split() == ["epoch", "running", "closed"]
     assert lines[2].split() == ["below", "3", "(not", "recorded)", "2", "0"]
@@ -108,18 +111,18 @@ async def test_audit_counts_running_instances_by_epoch(own_server: WorkflowEnvir
         await client.get_workflow_handle(workflow_id).terminate("done")
 
     async def drained() -> Audit | None:
-        found = await audit(client)
+        found = await audit(client, below=3)
         return found if found.running_below() == 0 else None
 
     await eventually(drained, what="the old runs to close")
-    code, lines = await asyncio.to_thread(_cli, address, "audit")
+    code, lines = await asyncio.to_thread(_cli, address, "audit", "--below", "3")
     assert code == 0, lines
     assert lines[-2] == (
         "note: 2 closed executions below epoch 3 are still in retention; "
         "queries and resets replay them until it removes them"
     )
     assert lines[-1].endswith(
-        f"the old branches of {len(semantics.RULES)} rules (epoch <= 3) may be deleted"
+        f"the old branches of {len(semantics.retirable(3))} rules (epoch <= 3) may be deleted"
     )
     code, lines = await asyncio.to_thread(_cli, address, "audit", "--below", "4")
     assert lines[-1] == "semantics: 1 running below epoch 4: keep every rule's old branch"
@@ -135,7 +138,10 @@ def test_rules_lists_every_rule() -> None:
     result = CliRunner().invoke(app, ["semantics", "rules"])
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
-    assert lines[-1] == "rules: 21 in 3 epochs; new runs record baton-semantics-3"
+    assert lines[-1] == (
+        f"rules: {len(semantics.RULES)} in {semantics.CURRENT_EPOCH} epochs; "
+        f"new runs record {semantics.EPOCHS[-1]}"
+    )
     for rule in semantics.RULES:
         assert any(
             line.split()[:3] == [str(rule.epoch), rule.marker, rule.fixture] for line in lines

@@ -61,6 +61,7 @@ EPOCHS: tuple[str, ...] = (
     "synchronous-builtins-run-locally",
     "projection-after-commit",
     "baton-semantics-3",
+    "baton-semantics-4",
 )
 #: The epoch new runs record.
 CURRENT_EPOCH = len(EPOCHS)
@@ -222,6 +223,14 @@ EPOCH_SEARCH_ATTRIBUTE = Rule(
     "projection-after-commit-reset.json",
     "the run's epoch is written to the BpmnSemanticsEpoch search attribute",
 )
+# --- epoch 4
+JAVASCRIPT = Rule(
+    EPOCHS[3],
+    4,
+    # a JavaScript script task parked as the activity script.javascript, then cancelled
+    "javascript-prepatch.json",
+    "JavaScript scripts and conditions run in the interpreter",
+)
 
 #: Every rule, in the order they were introduced (so by epoch).
 RULES: tuple[Rule, ...] = (
@@ -246,6 +255,7 @@ RULES: tuple[Rule, ...] = (
     LOCAL_BUILTINS,
     AFTER_COMMIT,
     EPOCH_SEARCH_ATTRIBUTE,
+    JAVASCRIPT,
 )
 
 
