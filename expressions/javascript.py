@@ -59,7 +59,12 @@ from expressions.juel.context import ExecutionContext
 __all__ = [
     "EXPRESSION_LIMITS",
     "JAVASCRIPT_FORMATS",
+    "NOW_HEADER",
+    "RESULT_VALUE",
+    "RESULT_VARIABLES",
+    "SCRIPT_HEADER",
     "SCRIPT_LIMITS",
+    "SCRIPT_TASK_TYPE",
     "ExecutionContext",
     "JsLimits",
     "ScriptOutcome",
@@ -68,6 +73,14 @@ __all__ = [
     "is_javascript",
     "run_script",
 ]
+
+#: The built-in activity that runs a script task's JavaScript (``activities/javascript.py``)
+#: and the headers that carry its script and the workflow's clock to it.
+SCRIPT_TASK_TYPE = "baton.javascript"
+SCRIPT_HEADER = "baton.script"
+NOW_HEADER = "baton.now"
+#: the keys of its result: what the script set with ``execution.setVariable``, its value
+RESULT_VARIABLES, RESULT_VALUE = "variables", "value"
 
 #: ``scriptFormat`` / ``language`` names Camunda 7's script engine manager resolves to
 #: JavaScript (compared lower-cased).
