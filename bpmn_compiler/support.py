@@ -204,7 +204,7 @@ VALUE_RULES = [
     "Conditions, timers and loop cardinalities in standard BPMN elements follow the same rule, so one file may mix dialects.",
     "Timers: ISO-8601 dates (`2026-12-24T18:00:00Z`), durations (`PT5M`, `P1DT2H`), repeating intervals (`R3/PT10M`, `R/2026-01-01T00:00:00Z/P1D`) and, for cycles, cron expressions; literal values are checked at deploy time.",
     "Script tasks in `juel` or `feel` run in the workflow; `javascript` (also `js`, `ecmascript`, …) runs in Baton's embedded JavaScript engine (docs/expressions.md); other formats (`groovy`, `python`, …) run as activity `script.<format>`, served by any worker that speaks the language, and deploying one says so in a warning.",
-    "A `language=\"javascript\"` on a condition (or the file's `expressionLanguage`) makes it JavaScript, evaluated in the workflow.",
+    'A `language="javascript"` on a condition (or the file\'s `expressionLanguage`) makes it JavaScript, evaluated in the workflow.',
 ]
 
 PROCESS_RULES = [
