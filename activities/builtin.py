@@ -1,7 +1,8 @@
 """Built-in service-task implementations, addressable by task type from any diagram.
 
 ``baton.noop`` completes at once; ``baton.echo`` returns the task's headers
-(``zeebe:taskHeaders``) as variables, which makes demo diagrams show data flowing.
+(``zeebe:taskHeaders``) as variables, which makes demo diagrams show data flowing;
+``baton.javascript`` runs a script task's JavaScript (``activities/javascript.py``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 from temporalio import activity
 
+from activities.javascript import javascript
 from contracts.bpmn import ServiceTaskInput, ServiceTaskResult
 
 
@@ -25,4 +27,4 @@ async def echo(task: ServiceTaskInput) -> ServiceTaskResult:
     return ServiceTaskResult(variables=dict(task.headers))
 
 
-BUILTIN_ACTIVITIES: list[Callable[..., Any]] = [noop, echo]
+BUILTIN_ACTIVITIES: list[Callable[..., Any]] = [noop, echo, javascript]

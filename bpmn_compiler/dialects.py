@@ -22,6 +22,7 @@ from bpmn_compiler.ir import (
     Script,
     Value,
 )
+from expressions.javascript import is_javascript
 
 CAMUNDA_URIS = (ns.CAMUNDA, ns.ACTIVITI)
 _JUEL = re.compile(r"[$#]\{")
@@ -62,14 +63,18 @@ def formal_expression(
     """The value of a standard slot (``conditionExpression``, ``loopCardinality``, …).
 
     The ``language`` attribute (or the file's ``expressionLanguage``) decides: a FEEL URI
-    makes the text FEEL even without ``=``; a script language cannot be a condition here.
-    Without a language, ``=…`` is FEEL and ``${…}`` JUEL, as everywhere else.
+    makes the text FEEL even without ``=``; JavaScript (``javascript``, ``js``, …, as
+    Camunda 7 accepts) is evaluated by Baton's embedded engine; other script languages
+    cannot be a condition here. Without a language, ``=…`` is FEEL and ``${…}`` JUEL, as
+    everywhere else.
     """
     text = (el.text or "").strip()
     language = (el.get("language") or ctx.expression_language or "").strip()
     lowered = language.lower()
     if "feel" in lowered:
         return Expression(language="feel", source=text.removeprefix("=").strip()) if text else None
+    if is_javascript(lowered) and text:
+        return Expression(language="javascript", source=text)
     if language and lowered not in ("juel", "el", _XPATH.lower(), "") and "xpath" not in lowered:
         ctx.report(
             "unsupported-expression-language",

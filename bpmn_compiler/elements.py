@@ -31,6 +31,7 @@ from bpmn_compiler.ir import (
     MessageEventDefinition,
     Node,
     ReceiveTask,
+    Script,
     ScriptTask,
     ServiceTask,
     StandardLoop,
@@ -39,6 +40,8 @@ from bpmn_compiler.ir import (
     Task,
     UserTask,
 )
+from expressions import javascript
+from expressions.errors import ExpressionSyntaxError
 
 if TYPE_CHECKING:
     from bpmn_compiler.compile import ProcessWalker
@@ -376,7 +379,28 @@ def script_task(
             script=value,
             result_variable=result_variable,
         )
+        _script_warning(ctx, el, value)  # type: ignore[arg-type]
     return ScriptTask(**_activity(el, scope, ctx), implementation=impl)
+
+
+def _script_warning(ctx: Context, el: etree._Element, script: Script) -> None:
+    """Say at deploy time who runs a script Baton does not run itself: an inline
+    JavaScript script runs in Baton (``baton.javascript``); anything else (groovy,
+    python, a script resource) is the activity ``script.<format>`` a worker must serve,
+    or the instance waits there."""
+    if javascript.is_javascript(script.format) and script.source and not script.resource:
+        try:
+            javascript.check_syntax(script.source)
+        except ExpressionSyntaxError as exc:
+            ctx.report("expression-syntax", f"script: {exc}", el, execution=True)
+        return
+    ctx.report(
+        "script-runs-as-activity",
+        f"script format {script.format} runs as activity script.{script.format}: a worker "
+        "must serve it" + (" (script resources are not run by Baton)" if script.resource else ""),
+        el,
+        warning=True,
+    )
 
 
 def user_task(

@@ -34,10 +34,11 @@ class Expression(_Frozen):
     """A value written in the diagram: a literal, or an expression in its own language.
 
     ``language`` keeps the dialect's choice (FEEL for ``=…`` in Zeebe, JUEL for ``${…}`` in
-    Camunda 7) so the evaluator never guesses.
+    Camunda 7, JavaScript where the diagram's ``language`` attribute says so) so the
+    evaluator never guesses.
     """
 
-    language: Literal["literal", "feel", "juel"]
+    language: Literal["literal", "feel", "juel", "javascript"]
     source: str
 
 
@@ -56,10 +57,12 @@ class MapValue(_Frozen):
 
 
 class Script(_Frozen):
-    """A script in a language the workflow cannot run itself (groovy, javascript, …).
+    """A script task's or listener's script in its ``scriptFormat``.
 
-    The interpreter hands it to an activity named ``script.<format>``; FEEL and JUEL
-    scripts are compiled to :class:`Expression` instead and run in the workflow.
+    The interpreter hands it to an activity named ``script.<format>`` (groovy, python, …:
+    a worker serves it); a script task's JavaScript runs in Baton's own
+    ``baton.javascript`` instead (``expressions/javascript.py``). FEEL and JUEL scripts
+    are compiled to :class:`Expression` and run in the workflow.
     """
 
     kind: Literal["script"] = "script"

@@ -186,14 +186,14 @@ RUNS_TODAY: dict[str, str] = {
     "manualTask": "yes",
     "serviceTask": "activity (type/topic/class/delegate; retries, incidents, BpmnError), expression + resultVariable (a Spring-bean call `${bean.method(args)}` runs as activity `bean:bean.method`), input/output mappings, standard loops",
     "sendTask": "like a service task; a bare messageRef passes through",
-    "scriptTask": "FEEL/JUEL in the workflow (resultVariable); other languages as activity script.<format>",
+    "scriptTask": "FEEL/JUEL in the workflow (resultVariable); JavaScript in Baton's embedded engine (execution.setVariable, resultVariable; bounded); other languages as activity script.<format> (a deploy warning says so)",
     "userTask": "yes (assignee — also from a bean call —, candidates, priority, due date, form key; claim, assign, delegate, resolve; cancelled by boundary/terminate); standard loops",
     "receiveTask": "yes (message name + correlation key)",
     "subProcess": "embedded and event sub-processes (interrupting or not), multi-instance, standard loops; several none starts and elements without incoming flow start with it",
     "callActivity": "child workflow of the latest (or given) version; in/out mappings, propagation",
     "transaction": "cancel end event compensates, then leaves by the cancel boundary",
     "adHocSubProcess": "empty ones complete at once; with content: not yet (incident)",
-    "exclusiveGateway": "yes: FEEL or JUEL conditions, default flow; no match or a non-boolean condition is an incident; no outgoing flow at all is an implicit end",
+    "exclusiveGateway": "yes: FEEL, JUEL or JavaScript conditions, default flow; no match or a non-boolean condition is an incident; no outgoing flow at all is an implicit end",
     "parallelGateway": "fork and join",
     "inclusiveGateway": "fork (conditions, default) and join (waits only for tokens that can still arrive)",
     "eventBasedGateway": "message, timer, signal and receive-task targets; the first wins",
@@ -203,7 +203,8 @@ VALUE_RULES = [
     "Zeebe values starting with `=` are FEEL; Camunda 7 values containing `${…}` or `#{…}` are JUEL; anything else is a literal.",
     "Conditions, timers and loop cardinalities in standard BPMN elements follow the same rule, so one file may mix dialects.",
     "Timers: ISO-8601 dates (`2026-12-24T18:00:00Z`), durations (`PT5M`, `P1DT2H`), repeating intervals (`R3/PT10M`, `R/2026-01-01T00:00:00Z/P1D`) and, for cycles, cron expressions; literal values are checked at deploy time.",
-    "Script tasks in `juel` or `feel` run in the workflow; other formats (`groovy`, `javascript`, …) run as activity `script.<format>`, served by any worker that speaks the language.",
+    "Script tasks in `juel` or `feel` run in the workflow; `javascript` (also `js`, `ecmascript`, …) runs in Baton's embedded JavaScript engine (docs/expressions.md); other formats (`groovy`, `python`, …) run as activity `script.<format>`, served by any worker that speaks the language, and deploying one says so in a warning.",
+    'A `language="javascript"` on a condition (or the file\'s `expressionLanguage`) makes it JavaScript, evaluated in the workflow.',
 ]
 
 PROCESS_RULES = [

@@ -170,6 +170,21 @@ class Settings(BaseSettings):
         "variables write (PATCH/PUT); more is refused with 413. Its state, a continue-as-new "
         "and a service task's input must fit in one 2 MB payload.",
     )
+    script_time_limit_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=20,
+        description="CPU time one JavaScript script task may use (the baton.javascript "
+        "local activity); a script past it stops and its task becomes an incident. "
+        "JavaScript conditions run in the workflow with a fixed 0.5 s, so replays agree.",
+    )
+    script_memory_limit_mb: int = Field(
+        default=32,
+        ge=1,
+        le=1024,
+        description="Memory (MB) one JavaScript script task's engine may allocate; a script "
+        "past it stops and its task becomes an incident.",
+    )
 
     @field_validator("role_privileges")
     @classmethod

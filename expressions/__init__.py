@@ -1,5 +1,6 @@
-"""Expression languages of BPMN diagrams: FEEL (Camunda 8, ``=…``) and JUEL (Camunda 7,
-``${…}``), behind one interface for the compiler and the interpreter.
+"""Expression languages of BPMN diagrams: FEEL (Camunda 8, ``=…``), JUEL (Camunda 7,
+``${…}``) and JavaScript (a ``language="javascript"`` condition), behind one interface for
+the compiler and the interpreter.
 
 Parse once (syntax errors, with position, surface at deploy time), evaluate many times
 against variables. Evaluation is deterministic and bounded: the clock comes from the
@@ -14,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from bpmn_compiler.ir import Expression
-from expressions import juel
+from expressions import javascript, juel
 from expressions.errors import (
     EvaluationError,
     ExpressionError,
@@ -67,6 +68,14 @@ class CompiledExpression:
         if language == "feel":
             result = evaluate_node(self.tree, variables, now=now, limits=limits)
             return to_python(result.value)
+        if language == "javascript":
+            execution = (specials or {}).get("execution")
+            return javascript.evaluate(
+                self.expression.source,
+                variables,
+                now=now or dt.datetime.fromtimestamp(0, dt.UTC),
+                execution=execution if isinstance(execution, javascript.ExecutionContext) else None,
+            )
         return self.tree.evaluate(variables, specials=specials, budget=Budget(limits), now=now)
 
     def explain(
@@ -86,4 +95,7 @@ def compile_expression(expression: Expression) -> CompiledExpression:
         return CompiledExpression(expression, None)
     if expression.language == "feel":
         return CompiledExpression(expression, parse_feel(expression.source))
+    if expression.language == "javascript":
+        javascript.check_syntax(expression.source)
+        return CompiledExpression(expression, None)
     return CompiledExpression(expression, juel.parse(expression.source))

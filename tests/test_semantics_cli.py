@@ -66,43 +66,44 @@ def _cli(address: str, *args: str) -> tuple[int, list[str]]:
 async def test_audit_counts_running_instances_by_epoch(own_server: WorkflowEnvironment) -> None:
     client = own_server.client
     address = client.service_client.config.target_host
-    cur, nxt = semantics.CURRENT_EPOCH, semantics.CURRENT_EPOCH + 1
+    current = semantics.CURRENT_EPOCH
     _, lines = await asyncio.to_thread(_cli, address, "audit")
     assert lines[-1] == (
-        f"semantics: 0 running below epoch {cur}: the old branches of {len(semantics.RULES)} "
-        f"rules (epoch <= {cur}) may be deleted"
+        f"semantics: 0 running below epoch {current}: the old branches of "
+        f"{len(semantics.RULES)} rules (epoch <= {current}) may be deleted"
     )
 
     # two from before epoch 3 (no attribute), one at epoch 3, one from a newer worker;
     # one at epoch 3 that is closed; a LetsFlow run that does not count
     old = [await _start(client, "BpmnProcess", None) for _ in range(2)]
-    await _start(client, "BpmnProcess", cur)
-    await _start(client, "BpmnProcess", nxt)
-    closed = await _start(client, "BpmnProcess", cur)
+    await _start(client, "BpmnProcess", 3)
+    await _start(client, "BpmnProcess", current + 1)
+    closed = await _start(client, "BpmnProcess", 3)
     await client.get_workflow_handle(closed).terminate("done")
     await _start(client, "LetsflowProcess", None)
 
     async def settled() -> Audit | None:
         found = await audit(client)
         counts = [(row.running, row.closed) for row in found.rows]
-        between = [(0, 0)] * (cur - semantics.FIRST_RECORDED_EPOCH)
-        return found if counts == [(2, 0), *between, (1, 1), (1, 0)] else None
+        between = [(0, 0)] * (current - 3)  # epochs 4 .. current: none here
+        return found if counts == [(2, 0), (1, 1), *between, (1, 0)] else None
 
     found = await eventually(settled, what="visibility to count the new runs")
     assert [row.label for row in found.rows] == [
         "below 3 (not recorded)",
-        *[str(n) for n in range(semantics.FIRST_RECORDED_EPOCH, cur + 1)],
-        f"above {cur} (newer workers)",
+        "3",
+        *(str(n) for n in range(4, current + 1)),
+        f"above {current} (newer workers)",
     ]
-    code, lines = await asyncio.to_thread(_cli, address, "audit")
+    code, lines = await asyncio.to_thread(_cli, address, "audit", "--below", "3")
     assert code == 0, lines
     assert lines[1].split() == ["epoch", "running", "closed"]
     assert lines[2].split() == ["below", "3", "(not", "recorded)", "2", "0"]
-    assert lines[3 + cur - semantics.FIRST_RECORDED_EPOCH].split() == [str(cur), "1", "1"]
-    assert lines[-1] == f"semantics: 2 running below epoch {cur}: keep every rule's old branch"
-    # below the next counts the current epoch too; not-recorded runs count below any epoch
-    code, lines = await asyncio.to_thread(_cli, address, "audit", "--below", str(nxt))
-    assert lines[-1] == f"semantics: 3 running below epoch {nxt}: keep every rule's old branch"
+    assert lines[3].split() == ["3", "1", "1"]
+    assert lines[-1] == "semantics: 2 running below epoch 3: keep every rule's old branch"
+    # below 4 counts epoch 3 too; not-recorded runs count below any epoch
+    code, lines = await asyncio.to_thread(_cli, address, "audit", "--below", "4")
+    assert lines[-1] == "semantics: 3 running below epoch 4: keep every rule's old branch"
 
     # the old runs end (terminated here; in production, they finish or continue as new
     # at the current epoch): epoch 3's rules and all older ones may lose their old branch
@@ -110,21 +111,21 @@ async def test_audit_counts_running_instances_by_epoch(own_server: WorkflowEnvir
         await client.get_workflow_handle(workflow_id).terminate("done")
 
     async def drained() -> Audit | None:
-        found = await audit(client)
+        found = await audit(client, below=3)
         return found if found.running_below() == 0 else None
 
     await eventually(drained, what="the old runs to close")
-    code, lines = await asyncio.to_thread(_cli, address, "audit")
+    code, lines = await asyncio.to_thread(_cli, address, "audit", "--below", "3")
     assert code == 0, lines
     assert lines[-2] == (
-        f"note: 2 closed executions below epoch {cur} are still in retention; "
+        "note: 2 closed executions below epoch 3 are still in retention; "
         "queries and resets replay them until it removes them"
     )
     assert lines[-1].endswith(
-        f"the old branches of {len(semantics.RULES)} rules (epoch <= {cur}) may be deleted"
+        f"the old branches of {len(semantics.retirable(3))} rules (epoch <= 3) may be deleted"
     )
-    code, lines = await asyncio.to_thread(_cli, address, "audit", "--below", str(nxt))
-    assert lines[-1] == f"semantics: 1 running below epoch {nxt}: keep every rule's old branch"
+    code, lines = await asyncio.to_thread(_cli, address, "audit", "--below", "4")
+    assert lines[-1] == "semantics: 1 running below epoch 4: keep every rule's old branch"
 
 
 async def test_audit_without_a_server_says_so() -> None:

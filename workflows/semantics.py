@@ -223,8 +223,14 @@ EPOCH_SEARCH_ATTRIBUTE = Rule(
     "projection-after-commit-reset.json",
     "the run's epoch is written to the BpmnSemanticsEpoch search attribute",
 )
-
 # --- epoch 4
+JAVASCRIPT = Rule(
+    EPOCHS[3],
+    4,
+    # a JavaScript script task parked as the activity script.javascript, then cancelled
+    "javascript-prepatch.json",
+    "JavaScript scripts and conditions run in the interpreter",
+)
 DECISIONS = Rule(
     EPOCHS[3],
     4,
@@ -265,6 +271,7 @@ RULES: tuple[Rule, ...] = (
     LOCAL_BUILTINS,
     AFTER_COMMIT,
     EPOCH_SEARCH_ATTRIBUTE,
+    JAVASCRIPT,
     DECISIONS,
     CALLED_PROCESS_INCIDENT,
 )

@@ -24,6 +24,9 @@ from workflows.semantics import RULES, Rule, Semantics
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 PRE_EPOCH = [rule for rule in RULES if rule.marker not in s.EPOCHS]
+#: the marker a new run records, and the ones an epoch-2 run is asked for first
+CURRENT = s.EPOCHS[-1]
+NEWER_THAN_2 = list(reversed(s.EPOCHS[2:]))
 
 
 class FakeRun:
@@ -76,32 +79,31 @@ def both(recorded: set[str] | None) -> tuple[FakeRun, FakeRun, Semantics, list[b
 
 def test_a_new_run_records_one_marker_its_epochs() -> None:
     old, new, sem, old_answers, new_answers = both(None)
-    assert new.calls == [s.EPOCHS[-1]]
-    assert new.markers == [s.EPOCHS[-1]]
+    assert new.calls == [CURRENT]
+    assert new.markers == [CURRENT]
     assert old.markers == ["projection-after-commit"]  # one marker before, too
     assert sem.epoch == s.CURRENT_EPOCH == len(s.EPOCHS)
     assert new_answers == old_answers == [True] * 6
     assert all(sem.holds(rule) for rule in RULES)
-    assert new.calls == [s.EPOCHS[-1]]  # nothing else consulted
+    assert new.calls == [CURRENT]  # nothing else consulted
     assert sem.search_attribute_updates() == [sa.SEMANTICS_EPOCH.value_set(s.CURRENT_EPOCH)]
 
 
 def test_an_epoch_2_replay_finds_its_marker_and_nothing_more() -> None:
     old, new, sem, old_answers, new_answers = both({"projection-after-commit"})
-    newer = list(reversed(s.EPOCHS[2:]))  # baton-semantics-N, newest first
-    assert new.calls == [*newer, "projection-after-commit"]
+    assert new.calls == [*NEWER_THAN_2, "projection-after-commit"]
     assert new.markers == old.markers == ["projection-after-commit"]
     assert sem.epoch == 2
     assert new_answers == old_answers == [True] * 6
     assert not sem.holds(s.EPOCH_SEARCH_ATTRIBUTE)
     assert sem.search_attribute_updates() == []  # its history has no such upsert
-    assert len(new.calls) == len(newer) + 1
+    assert len(new.calls) == len(NEWER_THAN_2) + 1
 
 
 def test_an_epoch_1_replay() -> None:
     old, new, sem, old_answers, new_answers = both({"synchronous-builtins-run-locally"})
     assert new.calls == [
-        *reversed(s.EPOCHS[2:]),
+        *NEWER_THAN_2,
         "projection-after-commit",
         "synchronous-builtins-run-locally",
     ]
@@ -110,7 +112,7 @@ def test_an_epoch_1_replay() -> None:
     assert sem.epoch == 1
     assert new_answers == old_answers == [False] + [True] * 5
     assert all(sem.holds(rule) for rule in PRE_EPOCH)
-    assert len(new.calls) == len(s.EPOCHS)  # the older rules are not consulted
+    assert len(new.calls) == len(NEWER_THAN_2) + 2  # the older rules are not consulted
 
 
 def test_a_pre_epoch_replay_consults_each_rule_where_it_did() -> None:

@@ -1,6 +1,7 @@
 """Service and script tasks: an activity for the task type (external workers, HTTP
 connectors, built-ins run locally when they answer at once), scripts and expressions
-evaluated in the workflow, Spring-bean calls as activities; retries run out into incidents.
+evaluated in the workflow, JavaScript scripts in Baton's engine, Spring-bean calls as
+activities; retries run out into incidents.
 """
 
 from __future__ import annotations
@@ -15,6 +16,14 @@ from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_
 with workflow.unsafe.imports_passed_through():
     from bpmn_compiler.ir import Expression, Implementation, Node, ScriptTask, ServiceTask
     from contracts import bpmn as c
+    from expressions.javascript import (
+        NOW_HEADER,
+        RESULT_VALUE,
+        RESULT_VARIABLES,
+        SCRIPT_HEADER,
+        SCRIPT_TASK_TYPE,
+        is_javascript,
+    )
     from workflows.tokens import BpmnThrow, Token
 
 from workflows import semantics
@@ -53,6 +62,9 @@ async def run_implementation(rt: Runtime, node: Node, impl: Implementation, toke
         # before the rule: evaluated by whichever worker serves "decision:<id>"
         ref = str(rt.evaluate(impl.decision_ref, node.id))
         impl = impl.model_copy(update={"kind": "activity", "task_type": f"decision:{ref}"})
+    if impl.kind == "script" and runs_javascript(rt, node, impl):
+        await run_javascript(rt, node, impl, token)
+        return
     if impl.kind in ("activity", "script") and impl.task_type:
         local = variables.mapped(rt, inputs, node.id)
         if impl.script is not None:
@@ -127,6 +139,81 @@ async def activity(
             configuration=configuration,
         ) from err
     return dict(result.variables)
+
+
+def runs_javascript(rt: Runtime, node: Node, impl: Implementation) -> bool:
+    """A script task's inline JavaScript runs in Baton (``semantics.JAVASCRIPT``; before
+    it, it parked as the activity ``script.javascript`` until a worker served it).
+    Script resources and listeners' scripts (which see ``task``, not only ``execution``)
+    still go to ``script.<format>``."""
+    script = impl.script
+    return (
+        isinstance(node, ScriptTask)
+        and script is not None
+        and bool(script.source)
+        and script.resource is None
+        and is_javascript(script.format)
+        and rt.holds(semantics.JAVASCRIPT)
+    )
+
+
+async def run_javascript(rt: Runtime, node: Node, impl: Implementation, token: Token) -> None:
+    """Run the script in the ``baton.javascript`` activity: local (its outcome is one
+    marker in the history, so a replay never runs the script again), or regular where
+    the element asks for asynchronous continuation. What it set with
+    ``execution.setVariable`` and its value (into ``camunda:resultVariable``) become
+    variables, through the output mappings if there are any. A script that throws or
+    hits a bound is an incident at once (not retried: it would fail the same way)."""
+    assert impl.script is not None and impl.script.source is not None
+    inputs = variables.mapped(rt, getattr(node, "inputs", []), node.id)
+    task = c.ServiceTaskInput(
+        process_instance_id=workflow.info().workflow_id,
+        element_id=node.id,
+        business_key=rt.input.business_key,
+        variables={**rt.variables, **inputs},
+        headers={SCRIPT_HEADER: impl.script.source, NOW_HEADER: workflow.now().isoformat()},
+        definition_key=rt.input.definition.key,
+    )
+    retry = RetryPolicy(maximum_attempts=token.attempts or impl.retries)
+    summary = f"{node.id}: {node.name or SCRIPT_TASK_TYPE}"
+    asynchronous = getattr(node, "async_before", False) or getattr(node, "async_after", False)
+    try:
+        if rt.local_builtins and not asynchronous:
+            result = await outbox.exclusive_local(
+                rt,
+                SCRIPT_TASK_TYPE,
+                task,
+                result_type=c.ServiceTaskResult,
+                start_to_close_timeout=LOCAL_TIMEOUT,
+                retry_policy=retry,
+                summary=summary,
+            )
+            rt.burst = 0  # a wait, as for a local built-in (see ``activity``)
+        else:
+            result = await workflow.execute_activity(
+                SCRIPT_TASK_TYPE,
+                task,
+                result_type=c.ServiceTaskResult,
+                start_to_close_timeout=SERVICE_TASK_TIMEOUT,
+                retry_policy=retry,
+                summary=summary,
+            )
+    except (ActivityError, ApplicationError) as err:
+        # a local activity's failure can come as the ApplicationError itself (sdk-core
+        # hands a non-retryable one over without the ActivityError around it)
+        if isinstance(err, ActivityError):
+            reraise_cancel(rt, err)
+        cause = err.cause if isinstance(err, ActivityError) else err
+        message = cause.message if isinstance(cause, ApplicationError) else str(cause or err)
+        raise Incident(f"script task {node.id!r}: {message}", 1) from err
+    values = dict(result.variables.get(RESULT_VARIABLES) or {})
+    if impl.result_variable:
+        values[impl.result_variable] = result.variables.get(RESULT_VALUE)
+    outputs = getattr(node, "outputs", [])
+    if outputs:
+        variables.apply_mappings(rt, outputs, node.id, extra=values)
+    else:
+        rt.set_variables(values, node.id)
 
 
 def external_task_id(cause: ApplicationError) -> str | None:
