@@ -8,6 +8,7 @@ unexpected failure becomes an ``internal-error`` diagnostic rather than an excep
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from lxml import etree
 
@@ -431,8 +432,23 @@ def _compile(ctx: Context, data: bytes, result: CompileResult, include_all: bool
                 ],
                 participant=participant,
                 diagram=diagram.restricted_to(mine | set(walker.flows) | {participant or key}),
+                dialect=_dialect(process),
             )
         )
+
+
+def _dialect(process: etree._Element) -> Literal["camunda7", "zeebe"] | None:
+    """Which engine the file was written for: the vendor namespaces in scope at the
+    process (Camunda Modeler declares exactly one of them). Camunda 7 reads the Activiti
+    URI as its own. A file declaring both, or neither, stays generic."""
+    declared = set(process.nsmap.values())
+    camunda7 = bool(declared & {ns.CAMUNDA, ns.ACTIVITI})
+    zeebe = ns.ZEEBE in declared
+    if camunda7 and not zeebe:
+        return "camunda7"
+    if zeebe and not camunda7:
+        return "zeebe"
+    return None
 
 
 def _message_flows(
