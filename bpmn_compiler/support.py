@@ -206,6 +206,17 @@ VALUE_RULES = [
     "Script tasks in `juel` or `feel` run in the workflow; other formats (`groovy`, `javascript`, …) run as activity `script.<format>`, served by any worker that speaks the language.",
 ]
 
+#: Where Camunda 7 and Zeebe differ, a diagram runs the way its own engine runs it
+#: (``ProcessDefinition.dialect``; semantic epoch 4 for what the interpreter changed).
+ENGINE_RULES = [
+    "The compiler records the engine a file was written for (`ProcessDefinition.dialect`) from the vendor namespaces declared where the process is: Camunda 7's (`http://camunda.org/schema/1.0/bpmn`, or Activiti's, which Camunda 7 reads as its own) and not Zeebe's makes it `camunda7`; Zeebe's (`http://camunda.org/schema/zeebe/1.0`) and not Camunda 7's makes it `zeebe`; both or neither leave it generic, which runs as Zeebe does.",
+    "Multi-instance loop variables: in `camunda7` diagrams `loopCounter` counts from 0, `nrOfActiveInstances` is the instances not yet completed (all of them at first in a parallel loop, always 1 in a sequential one); in other diagrams `loopCounter` counts from 1 and `nrOfActiveInstances` is the instances started and not yet completed when an instance starts. `nrOfInstances` and `nrOfCompletedInstances` mean the same in both.",
+    "A plain number in `loopCardinality` (`<loopCardinality>3</loopCardinality>`, how most Camunda 7 diagrams write it) is that number.",
+    "Compensating a multi-instance activity (other than a sub-process) runs its compensation handler once per completed instance, the most recent first, each with that instance's `loopCounter`, element variable and counters, as Camunda 7 does.",
+    '`fire_timer` (an operator\'s "execute job now") releases one token waiting at the timer element; with several tokens there, each request releases the next one.',
+    "These came with semantic epoch 4 (`workflows/semantics.py`); instances started before it keep the old behaviour (1-based counter, literal cardinality an incident, handler once, one request releasing every token) to their end.",
+]
+
 PROCESS_RULES = [
     '`isExecutable="true"` processes are deployed; `isExecutable="false"` ones are validated and not deployed (execution problems are warnings there); a missing attribute is treated as executable, with a warning.',
     "Sequence flows may be written at process level even for sub-process content (some tools do); both ends must be in the same scope.",
@@ -261,6 +272,10 @@ def render() -> str:
         "## Values",
         "",
         *(f"* {rule}" for rule in VALUE_RULES),
+        "",
+        "## Camunda 7 or Zeebe: the engine a file was written for",
+        "",
+        *(f"* {rule}" for rule in ENGINE_RULES),
         "",
         "## Processes and files",
         "",

@@ -68,42 +68,44 @@ async def test_audit_counts_running_instances_by_epoch(own_server: WorkflowEnvir
     address = client.service_client.config.target_host
     _, lines = await asyncio.to_thread(_cli, address, "audit")
     assert lines[-1] == (
-        f"semantics: 0 running below epoch 3: the old branches of {len(semantics.RULES)} "
-        "rules (epoch <= 3) may be deleted"
+        f"semantics: 0 running below epoch 4: the old branches of {len(semantics.RULES)} "
+        "rules (epoch <= 4) may be deleted"
     )
 
-    # two from before epoch 3 (no attribute), one at epoch 3, one from a newer worker;
-    # one at epoch 3 that is closed; a LetsFlow run that does not count
+    # two from before epoch 3 (no attribute), one at epoch 4, one from a newer worker;
+    # one at epoch 4 that is closed; a LetsFlow run that does not count
     old = [await _start(client, "BpmnProcess", None) for _ in range(2)]
-    await _start(client, "BpmnProcess", 3)
     await _start(client, "BpmnProcess", 4)
-    closed = await _start(client, "BpmnProcess", 3)
+    await _start(client, "BpmnProcess", 5)
+    closed = await _start(client, "BpmnProcess", 4)
     await client.get_workflow_handle(closed).terminate("done")
     await _start(client, "LetsflowProcess", None)
 
     async def settled() -> Audit | None:
         found = await audit(client)
         counts = [(row.running, row.closed) for row in found.rows]
-        return found if counts == [(2, 0), (1, 1), (1, 0)] else None
+        return found if counts == [(2, 0), (0, 0), (1, 1), (1, 0)] else None
 
     found = await eventually(settled, what="visibility to count the new runs")
     assert [row.label for row in found.rows] == [
         "below 3 (not recorded)",
         "3",
-        "above 3 (newer workers)",
+        "4",
+        "above 4 (newer workers)",
     ]
     code, lines = await asyncio.to_thread(_cli, address, "audit")
     assert code == 0, lines
     assert lines[1].split() == ["epoch", "running", "closed"]
     assert lines[2].split() == ["below", "3", "(not", "recorded)", "2", "0"]
-    assert lines[3].split() == ["3", "1", "1"]
-    assert lines[-1] == "semantics: 2 running below epoch 3: keep every rule's old branch"
-    # below 4 counts epoch 3 too; not-recorded runs count below any epoch
-    code, lines = await asyncio.to_thread(_cli, address, "audit", "--below", "4")
-    assert lines[-1] == "semantics: 3 running below epoch 4: keep every rule's old branch"
+    assert lines[3].split() == ["3", "0", "0"]
+    assert lines[4].split() == ["4", "1", "1"]
+    assert lines[-1] == "semantics: 2 running below epoch 4: keep every rule's old branch"
+    # below 5 counts epoch 4 too; not-recorded runs count below any epoch
+    code, lines = await asyncio.to_thread(_cli, address, "audit", "--below", "5")
+    assert lines[-1] == "semantics: 3 running below epoch 5: keep every rule's old branch"
 
     # the old runs end (terminated here; in production, they finish or continue as new
-    # at the current epoch): epoch 3's rules and all older ones may lose their old branch
+    # at the current epoch): epoch 4's rules and all older ones may lose their old branch
     for workflow_id in old:
         await client.get_workflow_handle(workflow_id).terminate("done")
 
@@ -115,14 +117,14 @@ async def test_audit_counts_running_instances_by_epoch(own_server: WorkflowEnvir
     code, lines = await asyncio.to_thread(_cli, address, "audit")
     assert code == 0, lines
     assert lines[-2] == (
-        "note: 2 closed executions below epoch 3 are still in retention; "
+        "note: 2 closed executions below epoch 4 are still in retention; "
         "queries and resets replay them until it removes them"
     )
     assert lines[-1].endswith(
-        f"the old branches of {len(semantics.RULES)} rules (epoch <= 3) may be deleted"
+        f"the old branches of {len(semantics.RULES)} rules (epoch <= 4) may be deleted"
     )
-    code, lines = await asyncio.to_thread(_cli, address, "audit", "--below", "4")
-    assert lines[-1] == "semantics: 1 running below epoch 4: keep every rule's old branch"
+    code, lines = await asyncio.to_thread(_cli, address, "audit", "--below", "5")
+    assert lines[-1] == "semantics: 1 running below epoch 5: keep every rule's old branch"
 
 
 async def test_audit_without_a_server_says_so() -> None:
@@ -135,7 +137,9 @@ def test_rules_lists_every_rule() -> None:
     result = CliRunner().invoke(app, ["semantics", "rules"])
     assert result.exit_code == 0, result.output
     lines = result.output.strip().splitlines()
-    assert lines[-1] == "rules: 21 in 3 epochs; new runs record baton-semantics-3"
+    assert lines[-1] == (
+        f"rules: {len(semantics.RULES)} in 4 epochs; new runs record baton-semantics-4"
+    )
     for rule in semantics.RULES:
         assert any(
             line.split()[:3] == [str(rule.epoch), rule.marker, rule.fixture] for line in lines

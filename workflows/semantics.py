@@ -61,6 +61,7 @@ EPOCHS: tuple[str, ...] = (
     "synchronous-builtins-run-locally",
     "projection-after-commit",
     "baton-semantics-3",
+    "baton-semantics-4",
 )
 #: The epoch new runs record.
 CURRENT_EPOCH = len(EPOCHS)
@@ -223,6 +224,35 @@ EPOCH_SEARCH_ATTRIBUTE = Rule(
     "the run's epoch is written to the BpmnSemanticsEpoch search attribute",
 )
 
+# --- epoch 4: Camunda 7 diagrams run as they run on Camunda 7
+CARDINALITY_LITERAL = Rule(
+    EPOCHS[3],
+    4,
+    "c7-loops-prepatch.json",
+    "a plain-number loopCardinality (<loopCardinality>3</loopCardinality>) is that "
+    "number instead of parking an incident",
+)
+ZERO_BASED_LOOP_COUNTER = Rule(
+    EPOCHS[3],
+    4,
+    "c7-loops-prepatch.json",
+    "in Camunda 7 diagrams loopCounter counts from 0 and nrOfActiveInstances is what "
+    "Camunda 7 keeps (all not yet completed; 1 in a sequential loop)",
+)
+COMPENSATE_EACH_INSTANCE = Rule(
+    EPOCHS[3],
+    4,
+    "c7-micomp-prepatch.json",
+    "compensating a multi-instance activity runs its handler once per completed "
+    "instance, with that instance's loop variables, the most recent first",
+)
+FIRE_ONE_TIMER = Rule(
+    EPOCHS[3],
+    4,
+    "c7-timer-prepatch.json",
+    "one fire_timer request releases one token of those waiting at the timer element",
+)
+
 #: Every rule, in the order they were introduced (so by epoch).
 RULES: tuple[Rule, ...] = (
     UNHANDLED_THROW,
@@ -246,6 +276,10 @@ RULES: tuple[Rule, ...] = (
     LOCAL_BUILTINS,
     AFTER_COMMIT,
     EPOCH_SEARCH_ATTRIBUTE,
+    CARDINALITY_LITERAL,
+    ZERO_BASED_LOOP_COUNTER,
+    COMPENSATE_EACH_INSTANCE,
+    FIRE_ONE_TIMER,
 )
 
 

@@ -76,30 +76,31 @@ def both(recorded: set[str] | None) -> tuple[FakeRun, FakeRun, Semantics, list[b
 
 def test_a_new_run_records_one_marker_its_epochs() -> None:
     old, new, sem, old_answers, new_answers = both(None)
-    assert new.calls == ["baton-semantics-3"]
-    assert new.markers == ["baton-semantics-3"]
+    assert new.calls == ["baton-semantics-4"]
+    assert new.markers == ["baton-semantics-4"]
     assert old.markers == ["projection-after-commit"]  # one marker before, too
-    assert sem.epoch == s.CURRENT_EPOCH == 3
+    assert sem.epoch == s.CURRENT_EPOCH == 4
     assert new_answers == old_answers == [True] * 6
     assert all(sem.holds(rule) for rule in RULES)
-    assert new.calls == ["baton-semantics-3"]  # nothing else consulted
-    assert sem.search_attribute_updates() == [sa.SEMANTICS_EPOCH.value_set(3)]
+    assert new.calls == ["baton-semantics-4"]  # nothing else consulted
+    assert sem.search_attribute_updates() == [sa.SEMANTICS_EPOCH.value_set(4)]
 
 
 def test_an_epoch_2_replay_finds_its_marker_and_nothing_more() -> None:
     old, new, sem, old_answers, new_answers = both({"projection-after-commit"})
-    assert new.calls == ["baton-semantics-3", "projection-after-commit"]
+    assert new.calls == ["baton-semantics-4", "baton-semantics-3", "projection-after-commit"]
     assert new.markers == old.markers == ["projection-after-commit"]
     assert sem.epoch == 2
     assert new_answers == old_answers == [True] * 6
     assert not sem.holds(s.EPOCH_SEARCH_ATTRIBUTE)
     assert sem.search_attribute_updates() == []  # its history has no such upsert
-    assert len(new.calls) == 2
+    assert len(new.calls) == 3
 
 
 def test_an_epoch_1_replay() -> None:
     old, new, sem, old_answers, new_answers = both({"synchronous-builtins-run-locally"})
     assert new.calls == [
+        "baton-semantics-4",
         "baton-semantics-3",
         "projection-after-commit",
         "synchronous-builtins-run-locally",
@@ -109,7 +110,7 @@ def test_an_epoch_1_replay() -> None:
     assert sem.epoch == 1
     assert new_answers == old_answers == [False] + [True] * 5
     assert all(sem.holds(rule) for rule in PRE_EPOCH)
-    assert len(new.calls) == 3  # the older rules are not consulted
+    assert len(new.calls) == 4  # the older rules are not consulted
 
 
 def test_a_pre_epoch_replay_consults_each_rule_where_it_did() -> None:
@@ -156,7 +157,9 @@ def test_before_at_start_a_rule_is_consulted_by_its_marker() -> None:
 def test_every_rule_constant_is_registered_once() -> None:
     constants = [value for value in vars(s).values() if isinstance(value, Rule)]
     assert sorted(constants, key=RULES.index) == list(RULES)
-    assert len({rule.marker for rule in RULES}) == len(RULES)
+    # a marker of its own per rule before epochs; an epoch's rules share its marker
+    assert len({rule.marker for rule in PRE_EPOCH}) == len(PRE_EPOCH)
+    assert len({(rule.marker, rule.summary) for rule in RULES}) == len(RULES)
 
 
 def test_epochs_are_ordered_and_named() -> None:
