@@ -105,6 +105,12 @@ class ProcessWalker:
                 continue
             name = local(child)
             element_id = child.get("id")
+            if (
+                not element_id
+                and name == "subProcess"
+                and xsd_bool(child.get("triggeredByEvent"), False)
+            ):
+                element_id = self._name_event_sub_process(child, container, scope)
             if element_id:
                 if element_id in self.elements or element_id in self.ctx.seen_ids:
                     self.ctx.report("duplicate-id", f"the id {element_id!r} is used twice", child)
@@ -143,6 +149,33 @@ class ProcessWalker:
             if isinstance(node, SubProcess) and node.variant == "event":
                 event_subs.append(node.id)
         return children, starts, event_subs
+
+    def _name_event_sub_process(
+        self, el: etree._Element, container: etree._Element, scope: str | None
+    ) -> str:
+        """Camunda 7 deploys an event sub-process without an id: it gets one from its
+        position (its scope and its place among that scope's event sub-processes), so
+        the same file always compiles to the same ids."""
+        place = sum(
+            1
+            for sibling in el.itersiblings(preceding=True)
+            if is_bpmn(sibling)
+            and local(sibling) == "subProcess"
+            and xsd_bool(sibling.get("triggeredByEvent"), False)
+        )
+        base = f"{scope or container.get('id', 'process')}-eventSubProcess-{place + 1}"
+        element_id, n = base, 1
+        while element_id in self.elements or element_id in self.ctx.seen_ids:
+            n += 1
+            element_id = f"{base}#{n}"
+        el.set("id", element_id)
+        self.ctx.report(
+            "missing-id",
+            f"an event sub-process without an id: named {element_id!r} after its position",
+            el,
+            warning=True,
+        )
+        return element_id
 
     def _flow(self, el: etree._Element) -> None:
         flow_id = el.get("id", "")

@@ -356,6 +356,8 @@ def script_task(
     body = next(iter(bpmn_children(el, "script")), None)
     text = body.text if body is not None else None
     resource = dialects.camunda_attr(el, "resource")
+    if fmt and body is not None and not (text and text.strip()) and not resource:
+        return _empty_script(ctx, el, scope)
     if not fmt or not ((text and text.strip()) or resource):
         ctx.report(
             "script-without-body",
@@ -366,6 +368,7 @@ def script_task(
         )
         return None
     value = dialects.script_value(fmt, text, resource)
+    _jvm_only_script(ctx, el, fmt)
     result_variable = dialects.camunda_attr(el, "resultVariable")
     if isinstance(value, Expression):
         impl = Implementation(kind="expression", expression=value, result_variable=result_variable)
@@ -377,6 +380,42 @@ def script_task(
             result_variable=result_variable,
         )
     return ScriptTask(**_activity(el, scope, ctx), implementation=impl)
+
+
+#: script languages only a JVM engine runs in-process (Camunda 7's JSR-223 engines)
+JVM_SCRIPT_FORMATS = frozenset({"groovy", "python", "jython", "ruby", "jruby"})
+
+
+def _empty_script(ctx: Context, el: etree._Element, scope: str | None) -> Node:
+    """``<script></script>``: Camunda 7 deploys it and runs it as nothing (a result
+    variable gets null), so it compiles to a FEEL ``null`` evaluated in the workflow."""
+    ctx.report(
+        "empty-script",
+        "the script is empty: the task does nothing (its result variable, if any, is null)",
+        el,
+        warning=True,
+    )
+    impl = Implementation(
+        kind="expression",
+        expression=Expression(language="feel", source="null"),
+        result_variable=dialects.camunda_attr(el, "resultVariable"),
+    )
+    return ScriptTask(**_activity(el, scope, ctx), implementation=impl)
+
+
+def _jvm_only_script(ctx: Context, el: etree._Element, fmt: str) -> None:
+    """Camunda 7 runs Groovy (and other JSR-223 languages) inside its JVM; here such a
+    script is the activity ``script.<format>``, which only a worker serving that
+    language runs: said at deploy time, not discovered as a stuck task."""
+    language = fmt.strip().lower()
+    if language in JVM_SCRIPT_FORMATS:
+        ctx.report(
+            "script-needs-worker",
+            f"the {language} script runs as activity 'script.{language}': a worker serving "
+            f"{language} must be running (Camunda 7 ran it in its JVM)",
+            el,
+            warning=True,
+        )
 
 
 def user_task(
@@ -489,6 +528,15 @@ def call_activity(
         ).lower() != "false"
     elif el.get("calledElement"):
         called = dialects.juel_or_literal(el.get("calledElement", ""))
+    if called is None and dialects.camunda_attr(el, "caseRef") is not None:
+        ctx.report(
+            "cmmn-not-supported",
+            "the call activity starts a CMMN case (camunda:caseRef): CMMN is not supported; "
+            "call a BPMN process (calledElement) instead",
+            el,
+            execution=True,
+        )
+        return None
     if called is None:
         ctx.report(
             "missing-called-element",

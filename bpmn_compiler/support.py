@@ -217,6 +217,17 @@ ENGINE_RULES = [
     "These came with semantic epoch 4 (`workflows/semantics.py`); instances started before it keep the old behaviour (1-based counter, literal cardinality an incident, handler once, one request releasing every token) to their end.",
 ]
 
+#: Deploy-time rules taken from Camunda 7's parser (its engine tests deploy these files)
+CAMUNDA7_DEPLOY_RULES = [
+    "An `errorRef` that names no `<error>` is the error code itself (warning `unknown-reference`, with a did-you-mean hint).",
+    "An event-based gateway with a single outgoing flow is deployed (warning); with none it is refused.",
+    "A message throw event whose `messageRef` names no message is deployed (warning): Camunda 7 never resolves it; its delegate, if any, sends what it sends.",
+    "An empty script (`<script></script>`) does nothing; its result variable, if any, gets null (warning `empty-script`). A script task without `<script>` or `camunda:resource` is still refused.",
+    "Scripts in JVM-only languages (`groovy`, `python`/`jython`, `ruby`/`jruby`) run as activity `script.<language>`: warning `script-needs-worker` says a worker serving that language must run.",
+    "An event sub-process without an id gets one from its position: `<scope>-eventSubProcess-<n>` (warning `missing-id`).",
+    "CMMN is not supported: a call activity with `camunda:caseRef` is refused with `cmmn-not-supported`.",
+]
+
 PROCESS_RULES = [
     '`isExecutable="true"` processes are deployed; `isExecutable="false"` ones are validated and not deployed (execution problems are warnings there); a missing attribute is treated as executable, with a warning.',
     "Sequence flows may be written at process level even for sub-process content (some tools do); both ends must be in the same scope.",
@@ -276,6 +287,10 @@ def render() -> str:
         "## Camunda 7 or Zeebe: the engine a file was written for",
         "",
         *(f"* {rule}" for rule in ENGINE_RULES),
+        "",
+        "Deploy-time rules from Camunda 7's parser:",
+        "",
+        *(f"* {rule}" for rule in CAMUNDA7_DEPLOY_RULES),
         "",
         "## Processes and files",
         "",
