@@ -8,6 +8,7 @@ unexpected failure becomes an ``internal-error`` diagnostic rather than an excep
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from lxml import etree
 
@@ -104,6 +105,12 @@ class ProcessWalker:
                 continue
             name = local(child)
             element_id = child.get("id")
+            if (
+                not element_id
+                and name == "subProcess"
+                and xsd_bool(child.get("triggeredByEvent"), False)
+            ):
+                element_id = self._name_event_sub_process(child, container, scope)
             if element_id:
                 if element_id in self.elements or element_id in self.ctx.seen_ids:
                     self.ctx.report("duplicate-id", f"the id {element_id!r} is used twice", child)
@@ -142,6 +149,33 @@ class ProcessWalker:
             if isinstance(node, SubProcess) and node.variant == "event":
                 event_subs.append(node.id)
         return children, starts, event_subs
+
+    def _name_event_sub_process(
+        self, el: etree._Element, container: etree._Element, scope: str | None
+    ) -> str:
+        """Camunda 7 deploys an event sub-process without an id: it gets one from its
+        position (its scope and its place among that scope's event sub-processes), so
+        the same file always compiles to the same ids."""
+        place = sum(
+            1
+            for sibling in el.itersiblings(preceding=True)
+            if is_bpmn(sibling)
+            and local(sibling) == "subProcess"
+            and xsd_bool(sibling.get("triggeredByEvent"), False)
+        )
+        base = f"{scope or container.get('id', 'process')}-eventSubProcess-{place + 1}"
+        element_id, n = base, 1
+        while element_id in self.elements or element_id in self.ctx.seen_ids:
+            n += 1
+            element_id = f"{base}#{n}"
+        el.set("id", element_id)
+        self.ctx.report(
+            "missing-id",
+            f"an event sub-process without an id: named {element_id!r} after its position",
+            el,
+            warning=True,
+        )
+        return element_id
 
     def _flow(self, el: etree._Element) -> None:
         flow_id = el.get("id", "")
@@ -431,8 +465,23 @@ def _compile(ctx: Context, data: bytes, result: CompileResult, include_all: bool
                 ],
                 participant=participant,
                 diagram=diagram.restricted_to(mine | set(walker.flows) | {participant or key}),
+                dialect=_dialect(process),
             )
         )
+
+
+def _dialect(process: etree._Element) -> Literal["camunda7", "zeebe"] | None:
+    """Which engine the file was written for: the vendor namespaces in scope at the
+    process (Camunda Modeler declares exactly one of them). Camunda 7 reads the Activiti
+    URI as its own. A file declaring both, or neither, stays generic."""
+    declared = set(process.nsmap.values())
+    camunda7 = bool(declared & {ns.CAMUNDA, ns.ACTIVITI})
+    zeebe = ns.ZEEBE in declared
+    if camunda7 and not zeebe:
+        return "camunda7"
+    if zeebe and not camunda7:
+        return "zeebe"
+    return None
 
 
 def _message_flows(

@@ -359,6 +359,8 @@ def script_task(
     body = next(iter(bpmn_children(el, "script")), None)
     text = body.text if body is not None else None
     resource = dialects.camunda_attr(el, "resource")
+    if fmt and body is not None and not (text and text.strip()) and not resource:
+        return _empty_script(ctx, el, scope)
     if not fmt or not ((text and text.strip()) or resource):
         ctx.report(
             "script-without-body",
@@ -394,13 +396,38 @@ def _script_warning(ctx: Context, el: etree._Element, script: Script) -> None:
         except ExpressionSyntaxError as exc:
             ctx.report("expression-syntax", f"script: {exc}", el, execution=True)
         return
+    language = script.format.strip().lower()
+    jvm = language in JVM_SCRIPT_FORMATS
     ctx.report(
-        "script-runs-as-activity",
+        "script-needs-worker" if jvm else "script-runs-as-activity",
         f"script format {script.format} runs as activity script.{script.format}: a worker "
-        "must serve it" + (" (script resources are not run by Baton)" if script.resource else ""),
+        "must serve it"
+        + (" (Camunda 7 ran it in its JVM)" if jvm else "")
+        + (" (script resources are not run by Baton)" if script.resource else ""),
         el,
         warning=True,
     )
+
+
+#: script languages only a JVM engine runs in-process (Camunda 7's JSR-223 engines)
+JVM_SCRIPT_FORMATS = frozenset({"groovy", "python", "jython", "ruby", "jruby"})
+
+
+def _empty_script(ctx: Context, el: etree._Element, scope: str | None) -> Node:
+    """``<script></script>``: Camunda 7 deploys it and runs it as nothing (a result
+    variable gets null), so it compiles to a FEEL ``null`` evaluated in the workflow."""
+    ctx.report(
+        "empty-script",
+        "the script is empty: the task does nothing (its result variable, if any, is null)",
+        el,
+        warning=True,
+    )
+    impl = Implementation(
+        kind="expression",
+        expression=Expression(language="feel", source="null"),
+        result_variable=dialects.camunda_attr(el, "resultVariable"),
+    )
+    return ScriptTask(**_activity(el, scope, ctx), implementation=impl)
 
 
 def user_task(
@@ -513,6 +540,15 @@ def call_activity(
         ).lower() != "false"
     elif el.get("calledElement"):
         called = dialects.juel_or_literal(el.get("calledElement", ""))
+    if called is None and dialects.camunda_attr(el, "caseRef") is not None:
+        ctx.report(
+            "cmmn-not-supported",
+            "the call activity starts a CMMN case (camunda:caseRef): CMMN is not supported; "
+            "call a BPMN process (calledElement) instead",
+            el,
+            execution=True,
+        )
+        return None
     if called is None:
         ctx.report(
             "missing-called-element",

@@ -104,12 +104,27 @@ def _resolve(
     return False
 
 
+#: events that throw: Camunda 7 does not resolve their messageRef
+_THROWS = frozenset({"intermediateThrowEvent", "endEvent"})
+
+
 def _ref(el: etree._Element, attr: str) -> str | None:
     return ref(el.get(attr))
 
 
 def _message(ctx: Context, event: etree._Element, el: etree._Element) -> EventDefinition | None:
     ref = _ref(el, "messageRef")
+    if ref is not None and ref not in ctx.catalog.messages and local(event) in _THROWS:
+        # Camunda 7 never resolves a throw event's messageRef (its delegate, if any,
+        # sends whatever it sends): deployed there, so deployed here, with a word
+        ctx.report(
+            "unknown-reference",
+            f"messageRef {ref!r} is not defined in this file; the throw event sends no "
+            "named message (Camunda 7 ignores the reference too)",
+            event,
+            warning=True,
+        )
+        return MessageEventDefinition(message_ref=ref)
     if not _resolve(ctx, event, "messageRef", ref, ctx.catalog.messages):  # type: ignore[arg-type]
         return None
     message = ctx.catalog.messages.get(ref) if ref else None
@@ -159,12 +174,22 @@ def _signal(ctx: Context, event: etree._Element, el: etree._Element) -> EventDef
 
 def _error(ctx: Context, event: etree._Element, el: etree._Element) -> EventDefinition | None:
     ref = _ref(el, "errorRef")
-    if not _resolve(ctx, event, "errorRef", ref, ctx.catalog.errors):  # type: ignore[arg-type]
-        return None
     error = ctx.catalog.errors.get(ref) if ref else None
+    code = error.code if error else None
+    if ref is not None and error is None:
+        # Camunda 7 reads an errorRef that names no <error> as the error code itself,
+        # and its own tests rely on it: accepted, with a word in case it is a typo
+        ctx.report(
+            "unknown-reference",
+            f"errorRef {ref!r} names no <error> in this file: it is used as the error code "
+            "(as Camunda 7 does)" + did_you_mean(ref, ctx.catalog.errors, ctx),
+            event,
+            warning=True,
+        )
+        code = ref
     return ErrorEventDefinition(
         error_ref=ref,
-        error_code=error.code if error else None,
+        error_code=code,
         error_name=error.name if error else None,
         error_message=error.message if error else None,
         code_variable=dialects.camunda_attr(el, "errorCodeVariable"),

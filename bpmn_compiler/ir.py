@@ -489,11 +489,20 @@ class ProcessDefinition(_Frozen):
     message_flows: list[MessageFlow] = Field(default_factory=list)
     participant: str | None = Field(default=None, description="The pool showing this process.")
     diagram: Diagram = Field(default_factory=Diagram)
+    dialect: Literal["camunda7", "zeebe"] | None = Field(
+        default=None,
+        description="The engine the file was written for, from the vendor namespace it "
+        "declares (Camunda 7 or Activiti: camunda7; Zeebe: zeebe; both or neither: None). "
+        "The interpreter follows that engine where the two differ (loopCounter's base).",
+    )
 
     def canonical_json(self) -> bytes:
-        """Stable JSON (sorted keys, no whitespace) whose hash identifies the definition."""
+        """Stable JSON (sorted keys, no whitespace) whose hash identifies the definition.
+        ``dialect`` counts only when set, so definitions compiled before it keep their
+        hash."""
+        exclude = {"dialect"} if self.dialect is None else None
         return json.dumps(
-            self.model_dump(mode="json"), sort_keys=True, separators=(",", ":")
+            self.model_dump(mode="json", exclude=exclude), sort_keys=True, separators=(",", ":")
         ).encode()
 
     def sha256(self) -> str:

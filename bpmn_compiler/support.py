@@ -207,6 +207,28 @@ VALUE_RULES = [
     'A `language="javascript"` on a condition (or the file\'s `expressionLanguage`) makes it JavaScript, evaluated in the workflow.',
 ]
 
+#: Where Camunda 7 and Zeebe differ, a diagram runs the way its own engine runs it
+#: (``ProcessDefinition.dialect``; semantic epoch 4 for what the interpreter changed).
+ENGINE_RULES = [
+    "The compiler records the engine a file was written for (`ProcessDefinition.dialect`) from the vendor namespaces declared where the process is: Camunda 7's (`http://camunda.org/schema/1.0/bpmn`, or Activiti's, which Camunda 7 reads as its own) and not Zeebe's makes it `camunda7`; Zeebe's (`http://camunda.org/schema/zeebe/1.0`) and not Camunda 7's makes it `zeebe`; both or neither leave it generic, which runs as Zeebe does.",
+    "Multi-instance loop variables: in `camunda7` diagrams `loopCounter` counts from 0, `nrOfActiveInstances` is the instances not yet completed (all of them at first in a parallel loop, always 1 in a sequential one); in other diagrams `loopCounter` counts from 1 and `nrOfActiveInstances` is the instances started and not yet completed when an instance starts. `nrOfInstances` and `nrOfCompletedInstances` mean the same in both.",
+    "A plain number in `loopCardinality` (`<loopCardinality>3</loopCardinality>`, how most Camunda 7 diagrams write it) is that number.",
+    "Compensating a multi-instance activity (other than a sub-process) runs its compensation handler once per completed instance, the most recent first, each with that instance's `loopCounter`, element variable and counters, as Camunda 7 does.",
+    '`fire_timer` (an operator\'s "execute job now") releases one token waiting at the timer element; with several tokens there, each request releases the next one.',
+    "These came with semantic epoch 4 (`workflows/semantics.py`); instances started before it keep the old behaviour (1-based counter, literal cardinality an incident, handler once, one request releasing every token) to their end.",
+]
+
+#: Deploy-time rules taken from Camunda 7's parser (its engine tests deploy these files)
+CAMUNDA7_DEPLOY_RULES = [
+    "An `errorRef` that names no `<error>` is the error code itself (warning `unknown-reference`, with a did-you-mean hint).",
+    "An event-based gateway with a single outgoing flow is deployed (warning); with none it is refused.",
+    "A message throw event whose `messageRef` names no message is deployed (warning): Camunda 7 never resolves it; its delegate, if any, sends what it sends.",
+    "An empty script (`<script></script>`) does nothing; its result variable, if any, gets null (warning `empty-script`). A script task without `<script>` or `camunda:resource` is still refused.",
+    "Scripts in JVM-only languages (`groovy`, `python`/`jython`, `ruby`/`jruby`) run as activity `script.<language>`: warning `script-needs-worker` says a worker serving that language must run.",
+    "An event sub-process without an id gets one from its position: `<scope>-eventSubProcess-<n>` (warning `missing-id`).",
+    "CMMN is not supported: a call activity with `camunda:caseRef` is refused with `cmmn-not-supported`.",
+]
+
 PROCESS_RULES = [
     '`isExecutable="true"` processes are deployed; `isExecutable="false"` ones are validated and not deployed (execution problems are warnings there); a missing attribute is treated as executable, with a warning.',
     "Sequence flows may be written at process level even for sub-process content (some tools do); both ends must be in the same scope.",
@@ -262,6 +284,14 @@ def render() -> str:
         "## Values",
         "",
         *(f"* {rule}" for rule in VALUE_RULES),
+        "",
+        "## Camunda 7 or Zeebe: the engine a file was written for",
+        "",
+        *(f"* {rule}" for rule in ENGINE_RULES),
+        "",
+        "Deploy-time rules from Camunda 7's parser:",
+        "",
+        *(f"* {rule}" for rule in CAMUNDA7_DEPLOY_RULES),
         "",
         "## Processes and files",
         "",

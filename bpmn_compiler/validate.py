@@ -236,12 +236,21 @@ def _check_gateway(
                     warning=True,
                 )
     if node.gateway == "eventBased":
-        if len(node.outgoing) < 2 and not node.instantiate:
+        if not node.outgoing and not node.instantiate:
             ctx.report(
                 "event-gateway-needs-events",
-                "an event-based gateway needs at least two outgoing flows to events",
+                "an event-based gateway needs outgoing flows to events",
                 here,
                 execution=True,
+            )
+        elif len(node.outgoing) < 2 and not node.instantiate:
+            # BPMN asks for two; Camunda 7 deploys one (a plain wait for that event)
+            ctx.report(
+                "event-gateway-needs-events",
+                "an event-based gateway with one outgoing flow only waits for that event "
+                "(BPMN asks for at least two)",
+                here,
+                warning=True,
             )
         for flow_id in node.outgoing:
             target = nodes.get(flows[flow_id].target)

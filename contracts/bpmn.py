@@ -535,6 +535,8 @@ class ScopeSnapshot(BaseModel):
     finished: bool = False
     terminated: bool = False
     compensable: list[tuple[str, str | None]] = Field(default_factory=list)
+    # loop variables of compensable multi-instance instances, by element id
+    instance_locals: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
     tokens: list[TokenSnapshot] = Field(default_factory=list)
     waits: dict[str, WaitSnapshot] = Field(default_factory=dict)
 

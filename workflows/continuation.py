@@ -97,6 +97,7 @@ def snapshot_scopes(live: list[ScopeRun]) -> list[c.ScopeSnapshot]:
             finished=scope.finished,
             terminated=scope.terminated,
             compensable=[(eid, run.id if run else None) for eid, run in scope.compensable],
+            instance_locals={k: list(v) for k, v in scope.instance_locals.items() if v},
             tokens=[_token(t) for t in scope.tokens.values()] if not scope.finished else [],
             waits={key: _wait(wait) for key, wait in scope.waits.items()},
         )
@@ -123,6 +124,7 @@ def restore_scopes(snapshots: list[c.ScopeSnapshot]) -> dict[str, ScopeRun]:
         scope.compensable = [
             (eid, scopes[run] if run is not None else None) for eid, run in snap.compensable
         ]
+        scope.instance_locals = {k: list(v) for k, v in snap.instance_locals.items()}
         for ts in snap.tokens:
             token = Token(
                 id=ts.id,

@@ -248,6 +248,35 @@ CALLED_PROCESS_INCIDENT = Rule(
     "lookup used to escape the interpreter and fail the instance)",
 )
 
+# --- epoch 4: Camunda 7 diagrams run as they run on Camunda 7
+CARDINALITY_LITERAL = Rule(
+    EPOCHS[3],
+    4,
+    "c7-loops-prepatch.json",
+    "a plain-number loopCardinality (<loopCardinality>3</loopCardinality>) is that "
+    "number instead of parking an incident",
+)
+ZERO_BASED_LOOP_COUNTER = Rule(
+    EPOCHS[3],
+    4,
+    "c7-loops-prepatch.json",
+    "in Camunda 7 diagrams loopCounter counts from 0 and nrOfActiveInstances is what "
+    "Camunda 7 keeps (all not yet completed; 1 in a sequential loop)",
+)
+COMPENSATE_EACH_INSTANCE = Rule(
+    EPOCHS[3],
+    4,
+    "c7-micomp-prepatch.json",
+    "compensating a multi-instance activity runs its handler once per completed "
+    "instance, with that instance's loop variables, the most recent first",
+)
+FIRE_ONE_TIMER = Rule(
+    EPOCHS[3],
+    4,
+    "c7-timer-prepatch.json",
+    "one fire_timer request releases one token of those waiting at the timer element",
+)
+
 #: Every rule, in the order they were introduced (so by epoch).
 RULES: tuple[Rule, ...] = (
     UNHANDLED_THROW,
@@ -274,6 +303,10 @@ RULES: tuple[Rule, ...] = (
     JAVASCRIPT,
     DECISIONS,
     CALLED_PROCESS_INCIDENT,
+    CARDINALITY_LITERAL,
+    ZERO_BASED_LOOP_COUNTER,
+    COMPENSATE_EACH_INSTANCE,
+    FIRE_ONE_TIMER,
 )
 
 

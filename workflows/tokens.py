@@ -35,6 +35,8 @@ class Token:
     awaited: bool = False  # another coroutine waits for this token (compensation)
     busy: bool = False  # in a multi-instance body or a call activity: cannot be snapshotted
     skip: bool = False  # its incident was resolved by hand: leave without running again
+    # a multi-instance body's completed instances: each one's loop variables
+    completed_instances: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(eq=False)
@@ -52,6 +54,9 @@ class ScopeRun:
     # completed activities that can still be compensated: (element id, its own run if a
     # sub-process), in completion order
     compensable: list[tuple[str, ScopeRun | None]] = field(default_factory=list)
+    # the loop variables of compensable multi-instance instances, by element, in
+    # completion order: one per entry of that element in ``compensable``
+    instance_locals: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     waits: dict[str, Wait] = field(default_factory=dict)  # event sub-process start triggers
     resume: dict[str, Any] = field(default_factory=dict)
 

@@ -222,3 +222,73 @@ def bean_calls() -> tuple[str, bytes]:
         '<bpmn:userTask id="check" camunda:assignee="#{people.pick(team)}"/>'
         '<bpmn:endEvent id="e"/>' + flows("s>greet", "greet>check", "check>e"),
     )
+
+
+def camunda7(key: str, body: str) -> tuple[str, bytes]:
+    """A diagram in Camunda 7's dialect only (no zeebe namespace declared), the way
+    Camunda Modeler writes one for Camunda Platform 7: what makes the interpreter apply
+    Camunda 7's conventions (0-based ``loopCounter``)."""
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<bpmn:definitions '
+        'xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+        'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" '
+        f'id="d_{key}" targetNamespace="http://test">\n'
+        f'<bpmn:process id="{key}" isExecutable="true">\n{body}\n</bpmn:process>\n'
+        "</bpmn:definitions>\n"
+    )
+    return f"{key}.bpmn", xml.encode()
+
+
+def c7_loops() -> tuple[str, bytes]:
+    """Camunda 7 multi-instance: ``count`` (sequential, ``${3}``) leaves its last
+    ``loopCounter`` in ``last``; ``lit`` has the plain-number cardinality most Camunda 7
+    diagrams write (``3``)."""
+    return camunda7(
+        "c7-loops",
+        '<bpmn:startEvent id="s"/><bpmn:serviceTask id="count" '
+        'camunda:expression="${loopCounter}" camunda:resultVariable="last">'
+        '<bpmn:multiInstanceLoopCharacteristics isSequential="true">'
+        "<bpmn:loopCardinality>${3}</bpmn:loopCardinality>"
+        "</bpmn:multiInstanceLoopCharacteristics></bpmn:serviceTask>"
+        '<bpmn:task id="lit"><bpmn:multiInstanceLoopCharacteristics>'
+        "<bpmn:loopCardinality>3</bpmn:loopCardinality>"
+        '</bpmn:multiInstanceLoopCharacteristics></bpmn:task><bpmn:endEvent id="e"/>'
+        + flows("s>count", "count>lit", "lit>e"),
+    )
+
+
+def c7_mi_compensation(*, counter: bool = True) -> tuple[str, bytes]:
+    """A parallel multi-instance task with a compensation handler, then a compensation
+    throw: the handler ``undo`` leaves the ``loopCounter`` it ran with in ``undone``
+    (``counter=False``: a plain task, for the run before epoch 4, where the handler saw
+    no loop variables)."""
+    handler = (
+        'camunda:expression="${loopCounter}" camunda:resultVariable="undone"' if counter else ""
+    )
+    return camunda7(
+        "c7-mi-compensation",
+        '<bpmn:startEvent id="s"/><bpmn:task id="work">'
+        "<bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>${3}"
+        "</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics></bpmn:task>"
+        '<bpmn:boundaryEvent id="undo_work" attachedToRef="work">'
+        "<bpmn:compensateEventDefinition/></bpmn:boundaryEvent>"
+        f'<bpmn:{"serviceTask" if counter else "task"} id="undo" isForCompensation="true" '
+        f"{handler}/>"
+        '<bpmn:association id="as" associationDirection="One" sourceRef="undo_work" '
+        'targetRef="undo"/><bpmn:intermediateThrowEvent id="comp">'
+        "<bpmn:compensateEventDefinition/></bpmn:intermediateThrowEvent>"
+        '<bpmn:endEvent id="e"/>' + flows("s>work", "work>comp", "comp>e"),
+    )
+
+
+def two_tokens_one_timer() -> tuple[str, bytes]:
+    """Two tokens wait at the same timer catch event (a fork with two flows to it)."""
+    return camunda7(
+        "two-tokens-one-timer",
+        '<bpmn:startEvent id="s"/><bpmn:parallelGateway id="fork"/>'
+        '<bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition>'
+        "<bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition>"
+        '</bpmn:intermediateCatchEvent><bpmn:endEvent id="e"/>'
+        + flows("s>fork", "fork>wait", "wait>e")
+        + '<bpmn:sequenceFlow id="f_fork_wait_2" sourceRef="fork" targetRef="wait"/>',
+    )

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.tokens import ScopeRun, Token, Wait
 
+from workflows import semantics
 from workflows.bpmn.behaviors import subscriptions
 from workflows.bpmn.control import Exhausted, Incident, waiting_on
 
@@ -78,17 +79,35 @@ async def timer(
         delay = max(snap.deadline - now, timedelta(0))
     else:
         delay = timer_delay(rt, node, event, occurrence)
-    ready = lambda: rt.fire_requests[node.id] > 0  # noqa: E731
+
+    def ready() -> bool:
+        return rt.fire_requests[node.id] > 0
+
     wait = Wait("timer", ready, deadline=now + delay, occurrence=occurrence)
+    one_each = rt.holds(semantics.FIRE_ONE_TIMER)
+    claimed = False
+
+    def claim() -> bool:
+        """Take one request as the condition turns true. Checked after the others of
+        the same activation saw it, a decrement after the wait came too late: every
+        token at the element woke for one request (the old path, before
+        ``FIRE_ONE_TIMER``)."""
+        nonlocal claimed
+        if not claimed and ready():
+            rt.fire_requests[node.id] -= 1
+            claimed = True
+        return claimed
+
     rt.timers[node.id] += 1
     try:
         with waiting_on(holder, node.id, wait):
             await workflow.wait_condition(
-                ready,
+                claim if one_each else ready,
                 timeout=delay,
                 timeout_summary=f"{node.id}: {node.name or event.timer}",
             )
-        rt.fire_requests[node.id] -= 1
+        if not one_each:
+            rt.fire_requests[node.id] -= 1
     except TimeoutError:
         pass  # the timer ran out: the normal case
     finally:

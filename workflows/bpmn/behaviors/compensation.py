@@ -11,11 +11,18 @@ from typing import TYPE_CHECKING
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from bpmn_compiler.ir import CompensateEventDefinition, Node, StartEvent, SubProcess
+    from bpmn_compiler.ir import (
+        CompensateEventDefinition,
+        MultiInstance,
+        Node,
+        StartEvent,
+        SubProcess,
+    )
     from workflows.tokens import ScopeRun, Token
 
 from workflows import semantics
 from workflows.bpmn import advance
+from workflows.bpmn.control import LOCALS
 
 if TYPE_CHECKING:
     from workflows.bpmn.runtime import Runtime
@@ -27,6 +34,18 @@ def remember_compensable(rt: Runtime, node: Node, token: Token) -> None:
     if getattr(node, "is_for_compensation", False):
         return
     child = token.child_run
+    if (
+        getattr(node, "compensation_handler", None)
+        and isinstance(getattr(node, "loop", None), MultiInstance)
+        and not isinstance(node, SubProcess)
+        and rt.holds(semantics.COMPENSATE_EACH_INSTANCE)
+    ):
+        # Camunda 7 compensates each completed instance of a multi-instance activity,
+        # with the loop variables it ran with (before the rule: the handler ran once)
+        for local in token.completed_instances:
+            token.scope.compensable.append((node.id, None))
+            token.scope.instance_locals.setdefault(node.id, []).append(local)
+        return
     if getattr(node, "compensation_handler", None) or (
         child is not None and (child.compensable or compensation_esp(rt, node) is not None)
     ):
@@ -72,9 +91,16 @@ async def compensate(rt: Runtime, scope: ScopeRun, event: CompensateEventDefinit
         for entry in reversed(scope.compensable)
         if event.activity_ref is None or entry[0] == event.activity_ref
     ]
+    runs = []
+    outer = LOCALS.get()
     for entry in chosen:
         scope.compensable.remove(entry)
-    runs = [asyncio.create_task(detached_run(rt, scope, *entry)) for entry in chosen]
+        # an instance of a multi-instance activity: its handler sees that instance's loop
+        # variables (a task copies the context it is created in)
+        instances = scope.instance_locals.get(entry[0])
+        LOCALS.set(instances.pop() if instances else outer)
+        runs.append(asyncio.create_task(detached_run(rt, scope, *entry)))
+    LOCALS.set(outer)
     if event.wait_for_completion:
         for run in runs:  # one after another, as the handlers were registered
             await run

@@ -14,6 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from bpmn_compiler.ir import MultiInstance, Node, StandardLoop
     from workflows.tokens import Token
 
+from workflows import semantics
 from workflows.bpmn import elements
 from workflows.bpmn.control import LOCALS, Incident
 
@@ -49,33 +50,62 @@ async def standard_loop(rt: Runtime, node: Node, loop: StandardLoop, token: Toke
         LOCALS.set(outer)
 
 
+def cardinality(rt: Runtime, node: Node, loop: MultiInstance) -> int:
+    """The number of instances. A plain number in ``loopCardinality`` (how most
+    Camunda 7 diagrams write it) is a literal string to the compiler: the number itself
+    since ``CARDINALITY_LITERAL``, an incident before."""
+    assert loop.cardinality is not None
+    count = rt.evaluate(loop.cardinality, node.id)
+    if (
+        isinstance(count, str)
+        and loop.cardinality.language == "literal"
+        and count.strip().isdigit()
+        and rt.holds(semantics.CARDINALITY_LITERAL)
+    ):
+        count = int(count.strip())
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise Incident(f"the loop cardinality of {node.id} is not a whole number")
+    return count
+
+
 async def multi_instance(rt: Runtime, node: Node, loop: MultiInstance, token: Token) -> None:
     """Parallel or sequential instances over a collection or a cardinality; the
-    completion condition may end the rest early; results gather in outputCollection."""
+    completion condition may end the rest early; results gather in outputCollection.
+
+    The loop variables follow the engine the diagram was written for: Camunda 7
+    (``ZERO_BASED_LOOP_COUNTER``) counts ``loopCounter`` from 0 and keeps
+    ``nrOfActiveInstances`` at the instances not yet completed (always 1 in a sequential
+    loop); Zeebe and generic diagrams count from 1 and see the instances started so far.
+    Each completed instance's variables stay on the token, for its compensation."""
     if loop.collection is not None:
         items = rt.evaluate(loop.collection, node.id)
         if not isinstance(items, list):
             raise Incident(f"the multi-instance collection of {node.id} is not a list")
     elif loop.cardinality is not None:
-        count = rt.evaluate(loop.cardinality, node.id)
-        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-            raise Incident(f"the loop cardinality of {node.id} is not a whole number")
-        items = list(range(1, count + 1))
+        items = list(range(1, cardinality(rt, node, loop) + 1))
     else:
         raise Incident(f"{node.id} has neither a collection nor a cardinality")
+    assert rt.definition is not None
+    camunda7 = rt.definition.dialect == "camunda7" and rt.holds(semantics.ZERO_BASED_LOOP_COUNTER)
+    base = 0 if camunda7 else 1
     total = len(items)
     results: list[Any] = [None] * total
     progress = {"completed": 0, "active": 0}
+    token.completed_instances = []
 
     def counters() -> dict[str, Any]:
+        if camunda7:
+            active = 1 if loop.sequential else total - progress["completed"]
+        else:
+            active = progress["active"]
         return {
             "nrOfInstances": total,
             "nrOfCompletedInstances": progress["completed"],
-            "nrOfActiveInstances": progress["active"],
+            "nrOfActiveInstances": active,
         }
 
     async def one(index: int) -> None:
-        local = {"loopCounter": index + 1, **counters()}
+        local = {"loopCounter": index + base, **counters()}
         if loop.element_variable:
             local[loop.element_variable] = items[index]
         LOCALS.set(local)
@@ -83,6 +113,7 @@ async def multi_instance(rt: Runtime, node: Node, loop: MultiInstance, token: To
         await elements.single(rt, node, token)
         progress["active"] -= 1
         progress["completed"] += 1
+        token.completed_instances.append(local)
         if loop.output_element is not None:
             results[index] = rt.evaluate(loop.output_element, node.id)
         elif loop.output_collection and loop.element_variable:
