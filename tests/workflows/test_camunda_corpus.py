@@ -26,6 +26,7 @@ from bpmn_compiler import compile_bpmn
 from bpmn_compiler.batch import discover
 from contracts import bpmn as c
 from store import definitions as store_definitions
+from store.decisions import DecisionDef
 from tests.conftest import SHARED, Stack
 
 CORPUS = SHARED / "corpora" / "camunda"
@@ -142,6 +143,22 @@ async def _drive(client: Client, http: httpx.AsyncClient, root: str, rounds: int
     return "stuck"
 
 
+def _stand_in_decision(key: str) -> store_definitions.Resource:
+    """A deployable decision ``key``: every input matches one rule, whose one output is the
+    group ``accounting`` (COLLECT, so every ``mapDecisionResult`` can take it)."""
+    xml = (
+        '<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" '
+        f'id="stand_in_{key}" name="stand-in" namespace="http://baton.test/stand-in">'
+        f'<decision id="{key}" name="{key}"><decisionTable id="t" hitPolicy="COLLECT">'
+        '<output id="o" name="group" typeRef="string"/>'
+        '<rule id="r"><outputEntry id="v"><text>"accounting"</text></outputEntry></rule>'
+        "</decisionTable></decision></definitions>"
+    ).encode()
+    return store_definitions.Resource(
+        f"{key}.dmn", xml, [], decisions=[DecisionDef(key=key, name=key)]
+    )
+
+
 async def test_every_corpus_diagram_runs_to_the_end(stack: Stack) -> None:
     queue = f"corpus-{uuid.uuid4().hex[:6]}"
     refs: dict[str, c.DefinitionRef] = {}
@@ -172,6 +189,19 @@ async def test_every_corpus_diagram_runs_to_the_end(stack: Stack) -> None:
                 )
             ],
         )
+    # the decisions the corpus calls but does not hold (Camunda's examples ship them as
+    # .dmn files beside the diagrams): a stand-in that names one approver group
+    decided = {
+        node.implementation.decision_ref.source
+        for path in discover([CORPUS])
+        for definition in compile_bpmn(path.read_bytes(), filename=str(path)).definitions
+        for node in definition.nodes.values()
+        if getattr(node, "implementation", None) is not None
+        and node.implementation.kind == "decision"
+        and node.implementation.decision_ref is not None
+    }
+    for key in sorted(decided):
+        await store_definitions.deploy(stack.store, [_stand_in_decision(key)])
     outcomes: dict[str, str] = {}
     async with build_worker(stack.client, stack.store, queue, [stand_in]):
         for key in startable:
