@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from temporalio.client import WorkflowHandle
+from temporalio.service import RPCError, RPCStatusCode
 
 from contracts import bpmn as c
 from tests.support.driver import Baton, state
@@ -269,7 +270,12 @@ class Runner:
         pending = [self.handle]
         while pending:
             handle = pending.pop(0)
-            view = await state(handle)
+            try:
+                view = await state(handle)
+            except RPCError as err:  # a child the call activity is starting right now
+                if err.status is RPCStatusCode.NOT_FOUND and handle is not self.root:
+                    continue
+                raise
             found.append((handle, view))
             pending.extend(self.baton.handle(child) for child in view.children)
         return found
@@ -297,7 +303,12 @@ class Runner:
         last: list[Any] = [None]
 
         async def check() -> bool:
-            ok, seen = await probe()
+            try:
+                ok, seen = await probe()
+            except RPCError as err:  # a child instance not started yet: look again
+                if err.status is not RPCStatusCode.NOT_FOUND:
+                    raise
+                ok, seen = False, str(err)
             last[0] = seen
             return bool(ok)
 
