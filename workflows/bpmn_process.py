@@ -118,6 +118,7 @@ class BpmnProcess:
                 lambda: (
                     root.finished
                     or self.rt.failure is not None
+                    or self.rt.error_to_caller is not None
                     or continue_as_new.may_continue(self.rt)
                 )
             )
@@ -131,6 +132,10 @@ class BpmnProcess:
         if self.rt.failure is not None:
             raise self.rt.failure
         drainer.cancel()
+        if self.rt.error_to_caller is not None:
+            await instance.end_with_error(self.rt)
+            flusher.cancel()
+            raise instance.error_for_caller(self.rt.error_to_caller)
         if not root.finished:
             flusher.cancel()
             workflow.continue_as_new(

@@ -62,6 +62,7 @@ EPOCHS: tuple[str, ...] = (
     "projection-after-commit",
     "baton-semantics-3",
     "baton-semantics-4",
+    "baton-semantics-5",
 )
 #: The epoch new runs record.
 CURRENT_EPOCH = len(EPOCHS)
@@ -276,6 +277,15 @@ FIRE_ONE_TIMER = Rule(
     "c7-timer-prepatch.json",
     "one fire_timer request releases one token of those waiting at the timer element",
 )
+# --- epoch 5
+CALLED_ERROR = Rule(
+    EPOCHS[4],
+    5,
+    # the called process's uncaught error passed as a none end; the caller went on normally
+    "called-error-child-prepatch.json",
+    "a BPMN error a called process does not catch ends it and is thrown at the call "
+    "activity, where an error boundary event catches it (Camunda 7)",
+)
 
 #: Every rule, in the order they were introduced (so by epoch).
 RULES: tuple[Rule, ...] = (
@@ -307,6 +317,7 @@ RULES: tuple[Rule, ...] = (
     ZERO_BASED_LOOP_COUNTER,
     COMPENSATE_EACH_INSTANCE,
     FIRE_ONE_TIMER,
+    CALLED_ERROR,
 )
 
 

@@ -463,11 +463,6 @@ CASES = [
         Complete(),
         Ended(),
         key="catchErrorOnCallActivity",
-        diverges=(
-            "an error end event in the called instance is not propagated to the call activity: "
-            "the child records UNHANDLED_ERROR and completes, the parent leaves by its normal "
-            "flow instead of the error boundary"
-        ),
     ),
     case(
         "BoundaryErrorEventTest.testCatchErrorThrownByCallActivityOnCallActivity",
@@ -482,8 +477,6 @@ CASES = [
         Complete(),
         Ended(),
         key="catchErrorOnCallActivity2ndLevel",
-        diverges="as testCatchErrorOnCallActivity: a called instance's error end event does "
-        "not reach the call activity's error boundary (two levels down here)",
     ),
     case(
         "BoundaryErrorEventTest.testCatchErrorOnParallelMultiInstance",

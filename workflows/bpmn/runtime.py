@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from contracts import bpmn as c
     from workflows.expressions import ExecutionContext, ExpressionError, evaluate, explain
     from workflows.graph import Graph
-    from workflows.tokens import Counts, ScopeRun, Subscription, Token
+    from workflows.tokens import BpmnThrow, Counts, ScopeRun, Subscription, Token
 
 from workflows.bpmn.control import LOCALS, Incident
 from workflows.semantics import Rule, Semantics
@@ -53,6 +53,9 @@ class Runtime:
         self.start_time = workflow.info().start_time
         self.end_time: datetime | None = None
         self.failure: BaseException | None = None
+        #: a BPMN error this called instance did not catch, for its caller
+        #: (semantics.CALLED_ERROR): the run ends with it
+        self.error_to_caller: BpmnThrow | None = None
         self.cancel_request: c.CancelInstance | None = None
         #: the rules this run follows; epoch 0 (each consulted by its own marker) until
         #: ``run()`` decides the run's epoch first thing

@@ -36,7 +36,21 @@ def unhandled_throw_passes(rt: Runtime, node: Node, thrown: BpmnThrow) -> bool:
     effect; Camunda 7 treats an unhandled error end event as a none end event). It is
     kept in the case history. Errors raised by service tasks still park as incidents:
     silently dropping failed work would lose it. Histories recorded before this rule
-    raised an incident here, hence the patch marker."""
+    raised an incident here, hence the patch marker.
+
+    In an instance a call activity started, an uncaught error of any element goes to
+    the caller instead (``semantics.CALLED_ERROR``): the instance ends with it, and the
+    call activity throws it again for its own catchers, as in Camunda 7."""
+    if (
+        thrown.kind == "error"
+        and thrown.element_id == node.id
+        and rt.input.parent_instance_id is not None
+        and rt.holds(semantics.CALLED_ERROR)
+    ):
+        rt.record("ERROR_TO_CALLER", node.id, details={"code": thrown.code or ""})
+        if rt.error_to_caller is None:
+            rt.error_to_caller = thrown
+        return True
     if (
         thrown.kind not in ("error", "escalation")
         or thrown.element_id != node.id

@@ -8,10 +8,12 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from contracts import bpmn as c
     from contracts import search_attributes as sa
+    from workflows.tokens import BpmnThrow
 
 from workflows.bpmn.behaviors import outbox
 
@@ -44,6 +46,44 @@ def describe_self(input: c.ProcessInput) -> None:
             pair.key.value_set(pair.value)
             for pair in sa.at_start(ref.key, ref.version, input.business_key)
         ]
+    )
+
+
+async def end_with_error(rt: Runtime) -> None:
+    """A called instance whose BPMN error nobody inside caught (semantics.CALLED_ERROR):
+    its other tokens stop, open tasks end as CANCELED and incidents close, the read model
+    says TERMINATED, and the run waits for its rows and for update handlers still
+    answering (a task completion that led here) before it ends with the error."""
+    stopping: list[asyncio.Task[None]] = []
+    for scope in list(rt.live_scopes()):
+        for task in [*scope.watchers, *(t.task for t in scope.tokens.values() if t.task)]:
+            if task is not asyncio.current_task():
+                task.cancel()
+                stopping.append(task)
+    await asyncio.gather(*stopping, return_exceptions=True)
+    for incident in rt.incidents.values():
+        if not incident.resolved:
+            incident.resolved = True
+            incident.deleted = True
+            incident.ended = workflow.now()
+            rt.dirty_incidents.add(incident.id)
+    thrown = rt.error_to_caller
+    rt.state = c.InstanceState.TERMINATED
+    rt.end_time = workflow.now()
+    rt.record("PROCESS_ENDED", details={"errorToCaller": thrown.code if thrown else None})
+    rt.touch_instance()
+    await final_flush(rt)
+    await workflow.wait_condition(workflow.all_handlers_finished)
+
+
+def error_for_caller(thrown: BpmnThrow) -> ApplicationError:
+    """The failure the caller's call activity reads as the BPMN error (type
+    ``BpmnError``, the code as first detail, as an HTTP worker's BPMN error)."""
+    return ApplicationError(
+        thrown.message or thrown.code or "BPMN error",
+        thrown.code or "",
+        type="BpmnError",
+        non_retryable=True,
     )
 
 

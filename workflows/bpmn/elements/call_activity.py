@@ -8,12 +8,12 @@ import functools
 from typing import TYPE_CHECKING, Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
     from bpmn_compiler.ir import CallActivity
     from contracts import bpmn as c
-    from workflows.tokens import Token
+    from workflows.tokens import BpmnThrow, Token
 
 from workflows import semantics
 from workflows.bpmn.behaviors import outbox
@@ -75,18 +75,31 @@ async def call_activity(rt: Runtime, node: CallActivity) -> None:
     )
     child_id = f"{workflow.info().workflow_id}/{node.id}/{workflow.uuid4().hex[:8]}"
     rt.children.append(child_id)
-    result = await workflow.execute_child_workflow(
-        c.WORKFLOW_NAME,
-        c.ProcessInput(
-            definition=ref,
-            business_key=business_key,
-            variables=variables,
-            parent_instance_id=workflow.info().workflow_id,
-        ),
-        id=child_id,
-        result_type=c.ProcessResult,
-        static_summary=f"{key} v{ref.version}, called by {node.id}",
-    )
+    try:
+        result = await workflow.execute_child_workflow(
+            c.WORKFLOW_NAME,
+            c.ProcessInput(
+                definition=ref,
+                business_key=business_key,
+                variables=variables,
+                parent_instance_id=workflow.info().workflow_id,
+            ),
+            id=child_id,
+            result_type=c.ProcessResult,
+            static_summary=f"{key} v{ref.version}, called by {node.id}",
+        )
+    except ChildWorkflowError as err:
+        cause = err.cause
+        if (
+            isinstance(cause, ApplicationError)
+            and cause.type == "BpmnError"
+            and rt.holds(semantics.CALLED_ERROR)
+        ):
+            # the called process threw an error it did not catch: thrown here, at the
+            # call activity, for its boundary events (semantics.CALLED_ERROR)
+            code = str(cause.details[0]) if cause.details else cause.message
+            raise BpmnThrow("error", code, cause.message, node.id) from err
+        raise
     produced: dict[str, Any] = {}
     if node.propagate_all_child_variables:
         produced.update(result.variables)
