@@ -286,6 +286,15 @@ CALLED_ERROR = Rule(
     "a BPMN error a called process does not catch ends it and is thrown at the call "
     "activity, where an error boundary event catches it (Camunda 7)",
 )
+SINGLE_EVENT_START = Rule(
+    EPOCHS[4],
+    5,
+    # started by key, a process with only a message start event held no token
+    "single-event-start-prepatch.json",
+    "a process whose only start event is a message, timer or signal start event begins "
+    "there when started by key without a start event (Camunda 7's "
+    "startProcessInstanceByKey)",
+)
 
 #: Every rule, in the order they were introduced (so by epoch).
 RULES: tuple[Rule, ...] = (
@@ -318,6 +327,7 @@ RULES: tuple[Rule, ...] = (
     COMPENSATE_EACH_INSTANCE,
     FIRE_ONE_TIMER,
     CALLED_ERROR,
+    SINGLE_EVENT_START,
 )
 
 

@@ -569,10 +569,6 @@ CASES = [
         Complete(),
         Ended(),
         key="",
-        diverges=(
-            "startProcessInstanceByKey of a process whose only start event is a message start: "
-            "Camunda 7 starts at it; the instance Baton starts holds no token and waits forever"
-        ),
     ),
     case(
         "MessageStartEventTest.testMessageStartEventAndNoneStartEvent",

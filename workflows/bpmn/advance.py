@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
         MultiInstance,
         Node,
         StandardLoop,
+        StartEvent,
         implicit_starts,
     )
     from contracts import bpmn as c
@@ -58,6 +59,10 @@ def process_starts(rt: Runtime, input: c.ProcessInput) -> list[str]:
                 non_retryable=True,
             )
         start = nones[0] if nones else None
+        if start is None and rt.holds(semantics.SINGLE_EVENT_START):
+            # Camunda 7 starts a process by key at its one start event, whatever its kind
+            events = [n for n in rt.definition.start_nodes if isinstance(rt.node(n), StartEvent)]
+            start = events[0] if len(events) == 1 else None
     if start is not None and start not in rt.definition.nodes:
         raise ApplicationError(
             f"process {key!r} has no element {start!r} to start at",
