@@ -76,6 +76,16 @@ def _compiled() -> tuple[dict[Path, Expectation], dict[Path, list[str]], list[Pa
     return found, errors, crashed
 
 
+#: expected-invalid diagrams Baton deploys (with a warning), and why
+ACCEPTED_FOR_A_REASON = {
+    _BASE + "bpmn/event/signal/InvalidProcessWithMultipleSignalStartEvents.bpmn20.xml": (
+        "two start events on one signal in a file that declares no Camunda namespace: a "
+        "signal reaches both and each starts an instance, as BPMN and the token-simulation "
+        "conformance suite have it (warning duplicate-subscription; an error in Camunda 7 files)"
+    ),
+}
+
+
 def _classified() -> tuple[dict[Path, Expectation], dict[Path, list[str]]]:
     found, errors, _ = _compiled()
     return found, errors
@@ -97,9 +107,9 @@ def test_every_diagram_camunda7_refuses_is_refused() -> None:
         for path, entry in found.items()
         if entry.invalid and path not in errors
     }
-    assert accepted == {}
+    assert set(accepted) == set(ACCEPTED_FOR_A_REASON)
     # before issue 21: 8 of these 27 were refused
-    assert sum(1 for p, e in found.items() if e.invalid and p in errors) == 27
+    assert sum(1 for p, e in found.items() if e.invalid and p in errors) == 26
 
 
 def test_a_diagram_camunda7_deploys_is_refused_only_for_a_named_reason() -> None:
