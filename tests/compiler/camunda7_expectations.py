@@ -229,3 +229,30 @@ class Corpus:
 @cache
 def expectations(root: Path) -> dict[Path, Expectation]:
     return Corpus(root).expectations()
+
+
+def main() -> None:
+    """``python -m tests.compiler.camunda7_expectations [corpus]``: the classification and
+    Baton's verdict on each diagram Camunda 7's tests expect to be refused."""
+    import sys
+
+    from bpmn_compiler.batch import compile_file
+
+    root = Path(sys.argv[1] if len(sys.argv) > 1 else "../shared/corpora/camunda7-engine")
+    found = expectations(root.resolve())
+    invalid = [e for e in found.values() if e.invalid]
+    refused = 0
+    for entry in invalid:
+        errors = compile_file(entry.path).errors
+        refused += bool(errors)
+        verdict = errors[0].code if errors else "ACCEPTED"
+        print(f"{verdict:32} {entry.path.name}  <- {', '.join(entry.failing_by)}")
+    deployed = sum(1 for e in found.values() if e.deployed_by and not e.invalid)
+    print(
+        f"{len(found)} diagrams: {len(invalid)} expected invalid ({refused} refused by Baton), "
+        f"{deployed} deployed by a test, {len(found) - len(invalid) - deployed} by none"
+    )
+
+
+if __name__ == "__main__":
+    main()
