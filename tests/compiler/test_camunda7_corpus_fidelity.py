@@ -2,9 +2,10 @@
 
 ``camunda7_expectations`` reads the Java tests of ../shared/corpora/camunda7-engine in place
 and sorts the diagrams into *expected invalid* (a test expects the deployment to fail) and the
-rest. Baton must refuse every expected-invalid diagram, and refuse an expected-valid one only
-for a feature it names as unsupported (CMMN, JVM-only script languages, Camunda 7's built-in
-Java task types) or for one of the few reasons listed in ``REFUSED_FOR_A_REASON``.
+rest. Baton must refuse every expected-invalid diagram but those in ``ACCEPTED_FOR_A_REASON``,
+and refuse an expected-valid one only for a feature it names as unsupported (CMMN, JVM-only
+script languages, Camunda 7's built-in Java task types) or for one of the few reasons listed
+in ``REFUSED_FOR_A_REASON``.
 """
 
 from __future__ import annotations
