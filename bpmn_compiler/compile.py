@@ -8,7 +8,6 @@ unexpected failure becomes an ``internal-error`` diagnostic rather than an excep
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
 from lxml import etree
 
@@ -24,7 +23,12 @@ from bpmn_compiler.context import (
     xsd_bool,
 )
 from bpmn_compiler.diagram import read_diagram
-from bpmn_compiler.dialects import formal_expression
+from bpmn_compiler.dialects import (
+    camunda7_rule,
+    check_camunda7_attributes,
+    dialect_of,
+    formal_expression,
+)
 from bpmn_compiler.elements import IGNORED, REGISTRY
 from bpmn_compiler.engine_limits import check_engine_limits
 from bpmn_compiler.errors import CompileFailed, Diagnostic, Severity
@@ -320,8 +324,30 @@ def _read_catalog(ctx: Context, root: etree._Element) -> Catalog:
             )
         elif name.endswith("EventDefinition"):
             catalog.event_definitions[element_id] = el
+    _check_signals(ctx, root)
     ctx.catalog = catalog
     return catalog
+
+
+def _check_signals(ctx: Context, root: etree._Element) -> None:
+    """Camunda 7 refuses a ``<signal>`` without id and two signals with one name."""
+    names: dict[str, str] = {}
+    for el in bpmn_children(root, "signal"):
+        element_id, name = el.get("id"), el.get("name")
+        if not element_id:
+            camunda7_rule(ctx, "signal-without-id", "a signal needs an id", el)
+        if name is None:
+            continue
+        if name in names:
+            camunda7_rule(
+                ctx,
+                "duplicate-signal-name",
+                f"signal {names[name]!r} already has the name {name!r}; two signals with one "
+                "name would be one broadcast",
+                el,
+            )
+        else:
+            names[name] = element_id or "(no id)"
 
 
 def _collaboration(root: etree._Element) -> tuple[dict[str, str], list[etree._Element]]:
@@ -410,6 +436,7 @@ def _compile(ctx: Context, data: bytes, result: CompileResult, include_all: bool
         _, walker.start_nodes, walker.event_subprocesses = walker.walk_scope(process, None)
         walker.connect()
         check_expressions(ctx, walker.nodes, walker.flows, walker.elements)
+        check_camunda7_attributes(ctx, walker.elements.values())
         validate_process(
             ctx,
             walker.nodes,
@@ -465,23 +492,9 @@ def _compile(ctx: Context, data: bytes, result: CompileResult, include_all: bool
                 ],
                 participant=participant,
                 diagram=diagram.restricted_to(mine | set(walker.flows) | {participant or key}),
-                dialect=_dialect(process),
+                dialect=dialect_of(process),
             )
         )
-
-
-def _dialect(process: etree._Element) -> Literal["camunda7", "zeebe"] | None:
-    """Which engine the file was written for: the vendor namespaces in scope at the
-    process (Camunda Modeler declares exactly one of them). Camunda 7 reads the Activiti
-    URI as its own. A file declaring both, or neither, stays generic."""
-    declared = set(process.nsmap.values())
-    camunda7 = bool(declared & {ns.CAMUNDA, ns.ACTIVITI})
-    zeebe = ns.ZEEBE in declared
-    if camunda7 and not zeebe:
-        return "camunda7"
-    if zeebe and not camunda7:
-        return "zeebe"
-    return None
 
 
 def _message_flows(

@@ -5,7 +5,8 @@ Zeebe (Camunda 8). Both may appear in one file; each reader looks only at its ow
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Literal
 
 from lxml import etree
 
@@ -304,6 +305,87 @@ def zeebe_job(ctx: Context, el: etree._Element) -> Implementation | None:
     )
 
 
+def dialect_of(el: etree._Element) -> Literal["camunda7", "zeebe"] | None:
+    """Which engine the file was written for: the vendor namespaces in scope at ``el``
+    (Camunda Modeler declares exactly one of them). Camunda 7 reads the Activiti URI as
+    its own. A file declaring both, or neither, stays generic."""
+    declared = set(el.nsmap.values())
+    camunda7 = bool(declared & {ns.CAMUNDA, ns.ACTIVITI})
+    zeebe = ns.ZEEBE in declared
+    if camunda7 and not zeebe:
+        return "camunda7"
+    if zeebe and not camunda7:
+        return "zeebe"
+    return None
+
+
+def camunda7_rule(
+    ctx: Context, code: str, message: str, el: etree._Element | None, *, generic: bool = True
+) -> bool:
+    """A rule Camunda 7's parser applies at deployment: an error in an executable process
+    of a file not written for Zeebe (``generic=False``: only of a file written for
+    Camunda 7), a warning otherwise. True if it was an error."""
+    dialect = dialect_of(el) if el is not None else None
+    error = ctx.executable and (dialect == "camunda7" or (generic and dialect is None))
+    ctx.report(code, message, el, warning=not error)
+    return error
+
+
+_FORM_BINDINGS = ("deployment", "latest", "version")
+_DECISION_MAPPERS = ("singleEntry", "singleResult", "collectEntries", "resultList")
+
+
+def check_camunda7_attributes(ctx: Context, elements: Iterable[etree._Element]) -> None:
+    """What Camunda 7's parser checks in its extension attributes when it deploys, though
+    Baton reads none of these values: camunda:formRef, camunda:jobPriority/taskPriority
+    and camunda:mapDecisionResult (read by the business-rule task)."""
+    for el in elements:
+        form_ref = camunda_attr(el, "formRef")
+        if form_ref is not None and camunda_attr(el, "formKey") is not None:
+            ctx.report(
+                "form-key-and-ref",
+                "camunda:formKey and camunda:formRef are both set; only one of them is allowed",
+                el,
+                execution=True,
+            )
+        binding = camunda_attr(el, "formRefBinding")
+        if form_ref is not None and binding is not None and binding not in _FORM_BINDINGS:
+            ctx.report(
+                "invalid-form-binding",
+                f"camunda:formRefBinding is {binding!r}; it must be one of "
+                f"{', '.join(_FORM_BINDINGS)}",
+                el,
+                execution=True,
+            )
+        for attribute in ("jobPriority", "taskPriority"):
+            value = camunda_attr(el, attribute)
+            if (
+                value is not None
+                and not value.startswith(("${", "#{"))
+                and not re.fullmatch(r"[+-]?\d{1,18}", value)
+            ):
+                ctx.report(
+                    "invalid-priority",
+                    f"camunda:{attribute} {value!r} is neither a whole number nor an "
+                    "expression (${…})",
+                    el,
+                    execution=True,
+                )
+        mapper = camunda_attr(el, "mapDecisionResult")
+        if mapper is not None and mapper not in _DECISION_MAPPERS:
+            ctx.report(
+                "invalid-decision-result-mapping",
+                f"camunda:mapDecisionResult is {mapper!r}; it must be one of "
+                f"{', '.join(_DECISION_MAPPERS)}",
+                el,
+                execution=True,
+            )
+
+
+#: Camunda 7's built-in task types that run Java code inside the engine.
+_JVM_TASK_TYPES = {"mail": "the mail task", "shell": "the shell task"}
+
+
 def camunda_implementation(ctx: Context, el: etree._Element) -> Implementation | None:
     """Camunda 7: external topic, class, delegate expression, expression or connector."""
     retries, backoff = _retries(ctx, el)
@@ -313,7 +395,28 @@ def camunda_implementation(ctx: Context, el: etree._Element) -> Implementation |
 
     properties = camunda_properties(el)
     result_variable = camunda_attr(el, "resultVariable")
-    if camunda_attr(el, "type") == "external":
+    task_type = camunda_attr(el, "type")
+    if task_type is not None and task_type.lower() in _JVM_TASK_TYPES:
+        ctx.report(
+            "unsupported-task-type",
+            f'camunda:type="{task_type}" ({_JVM_TASK_TYPES[task_type.lower()]}, built into '
+            "Camunda 7's Java engine) is not supported; do the work in an external task "
+            '(camunda:type="external" with camunda:topic) or a connector',
+            el,
+            execution=True,
+        )
+        return None
+    if task_type is not None and task_type.lower() != "external":
+        # Camunda 7: "Invalid usage of type attribute on serviceTask"
+        ctx.report(
+            "unsupported-task-type",
+            f'camunda:type="{task_type}" is not a task type Camunda 7 knows '
+            '(external, mail, shell); use camunda:type="external" with camunda:topic',
+            el,
+            execution=True,
+        )
+        return None
+    if task_type is not None:
         topic = camunda_attr(el, "topic")
         if not topic:
             ctx.report(

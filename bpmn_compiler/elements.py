@@ -125,7 +125,11 @@ def _message(ctx: Context, el: etree._Element, message_ref: str) -> Message | No
 
 def _missing_implementation(ctx: Context, el: etree._Element, what: str) -> None:
     last = ctx.diagnostics[-1] if ctx.diagnostics else None
-    if last is not None and last.code == "missing-task-type" and last.element_id == el.get("id"):
+    if (
+        last is not None
+        and last.code in ("missing-task-type", "unsupported-task-type")
+        and last.element_id == el.get("id")
+    ):
         return  # the dialect reader already said what is missing
     ctx.report(
         "missing-implementation",
@@ -515,6 +519,16 @@ def receive_task(
     if message_ref:
         message = _message(ctx, el, message_ref)
         if message is None:
+            return None
+        # Camunda 7: "Cannot have a message event subscription with an empty or missing name"
+        if not (message.name or "").strip() and dialects.camunda7_rule(
+            ctx,
+            "message-without-name",
+            f"the receive task waits for message {message_ref!r}, which has an empty or "
+            "missing name; nothing could ever correlate to it",
+            el,
+            generic=False,
+        ):
             return None
     event = MessageEventDefinition(
         message_ref=message_ref,

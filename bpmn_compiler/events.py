@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from bpmn_compiler import dialects
+from bpmn_compiler import dialects, timers
 from bpmn_compiler.context import Context, bpmn_children, did_you_mean, local, ref, xsd_bool
 from bpmn_compiler.ir import (
     CancelEventDefinition,
@@ -131,6 +131,42 @@ def _message(ctx: Context, event: etree._Element, el: etree._Element) -> EventDe
     name = None
     if message is not None and message.name:
         name = dialects.any_expression(message.name)
+    # Camunda 7: "Cannot have a message event subscription with an empty or missing name"
+    # (an event without messageRef stays a plain wait, as Baton always read it; other
+    # tools' documentation models leave messages unnamed: an error for Camunda 7 files only)
+    if (
+        local(event) not in _THROWS
+        and message is not None
+        and not (message.name or "").strip()
+        and dialects.camunda7_rule(
+            ctx,
+            "message-without-name",
+            f"the message event waits for message {ref!r}, which has an empty or missing "
+            "name; nothing could ever correlate to it",
+            event,
+            generic=False,
+        )
+    ):
+        return None
+    # Camunda 7: "expressions in the message start event name are not allowed!"
+    parent = event.getparent()
+    if (
+        message is not None
+        and message.name
+        and local(event) == "startEvent"
+        and parent is not None
+        and local(parent) == "process"
+        and ("${" in message.name or "#{" in message.name)
+        and dialects.camunda7_rule(
+            ctx,
+            "message-start-expression",
+            f"the message start event's message name {message.name!r} is an expression; a "
+            "message that starts a process needs a fixed name (expressions are allowed on "
+            "catch events and event sub-processes)",
+            event,
+        )
+    ):
+        return None
     return MessageEventDefinition(
         message_ref=ref,
         message_name=name,
@@ -144,6 +180,21 @@ def _timer(ctx: Context, event: etree._Element, el: etree._Element) -> EventDefi
             local(child)
         )
         text = (child.text or "").strip()
+        if kind == "date" and text.startswith("P") and dialects.dialect_of(el) != "zeebe":
+            try:
+                timers.parse_duration(text)
+            except timers.TimerValueError:
+                pass
+            else:
+                # Camunda 7's due-date calendar reads a period as "that long from now"
+                ctx.report(
+                    "timer-date-is-duration",
+                    f"timeDate {text!r} is a duration; it runs as timeDuration (as in "
+                    "Camunda 7): due that long after the timer starts",
+                    event,
+                    warning=True,
+                )
+                kind = "duration"
         if kind and text:
             return TimerEventDefinition(timer=kind, value=dialects.any_expression(text))
     ctx.report(
@@ -187,6 +238,29 @@ def _error(ctx: Context, event: etree._Element, el: etree._Element) -> EventDefi
             warning=True,
         )
         code = ref
+    if local(event) == "endEvent":
+        # Camunda 7: an error end event throws a code; without one nothing can catch it
+        if ref is None and dialects.camunda7_rule(
+            ctx,
+            "error-end-without-code",
+            "the error end event names no error (errorRef); it needs one with an errorCode",
+            event,
+            generic=False,  # other tools' documentation models leave errors bare
+        ):
+            return None
+        if (
+            error is not None
+            and not (code or "").strip()
+            and dialects.camunda7_rule(
+                ctx,
+                "error-end-without-code",
+                f"the error end event throws error {ref!r}, which has no errorCode; a "
+                "throwing error event needs one",
+                event,
+                generic=False,
+            )
+        ):
+            return None
     return ErrorEventDefinition(
         error_ref=ref,
         error_code=code,

@@ -12,20 +12,23 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from bpmn_compiler import timers
+from bpmn_compiler import dialects, timers
 from bpmn_compiler.context import Context
 from bpmn_compiler.ir import (
     BoundaryEvent,
     CallActivity,
+    ConditionalEventDefinition,
     EndEvent,
     Gateway,
     IntermediateCatchEvent,
     IntermediateThrowEvent,
     LinkEventDefinition,
+    MessageEventDefinition,
     MultiInstance,
     Node,
     ReceiveTask,
     SequenceFlow,
+    SignalEventDefinition,
     StartEvent,
     SubProcess,
     TimerEventDefinition,
@@ -76,6 +79,7 @@ def validate_process(
             degraded=node.id in degraded or node.id in rejected_starts,
         )
     _check_links(ctx, nodes, find)
+    _check_subscriptions(ctx, nodes, flows, find)
 
 
 def _check_starts(
@@ -338,6 +342,74 @@ def _check_links(ctx: Context, nodes: dict[str, Node], find: Find) -> None:
                 find(node.id),
                 execution=True,
             )
+
+
+def _subscription_scope(
+    node: Node, nodes: dict[str, Node], flows: dict[str, SequenceFlow]
+) -> tuple[str, str | None] | None:
+    """Where Camunda 7 keeps the node's event subscription (its "event scope"), among
+    the nodes that compete there: start events of the process, start events of the
+    interrupting event sub-processes of one scope, boundary events of one activity, the
+    events after one event-based gateway. None for a node that waits alone."""
+    if isinstance(node, StartEvent):
+        parent = nodes.get(node.scope) if node.scope else None
+        if parent is None:
+            return ("another start event of the process", None)
+        if isinstance(parent, SubProcess) and parent.variant == "event" and node.interrupting:
+            # Camunda 7's test pins two interrupting ones; a non-interrupting one beside an
+            # interrupting one has a meaning (both fire) and other engines' suites use it
+            where = f"{parent.scope!r}" if parent.scope else "the process"
+            return (f"another interrupting event sub-process of {where}", parent.scope)
+        return None
+    if isinstance(node, BoundaryEvent):
+        return (f"another boundary event of {node.attached_to!r}", node.attached_to)
+    if isinstance(node, IntermediateCatchEvent) and len(node.incoming) == 1:
+        source = nodes.get(flows[node.incoming[0]].source) if node.incoming[0] in flows else None
+        if isinstance(source, Gateway) and source.gateway == "eventBased":
+            return (f"another event after the gateway {source.id!r}", source.id)
+    return None
+
+
+def _check_subscriptions(
+    ctx: Context, nodes: dict[str, Node], flows: dict[str, SequenceFlow], find: Find
+) -> None:
+    """Camunda 7 refuses two message (or signal) subscriptions with the same name in one
+    event scope, and two conditional start events with the same condition."""
+    seen: set[tuple[str, str | None, str, str]] = set()
+    for node in nodes.values():
+        event = getattr(node, "event", None)
+        if isinstance(event, MessageEventDefinition) and event.message_name is not None:
+            kind, name = "message", event.message_name.source
+        elif isinstance(event, SignalEventDefinition) and event.signal_name is not None:
+            kind, name = "signal", event.signal_name.source
+        elif isinstance(event, ConditionalEventDefinition) and isinstance(node, StartEvent):
+            kind, name = "condition", event.condition.source
+        else:
+            continue
+        where = _subscription_scope(node, nodes, flows)
+        if where is None or (kind == "condition" and where[1] is not None):
+            continue
+        key = (where[0], where[1], kind, name)
+        if key not in seen:
+            seen.add(key)
+            continue
+        what = (
+            f"the same condition {name!r}"
+            if kind == "condition"
+            else f"the same {kind} name {name!r}"
+        )
+        # A signal reaches every catcher: two process start events on one signal each
+        # start an instance, which BPMN allows (and the token-simulation conformance suite
+        # runs); only Camunda 7 refuses it, so only its files get the error.
+        broadcast = kind == "signal" and isinstance(node, StartEvent) and node.scope is None
+        dialects.camunda7_rule(
+            ctx,
+            "duplicate-subscription",
+            f"{where[0]} already waits for {what}; Camunda 7 refuses two such "
+            "subscriptions in one scope" + ("" if broadcast else " (which one would fire?)"),
+            find(node.id),
+            generic=not broadcast,
+        )
 
 
 def is_activity(node: Node) -> bool:
