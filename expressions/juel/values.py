@@ -154,6 +154,8 @@ def to_double(value: Any) -> float:
         raise Fault("cannot coerce Boolean to Double")
     if isinstance(value, float):
         return value
+    if isinstance(value, Decimal) and value.is_snan():
+        return math.nan  # Java's BigDecimal has no signalling NaN: a quiet one
     if isinstance(value, int | Decimal):
         try:
             return float(value)

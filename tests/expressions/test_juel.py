@@ -706,3 +706,12 @@ def test_long_arithmetic_matches_java(a: int, b: int) -> None:
     assert evaluate("${a * b}", variables) == wrap(a * b)
     assert evaluate("${a % b}", variables) == (abs(a) % b) * (-1 if a < 0 else 1)
     assert evaluate("${a < b}", variables) is (a < b)
+
+
+@pytest.mark.parametrize("op", ["%", "mod", "/", "div", "<"])
+def test_a_signalling_nan_decimal_is_an_expression_value_not_a_crash(op: str) -> None:
+    """Found by the operator-tree property: ``Decimal('sNaN')`` reached ``float()`` in the
+    remainder and raised ValueError; it is a (quiet) NaN, as Java has no other."""
+    nan = Decimal("sNaN")
+    with contextlib.suppress(ExpressionError):
+        evaluate(f"${{a {op} b}}", {"a": nan, "b": nan})
