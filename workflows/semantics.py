@@ -295,6 +295,14 @@ SINGLE_EVENT_START = Rule(
     "there when started by key without a start event (Camunda 7's "
     "startProcessInstanceByKey)",
 )
+MISSING_MAPPED_VARIABLE = Rule(
+    EPOCHS[4],
+    5,
+    # camunda:in source="nowhere" opened an incident at the call activity
+    "missing-mapped-variable-prepatch.json",
+    "camunda:in / camunda:out of a source variable that does not exist map null "
+    "(Camunda 7) instead of opening an incident",
+)
 
 #: Every rule, in the order they were introduced (so by epoch).
 RULES: tuple[Rule, ...] = (
@@ -328,6 +336,7 @@ RULES: tuple[Rule, ...] = (
     FIRE_ONE_TIMER,
     CALLED_ERROR,
     SINGLE_EVENT_START,
+    MISSING_MAPPED_VARIABLE,
 )
 
 

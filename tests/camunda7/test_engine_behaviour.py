@@ -356,10 +356,6 @@ CASES = [
         Ended(),
         key="subProcessDataInputOutput",
         variables={"superVariable": "Hello from the super process."},
-        diverges=(
-            "camunda:out source='myLocalVariable' names no variable of the called instance: "
-            "Camunda 7 maps null, Baton opens an incident at the call activity (unknown variable)"
-        ),
     ),
     case(
         "CallActivityTest.testSubProcessAllDataInputOutput",

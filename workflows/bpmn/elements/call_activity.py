@@ -5,13 +5,14 @@ go in and out through the mappings (Camunda's ``camunda:in`` / ``camunda:out``).
 from __future__ import annotations
 
 import functools
+import re
 from typing import TYPE_CHECKING, Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
-    from bpmn_compiler.ir import CallActivity
+    from bpmn_compiler.ir import CallActivity, Expression, Mapping
     from contracts import bpmn as c
     from workflows.tokens import BpmnThrow, Token
 
@@ -19,7 +20,7 @@ from workflows import semantics
 from workflows.bpmn.behaviors import outbox
 from workflows.bpmn.behaviors import variables as mapping
 from workflows.bpmn.constants import INFRA_RETRY, LOCAL_TIMEOUT
-from workflows.bpmn.control import Incident
+from workflows.bpmn.control import LOCALS, Incident
 from workflows.bpmn.elements import tasks
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ async def call_activity(rt: Runtime, node: CallActivity) -> None:
     variables: dict[str, Any] = {}
     if node.propagate_all_parent_variables:
         variables.update(rt.variables)
-    variables.update(mapping.mapped(rt, node.in_mappings, node.id))
+    variables.update(_mapped(rt, node.in_mappings, node.id))
     variables.update(mapping.mapped(rt, node.inputs, node.id))
     business_key = (
         str(rt.evaluate(node.business_key, node.id))
@@ -107,10 +108,37 @@ async def call_activity(rt: Runtime, node: CallActivity) -> None:
         saved = rt.variables
         rt.variables = {**saved, **result.variables}
         try:
-            produced.update(mapping.mapped(rt, node.out_mappings, node.id))
+            produced.update(_mapped(rt, node.out_mappings, node.id))
         finally:
             rt.variables = saved
     if node.outputs:
         mapping.apply_mappings(rt, node.outputs, node.id, extra=produced)
     else:
         rt.set_variables(produced, node.id)
+
+
+#: ``camunda:in`` / ``camunda:out`` with ``source="name"`` (compiled to ``${name}``)
+_PLAIN_SOURCE = re.compile(r"\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}")
+
+
+def _mapped(rt: Runtime, mappings: list[Mapping], element_id: str) -> dict[str, Any]:
+    """The call activity's variable mappings; a ``source`` variable that does not exist
+    maps null, as Camunda 7 maps it (``semantics.MISSING_MAPPED_VARIABLE``; before it,
+    the mapping failed and opened an incident)."""
+    if not rt.holds(semantics.MISSING_MAPPED_VARIABLE):
+        return mapping.mapped(rt, mappings, element_id)
+    present: list[Mapping] = []
+    values: dict[str, Any] = {}
+    known = {*rt.variables, *(LOCALS.get() or {})}  # loop variables are locals
+    for m in mappings:
+        plain = (
+            _PLAIN_SOURCE.fullmatch(m.source.source)
+            if isinstance(m.source, Expression) and m.source.language == "juel"
+            else None
+        )
+        if plain is not None and plain[1] not in known:
+            values[m.target] = None
+        else:
+            present.append(m)
+    values.update(mapping.mapped(rt, present, element_id))
+    return {m.target: values[m.target] for m in mappings}
