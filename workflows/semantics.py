@@ -303,6 +303,14 @@ MISSING_MAPPED_VARIABLE = Rule(
     "camunda:in / camunda:out of a source variable that does not exist map null "
     "(Camunda 7) instead of opening an incident",
 )
+MI_ERROR_ENDS_ALL = Rule(
+    EPOCHS[4],
+    5,
+    # one parallel instance threw; the body waited for the other instance for ever
+    "mi-error-prepatch.json",
+    "an error one instance of a parallel multi-instance activity does not catch ends the "
+    "other instances and reaches the activity's boundary events",
+)
 
 #: Every rule, in the order they were introduced (so by epoch).
 RULES: tuple[Rule, ...] = (
@@ -337,6 +345,7 @@ RULES: tuple[Rule, ...] = (
     CALLED_ERROR,
     SINGLE_EVENT_START,
     MISSING_MAPPED_VARIABLE,
+    MI_ERROR_ENDS_ALL,
 )
 
 

@@ -483,11 +483,6 @@ CASES = [
         Complete(variables={"throwError": True}),
         Tasks(None, count=0),
         Ended(),
-        diverges=(
-            "an error end event inside one instance of a parallel multi-instance sub-process is "
-            "not caught by the boundary on the multi-instance body: the other instances stay open"
-            " (BpmnThrow escapes the per-instance task of loops.multi_instance)"
-        ),
     ),
     case(
         "BoundaryErrorEventTest.testCatchErrorOnSequentialMultiInstance",

@@ -132,8 +132,19 @@ async def multi_instance(rt: Runtime, node: Node, loop: MultiInstance, token: To
                 break
     else:
         runs = [asyncio.create_task(one(index)) for index in range(total)]
+        # an instance that threw ends the others (semantics.MI_ERROR_ENDS_ALL): its error
+        # goes on to the body's catchers; before the rule the body waited for them all
+        ends_all = rt.holds(semantics.MI_ERROR_ENDS_ALL)
+
+        def failed() -> bool:
+            return ends_all and any(
+                r.done() and not r.cancelled() and r.exception() is not None for r in runs
+            )
+
         try:
-            await workflow.wait_condition(lambda: all(r.done() for r in runs) or done_early())
+            await workflow.wait_condition(
+                lambda: all(r.done() for r in runs) or done_early() or failed()
+            )
         finally:
             for run in runs:
                 if not run.done():
