@@ -12,7 +12,6 @@ import os
 
 import pytest
 
-from contracts import bpmn as c
 from tests.conftest import Stack
 from tests.support.bpmn import diagram, flows
 from tests.support.driver import Baton, complete, state, until
