@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from dmn.engine import evaluate_decision
@@ -56,6 +57,7 @@ __all__ = [
     "DmnModel",
     "Severity",
     "evaluate",
+    "json_value",
     "parse",
 ]
 
@@ -86,3 +88,17 @@ def evaluate(
         required={k: to_python(v) for k, v in raw.required.items()},
         warnings=list(raw.warnings),
     )
+
+
+def json_value(value: Any) -> Any:
+    """A decision's value as JSON keeps it (process variables and REST answers are JSON):
+    dates and times as ISO 8601 text, as Baton stores every date; the rest as it is."""
+    if isinstance(value, dict):
+        return {k: json_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_value(v) for v in value]
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value

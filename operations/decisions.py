@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import OrderedDict
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -67,16 +66,3 @@ async def evaluate(
     except dmn.DmnError as err:
         raise Invalid(f"decision {key!r} version {decision.version}: {err}") from err
     return Evaluated(decision, result)
-
-
-def plain(value: Any) -> Any:
-    """A decision's value as JSON carries it: dates and times as ISO 8601 text."""
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value

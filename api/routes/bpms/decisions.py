@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 from pydantic import Field
 
+import dmn
 from api.auth import Principal, Requires
 from api.deps import StoreDep
 from api.limits import Variables
@@ -115,7 +116,7 @@ async def evaluate_decision(
     return EvaluatedOut(
         decision_key=done.decision.key,
         version=done.decision.version,
-        result=decision_ops.plain(done.result.value),
-        rule_results=decision_ops.plain(done.result.rule_results),
+        result=dmn.json_value(done.result.value),
+        rule_results=dmn.json_value(done.result.rule_results),
         matched_rules=list(done.result.matched_rules),
     )

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
+import dmn
 from api import limits
 from api.auth import Principal, Requires
 from api.deps import StoreDep
@@ -288,5 +289,5 @@ async def _evaluate(
         done = await decision_ops.evaluate(store, d.key, variables, version=d.version)
     except Invalid as err:
         raise ApiProblem(f"Cannot evaluate decision {decision_id(d)}: {err}", status=400) from err
-    rows = decision_ops.plain(done.result.rule_results)
+    rows = dmn.json_value(done.result.rule_results)
     return [{name: encode(value) for name, value in row.items()} for row in rows]

@@ -20,9 +20,7 @@ evaluation that fails opens an incident at the task.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from temporalio import workflow
@@ -59,7 +57,7 @@ async def run(rt: Runtime, node: Node, impl: Implementation) -> None:
         result = dmn.evaluate(model, key, {**rt.variables, **local}, now=workflow.now())
     except dmn.DmnError as err:
         raise Incident(f"decision {key!r} could not be evaluated: {err}") from err
-    value = _plain(_mapped(key, impl.map_decision_result, result))
+    value = dmn.json_value(_mapped(key, impl.map_decision_result, result))
     rt.record(
         "DECISION_EVALUATED",
         node.id,
@@ -141,17 +139,3 @@ def _mapped(key: str, mapping: str | None, result: dmn.DecisionResult) -> Any:
     if mapping == "singleEntry":
         return entries[0] if entries else None
     raise Incident(f"decision {key!r}: unknown mapDecisionResult {mapping!r}")
-
-
-def _plain(value: Any) -> Any:
-    """The result as JSON keeps it (process variables are JSON): dates and times as ISO
-    8601 text, as Baton stores every date."""
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
