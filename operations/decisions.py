@@ -8,12 +8,11 @@ never stale. Evaluation is CPU work and runs off the event loop.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
-
-from starlette.concurrency import run_in_threadpool
 
 import dmn
 from operations.errors import Invalid, NotFound
@@ -46,7 +45,7 @@ async def model_of(store: Store, decision: DeployedDecision) -> dmn.DmnModel:
         _models.move_to_end(ref)
         return cached
     xml = await decisions.load_xml(store, decision.key, decision.version)
-    model = await run_in_threadpool(dmn.parse, xml, resource_name=decision.resource_name)
+    model = await asyncio.to_thread(dmn.parse, xml, resource_name=decision.resource_name)
     _models[ref] = model
     if len(_models) > _CACHE_SIZE:
         _models.popitem(last=False)
@@ -62,7 +61,7 @@ async def evaluate(
     model = await model_of(store, decision)
     now = dt.datetime.now(dt.UTC)
     try:
-        result = await run_in_threadpool(dmn.evaluate, model, key, variables, now=now)
+        result = await asyncio.to_thread(dmn.evaluate, model, key, variables, now=now)
     except dmn.DmnError as err:
         raise Invalid(f"decision {key!r} version {decision.version}: {err}") from err
     return Evaluated(decision, result)
