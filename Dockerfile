@@ -1,4 +1,10 @@
 # One image for the API and the worker (docker-compose.yml picks the command).
+# The viewers Cockpit and Tasklist draw with come from npm (web/package-lock.json).
+FROM node:20-slim AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund && touch node_modules/.installed
+
 FROM python:3.11-slim AS base
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
@@ -18,6 +24,10 @@ COPY core ./core
 COPY dmn ./dmn
 COPY expressions ./expressions
 COPY operations ./operations
+COPY web/pages ./web/pages
+COPY web/src ./web/src
+COPY --from=web /web/node_modules ./web/node_modules
+ENV BATON_WEB_DIR=/app/web
 RUN pip install . && useradd --system --uid 10001 baton
 USER baton
 EXPOSE 8000

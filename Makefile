@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-unit lint typecheck check bench bench-compare chaos clean install
+.PHONY: run test test-unit lint typecheck check bench bench-compare chaos clean install web
 
 install: $(STAMP)
 
@@ -14,15 +14,24 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## make run: Temporal dev server (+ Web UI :8233), worker and API (:8000) in dev mode.
-run: $(STAMP)
+## make web: the viewers Cockpit and Tasklist draw with (bpmn-js, form-js) from npm into
+## web/node_modules, served by the API itself (nothing from a CDN; no build step).
+web: web/node_modules/.installed
+
+web/node_modules/.installed: web/package-lock.json
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	touch $@
+
+## make run: Temporal dev server (+ Web UI :8233), worker and API (:8000) in dev mode;
+## Cockpit at /cockpit, Tasklist at /tasklist.
+run: $(STAMP) web/node_modules/.installed
 	$(BIN)/baton dev
 
 ## make test: the whole suite against a real Temporal dev server, SQLite and PostgreSQL,
 ## on TEST_WORKERS pytest-xdist workers (each with its own servers; `serial` tests share
 ## one worker). TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= 2
-test: $(STAMP) tests/oidc_provider/node_modules/.installed tests/camunda_js/node_modules/.installed lint typecheck
+test: $(STAMP) web/node_modules/.installed tests/oidc_provider/node_modules/.installed tests/camunda_js/node_modules/.installed lint typecheck
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 ## make test-unit: every test that needs no server (not marked `integration`), in seconds.
@@ -73,4 +82,4 @@ typecheck: $(STAMP)
 check: lint typecheck test
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) web/node_modules .pytest_cache .mypy_cache .ruff_cache build *.egg-info

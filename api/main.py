@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from temporalio.client import Client
 
-from api import audit, body_limits, openapi, problems, rate_limits
+from api import audit, body_limits, openapi, problems, rate_limits, web
 from api.routes import health
 from api.routes.bpms import (
     decisions,
@@ -154,6 +154,7 @@ def create_app(
     ):
         app.include_router(module.router)
     app.include_router(camunda_incidents.history_router)
+    web.install(app, settings)
     return app
 
 

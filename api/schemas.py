@@ -175,6 +175,13 @@ class InstanceDetailOut(InstanceOut):
         default=None, description="From the data-model store (null when none was given)."
     )
     incidents: list[IncidentOut]
+    waiting_timers: list[str] = Field(
+        default_factory=list,
+        description="Elements whose timers run now (each may be fired early).",
+    )
+    waiting_messages: list[str] = Field(
+        default_factory=list, description="Message names the instance waits for now."
+    )
 
 
 class StartedInstanceOut(InstanceOut):

@@ -135,6 +135,17 @@ class Settings(BaseSettings):
         le=3600,
         description="How long a successful Basic login is remembered (a worker polls often).",
     )
+    oidc_web_client_id: str = Field(
+        default="baton-web",
+        description="The realm's public client (authorization code with PKCE) that the "
+        "Cockpit and Tasklist pages sign in with outside dev mode; its tokens must carry "
+        "oidc_audience. Empty: the pages offer no login.",
+    )
+    web_dir: Path | None = Field(
+        default=None,
+        description="Where the web pages live (web/: pages, src, node_modules); unset: "
+        "the checkout's web/ next to the api package.",
+    )
     role_privileges: dict[str, list[str]] = Field(
         default=DEFAULT_ROLE_PRIVILEGES,
         description="Role -> privileges (JSON). '*' lists what every authenticated caller "

@@ -263,6 +263,19 @@ async def cancel(
     return Cancelled(view, ended)
 
 
+async def fire_timer(
+    client: Client, settings: Settings, instance_id: str, element_id: str
+) -> c.ProcessStateView:
+    """Fire the timer ``element_id`` waits on now (Cockpit's "execute job now" on a timer
+    job): the workflow decides, and refuses with ``NotFound`` when no timer of that element
+    runs. Answers the instance as it stands after the timer fired."""
+    await exists(client, settings, instance_id)
+    await calls.update(
+        client, settings, instance_id, commands.FIRE_TIMER, c.FireTimer(element_id=element_id)
+    )
+    return await calls.state_view(client, settings, instance_id)
+
+
 async def set_variables(
     client: Client,
     settings: Settings,

@@ -230,6 +230,7 @@ async def _claimable_page(
 @dataclass(frozen=True)
 class InstanceFilter:
     definition_key: str | None = None
+    version: int | None = None
     business_key: str | None = None
     state: str | None = None
     started_after: datetime | None = None
@@ -251,6 +252,8 @@ async def list_instances(
     query = select(InstanceRecord)
     if f.definition_key is not None:
         query = query.where(InstanceRecord.definition_key == f.definition_key)
+    if f.version is not None:
+        query = query.where(InstanceRecord.definition_version == f.version)
     if f.business_key is not None:
         query = query.where(InstanceRecord.business_key == f.business_key)
     if f.state is not None:

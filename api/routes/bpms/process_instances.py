@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Path, Query, Response, status
 from temporalio.client import Client
 
 from api import instance_access, limits
@@ -124,6 +124,8 @@ async def _detail_of(
         process_data=view.variables,
         business_data=await business_data.get(store, instance_id),
         incidents=_incidents(view),
+        waiting_timers=view.waiting_timers,
+        waiting_messages=view.waiting_messages,
     )
 
 
@@ -240,6 +242,9 @@ async def list_instances(
     settings: SettingsDep,
     _: Annotated[Principal, Requires("bpms:process:read")],
     process_definition_key: Annotated[str | None, Query(alias="processDefinitionKey")] = None,
+    version: Annotated[
+        int | None, Query(ge=1, le=2**31 - 1, description="Only this definition version.")
+    ] = None,
     business_key: Annotated[str | None, Query(alias="businessKey")] = None,
     state: Annotated[c.InstanceState | None, Query()] = None,
     started_after: Annotated[datetime | None, Query(alias="startedAfter")] = None,
@@ -257,6 +262,7 @@ async def list_instances(
         store,
         queries.InstanceFilter(
             definition_key=process_definition_key,
+            version=version,
             business_key=business_key,
             state=state.value if state else None,
             started_after=started_after,
@@ -317,6 +323,30 @@ async def cancel_instance(
     if not cancelled.ended:
         response.status_code = status.HTTP_202_ACCEPTED
     return await _detail_of(store, settings, instance_id, cancelled.view)
+
+
+@router.post(
+    "/{instance_id}/timers/{element_id}/fire",
+    response_model=InstanceDetailOut,
+    summary="Fire an element's running timer now (Cockpit's \"execute job\" on a timer)",
+    description=(
+        "The token waiting on the timer of `element_id` (a timer catch event, or a timer "
+        "boundary event on an active element) moves on as if the time had come; the timer "
+        "itself is dropped. 404 `TimerNotFound` when no timer of that element runs; the "
+        "instance is then unchanged. `waitingTimers` of the instance lists the candidates."
+    ),
+    responses=_ERRORS,
+)
+async def fire_timer(
+    instance_id: str,
+    element_id: Annotated[str, Path(max_length=255)],
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("bpms:process:modify")],
+) -> InstanceDetailOut:
+    view = await instances.fire_timer(client, settings, instance_id, element_id)
+    return await _detail_of(store, settings, instance_id, view)
 
 
 async def _set_variables(
