@@ -22,6 +22,12 @@ export class DiagramView {
     await this.viewer.importXML(xml);
     this.viewer.get('canvas').zoom('fit-viewport', 'auto');
     this.marked = [];
+    const drawn = this.viewer.get('elementRegistry').filter((e) => e.type !== 'bpmn:Process').length;
+    this.container.querySelector('.no-layout')?.remove();
+    if (!drawn) {
+      // a diagram written without BPMN DI (by hand or by a generator) has nothing to draw
+      this.container.append(h('p', { class: 'no-layout empty' }, 'This diagram carries no layout (BPMN DI), so there is nothing to draw; the state is listed below.'));
+    }
   }
 
   /** The elements of the diagram (bpmn-js's registry), e.g. to find timers. */
@@ -44,6 +50,12 @@ export class DiagramView {
       this.marked.push([id, marker]);
     };
     for (const id of done) mark(id, 'baton-done');
+    // the path taken: a flow from a completed element into one that ran or runs
+    const reached = new Set([...done, ...active, ...incidents.map((i) => i.activityId)]);
+    const finished = new Set(done);
+    for (const flow of registry.filter((e) => e.type === 'bpmn:SequenceFlow')) {
+      if (finished.has(flow.source?.id) && reached.has(flow.target?.id)) mark(flow.id, 'baton-done');
+    }
     for (const id of active) mark(id, 'baton-active');
     if (selected) mark(selected, 'baton-selected');
     const byElement = new Map();
