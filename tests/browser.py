@@ -87,7 +87,9 @@ class Browsing:
 
 
 @asynccontextmanager
-async def browser_page(origin: str, *, width: int = 1280, height: int = 800) -> AsyncIterator[Browsing]:
+async def browser_page(
+    origin: str, *, width: int = 1280, height: int = 800
+) -> AsyncIterator[Browsing]:
     need_chromium()
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
