@@ -166,6 +166,7 @@ def dev(
         typer.echo(
             "\nBaton is running (dev mode; Ctrl-C stops everything)\n"
             f"  API            {base}   (docs {base}/docs, health {base}/health)\n"
+            f"  Cockpit        {base}/cockpit   Tasklist {base}/tasklist\n"
             f"  Temporal UI    http://127.0.0.1:{settings.temporal_ui_port}\n"
             f"  Temporal gRPC  127.0.0.1:{temporal_port}\n"
             f"  Data           {data_dir}\n"

@@ -2,8 +2,9 @@
 Playwright, which is told where the browser is and never downloads one.
 
 ``served(stack)`` puts the stack's API on a real port (uvicorn, as in production);
-``browser_page(origin)`` opens a fresh browser context on it and records every request
-the page makes, so a test can assert the pages reach nothing but the API."""
+``browser_page(origin)`` opens a fresh browser context on it with the network cut off
+from everything but the API (any other request fails), and records every request the
+page makes, so a test can assert the pages asked for nothing else."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import uvicorn
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Page, Route, async_playwright
 
 from api.main import create_app
 from tests.conftest import Stack
@@ -95,6 +96,17 @@ async def browser_page(
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             context = await browser.new_context(viewport={"width": width, "height": height})
+            browsing_origin = urlsplit(origin)
+
+            async def only_the_api(route: Route) -> None:
+                # the network is cut off from everything but the API: anything else fails
+                url = urlsplit(route.request.url)
+                if (url.scheme, url.netloc) == (browsing_origin.scheme, browsing_origin.netloc):
+                    await route.continue_()
+                else:
+                    await route.abort("internetdisconnected")
+
+            await context.route("**/*", only_the_api)
             page = await context.new_page()
             page.set_default_timeout(20_000)
             browsing = Browsing(page, origin)

@@ -127,6 +127,9 @@ def test_make_run_serves_the_slice_and_keeps_data(dev_stack: DevStack) -> None:
     assert api.get("/ready").json()["checks"] == {"temporal": "ok", "database": "ok"}
     ui = httpx.get(f"http://127.0.0.1:{dev_stack.ui_port}/", timeout=5)
     assert ui.status_code == 200 and "<html" in ui.text.lower()
+    for page in ("/cockpit", "/tasklist"):  # the web apps, with their viewers installed
+        assert api.get(page).status_code == 200, page
+    assert api.get("/web/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js").is_success
 
     files = {"file": ("invoice-approval.bpmn", (EXAMPLES / "invoice-approval.bpmn").read_bytes())}
     assert api.post("/v1/bpms/deployments", files=files).status_code == 201

@@ -332,8 +332,9 @@ async def cancel_instance(
     description=(
         "The token waiting on the timer of `element_id` (a timer catch event, or a timer "
         "boundary event on an active element) moves on as if the time had come; the timer "
-        "itself is dropped. 404 `TimerNotFound` when no timer of that element runs; the "
-        "instance is then unchanged. `waitingTimers` of the instance lists the candidates."
+        "itself is dropped. 404 `TimerNotFound` when no timer of that element runs, 409 "
+        "`InstanceEnded` when the instance has ended; the instance is then unchanged. "
+        "`waitingTimers` of the instance lists the candidates."
     ),
     responses=_ERRORS,
 )
