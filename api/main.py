@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from temporalio.client import Client
 
-from api import audit, body_limits, openapi, problems, rate_limits, web
+from api import api_docs, audit, body_limits, openapi, problems, rate_limits, web
 from api.routes import health
 from api.routes.bpms import (
     decisions,
@@ -103,6 +103,8 @@ def create_app(
         ),
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        docs_url=None,  # api_docs serves /docs and /redoc with local assets
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.temporal = client
@@ -155,6 +157,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(camunda_incidents.history_router)
     web.install(app, settings)
+    api_docs.install(app, settings)
     return app
 
 

@@ -21,6 +21,28 @@ from api.routes.camunda import errors as camunda_errors
 #: Where an operation's required privilege is written in the OpenAPI document.
 PRIVILEGE_KEY = "x-baton-privilege"
 
+#: Every credential Baton accepts (api/auth.py), so generated clients and Swagger UI's
+#: "Authorize" know them. Each protected operation accepts either scheme.
+SECURITY_SCHEMES: dict[str, Any] = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A Keycloak access token (JWT) of the configured realm with the API's "
+        "audience; a LetsFlow API key (`lfl_…`, issued at `/apikey`); in dev mode "
+        "(`BATON_ENV=dev`) `demo-<account>` (demo, john, mary), and no credentials at all "
+        "act as the demo administrator.",
+    },
+    "basic": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "What Camunda's clients send (`/engine-rest`, accepted everywhere): "
+        "any user with an API key as password; a realm user and password when "
+        "`BATON_OIDC_BASIC_CLIENT_ID` is set (checked with Keycloak's direct grant); in dev "
+        "mode a demo account with any password.",
+    },
+}
+PROTECTED: list[dict[str, list[str]]] = [{"bearer": []}, {"basic": []}]
+
 #: Meaning of field names used across many models (a model's own description wins).
 GLOSSARY: dict[str, str] = {
     "id": "Identifier of this object.",
@@ -223,6 +245,7 @@ def _document_privileges(app: FastAPI, paths: dict[str, Any]) -> None:
             if not needed:
                 continue
             operation[PRIVILEGE_KEY] = needed[0]
+            operation["security"] = PROTECTED
             note = f"Requires the privilege `{needed[0]}`."
             described = operation.get("description")
             operation["description"] = f"{described}\n\n{note}" if described else note
@@ -245,6 +268,7 @@ def install(app: FastAPI) -> None:
         for fastapi_own in ("HTTPValidationError", "ValidationError"):
             schemas.pop(fastapi_own, None)
         schemas["Problem"] = _PROBLEM
+        schema["components"]["securitySchemes"] = SECURITY_SCHEMES
         schemas["CamundaError"] = _CAMUNDA_ERROR
         _describe(schemas)
         _document_privileges(app, schema.get("paths", {}))
