@@ -27,6 +27,7 @@ from playwright.async_api import expect
 from api.main import create_app
 from tests.browser import BrowserPage, browser_page, require_chromium
 from tests.conftest import EXAMPLES, ROOT, Stack
+from tests.support.bpmn import diagram, end, flows, start, user
 from tests.support.driver import Baton
 from tests.support.ports import free_port
 
@@ -157,3 +158,37 @@ async def test_john_claims_and_completes_a_task_through_its_generated_form(
 def test_the_screenshot_in_the_readme_exists() -> None:
     assert SCREENSHOT.is_file(), "run BATON_SCREENSHOTS=1 pytest tests/test_web_tasklist.py"
     assert "docs/images/tasklist-form.png" in Path(ROOT / "README.md").read_text()
+
+
+@pytest.mark.parametrize("database_backend", ["sqlite"])
+async def test_a_task_without_a_form_completes_through_the_variables_editor(
+    stack: Stack, served: str
+) -> None:
+    baton = Baton(stack)
+    body = start("s") + user("t", "john", name="Check") + end("e") + flows("s>t", "t>e")
+    await baton.deploy(diagram("plain-task", body))
+    instance = await baton.start("plain-task", {"x": 1})
+    task_id = (await baton.open_task(instance))["id"]
+
+    async with browser_page(served) as b:
+        page = b.page
+        await _sign_in(b, "john")
+        await page.locator(f".task-item[data-task-id='{task_id}']").click()  # My tasks
+        await expect(page.locator("#task-form[data-source=none]")).to_be_visible()
+        await page.locator("[data-action=add-variable]").click()
+        row = page.locator("#variables-editor .variable-row").last
+        await row.locator("[name=name]").fill("score")
+        await row.locator("[name=type]").select_option("Number")
+        row = page.locator("#variables-editor .variable-row").last
+        await row.locator("[name=value]").fill("12.5")
+        await page.locator("#complete-task").click()
+        await expect(page.locator("[data-role=no-selection]")).to_have_text("Task completed.")
+        b.assert_only_origin()
+        b.assert_no_errors()
+
+    async def ended() -> dict[str, Any] | None:
+        answer = await baton.instance(instance)
+        return answer if answer["state"] == "COMPLETED" else None
+
+    await baton.until(ended, "the instance ended")
+    assert await baton.variables(instance) == {"x": 1, "score": 12.5}
