@@ -306,6 +306,53 @@ class CompleteTaskOut(Wire):
     process_data: dict[str, Any] | None = None
 
 
+class TaskFormOut(Wire):
+    """A user task's form, ready for form-js (``operations.forms``)."""
+
+    task_id: str
+    process_instance_id: str
+    process_definition_key: str
+    process_definition_version: int = Field(description="The version the instance runs.")
+    task_definition_key: str = Field(description="The user task's element id.")
+    source: Literal["form-data", "camunda-forms", "none"] = Field(
+        description="camunda:formData (converted), an embedded Camunda Form "
+        "(zeebe:userTaskForm), or none: complete with a variables editor."
+    )
+    form_key: str | None = Field(
+        default=None, description="The form key the diagram names (camunda:formKey, Zeebe)."
+    )
+    schema_: dict[str, Any] | None = Field(
+        default=None, alias="schema", description="The form-js schema to render."
+    )
+    variables: dict[str, Any] = Field(description="The instance's variables now.")
+    readonly: list[str] = Field(
+        default_factory=list,
+        description="Keys of readonly formData fields: shown, never submitted.",
+    )
+    note: str | None = Field(
+        default=None, description="Why a form the diagram names cannot be rendered."
+    )
+
+
+class SubmitTaskFormIn(Wire):
+    process_data: Variables = Field(
+        default_factory=dict, description="The form's values: the variables it sets."
+    )
+    with_variables_in_return: bool = Field(
+        default=False, description="Answer with the instance's variables after completion."
+    )
+
+
+class SubmitTaskFormOut(Wire):
+    task_id: str
+    process_instance_id: str
+    resolved: bool = Field(
+        description="True when the task was delegated: the submission resolved it back to "
+        "its owner instead of completing it."
+    )
+    process_data: dict[str, Any] | None = None
+
+
 class IncidentRowOut(Wire):
     """An incident from the read model (``GET /v1/bpms/incidents``)."""
 

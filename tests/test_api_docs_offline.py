@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import browser_page, served
+from tests.browser import browser_page, serve_api
 from tests.conftest import Stack
 
 pytestmark = pytest.mark.parametrize("database_backend", ["sqlite"])
 
 
 async def test_swagger_ui_and_redoc_render_offline(stack: Stack) -> None:
-    async with served(stack) as origin, browser_page(origin) as b:
+    async with serve_api(stack) as origin, browser_page(origin) as b:
         await b.page.goto(f"{origin}/docs")
         await b.page.locator(".opblock-summary-path[data-path='/v1/bpms/deployments']").wait_for()
         # Swagger UI draws the operations near the viewport; its model holds them all
@@ -35,7 +35,7 @@ async def test_swagger_ui_and_redoc_render_offline(stack: Stack) -> None:
             state="attached"
         )
         await b.page.wait_for_function("document.querySelectorAll('[role=menuitem]').length > 50")
-        assert b.foreign_requests() == [], b.foreign_requests()
+        b.assert_only_origin()
 
 
 async def test_every_protected_operation_declares_its_credentials(stack: Stack) -> None:

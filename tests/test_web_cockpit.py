@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from contracts import bpmn as c
-from tests.browser import SCREENSHOTS, Browsing, browser_page, served, sign_in
+from tests.browser import BrowserPage, browser_page, screenshot, serve_api, sign_in
 from tests.conftest import BPMN_DIR, Stack
 from tests.support.driver import Baton
 from tests.support.http import deploy, eventually
@@ -27,13 +27,13 @@ async def _incident(stack: Stack, instance_id: str) -> dict[str, Any] | None:
     return items[0] if items else None
 
 
-async def _badge(b: Browsing, element: str, kind: str) -> str:
+async def _badge(b: BrowserPage, element: str, kind: str) -> str:
     badge = b.page.locator(f".badge[data-element={element}][data-kind={kind}]")
     await badge.wait_for()
     return (await badge.inner_text()).strip()
 
 
-async def _confirm(b: Browsing) -> None:
+async def _confirm(b: BrowserPage) -> None:
     await b.page.locator("dialog[open] button[value=ok]").click()
 
 
@@ -51,7 +51,7 @@ async def test_cockpit_shows_tokens_and_incidents_and_retries_live(stack: Stack)
 
     await eventually(reviewing, what="the healthy instance at review", timeout=30)
 
-    async with served(stack) as origin, browser_page(origin) as b:
+    async with serve_api(stack) as origin, browser_page(origin) as b:
         page = b.page
         await sign_in(b, "/cockpit", "demo")
         row = page.locator("tr[data-key=cockpit-review]")
@@ -72,8 +72,7 @@ async def test_cockpit_shows_tokens_and_incidents_and_retries_live(stack: Stack)
         await page.select_option("select[name=incident]", "true")
         await page.locator(f"tr[data-instance='{healthy}']").wait_for(state="detached")
         assert await page.locator("#instances tbody tr").count() == 1
-        await page.evaluate("window.scrollTo(0, 0)")
-        await page.screenshot(path=str(SCREENSHOTS / "cockpit-definition.png"))
+        await screenshot(page, "cockpit-definition.png")
 
         # the instance: the incident marker with its message on the failed element
         await page.click(f"tr[data-instance='{failing}']")
@@ -88,8 +87,7 @@ async def test_cockpit_shows_tokens_and_incidents_and_retries_live(stack: Stack)
         assert await page.locator(f"[data-incident='{incident['id']}']").count() == 1
         link = await page.locator("#temporal-link").get_attribute("href")
         assert link and failing in link
-        await page.evaluate("window.scrollTo(0, 0)")
-        await page.screenshot(path=str(SCREENSHOTS / "cockpit-instance.png"))
+        await screenshot(page, "cockpit-instance.png")
 
         # fix the cause: the variable the backend needs, typed as a Boolean
         await page.click("#add-variable")
@@ -141,8 +139,8 @@ async def test_cockpit_shows_tokens_and_incidents_and_retries_live(stack: Stack)
         assert any(p.endswith(f"/{failing}/timers/cooling/fire") for p in paths)
         assert any(p.endswith(f"/{failing}/variables/backendUp") for p in paths)
 
-        assert b.foreign_requests() == [], b.foreign_requests()
-        assert not [f for f in b.failures if "status of 4" not in f], b.failures
+        b.assert_only_origin()
+        b.assert_no_errors()
 
 
 async def test_actions_follow_the_callers_privileges(stack: Stack) -> None:
@@ -151,7 +149,7 @@ async def test_actions_follow_the_callers_privileges(stack: Stack) -> None:
     await deploy(stack.http, BPMN_DIR / "cockpit-review.bpmn")
     failing = await Baton(stack).start("cockpit-review", {})
     await eventually(lambda: _incident(stack, failing), what="incident", timeout=30)
-    async with served(stack) as origin, browser_page(origin) as b:
+    async with serve_api(stack) as origin, browser_page(origin) as b:
         await sign_in(b, f"/cockpit#/instance/{failing}", "john")
         await b.page.locator(".incident-message[data-element=callBackend]").wait_for()
         assert await b.page.locator("#cancel-instance").count() == 0

@@ -21,14 +21,17 @@ from api.schemas import (
     PageOut,
     PageSize,
     ResolveTaskIn,
+    SubmitTaskFormIn,
+    SubmitTaskFormOut,
     TaskDataOut,
+    TaskFormOut,
     TaskOut,
     TaskStateChangeIn,
     TaskStateIn,
 )
 from contracts import bpmn as c
 from core.settings import Settings
-from operations import calls, commands
+from operations import calls, commands, forms
 from operations import tasks as ops
 from operations.tasks import Action
 from store import business_data, queries
@@ -149,6 +152,79 @@ async def get_task_data(
         process_instance_id=row.process_instance_id,
         process_data=view.variables,
         business_data=await business_data.get(store, row.process_instance_id),
+    )
+
+
+@router.get(
+    "/{task_id}/form",
+    response_model=TaskFormOut,
+    summary="The task's form as a form-js schema, with the instance's variables",
+    description=(
+        "Read from the diagram version the instance runs: an embedded Camunda Form "
+        '(`zeebe:formDefinition formKey="camunda-forms:bpmn:<id>"`) as it is, or '
+        "`camunda:formData` converted to form-js (types, `validate`, `readonly`, "
+        "`defaultValue`); `source: none` when the task declares neither. See docs/web.md."
+    ),
+    responses={404: {"description": "No such task"}},
+)
+async def get_task_form(
+    task_id: str,
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    _: Annotated[Principal, Requires("bpms:task:read")],
+) -> TaskFormOut:
+    form = await forms.task_form(client, store, settings, task_id)
+    return TaskFormOut(
+        task_id=task_id,
+        process_instance_id=form.row.process_instance_id,
+        process_definition_key=form.definition.key,
+        process_definition_version=form.definition.version,
+        task_definition_key=form.row.element_id,
+        source=form.source,
+        form_key=form.declared.key,
+        schema_=form.schema,
+        variables=form.variables,
+        readonly=[f.id for f in form.declared.fields if f.constraint("readonly")],
+        note=form.note,
+    )
+
+
+@router.post(
+    "/{task_id}/submit-form",
+    response_model=SubmitTaskFormOut,
+    response_model_exclude_none=True,
+    summary="Submit the task's form: its formData constraints are checked, then the task "
+    "is completed (or, when delegated, resolved) with the values",
+    description=(
+        "Camunda 7's submit-form: each `camunda:formField` value is converted to its type "
+        "and checked against its constraints (required, readonly, minlength, maxlength, "
+        "min, max); a field left out takes its `defaultValue`. A failing check is 422 with "
+        "`errors` naming every failing field, and nothing changes: the task stays open. "
+        "`/complete` runs no form checks."
+    ),
+    responses={
+        404: {"description": "No such task"},
+        409: {"description": "Task not active"},
+        422: {"description": "The values break the form's constraints"},
+    },
+)
+async def submit_task_form(
+    task_id: str,
+    body: SubmitTaskFormIn,
+    store: StoreDep,
+    client: ClientDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, Requires("bpms:task:complete")],
+) -> SubmitTaskFormOut:
+    done = await forms.submit(
+        client, store, settings, ops.actor_of(principal), task_id, body.process_data
+    )
+    return SubmitTaskFormOut(
+        task_id=task_id,
+        process_instance_id=done.row.process_instance_id,
+        resolved=done.resolved,
+        process_data=done.variables if body.with_variables_in_return else None,
     )
 
 

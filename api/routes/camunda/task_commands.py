@@ -7,6 +7,11 @@ refusals come back in Camunda's words where a Camunda client reads a specific ty
 task claimed by someone else is ``TaskAlreadyClaimedException``, an unknown task
 ``NullValueException``), else through the family's error body
 (``api.routes.camunda.errors``).
+
+``submit-form`` differs from ``complete`` as in Camunda: it checks the task's
+``camunda:formData`` constraints first (``operations.forms``; a failure is Camunda's 400
+``RestException`` and changes nothing) and resolves a delegated task instead of
+completing it.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from api.routes.camunda.shapes import CamundaIn
 from api.routes.camunda.variables import VariableError, to_python, to_typed
 from contracts import bpmn as c
 from core.settings import Settings
+from operations import calls, commands, forms
 from operations import tasks as ops
 from operations.errors import NotFound, OperationError
 from operations.tasks import Action
@@ -257,8 +263,18 @@ async def complete(
 @router.post(
     "/{id}/submit-form",
     status_code=204,
-    summary="Camunda: submit the task's form (completes it with the form's variables)",
-    responses=_COMPLETE_RESPONSES,
+    summary="Camunda: submit the task's form: formData constraints checked, then the task "
+    "is completed (resolved, when delegated) with the form's variables",
+    description=(
+        "A value that breaks a `camunda:formField` constraint (required, readonly, "
+        "minlength, maxlength, min, max) or is not of its type is 400 `RestException` "
+        "(`Cannot submit task form <id>: Invalid value submitted for form field '<field>': "
+        "validation of <constraint> failed.`), as Camunda answers, and nothing changes."
+    ),
+    responses={
+        **_COMPLETE_RESPONSES,
+        400: {"description": "A form field constraint failed, or a variable Baton cannot read"},
+    },
 )
 async def submit_form(
     id: str,
@@ -268,4 +284,27 @@ async def submit_form(
     p: Annotated[Principal, Requires("bpms:task:complete")],
     body: Annotated[VariablesIn | None, Body()] = None,
 ) -> Response:
-    return await _complete(id, body, store, client, settings, p, "submit form of")
+    values = _variables(body, f"Cannot submit task form {id}")
+    try:
+        done = await forms.submit(client, store, settings, ops.actor_of(p), id, values)
+    except forms.FormInvalid as err:
+        # Camunda: FormFieldValidationException -> RestException(400), engine code 0
+        message = f"Cannot submit task form {id}: {err.detail}"
+        return JSONResponse(
+            {
+                "type": "RestException",
+                "message": message,
+                "code": 0,
+                "errors": err.extensions["errors"],
+            },
+            status_code=400,
+        )
+    except OperationError as err:
+        return refusal(err, id)
+    if body is not None and body.withVariablesInReturn:
+        variables = done.variables
+        if variables is None:  # resolved, not completed: the instance goes on
+            view = await calls.query(client, settings, done.row.process_instance_id, commands.STATE)
+            variables = view.variables
+        return JSONResponse(to_typed(variables))
+    return Response(status_code=204)
