@@ -117,6 +117,10 @@ async def test_cockpit_shows_tokens_and_incidents_and_retries_live(stack: Stack)
         assert "No open incident" in await page.locator("#incidents").inner_text()
         task_link = page.locator("#tasks [data-task] a")
         assert await task_link.inner_text() == "Review application"
+        await task_link.click()  # Tasklist opens on that task
+        await page.locator("#task-view h2", has_text="Review application").wait_for()
+        await page.go_back()
+        await page.locator(".djs-element.baton-active[data-element-id=review]").wait_for()
 
         # the review is done elsewhere (Tasklist, here the API); the page moves to the timer
         [task] = (

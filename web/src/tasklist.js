@@ -438,6 +438,13 @@ async function main() {
     h('div', { class: 'tasklist' }, h('aside', { class: 'panel' }, toolbar(me), el.list), el.detail),
   );
   clearDetail();
+  // a link from elsewhere (Cockpit's open tasks) names one task: show it, then drop the
+  // hash so the list's polling (which stops when the hash changes) runs on
+  const linked = location.hash.match(/^#\/task\/(.+)$/);
+  if (linked) {
+    history.replaceState(null, '', location.pathname);
+    select(decodeURIComponent(linked[1]));
+  }
   every(POLL_MS, refreshList);
 }
 
