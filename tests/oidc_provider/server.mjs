@@ -7,7 +7,14 @@
 //   discovery  GET  /realms/{realm}/.well-known/openid-configuration
 //   certs      GET  /realms/{realm}/protocol/openid-connect/certs
 //   token      POST /realms/{realm}/protocol/openid-connect/token  (client_credentials,
-//              and password: Keycloak's direct grant, for the users of config.users)
+//              and password: Keycloak's direct grant, for the users of config.users;
+//              authorization_code for the browser client config.web_client)
+//   login      GET  /realms/{realm}/protocol/openid-connect/auth  (authorization code with
+//              PKCE S256) -> GET/POST /realms/{realm}/interaction/{uid}: a username and
+//              password form (ids as Keycloak's: username, password, kc-login) checked
+//              against config.users; consent is granted at once, as for a Keycloak client
+//              without "consent required"
+//   logout     GET  /realms/{realm}/protocol/openid-connect/logout  (RP-initiated logout)
 //
 // Usage: node server.mjs --port N --realm NAME --config FILE
 //
@@ -15,13 +22,18 @@
 //   {
 //     "keys": [<private RSA JWKs with kid and alg RS256>],   // the first one signs
 //     "clients": [{"client_id", "client_secret", "username", "roles": [...]}],
-//     "users": [{"username", "password", "roles": [...]}],      // optional: direct grant
+//     "users": [{"username", "password", "roles": [...], "name"}],  // optional: direct
+//                                                   // grant and the browser login form
+//     "web_client": {"client_id", "redirect_uris": [...], "origins": [...]},  // optional:
+//                  // a public client (no secret, PKCE required), Keycloak's baton-web; its
+//                  // origins may call the token endpoint from a page (CORS)
 //     "audience": "baton-api",
 //     "access_token_ttl": 300
 //   }
 //
 // Access tokens are RS256 JWTs carrying iss, aud, sub, exp, iat, jti, scope, client_id,
-// azp, preferred_username and realm_access.roles. Nothing is persisted: the provider's
+// azp, preferred_username and realm_access.roles (and name, for a user that has one, as
+// Keycloak's profile scope adds it). Nothing is persisted: the provider's
 // default in-memory adapter holds the (unused) token records for the process lifetime.
 
 import { readFileSync } from 'node:fs';
@@ -75,14 +87,30 @@ function readOptions() {
     }
     if (!Array.isArray(c.roles ?? [])) fail(`client ${c.client_id}: roles must be a list`);
   }
+  for (const u of users) {
+    if (typeof u?.username !== 'string' || typeof u.password !== 'string') {
+      fail('every user needs a username and a password');
+    }
+  }
+  const webClient = config.web_client ?? null;
+  if (webClient !== null) {
+    if (typeof webClient.client_id !== 'string' || !webClient.client_id) {
+      fail('config.web_client needs a client_id');
+    }
+    for (const key of ['redirect_uris', 'origins']) {
+      if (!Array.isArray(webClient[key]) || webClient[key].length === 0) {
+        fail(`config.web_client.${key} must list at least one URL`);
+      }
+    }
+  }
   if (typeof audience !== 'string' || !audience) fail('config.audience must be a string');
   const ttl = config.access_token_ttl ?? 300;
   if (!Number.isInteger(ttl) || ttl <= 0) fail('config.access_token_ttl must be a positive integer');
 
-  return { port, realm: values.realm, keys, clients, users, audience, ttl };
+  return { port, realm: values.realm, keys, clients, users, webClient, audience, ttl };
 }
 
-function buildProvider({ issuer, keys, clients, users, audience, ttl }) {
+function buildProvider({ issuer, prefix, keys, clients, users, webClient, audience, ttl }) {
   const byId = new Map(clients.map((c) => [c.client_id, c]));
   const byName = new Map(users.map((u) => [u.username, u]));
   // oidc-provider wants resource indicators to be absolute URIs; Keycloak's audience is
@@ -98,17 +126,62 @@ function buildProvider({ issuer, keys, clients, users, audience, ttl }) {
     jwt: { sign: { alg: 'RS256', kid: signingKid } },
   };
 
+  const isWebClient = (client) => webClient !== null && client?.clientId === webClient.client_id;
+
   const provider = new Provider(issuer, {
     jwks: { keys },
-    clients: clients.map((c) => ({
-      client_id: c.client_id,
-      client_secret: c.client_secret,
-      grant_types: ['client_credentials', 'password'],
-      response_types: [],
-      redirect_uris: [],
-      // client_secret_post is accepted too: both secret methods share one check.
-      token_endpoint_auth_method: 'client_secret_basic',
-    })),
+    clients: [
+      ...clients.map((c) => ({
+        client_id: c.client_id,
+        client_secret: c.client_secret,
+        grant_types: ['client_credentials', 'password'],
+        response_types: [],
+        redirect_uris: [],
+        // client_secret_post is accepted too: both secret methods share one check.
+        token_endpoint_auth_method: 'client_secret_basic',
+      })),
+      // A public client: no secret, so oidc-provider requires PKCE (S256) for it.
+      ...(webClient === null ? [] : [{
+        client_id: webClient.client_id,
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        redirect_uris: webClient.redirect_uris,
+        post_logout_redirect_uris: webClient.redirect_uris,
+      }]),
+    ],
+    // The accounts behind the browser login: the realm's users, with Keycloak's claims.
+    findAccount: async (_ctx, sub) => {
+      const user = byName.get(sub);
+      if (!user) return undefined;
+      return {
+        accountId: sub,
+        claims: async () => ({ sub, preferred_username: sub, ...(user.name ? { name: user.name } : {}) }),
+      };
+    },
+    interactions: {
+      // under the realm path, where this server passes requests on (see serve)
+      url: async (_ctx, interaction) => `${prefix}/interaction/${interaction.uid}`,
+    },
+    // Keycloak grants its own clients without a consent screen ("consent required" off):
+    // the web client's grant is made on the spot, for the API's audience.
+    loadExistingGrant: async (ctx) => {
+      const grantId = ctx.oidc.result?.consent?.grantId
+        || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
+      if (grantId) {
+        const found = await ctx.oidc.provider.Grant.find(grantId);
+        if (found) return found;
+      }
+      if (!isWebClient(ctx.oidc.client) || !ctx.oidc.session.accountId) return undefined;
+      const grant = new ctx.oidc.provider.Grant({
+        clientId: ctx.oidc.client.clientId,
+        accountId: ctx.oidc.session.accountId,
+      });
+      grant.addOIDCScope('openid profile email');
+      grant.addResourceScope(resourceId, DEFAULT_SCOPE);
+      await grant.save();
+      return grant;
+    },
     scopes: ['openid', 'offline_access', 'profile', 'email'],
     routes: {
       authorization: '/protocol/openid-connect/auth',
@@ -121,6 +194,20 @@ function buildProvider({ issuer, keys, clients, users, audience, ttl }) {
     },
     features: {
       devInteractions: { enabled: false },
+      rpInitiatedLogout: {
+        enabled: true,
+        // the question oidc-provider asks before ending the session, without its
+        // stylesheet from the internet (Keycloak skips it when given the id token)
+        logoutSource: async (ctx, form) => {
+          ctx.body = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Logging out</title></head>
+<body>
+  <h1>Do you want to log out?</h1>
+  ${form}
+  <button id="kc-logout" type="submit" form="op.logoutForm" value="yes" name="logout">Logout</button>
+</body></html>`;
+        },
+      },
       clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
@@ -133,6 +220,18 @@ function buildProvider({ issuer, keys, clients, users, audience, ttl }) {
       },
     },
     extraTokenClaims: async (ctx, token) => {
+      if (token.accountId) {
+        // a browser login (authorization code): the signed-in user
+        const user = byName.get(token.accountId);
+        if (!user) return undefined;
+        return {
+          azp: token.clientId,
+          typ: 'Bearer',
+          preferred_username: user.username,
+          ...(user.name ? { name: user.name } : {}),
+          realm_access: { roles: [...(user.roles ?? [])] },
+        };
+      }
       const client = byId.get(token.clientId);
       if (!client) return undefined;
       const user = ctx?.oidc?.params?.grant_type === 'password'
@@ -142,6 +241,7 @@ function buildProvider({ issuer, keys, clients, users, audience, ttl }) {
         azp: client.client_id,
         typ: 'Bearer',
         preferred_username: user?.username ?? client.username ?? `service-account-${client.client_id}`,
+        ...(user?.name ? { name: user.name } : {}),
         realm_access: { roles: [...((user ?? client).roles ?? [])] },
       };
     },
@@ -157,8 +257,15 @@ function buildProvider({ issuer, keys, clients, users, audience, ttl }) {
     ttl: {
       AccessToken: ttl,
       ClientCredentials: ttl,
+      AuthorizationCode: 60,
+      IdToken: ttl,
+      Interaction: 600,
+      Grant: 3600,
+      Session: 3600,
     },
-    clientBasedCORS: () => false,
+    // Keycloak's "web origins": only the web client's pages may call the token endpoint
+    // from a browser (discovery and certs are open to any origin).
+    clientBasedCORS: (_ctx, origin, client) => isWebClient(client) && webClient.origins.includes(origin),
     cookies: { keys: ['baton-test-oidc-provider-cookie-key'] },
   });
 
@@ -184,10 +291,81 @@ function buildProvider({ issuer, keys, clients, users, audience, ttl }) {
   return provider;
 }
 
-function serve({ port, realm, keys, clients, users, audience, ttl }) {
+const escapeHtml = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function loginPage(action, { username = '', error = '' } = {}) {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in to baton</title></head>
+<body>
+  <h1>Sign in to your account</h1>
+  ${error ? `<p id="input-error" role="alert">${escapeHtml(error)}</p>` : ''}
+  <form id="kc-form-login" method="post" action="${escapeHtml(action)}">
+    <label>Username <input id="username" name="username" value="${escapeHtml(username)}" autofocus></label>
+    <label>Password <input id="password" name="password" type="password"></label>
+    <button id="kc-login" type="submit">Sign In</button>
+  </form>
+</body></html>`;
+}
+
+async function readForm(req) {
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += chunk.length;
+    if (size > 16384) throw new Error('form too large');
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
+/** The login step of an authorization request: a form, checked against the users. */
+async function interaction(provider, byName, action, req, res) {
+  const send = (status, html) => {
+    res.writeHead(status, {
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+    });
+    res.end(html);
+  };
+  try {
+    const details = await provider.interactionDetails(req, res);
+    if (details.prompt.name !== 'login') {
+      // consent is granted by loadExistingGrant; anything else is not supported here
+      send(400, `<p>unsupported prompt ${escapeHtml(details.prompt.name)}</p>`);
+      return;
+    }
+    if (req.method === 'GET') {
+      send(200, loginPage(action));
+      return;
+    }
+    if (req.method !== 'POST') {
+      send(405, '<p>method not allowed</p>');
+      return;
+    }
+    const form = await readForm(req);
+    const username = form.get('username') ?? '';
+    const user = byName.get(username);
+    if (!user || user.password !== (form.get('password') ?? '')) {
+      send(200, loginPage(action, { username, error: 'Invalid username or password.' }));
+      return;
+    }
+    await provider.interactionFinished(
+      req,
+      res,
+      { login: { accountId: user.username } },
+      { mergeWithLastSubmission: false },
+    );
+  } catch (err) {
+    // e.g. SessionNotFound: the interaction cookie is missing or expired
+    send(400, `<p id="input-error">${escapeHtml(err.error_description ?? err.message)}</p>`);
+  }
+}
+
+function serve({ port, realm, keys, clients, users, webClient, audience, ttl }) {
   const prefix = `/realms/${realm}`;
   const issuer = `http://${HOST}:${port}${prefix}`;
-  const provider = buildProvider({ issuer, keys, clients, users, audience, ttl });
+  const provider = buildProvider({ issuer, prefix, keys, clients, users, webClient, audience, ttl });
+  const byName = new Map(users.map((u) => [u.username, u]));
   const handle = provider.callback();
 
   const server = http.createServer((req, res) => {
@@ -204,6 +382,11 @@ function serve({ port, realm, keys, clients, users, audience, ttl }) {
     // originalUrl minus url, the way connect/express mounting does.
     req.originalUrl = url;
     req.url = rest.startsWith('/') ? rest : `/${rest}`;
+    const step = /^\/interaction\/([A-Za-z0-9_-]+)$/.exec(req.url);
+    if (step) {
+      interaction(provider, byName, `${prefix}/interaction/${step[1]}`, req, res);
+      return;
+    }
     handle(req, res);
   });
 

@@ -6,6 +6,8 @@ Keycloak: discovery, ``protocol/openid-connect/certs`` and a client-credentials 
 endpoint whose access tokens are RS256 JWTs with ``preferred_username`` and
 ``realm_access.roles``. :class:`OidcProvider` starts and stops that process; ``sign`` and
 ``unsigned`` mint tokens the provider would never issue (forged, expired, ``alg: none``).
+With an :class:`OidcWebClient` it also serves the browser login (authorization code with
+PKCE, a username/password form for the users, CORS on the token endpoint for the pages).
 
 The npm dependencies are installed by ``make test``
 (``tests/oidc_provider/node_modules/.installed``).
@@ -51,12 +53,25 @@ class OidcClient:
 
 @dataclass(frozen=True)
 class OidcUser:
-    """A realm user for Keycloak's direct grant (``grant_type=password``): its tokens name
-    ``username`` and carry ``roles`` as realm roles."""
+    """A realm user, for Keycloak's direct grant (``grant_type=password``) and the
+    browser login form: its tokens name ``username`` (and ``name``, when given, as
+    Keycloak's profile scope does) and carry ``roles`` as realm roles."""
 
     username: str
     password: str
     roles: list[str] = field(default_factory=list)
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class OidcWebClient:
+    """A public client for the pages' authorization code flow with PKCE, like the
+    realm's ``baton-web``: no secret; ``redirect_uris`` are the page URLs the provider
+    may send the browser back to; ``origins`` may call the token endpoint (CORS)."""
+
+    client_id: str
+    redirect_uris: list[str]
+    origins: list[str]
 
 
 def new_rsa_key(kid: str) -> jwk.JWK:
@@ -107,6 +122,7 @@ class OidcProvider:
         keys: list[jwk.JWK],
         access_token_ttl: int = 300,
         users: list[OidcUser] | None = None,
+        web_client: OidcWebClient | None = None,
     ) -> None:
         if not keys:
             raise ValueError("OidcProvider needs at least one signing key")
@@ -118,6 +134,7 @@ class OidcProvider:
         self._clients = {c.client_id: c for c in clients}
         self._keys = list(keys)
         self._users = list(users or [])
+        self._web_client = web_client
         self._ttl = access_token_ttl
         self._port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
@@ -237,9 +254,25 @@ class OidcProvider:
                 for c in self._clients.values()
             ],
             "users": [
-                {"username": u.username, "password": u.password, "roles": list(u.roles)}
+                {
+                    "username": u.username,
+                    "password": u.password,
+                    "roles": list(u.roles),
+                    **({"name": u.name} if u.name else {}),
+                }
                 for u in self._users
             ],
+            **(
+                {
+                    "web_client": {
+                        "client_id": self._web_client.client_id,
+                        "redirect_uris": list(self._web_client.redirect_uris),
+                        "origins": list(self._web_client.origins),
+                    }
+                }
+                if self._web_client is not None
+                else {}
+            ),
             "audience": self._audience,
             "access_token_ttl": self._ttl,
         }

@@ -1,8 +1,14 @@
 // What Cockpit and Tasklist share: signing in, calling the API, the page frame and a few
 // DOM helpers. Plain ES module, no framework: the pages are small and the API does the work.
 
+// sessionStorage, not localStorage: the token lives as long as the tab, is not shared with
+// other tabs and is gone when the browser closes (see docs/web.md, "Signing in").
 const TOKEN = 'baton.token';
+const ID_TOKEN = 'baton.id_token';
 const PKCE = 'baton.pkce';
+
+let config = null; // /web/config, once boot() has read it
+let signedIn = false; // boot() has a session: a later 401 means the token ran out
 
 /** An API answer outside 2xx, with the message the API gave (problem+json's detail,
  * Camunda's message, ONEWEB's message), so the page can show it as it is. */
@@ -71,7 +77,15 @@ export async function api(method, path, body) {
       (data && (data.detail || data.message || data.title)) || `${answer.status} ${answer.statusText}`;
     if (answer.status === 401 && bearer) {
       sessionStorage.removeItem(TOKEN);
-      notify('Your session ended: sign in again.', 'error');
+      if (signedIn) {
+        // the token expired (or was revoked): sign in again and come back to this view;
+        // with a live session at the provider that is a round trip without a form
+        signedIn = false;
+        notify('Your session ended: signing in again…', 'error');
+        location.reload();
+      } else {
+        notify('Your session ended: sign in again.', 'error');
+      }
     }
     throw new ApiError(answer.status, typeof message === 'string' ? message : JSON.stringify(message), data);
   }
@@ -189,11 +203,21 @@ async function oidcLogin(oidc) {
   return new Promise(() => {}); // the page is leaving
 }
 
+/** The provider sent the browser back (?code=&state= or ?error=&state=): check the answer
+ * belongs to the login this tab started, then exchange the code (with the PKCE verifier)
+ * for the tokens. The pending login is used up whatever happens. */
 async function oidcCallback(oidc, params) {
   const saved = JSON.parse(sessionStorage.getItem(PKCE) || 'null');
   sessionStorage.removeItem(PKCE);
-  if (!saved || saved.state !== params.get('state')) throw new Error('the login answer does not match the request');
+  if (!saved || !params.get('state') || saved.state !== params.get('state')) {
+    throw new Error('the login answer does not match the request');
+  }
+  if (params.has('error')) throw new Error(params.get('error_description') || params.get('error'));
   const meta = await discovery(oidc);
+  // RFC 9207: a provider that names itself must be the one this page asked
+  if (params.has('iss') && params.get('iss') !== meta.issuer) {
+    throw new Error('the login answer comes from another provider');
+  }
   const answer = await fetch(meta.token_endpoint, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -208,6 +232,7 @@ async function oidcCallback(oidc, params) {
   const tokens = await answer.json();
   if (!answer.ok || !tokens.access_token) throw new Error(tokens.error_description || tokens.error || 'no token');
   sessionStorage.setItem(TOKEN, tokens.access_token);
+  if (tokens.id_token) sessionStorage.setItem(ID_TOKEN, tokens.id_token);
   history.replaceState(null, '', location.pathname + (saved.back || ''));
 }
 
@@ -239,8 +264,26 @@ function pickDemoAccount(config) {
   });
 }
 
+/** Forget the token; outside dev mode also end the session at the provider (else the
+ * next page load would sign straight back in), which then sends the browser back here. */
 export async function signOut() {
+  const idToken = sessionStorage.getItem(ID_TOKEN);
   sessionStorage.removeItem(TOKEN);
+  sessionStorage.removeItem(ID_TOKEN);
+  signedIn = false;
+  if (config?.oidc && !config.devMode) {
+    const meta = await discovery(config.oidc).catch(() => ({}));
+    if (meta.end_session_endpoint) {
+      const url = new URL(meta.end_session_endpoint);
+      url.search = new URLSearchParams({
+        client_id: config.oidc.clientId,
+        post_logout_redirect_uri: location.origin + location.pathname,
+        ...(idToken ? { id_token_hint: idToken } : {}),
+      });
+      location.assign(url);
+      return;
+    }
+  }
   location.hash = '';
   location.reload();
 }
@@ -248,13 +291,30 @@ export async function signOut() {
 /** Sign in, draw the frame (title, navigation, who is signed in) and answer
  * {config, me, main}: main is the element the page draws into. */
 export async function boot(current) {
-  const config = await (await fetch('/web/config')).json();
+  config = await (await fetch('/web/config')).json();
   document.body.prepend(frame(current));
+  const failed = (message) => {
+    sessionStorage.removeItem(TOKEN);
+    sessionStorage.removeItem(ID_TOKEN);
+    document.querySelector('main').replaceChildren(
+      h('p', { id: 'signin-error' }, `Sign-in failed: ${message} `, h('a', { href: location.pathname }, 'try again')),
+    );
+    return new Promise(() => {});
+  };
   const params = new URLSearchParams(location.search);
-  if (config.oidc && params.has('code')) await oidcCallback(config.oidc, params);
+  let fresh = false; // the token was issued just now, for this page load
+  if (config.oidc && !config.devMode && (params.has('code') || params.has('error'))) {
+    try {
+      await oidcCallback(config.oidc, params);
+      fresh = true;
+    } catch (err) {
+      history.replaceState(null, '', location.pathname); // the answer is spent: drop it
+      return failed(err.message);
+    }
+  }
   if (!token()) {
     if (config.devMode) await pickDemoAccount(config);
-    else if (config.oidc) await oidcLogin(config.oidc);
+    else if (config.oidc) await oidcLogin(config.oidc).catch((err) => failed(err.message));
     else {
       document.querySelector('main').replaceChildren(h('p', {}, 'No login is configured (BATON_OIDC_SERVER_URL).'));
       return new Promise(() => {});
@@ -264,12 +324,15 @@ export async function boot(current) {
   try {
     me = await get('/web/session');
   } catch (err) {
-    sessionStorage.removeItem(TOKEN);
-    document.querySelector('main').replaceChildren(
-      h('p', {}, `Sign-in failed: ${err.message} `, h('a', { href: location.pathname }, 'try again')),
-    );
-    return new Promise(() => {});
+    // a token kept from earlier in this tab that the API no longer takes (expired, or a
+    // demo token after the API left dev mode): sign in afresh, once
+    if (err.status === 401 && !fresh && config.oidc && !config.devMode) {
+      sessionStorage.removeItem(TOKEN);
+      await oidcLogin(config.oidc).catch((again) => failed(again.message));
+    }
+    return failed(err.message);
   }
+  signedIn = true;
   me.can = (privilege) =>
     me.privileges.some((p) => p === '*' || p === privilege || (p.endsWith(':*') && privilege.startsWith(p.slice(0, -1))));
   document.getElementById('who').replaceChildren(
