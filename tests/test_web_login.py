@@ -14,8 +14,6 @@ import asyncio
 import base64
 import contextlib
 import json
-import os
-import shutil
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -26,29 +24,18 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import pytest
 import pytest_asyncio
 import uvicorn
+from playwright import async_api as playwright_api
 from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
-from api.web import web_dir
-from core.settings import Settings
 from store import Store
+from tests.browser import ARGS, require_chromium
 from tests.conftest import make_settings
 from tests.support.oidc import OidcClient, OidcProvider, OidcUser, OidcWebClient, new_rsa_key
 from tests.support.ports import free_port
 
-playwright_api = pytest.importorskip("playwright.async_api")
-
 pytestmark = pytest.mark.parametrize("database_backend", ["sqlite"])
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WEB = "baton-web"
 USERS = [
     OidcUser("john", "john-pw", ["accounting"], name="John Doe"),
@@ -83,40 +70,12 @@ def provider(
         yield running
 
 
-@pytest.fixture
-def pages(tmp_path: Path) -> Path | None:
-    """The web folder to serve: the checkout's, or -- while a page's own module
-    (cockpit.js, tasklist.js) is not in this checkout -- a copy of it where that module
-    only signs in (app.js's boot), so the sign-in is tested on the real pages, CSP and
-    app.js all the same."""
-    real = web_dir(Settings(_env_file=None))  # type: ignore[call-arg]
-    missing = [
-        t for t in ("Cockpit", "Tasklist") if not (real / "src" / f"{t.lower()}.js").is_file()
-    ]
-    if not missing:
-        return None
-    root = tmp_path / "web"
-    (root / "src").mkdir(parents=True)
-    (root / "pages").symlink_to(real / "pages")
-    (root / "node_modules").symlink_to(real / "node_modules")
-    for file in (real / "src").iterdir():  # copied: StaticFiles follows no symlinks out
-        shutil.copy2(file, root / "src" / file.name)
-    for title in missing:
-        (root / "src" / f"{title.lower()}.js").write_text(
-            "import { boot, h } from './app.js';\n"
-            f"const {{ main }} = await boot('{title}');\n"
-            f"main.replaceChildren(h('h1', {{}}, '{title}'));\n"
-        )
-    return root
-
-
 @pytest_asyncio.fixture
 async def api(
     temporal_env: WorkflowEnvironment,
     store: Store,
     provider: OidcProvider,
     api_port: int,
-    pages: Path | None,
 ) -> AsyncIterator[str]:
     """The API in production mode on 127.0.0.1:api_port; answers its origin."""
     base = make_settings(temporal_env, str(store.engine.url), f"web-{uuid.uuid4().hex[:6]}")
@@ -128,7 +87,6 @@ async def api(
             "oidc_audience": provider.audience,
             "oidc_web_client_id": WEB,
             "oidc_leeway_seconds": 0,
-            **({"web_dir": pages} if pages is not None else {}),
         }
     )
     app = create_app(settings, client=temporal_env.client, store=store)
@@ -146,12 +104,9 @@ async def api(
 
 @pytest_asyncio.fixture
 async def browser() -> AsyncIterator[Any]:
-    if not CHROMIUM.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium)")
-        pytest.skip(f"{CHROMIUM} is missing: the browser tests need Debian's chromium package")
+    executable = require_chromium()
     async with playwright_api.async_playwright() as pw:
-        launched = await pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        launched = await pw.chromium.launch(executable_path=str(executable), args=ARGS)
         try:
             yield launched
         finally:
