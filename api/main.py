@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from temporalio.client import Client
 
-from api import api_docs, audit, body_limits, openapi, problems, rate_limits, web
+from api import api_docs, audit, body_limits, metrics, openapi, problems, rate_limits, web
 from api.routes import health
 from api.routes.bpms import (
     decisions,
@@ -114,6 +114,7 @@ def create_app(
     body_limits.install(app, settings)  # innermost: refused bodies are limited and audited
     rate_limits.install(app, settings)  # inside the audit: a refused write is recorded
     audit.install(app)
+    metrics.install(app)  # outermost: counts every answer, refusals included
     for module in (
         health,
         deployments,

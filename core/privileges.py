@@ -49,6 +49,7 @@ CATALOGUE: dict[str, str] = {
     "process:super": "See and step every LetsFlow process.",
     "apikey:issue": "Issue API keys and list them.",
     "apikey:revoke": "Revoke API keys.",
+    "metrics:read": "Scrape /metrics (Prometheus).",
 }
 
 #: The default map. Least privilege: a plain user starts work and does their tasks;
@@ -71,7 +72,7 @@ DEFAULT_ROLE_PRIVILEGES: dict[str, list[str]] = {
         "scenario:read",
     ],
     "admin": ["*"],
-    "bpms-operator": ["bpms:*", "events:publish"],
+    "bpms-operator": ["bpms:*", "events:publish", "metrics:read"],
     "bpms-deployer": ["deploy", "bpms:deployment:read"],
     "bpms-worker": ["bpms:service-task:work", "bpms:incident:read"],
     "integration": [

@@ -50,6 +50,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from contracts import bpmn as c
 from contracts import search_attributes as sa
+from core.metrics import MESSAGES
 from core.settings import Settings
 from operations import calls, commands
 from operations.background import BackgroundLoop
@@ -170,6 +171,7 @@ async def buffer(store: Store, message: c.DeliverMessage, keep: timedelta) -> No
         message_id=message.message_id,
         time_to_live=keep,
     )
+    MESSAGES.labels("buffered").inc()
 
 
 async def sweep_fan_outs(client: Client, store: Store, task_queue: str) -> int:
@@ -243,6 +245,8 @@ async def correlate_one(
         if err.status == RPCStatusCode.NOT_FOUND:
             return None  # no such instance, or it has ended
         raise Unavailable(f"Temporal did not answer for {instance_id}: {err.message}") from err
+    if result.element_id:  # "" acknowledges a message id taken before: no new delivery
+        MESSAGES.labels("delivered").inc()
     return result.element_id
 
 
@@ -366,6 +370,7 @@ async def start_by_message(
             business_data_ref=instance_id if business is not None else None,
         )
         results.append(StartedByMessage(instance_id, start_id, deployed.key))
+        MESSAGES.labels("started").inc()
         if not every:
             break
     return results
@@ -527,6 +532,7 @@ class MessageSweeper(BackgroundLoop):
 
     async def pass_once(self) -> bool:
         self._kicked = False
+        MESSAGES.labels("expired").inc(await buffered_messages.drop_expired(self._store))
         pending = await buffered_messages.live(self._store)
         for row in pending:
             await self._deliver(row)

@@ -58,6 +58,17 @@ async def add(
         raise DuplicateMessage(message_id or row_id) from err
 
 
+async def drop_expired(store: Store) -> int:
+    """Delete the messages whose time to live has ended; answers how many."""
+    async with store.session() as session, session.begin():
+        gone = await session.execute(
+            delete(BufferedMessage)
+            .where(BufferedMessage.expires_at <= _now())
+            .returning(BufferedMessage.id)
+        )
+        return len(gone.all())
+
+
 async def live(store: Store) -> list[BufferedMessage]:
     """Unexpired messages, oldest first; expired ones are deleted on the way."""
     now = _now()
