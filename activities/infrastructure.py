@@ -6,6 +6,7 @@ event each.
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 
 from sqlalchemy.exc import DataError
@@ -18,6 +19,25 @@ from store import Store, cache_epochs, decisions, definitions, projections
 from store.db import DefinitionNotFound
 
 _CACHE_SIZE = 256
+
+
+def record_lag(batch: c.ProjectionBatch) -> None:
+    """How far the read model trails the workflow: seconds from the newest change in the
+    batch (its revision carries the workflow time, ``store.projections.revision_at``) to
+    its commit. Recorded through the SDK's meter, so it is served with the SDK's own
+    metrics on the worker's endpoint (``baton_read_model_lag`` histogram)."""
+    revisions = [
+        row.revision for rows in (batch.instances, batch.tasks, batch.incidents) for row in rows
+    ]
+    if not revisions:
+        return
+    changed_ms = max(revisions) >> 16
+    lag = max(0.0, time.time() - changed_ms / 1000)
+    activity.metric_meter().create_histogram_float(
+        "baton_read_model_lag",
+        "Seconds from a change in a workflow to its row in the read model.",
+        "s",
+    ).record(lag)
 
 
 class InfrastructureActivities:
@@ -88,6 +108,7 @@ class InfrastructureActivities:
         fails for good, so the instance is not held up by its read model."""
         try:
             await projections.apply(self._store, batch)
+            record_lag(batch)
         except DataError as err:
             raise ApplicationError(
                 f"the database refused the read-model rows: {err.orig}",

@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.trace import TracerProvider
 from temporalio.client import Client
 
 from api import api_docs, audit, body_limits, metrics, openapi, problems, rate_limits, web
@@ -48,6 +50,7 @@ from api.routes.oneweb import runtime as oneweb
 from api.routes.platform import audit as audit_routes
 from api.routes.platform import cases, configuration, data_models, documents, events
 from core import __version__
+from core import tracing as tracing_setup
 from core.settings import Settings, get_settings
 from core.temporal_client import connect
 from operations.messages import MessageSweeper
@@ -61,11 +64,18 @@ def _operation_id(route: APIRoute) -> str:
 
 
 def create_app(
-    settings: Settings | None = None, *, client: Client | None = None, store: Store | None = None
+    settings: Settings | None = None,
+    *,
+    client: Client | None = None,
+    store: Store | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> FastAPI:
     """Build the app. Pass ``client``/``store`` to share existing ones (tests do);
-    otherwise the lifespan connects them from ``settings`` and closes what it opened."""
+    otherwise the lifespan connects them from ``settings`` and closes what it opened.
+    Requests are traced with ``tracer_provider``, else with an OTLP exporter when
+    ``BATON_OTLP_ENDPOINT`` is set (``core.tracing``), else not at all."""
     settings = settings or get_settings()
+    tracing = tracer_provider or tracing_setup.provider(settings, "baton-api")
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -75,7 +85,9 @@ def create_app(
             await owned_store.init_schema()
             app.state.store = owned_store
         if getattr(app.state, "temporal", None) is None:
-            app.state.temporal = await connect(settings)
+            app.state.temporal = await connect(
+                settings, plugins=tracing_setup.temporal_plugins(tracing)
+            )
         # messages buffered before a restart are delivered again
         sweeper = MessageSweeper(app.state.temporal, app.state.store, settings)
         app.state.sweeper = sweeper
@@ -159,6 +171,10 @@ def create_app(
     app.include_router(camunda_incidents.history_router)
     web.install(app, settings)
     api_docs.install(app, settings)
+    if tracing is not None:
+        FastAPIInstrumentor.instrument_app(
+            app, tracer_provider=tracing, excluded_urls="/health,/ready,/metrics,/web/"
+        )
     return app
 
 

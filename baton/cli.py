@@ -110,6 +110,10 @@ def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
             proc.wait()
 
 
+#: `make run`'s worker metrics port when BATON_WORKER_METRICS_PORT does not name one
+DEV_WORKER_METRICS_PORT = 9464
+
+
 @app.command()
 def dev(
     temporal_port: int = typer.Option(
@@ -125,8 +129,10 @@ def dev(
     settings = get_settings()
     data_dir = settings.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
+    worker_metrics = settings.worker_metrics_port or DEV_WORKER_METRICS_PORT
     env = {
         **os.environ,
+        "BATON_WORKER_METRICS_PORT": str(worker_metrics),
         "BATON_ENV": os.environ.get("BATON_ENV", "dev"),
         "BATON_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal_port}",
         "BATON_DATABASE_URL": settings.database_url,
@@ -135,6 +141,10 @@ def dev(
         "Temporal gRPC": temporal_port,
         "Temporal UI": settings.temporal_ui_port,
         "API": settings.api_port,
+        "Temporal metrics": settings.dev_temporal_metrics_port,
+        **(
+            {"worker metrics": settings.worker_metrics_port} if settings.worker_metrics_port else {}
+        ),
     }
     busy = [f"{what} port {port}" for what, port in ports.items() if _port_busy("127.0.0.1", port)]
     if busy:
@@ -150,6 +160,7 @@ def dev(
                     port=temporal_port,
                     ui_port=settings.temporal_ui_port,
                     db_file=data_dir / "temporal.db",
+                    metrics_port=settings.dev_temporal_metrics_port,
                 ),
             ],
             env,
@@ -169,6 +180,9 @@ def dev(
             f"  Cockpit        {base}/cockpit   Tasklist {base}/tasklist\n"
             f"  Temporal UI    http://127.0.0.1:{settings.temporal_ui_port}\n"
             f"  Temporal gRPC  127.0.0.1:{temporal_port}\n"
+            f"  Metrics        {base}/metrics (API), "
+            f"http://{settings.worker_metrics_host}:{worker_metrics}/metrics (worker), "
+            f"http://127.0.0.1:{settings.dev_temporal_metrics_port}/metrics (Temporal)\n"
             f"  Data           {data_dir}\n"
         )
         while all(p.poll() is None for p in procs):

@@ -17,13 +17,16 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from temporalio.client import Client
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Interceptor, Worker
 
 from activities import ExternalTaskActivities, build_activities
+from core import tracing as tracing_setup
 from core.settings import Settings, get_settings
 from core.temporal_client import connect
 from operations.reconcile import Reconciler
 from store import Store
+from workflows.bpmn.behaviors.causes import CauseInterceptor
 from workflows.bpmn_process import BpmnProcess
 from workflows.letsflow_process import LetsflowProcess
 from workflows.runner import workflow_runner
@@ -58,15 +61,31 @@ def build_worker(
             *extra_activities,
         ],
         workflow_runner=workflow_runner(),
-        interceptors=interceptors,
+        interceptors=[CauseInterceptor(), *interceptors],
     )
+
+
+def metrics_runtime(settings: Settings) -> Runtime | None:
+    """The SDK's telemetry with its Prometheus endpoint on ``worker_metrics_port``: the
+    Temporal SDK's own series (task slots, poll and schedule-to-start latencies, workflow
+    and activity outcomes) and what Baton's activities record through the SDK's meter
+    (``baton_read_model_lag``). None when the port is 0."""
+    if not settings.worker_metrics_port:
+        return None
+    address = f"{settings.worker_metrics_host}:{settings.worker_metrics_port}"
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address)))
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
     stop = stop or asyncio.Event()
     store = Store(settings.database_url)
     await store.init_schema()
-    client = await connect(settings)
+    tracing = tracing_setup.provider(settings, "baton-worker")
+    client = await connect(
+        settings,
+        plugins=tracing_setup.temporal_plugins(tracing),
+        runtime=metrics_runtime(settings),
+    )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)

@@ -44,10 +44,18 @@ def temporal_binary() -> str:
 
 
 def dev_server_args(
-    *, port: int, ui_port: int | None, db_file: Path | None, ip: str = "127.0.0.1"
+    *,
+    port: int,
+    ui_port: int | None,
+    db_file: Path | None,
+    ip: str = "127.0.0.1",
+    metrics_port: int | None = None,
 ) -> list[str]:
-    """Flags for ``temporal server start-dev`` (the binary itself not included)."""
+    """Flags for ``temporal server start-dev`` (the binary itself not included);
+    ``metrics_port`` fixes the server's own /metrics port (else it picks one)."""
     args = ["server", "start-dev", "--ip", ip, "--port", str(port), "--log-level", "warn"]
+    if metrics_port is not None:
+        args += ["--metrics-port", str(metrics_port)]
     args += ["--headless"] if ui_port is None else ["--ui-port", str(ui_port)]
     if db_file is not None:
         args += ["--db-filename", str(db_file)]

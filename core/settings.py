@@ -197,6 +197,37 @@ class Settings(BaseSettings):
         "past it stops and its task becomes an incident.",
     )
 
+    worker_metrics_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="Port of the worker's Prometheus endpoint (/metrics): the Temporal "
+        "SDK's own metrics (workflow and activity tasks, schedule-to-start latency, task "
+        "slots) and Baton's read-model lag. 0: no endpoint (`make run` uses 9464). One "
+        "port per worker process.",
+    )
+    worker_metrics_host: str = Field(
+        default="127.0.0.1", description="Address the worker's metrics endpoint binds to."
+    )
+    dev_temporal_metrics_port: int = Field(
+        default=9465,
+        ge=1,
+        le=65535,
+        description="`make run`: the embedded Temporal dev server's own /metrics port "
+        "(fixed, so Prometheus can find it).",
+    )
+    otlp_endpoint: str = Field(
+        default="",
+        description="OTLP/HTTP traces endpoint (e.g. http://otel-collector:4318/v1/traces): "
+        "the API and the worker export one trace per REST call, through the workflow "
+        "update to its activities. Empty: tracing is off.",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="text: one readable line per record; json: one JSON object per line "
+        "with the request id and workflow id where there is one (for log shippers).",
+    )
+
     @field_validator("role_privileges")
     @classmethod
     def _known_privileges(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:

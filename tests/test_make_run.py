@@ -35,6 +35,8 @@ class DevStack:
         self.api_port = free_port()
         self.ui_port = free_port()
         self.temporal_port = free_port()
+        self.worker_metrics_port = free_port()
+        self.temporal_metrics_port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.log = data_dir / "dev.log"
         self.env = {
@@ -44,6 +46,8 @@ class DevStack:
             "BATON_API_PORT": str(self.api_port),
             "BATON_TEMPORAL_UI_PORT": str(self.ui_port),
             "BATON_DEV_TEMPORAL_PORT": str(self.temporal_port),
+            "BATON_WORKER_METRICS_PORT": str(self.worker_metrics_port),
+            "BATON_DEV_TEMPORAL_METRICS_PORT": str(self.temporal_metrics_port),
         }
         self.env.pop("BATON_DATABASE_URL", None)  # baton.db goes to BATON_DATA_DIR
 
@@ -130,6 +134,13 @@ def test_make_run_serves_the_slice_and_keeps_data(dev_stack: DevStack) -> None:
     for page in ("/cockpit", "/tasklist"):  # the web apps, with their viewers installed
         assert api.get(page).status_code == 200, page
     assert api.get("/web/vendor/bpmn-js/bpmn-navigated-viewer.production.min.js").is_success
+    # metrics where `make run` says they are: the API's, the worker's, Temporal's own
+    printed = dev_stack.log.read_text()
+    assert f"127.0.0.1:{dev_stack.worker_metrics_port}/metrics (worker)" in printed
+    assert "baton_http_requests_total" in api.get("/metrics").text
+    for port in (dev_stack.worker_metrics_port, dev_stack.temporal_metrics_port):
+        scraped = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)
+        assert scraped.status_code == 200 and "# TYPE" in scraped.text, port
 
     files = {"file": ("invoice-approval.bpmn", (EXAMPLES / "invoice-approval.bpmn").read_bytes())}
     assert api.post("/v1/bpms/deployments", files=files).status_code == 201

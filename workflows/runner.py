@@ -22,7 +22,17 @@ from __future__ import annotations
 
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-PASSTHROUGH = ("bpmn_compiler", "contracts", "dmn", "expressions", "letsflow", "workflows")
+#: opentelemetry: the tracing plugin's context reaches workflow code (``causes``) and must
+#: be the worker's own module, not a sandboxed copy
+PASSTHROUGH = (
+    "bpmn_compiler",
+    "contracts",
+    "dmn",
+    "expressions",
+    "letsflow",
+    "opentelemetry",
+    "workflows",
+)
 #: what the strict runner still passes through: the pure compilers and the data contracts
 STRICT_PASSTHROUGH = (
     "bpmn_compiler",
@@ -30,6 +40,7 @@ STRICT_PASSTHROUGH = (
     "dmn",
     "expressions",
     "letsflow",
+    "opentelemetry",
 )
 
 

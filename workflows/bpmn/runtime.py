@@ -29,6 +29,9 @@ from workflows.semantics import Rule, Semantics
 class Runtime:
     def __init__(self, input: c.ProcessInput) -> None:
         self.input = input
+        #: the OpenTelemetry context of the last update or signal, with its workflow time
+        #: (``behaviors.causes``); never part of the instance's state
+        self.cause: tuple[Any, datetime] | None = None
         self.definition: ProcessDefinition | None = None
         self.graph: Graph | None = None
         self.variables: dict[str, Any] = dict(input.variables)

@@ -27,7 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.tokens import BpmnThrow, Token
 
 from workflows import semantics
-from workflows.bpmn.behaviors import decisions, outbox, variables
+from workflows.bpmn.behaviors import causes, decisions, outbox, variables
 from workflows.bpmn.constants import (
     BEAN_CALL_PATTERN,
     EXTERNAL_TASK_TIMEOUT,
@@ -81,6 +81,44 @@ async def run_implementation(rt: Runtime, node: Node, impl: Implementation, toke
     raise Incident(f"{impl.kind} implementations are not executable yet")
 
 
+async def _run_service_task(
+    rt: Runtime,
+    node: Node,
+    impl: Implementation,
+    task: c.ServiceTaskInput,
+    retry: RetryPolicy,
+    summary: str,
+) -> c.ServiceTaskResult:
+    """One service task's activity: local for Baton's built-ins, else regular."""
+    assert impl.task_type is not None
+    if runs_locally(rt, node, impl.task_type):
+        result: c.ServiceTaskResult = await outbox.exclusive_local(
+            rt,
+            impl.task_type,
+            task,
+            result_type=c.ServiceTaskResult,
+            start_to_close_timeout=LOCAL_TIMEOUT,
+            retry_policy=retry,
+            summary=summary,
+        )
+        # a wait, as a regular activity is, although workflow time stands still
+        # while local activities run: a loop over one is no cycle without waits
+        rt.burst = 0
+        return result
+    remote: c.ServiceTaskResult = await workflow.execute_activity(
+        impl.task_type,
+        task,
+        result_type=c.ServiceTaskResult,
+        # an attempt may wait long for an HTTP worker (a parked task is kept
+        # alive by heartbeats while it waits); a dead worker is noticed in 5 min
+        start_to_close_timeout=EXTERNAL_TASK_TIMEOUT,
+        heartbeat_timeout=SERVICE_TASK_TIMEOUT,
+        retry_policy=retry,
+        summary=summary,
+    )
+    return remote
+
+
 async def activity(
     rt: Runtime, node: Node, impl: Implementation, token: Token, inputs: dict[str, Any]
 ) -> dict[str, Any]:
@@ -97,31 +135,8 @@ async def activity(
     retry = RetryPolicy(maximum_attempts=attempts, non_retryable_error_types=["BpmnError"])
     summary = f"{node.id}: {node.name or impl.task_type}"
     try:
-        if runs_locally(rt, node, impl.task_type):
-            result = await outbox.exclusive_local(
-                rt,
-                impl.task_type,
-                task,
-                result_type=c.ServiceTaskResult,
-                start_to_close_timeout=LOCAL_TIMEOUT,
-                retry_policy=retry,
-                summary=summary,
-            )
-            # a wait, as a regular activity is, although workflow time stands still
-            # while local activities run: a loop over one is no cycle without waits
-            rt.burst = 0
-        else:
-            result = await workflow.execute_activity(
-                impl.task_type,
-                task,
-                result_type=c.ServiceTaskResult,
-                # an attempt may wait long for an HTTP worker (a parked task is kept
-                # alive by heartbeats while it waits); a dead worker is noticed in 5 min
-                start_to_close_timeout=EXTERNAL_TASK_TIMEOUT,
-                heartbeat_timeout=SERVICE_TASK_TIMEOUT,
-                retry_policy=retry,
-                summary=summary,
-            )
+        with causes.traced(rt):  # the activity joins the trace of the call that led here
+            result = await _run_service_task(rt, node, impl, task, retry, summary)
     except ActivityError as err:
         reraise_cancel(rt, err)
         cause = err.cause
