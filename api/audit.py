@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from fastapi import FastAPI, Request, Response
 
+from core import logs
 from store import audit
 from store.db import Store
 
@@ -42,6 +43,7 @@ def install(app: FastAPI) -> None:
     ) -> Response:
         request_id = _request_id(request)
         request.state.request_id = request_id
+        logs.REQUEST_ID.set(request_id)  # on every log record of this request
         response = await call_next(request)
         response.headers[REQUEST_ID] = request_id
         if request.method in MUTATING or response.status_code in DENIED:

@@ -231,12 +231,16 @@ def serve(
         except TlsConfigError as err:
             _fail(str(err))
         factory = lambda _config, _default: context  # noqa: E731 - uvicorn's hook
+    from core import logs
+
+    logs.configure(settings)
     config = uvicorn.Config(
         "api.main:app",
         factory=True,
         host=settings.api_host,
         port=settings.api_port,
         ssl_context_factory=factory,
+        log_config=None,  # uvicorn's records go through core.logs like the rest
     )
     uvicorn.Server(config).run()
 

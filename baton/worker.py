@@ -21,6 +21,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Interceptor, Worker
 
 from activities import ExternalTaskActivities, build_activities
+from core import logs
 from core import tracing as tracing_setup
 from core.settings import Settings, get_settings
 from core.temporal_client import connect
@@ -112,8 +113,9 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(run_worker(get_settings()))
+    settings = get_settings()
+    logs.configure(settings)
+    asyncio.run(run_worker(settings))
     # sdk-python#300: a process that ran a worker may abort in PyGILState_Release at exit.
     os._exit(0)
 
