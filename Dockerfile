@@ -12,6 +12,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends curl \
  && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
+COPY clients/python ./clients/python
 COPY baton ./baton
 COPY bpmn_compiler ./bpmn_compiler
 COPY workflows ./workflows
@@ -28,7 +29,7 @@ COPY web/pages ./web/pages
 COPY web/src ./web/src
 COPY --from=web /web/node_modules ./web/node_modules
 ENV BATON_WEB_DIR=/app/web
-RUN pip install . && useradd --system --uid 10001 baton
+RUN pip install ./clients/python . && useradd --system --uid 10001 baton
 USER baton
 EXPOSE 8000
 CMD ["baton", "serve"]

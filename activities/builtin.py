@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from baton_client.contracts.bpmn import ServiceTaskInput, ServiceTaskResult
 from temporalio import activity
 
 from activities.javascript import javascript
-from contracts.bpmn import ServiceTaskInput, ServiceTaskResult
 
 
 @activity.defn(name="baton.noop")

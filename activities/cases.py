@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from baton_client.contracts import bpmn as c
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
-from contracts import bpmn as c
 from core.settings import get_settings
 from operations.cases import set_status
 from store import Store, cases

@@ -25,10 +25,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from baton_client.contracts.bpmn import ServiceTaskInput, ServiceTaskResult
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from contracts.bpmn import ServiceTaskInput, ServiceTaskResult
 from store import Store, business_data
 from store import data_models as dm
 

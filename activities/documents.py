@@ -15,10 +15,10 @@ import asyncio
 import logging
 import uuid
 
+from baton_client.contracts.bpmn import ServiceTaskInput, ServiceTaskResult
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from contracts.bpmn import ServiceTaskInput, ServiceTaskResult
 from operations.documents import FORMATS, PdfUnavailable, RenderFailed, instance_data, render
 from store import Store, documents
 from store.documents import DocumentTemplate

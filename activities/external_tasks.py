@@ -21,12 +21,12 @@ import logging
 import uuid
 from collections.abc import Sequence
 
+from baton_client.contracts import bpmn as c
 from temporalio import activity
 from temporalio.client import AsyncActivityCancelledError, Client
 from temporalio.common import RawValue
 from temporalio.service import RPCError, RPCStatusCode
 
-from contracts import bpmn as c
 from store import Store, external_tasks
 from store.models import ExternalTaskRecord
 

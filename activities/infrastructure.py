@@ -9,12 +9,12 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 
+from baton_client.contracts import bpmn as c
 from sqlalchemy.exc import DataError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from bpmn_compiler.ir import Diagram, ProcessDefinition
-from contracts import bpmn as c
 from store import Store, cache_epochs, decisions, definitions, projections
 from store.db import DefinitionNotFound
 

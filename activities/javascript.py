@@ -14,10 +14,10 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
+from baton_client.contracts.bpmn import ServiceTaskInput, ServiceTaskResult
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from contracts.bpmn import ServiceTaskInput, ServiceTaskResult
 from core.settings import get_settings
 from expressions.errors import ExpressionError
 from expressions.javascript import (

@@ -17,10 +17,10 @@ from collections import OrderedDict
 from typing import Any
 
 import httpx
+from baton_client.contracts import letsflow as lc
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from contracts import letsflow as lc
 from store import Store, cache_epochs, letsflow
 
 _log = logging.getLogger("baton.letsflow")

@@ -9,12 +9,12 @@ nothing. A local activity of the sending workflow: one marker event per message.
 
 from __future__ import annotations
 
+from baton_client.contracts import bpmn as c
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
 
 from bpmn_compiler.ir import StartEvent
-from contracts import bpmn as c
 from operations.instances import start_at
 from operations.messages import signal_message
 from store import Store, definitions

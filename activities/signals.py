@@ -3,10 +3,10 @@ throwing workflow (one marker event), a thin wrapper over ``operations.signals``
 
 from __future__ import annotations
 
+from baton_client.contracts import bpmn as c
 from temporalio import activity
 from temporalio.client import Client
 
-from contracts import bpmn as c
 from operations.signals import broadcast
 from store import Store
 

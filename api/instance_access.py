@@ -23,9 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from baton_client.contracts import bpmn as c
+
 from api.auth import Principal
 from api.problems import Forbidden
-from contracts import bpmn as c
 
 #: Privileges that may write any instance's data.
 PRIVILEGED = ("bpms:task:assign", "bpms:process:modify")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
+from baton_client.contracts.search_attributes import unsearchable
 from fastapi import Query
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from api.limits import BoundedJson, Variables
 from bpmn_compiler import Diagnostic
-from contracts.search_attributes import unsearchable
 from store.decisions import DeployedDecision
 from store.definitions import DeployedDefinition
 
@@ -21,7 +21,8 @@ T = TypeVar("T")
 def _searchable(value: str) -> str:
     """Message names and correlation keys end up in Temporal visibility queries: refuse
     what no query can match exactly (422 naming the field) rather than build one that
-    misses, errs or matches something else (``contracts.search_attributes.unsearchable``)."""
+    misses, errs or matches something else
+    (``baton_client.contracts.search_attributes.unsearchable``)."""
     reason = unsearchable(value)
     if reason is not None:
         raise ValueError(f"contains {reason}, which Temporal's visibility queries cannot match")

@@ -29,6 +29,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from baton_client.contracts import bpmn as c
+from baton_client.contracts import search_attributes as sa
 from lxml import etree
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -37,8 +39,6 @@ from temporalio.testing import WorkflowEnvironment
 from bpmn_compiler import compile_bpmn
 from bpmn_compiler import namespaces as ns
 from bpmn_compiler.ir import ProcessDefinition
-from contracts import bpmn as c
-from contracts import search_attributes as sa
 from core.devserver import SPEED_FLAGS, temporal_binary
 from operations import commands
 from store import Store

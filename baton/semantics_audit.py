@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from baton_client.contracts import search_attributes as sa
 from temporalio.client import Client
 
-from contracts import search_attributes as sa
 from workflows import semantics
 
 _BPMN = 'WorkflowType = "BpmnProcess"'

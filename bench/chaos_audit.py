@@ -33,14 +33,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from baton_client.contracts import bpmn as c
+from baton_client.contracts import search_attributes as sa
 from temporalio.client import Client as TemporalClient
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from bench.chaos_ledger import Client, Outcome
 from bench.chaos_load import CATCH, Run
-from contracts import bpmn as c
-from contracts import search_attributes as sa
 from operations import commands
 
 ENDED = {c.InstanceState.COMPLETED.value, c.InstanceState.TERMINATED.value}

@@ -25,6 +25,8 @@ import time
 import uuid
 from typing import Any
 
+from baton_client.contracts import bpmn as c
+from baton_client.contracts import search_attributes as sa
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
@@ -33,8 +35,6 @@ from temporalio.testing import WorkflowEnvironment
 from baton.worker import build_worker
 from bench.report import write
 from bpmn_compiler import compile_bpmn, engine_limits
-from contracts import bpmn as c
-from contracts import search_attributes as sa
 from core.devserver import SPEED_FLAGS, temporal_binary
 from operations import commands
 from store import Store

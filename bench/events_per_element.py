@@ -17,13 +17,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from baton_client.contracts import bpmn as c
+from baton_client.contracts import search_attributes as sa
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from baton.worker import build_worker
 from bpmn_compiler import compile_bpmn
-from contracts import bpmn as c
-from contracts import search_attributes as sa
 from core.devserver import SPEED_FLAGS, temporal_binary
 from operations import commands
 from store import Store

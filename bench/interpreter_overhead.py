@@ -28,6 +28,8 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from baton_client.contracts import bpmn as c
+from baton_client.contracts import search_attributes as sa
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -37,8 +39,6 @@ from activities import build_activities
 from bench.reference_workflows import ReferenceProcess, Trivial
 from bench.report import percentile, write
 from bpmn_compiler import compile_bpmn
-from contracts import bpmn as c
-from contracts import search_attributes as sa
 from core.devserver import SPEED_FLAGS, temporal_binary
 from store import Store
 from store import definitions as store_definitions

@@ -14,7 +14,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from contracts import bpmn as c
+    from baton_client.contracts import bpmn as c
+
     from workflows.bpmn.constants import EXTERNAL_TASK_TIMEOUT, SERVICE_TASK_TIMEOUT
 
 # the options the interpreter gives a service task with the default 3 attempts

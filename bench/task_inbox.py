@@ -25,10 +25,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from baton_client.contracts import bpmn as c
 from sqlalchemy import text
 
 from bench.report import percentile
-from contracts import bpmn as c
 from store import Store, projections, queries
 
 ROOT = Path(__file__).resolve().parent.parent

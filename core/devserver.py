@@ -12,7 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from contracts.search_attributes import cli_flags
+from baton_client.contracts.search_attributes import cli_flags
 
 SPEED_FLAGS = [
     "--sqlite-pragma",

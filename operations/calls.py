@@ -22,6 +22,8 @@ import json
 from datetime import timedelta
 from typing import Any, TypeVar
 
+from baton_client.contracts import bpmn as c
+from baton_client.contracts import letsflow as lc
 from temporalio.client import (
     Client,
     WorkflowExecutionStatus,
@@ -33,8 +35,6 @@ from temporalio.client import (
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from contracts import bpmn as c
-from contracts import letsflow as lc
 from core.settings import Settings
 from operations import commands
 from operations.commands import Update

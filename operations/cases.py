@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from baton_client.contracts import bpmn as c
 from temporalio.client import Client
 
-from contracts import bpmn as c
 from operations import messages
 from operations.errors import NotFound
 from store import Store, cases

@@ -5,8 +5,8 @@ call site, a call could send a ``TaskCommand`` to ``complete_user_task`` or read
 ``UserTaskView`` where a ``UserTaskCompleted`` comes back, and only a running server
 would notice. Here each name is paired with its types once; callers name the entry
 (``commands.CLAIM``) and mypy checks the argument and the result. The names themselves
-stay in the workflow's contracts (``contracts/bpmn.py``), which the workflow and SDK
-clients in other languages read.
+stay in the workflow's contracts (``baton_client.contracts.bpmn``), which the workflow
+and SDK clients in other languages read.
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
+from baton_client.contracts import bpmn as c
+from baton_client.contracts import letsflow as lc
 from temporalio.client import WorkflowHandle
-
-from contracts import bpmn as c
-from contracts import letsflow as lc
 
 A = TypeVar("A")
 R = TypeVar("R")

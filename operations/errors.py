@@ -6,7 +6,8 @@ they say *what* went wrong and let the caller say it in its own words: the API m
 kind to a status in ``api/problems.py``; an activity maps it to an ``ApplicationError``.
 
 Extensions (``code``, ``outcome``, ``field``, ``privilege`` …) travel with the error
-because clients read them: ``code`` is the workflow's reason (a ``contracts.Rejection``),
+because clients read them: ``code`` is the workflow's reason
+(a ``baton_client.contracts.bpmn.Rejection``),
 ``outcome`` tells whether a command was applied (``refused``: nothing changed;
 ``unknown``: it may have been; ``not-applied``: Temporal took nothing, send it again).
 """

@@ -36,11 +36,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from baton_client.contracts import bpmn as c
 from temporalio.client import Client
 
 from bpmn_compiler import forms
 from bpmn_compiler.forms import ElementForm, FormField
-from contracts import bpmn as c
 from core.settings import Settings
 from operations import calls, commands
 from operations import tasks as task_ops

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from baton_client.contracts import bpmn as c
 from temporalio.client import Client
 
-from contracts import bpmn as c
 from core.settings import Settings
 from operations import calls, commands
 from operations.errors import Conflict, NotFound

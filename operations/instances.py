@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from baton_client.contracts import bpmn as c
+from baton_client.contracts import search_attributes as sa
 from temporalio.client import Client, WorkflowHandle
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from contracts import bpmn as c
-from contracts import search_attributes as sa
 from core.settings import Settings
 from operations import calls, commands
 from operations.errors import Conflict, Invalid, NotFound, Unavailable

@@ -41,6 +41,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from baton_client.contracts import bpmn as c
+from baton_client.contracts import search_attributes as sa
 from temporalio.client import (
     Client,
     WorkflowUpdateFailedError,
@@ -48,8 +50,6 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from contracts import bpmn as c
-from contracts import search_attributes as sa
 from core.metrics import MESSAGES
 from core.settings import Settings
 from operations import calls, commands

@@ -23,10 +23,10 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from baton_client.contracts import bpmn as c
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
-from contracts import bpmn as c
 from operations import commands
 from operations.background import BackgroundLoop
 from store import Store, projections

@@ -16,11 +16,11 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+from baton_client.contracts import bpmn as c
 from temporalio.client import AsyncActivityHandle, Client
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from contracts import bpmn as c
 from core.settings import Settings
 from operations import calls, commands, errors, instances
 from store import Store, external_tasks

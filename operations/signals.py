@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import asyncio
 
+from baton_client.contracts import bpmn as c
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from contracts import bpmn as c
 from operations import commands
 from operations.instances import start_at
 from store import Store, definitions

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from baton_client.contracts import bpmn as c
+from baton_client.contracts import search_attributes as sa
 from temporalio.client import Client
 
-from contracts import bpmn as c
-from contracts import search_attributes as sa
 from core.settings import Settings
 from store import Store, incidents
 

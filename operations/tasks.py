@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
+from baton_client.contracts import bpmn as c
 from temporalio.client import Client
 
-from contracts import bpmn as c
 from core.settings import Settings
 from operations import calls, commands
 from operations.errors import Forbidden, TaskNotFound

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from baton_client.contracts import letsflow as lc
 from sqlalchemy import delete, or_, select, update
 
-from contracts import letsflow as lc
 from store.db import Store
 from store.models import LetsflowParticipant, LetsflowProcessRecord, ScenarioRecord
 from store.projections import upsert_by_revision

@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, cast
 
+from baton_client.contracts.bpmn import ProjectionBatch
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.bpmn import ProjectionBatch
 from store.db import Store, refresh_candidates
 from store.models import (
     OPEN_TASK_STATES,

@@ -26,6 +26,7 @@ import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
+from baton_client.contracts import search_attributes as sa
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
@@ -33,7 +34,6 @@ from temporalio.worker import Worker
 
 from api.main import create_app
 from baton.worker import build_worker
-from contracts import search_attributes as sa
 from core.devserver import SPEED_FLAGS, temporal_binary
 from core.settings import Settings
 from operations.reconcile import Reconciler

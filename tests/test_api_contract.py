@@ -8,11 +8,11 @@ from typing import Any
 
 import httpx
 import pytest
+from baton_client.contracts import bpmn as c
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from api.main import create_app
-from contracts import bpmn as c
 from store import Store
 from tests.conftest import EXAMPLES, Stack
 from tests.support.driver import Baton

@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
+from baton_client.contracts import bpmn as c
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from contracts import bpmn as c
 from tests.conftest import Stack
 from tests.support import bpmn
 from tests.support.driver import complete, open_tasks, start, state, until

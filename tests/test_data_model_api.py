@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from baton_client.contracts.bpmn import ServiceTaskInput
 from fastapi import FastAPI
 from temporalio.exceptions import ApplicationError
 
@@ -22,7 +23,6 @@ from activities.data_model import DataModelActivities
 from api.main import create_app
 from api.routes.platform import configuration, data_models
 from baton.worker import build_worker
-from contracts.bpmn import ServiceTaskInput
 from core.settings import Settings
 from store import Store, business_data
 from store import data_models as dm

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 import yaml
+from baton_client.contracts import search_attributes as sa
 
 from api.auth import DEMO_ROLES
-from contracts import search_attributes as sa
 from core.privileges import DEFAULT_ROLE_PRIVILEGES
 from core.settings import Settings
 from tests.conftest import ROOT

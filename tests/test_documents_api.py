@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from baton_client.contracts.bpmn import ServiceTaskInput
 from docx import Document
 from fastapi import FastAPI
 from sqlalchemy import update
@@ -31,7 +32,6 @@ from api.main import create_app
 from api.openapi import PRIVILEGE_KEY
 from api.routes.platform import documents as documents_routes
 from baton.worker import build_worker
-from contracts.bpmn import ServiceTaskInput
 from core.settings import Settings
 from operations.documents import (
     MEDIA_TYPES,

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from baton_client.contracts import bpmn as c
 
-from contracts import bpmn as c
 from tests.conftest import BPMN_DIR, Stack
 from tests.support.driver import Baton
 from tests.support.http import deploy, eventually, problem

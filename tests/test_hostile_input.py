@@ -8,8 +8,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from baton_client.contracts.search_attributes import UnsearchableValue, waiting_query
 
-from contracts.search_attributes import UnsearchableValue, waiting_query
 from tests.conftest import Stack
 from tests.support.http import deploy, eventually, problem
 

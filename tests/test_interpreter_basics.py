@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from baton_client.contracts import bpmn as c
 from temporalio.client import WorkflowExecutionStatus
 
-from contracts import bpmn as c
 from store import projections, queries
 from tests.conftest import BPMN_DIR, EXAMPLES, Stack
 from tests.support.driver import Baton

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 import pytest_asyncio
+from baton_client.contracts import letsflow as lc
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 import letsflow as engine
 from baton.worker import build_worker
-from contracts import letsflow as lc
 from core.devserver import SPEED_FLAGS, temporal_binary
 from store import Store, letsflow
 from tests.letsflow.corpus import LETSFLOW, needs_corpus

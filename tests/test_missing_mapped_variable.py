@@ -10,8 +10,8 @@ import asyncio
 import os
 
 import pytest
+from baton_client.contracts import bpmn as c
 
-from contracts import bpmn as c
 from tests.conftest import Stack
 from tests.support.bpmn import diagram, flows
 from tests.support.driver import Baton, state, until

@@ -8,9 +8,9 @@ import asyncio
 from typing import Any
 
 import httpx
+from baton_client.contracts import bpmn as c
 
 from activities.infrastructure import InfrastructureActivities
-from contracts import bpmn as c
 from tests.conftest import Stack
 from tests.support.http import deploy, eventually
 

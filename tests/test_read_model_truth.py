@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from baton_client.contracts import bpmn as c
 from temporalio import workflow
 from temporalio.api.common.v1 import WorkflowExecution
 from temporalio.api.enums.v1 import EventType, ResetReapplyType
@@ -34,7 +35,6 @@ from temporalio.worker import (
 
 from api.main import create_app
 from baton.worker import build_worker
-from contracts import bpmn as c
 from store import Store
 from tests.conftest import EXAMPLES, Stack, make_settings
 from tests.support.activities import TEST_ACTIVITIES

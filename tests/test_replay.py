@@ -14,13 +14,13 @@ import os
 from pathlib import Path
 
 import pytest
+from baton_client.contracts import bpmn as c
+from baton_client.contracts import search_attributes as sa
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from bpmn_compiler.ir import IR_VERSION
-from contracts import bpmn as c
-from contracts import search_attributes as sa
 from tests.conftest import BPMN_DIR, EXAMPLES, Stack
 from tests.support.driver import Baton, complete, start, until
 from tests.support.http import eventually

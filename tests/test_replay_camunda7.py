@@ -13,9 +13,9 @@ import os
 from typing import Any
 
 import pytest
+from baton_client.contracts import bpmn as c
 from temporalio.client import WorkflowHandle
 
-from contracts import bpmn as c
 from tests.conftest import Stack
 from tests.support.driver import start, state, until
 from tests.test_replay import HISTORIES, _replayer

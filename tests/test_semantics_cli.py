@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest_asyncio
+from baton_client.contracts import search_attributes as sa
 from temporalio.client import Client
 from temporalio.common import SearchAttributePair, TypedSearchAttributes
 from temporalio.testing import WorkflowEnvironment
@@ -21,7 +22,6 @@ from typer.testing import CliRunner
 
 from baton.cli import app
 from baton.semantics_audit import Audit, audit
-from contracts import search_attributes as sa
 from core.devserver import SPEED_FLAGS, temporal_binary
 from core.settings import get_settings
 from tests.support.http import eventually

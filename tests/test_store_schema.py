@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from baton_client.contracts import bpmn as c
 from sqlalchemy import inspect, text
 
-from contracts import bpmn as c
 from store import Store
 from store.models import TaskRecord
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 import pytest_asyncio
+from baton_client.contracts import bpmn as c
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -19,7 +20,6 @@ from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
 from baton.worker import build_worker
-from contracts import bpmn as c
 from core import tracing
 from store import Store
 from tests.conftest import make_settings

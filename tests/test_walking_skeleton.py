@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from baton_client.contracts import bpmn as c
 from temporalio.client import WorkflowExecutionStatus
 
-from contracts import bpmn as c
 from tests.conftest import EXAMPLES, Stack
 from tests.support.http import deploy, eventually
 

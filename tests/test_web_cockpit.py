@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from baton_client.contracts import bpmn as c
 
-from contracts import bpmn as c
 from tests.browser import BrowserPage, browser_page, screenshot, serve_api, sign_in
 from tests.conftest import BPMN_DIR, Stack
 from tests.support.driver import Baton

@@ -8,12 +8,12 @@ import uuid
 
 import httpx
 import pytest
+from baton_client.contracts import bpmn as c
 from prometheus_client.parser import text_string_to_metric_families
 from temporalio.testing import WorkflowEnvironment
 
 from api.main import create_app
 from baton.worker import build_worker, metrics_runtime
-from contracts import bpmn as c
 from core.temporal_client import connect
 from store import Store
 from tests.conftest import make_settings

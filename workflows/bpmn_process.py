@@ -35,8 +35,9 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from baton_client.contracts import bpmn as c
+
     from bpmn_compiler import migrations
-    from contracts import bpmn as c
     from workflows.graph import Graph
 
 from workflows import semantics

@@ -4,13 +4,14 @@ A run continues as new only at a quiet point: every token waits for something th
 be described as data (a user task, a message or signal subscription, a timer deadline,
 an open incident, a join, a sub-process run, or it has not entered its element yet) and
 none of those waits is already satisfied. This module converts between that state and
-the plain models of ``contracts.bpmn``; it calls no Temporal API, so the rules can
+the plain models of ``baton_client.contracts.bpmn``; it calls no Temporal API, so the rules can
 be read (and tested) on their own.
 """
 
 from __future__ import annotations
 
-from contracts import bpmn as c
+from baton_client.contracts import bpmn as c
+
 from workflows.tokens import ScopeRun, Subscription, Token, Wait
 
 

@@ -25,8 +25,9 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from baton_client.contracts import letsflow as lc
+
     import letsflow as engine
-    from contracts import letsflow as lc
 
 _LOCAL = timedelta(seconds=10)
 _NOTIFY_TIMEOUT = timedelta(seconds=30)

@@ -1,8 +1,8 @@
 """The workflow sandbox configuration every worker and replayer uses.
 
 ``bpmn_compiler`` (IR models), ``dmn`` (DMN decisions), ``expressions`` (the FEEL and
-JUEL engines), ``letsflow``
-(the scenario engine), ``contracts`` and ``workflows`` (the interpreter and its helpers)
+JUEL engines), ``letsflow`` (the scenario engine), ``baton_client`` (the contracts) and
+``workflows`` (the interpreter and its helpers)
 are pure and deterministic, so they are passed through the sandbox by module-name
 prefix: loaded once per worker, never re-imported per run. The sandbox otherwise
 re-executes the workflow module and everything it imports for every run; for the
@@ -25,8 +25,8 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 #: opentelemetry: the tracing plugin's context reaches workflow code (``causes``) and must
 #: be the worker's own module, not a sandboxed copy
 PASSTHROUGH = (
+    "baton_client",
     "bpmn_compiler",
-    "contracts",
     "dmn",
     "expressions",
     "letsflow",
@@ -35,8 +35,8 @@ PASSTHROUGH = (
 )
 #: what the strict runner still passes through: the pure compilers and the data contracts
 STRICT_PASSTHROUGH = (
+    "baton_client",
     "bpmn_compiler",
-    "contracts",
     "dmn",
     "expressions",
     "letsflow",

@@ -28,10 +28,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from baton_client.contracts import search_attributes as sa
 from temporalio import workflow
 from temporalio.common import SearchAttributeUpdate
-
-from contracts import search_attributes as sa
 
 #: ``workflow.patched``'s shape: True when the run follows the change behind the marker
 #: (a new run: always, and the marker is recorded; a replay: when the history has it).

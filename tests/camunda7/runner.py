@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from baton_client.contracts import bpmn as c
 from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError, RPCStatusCode
 
-from contracts import bpmn as c
 from tests.support.driver import Baton, state
 from tests.support.http import eventually
 

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from baton_client.contracts import bpmn as c
 from temporalio.client import WorkflowHistory
 
-from contracts import bpmn as c
 from tests.conftest import Stack
 from tests.decisions.models import DISCOUNT_DMN, discount_process
 from tests.support.driver import Baton, until

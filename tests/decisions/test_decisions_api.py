@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from contracts import bpmn as c
+from baton_client.contracts import bpmn as c
+
 from tests.conftest import Stack
 from tests.decisions.models import DISCOUNT_DMN, discount_process
 from tests.support.bpmn import diagram, flows

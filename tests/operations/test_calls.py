@@ -10,13 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from baton_client.contracts import bpmn as c
+from baton_client.contracts import letsflow as lc
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import problems
-from contracts import bpmn as c
-from contracts import letsflow as lc
 from core.settings import Settings
 from operations import calls, commands, errors
 

@@ -4,7 +4,8 @@ workflow's contracts."""
 
 from __future__ import annotations
 
-from contracts import bpmn as c
+from baton_client.contracts import bpmn as c
+
 from operations import commands
 
 HANDLERS = {

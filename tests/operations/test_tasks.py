@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
+from baton_client.contracts import bpmn as c
 
-from contracts import bpmn as c
 from operations import commands, errors
 from operations.tasks import _UPDATES, Action, actor_of, argument
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from baton_client.contracts.bpmn import ServiceTaskInput, ServiceTaskResult
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
-
-from contracts.bpmn import ServiceTaskInput, ServiceTaskResult
 
 
 @activity.defn(name="test.flaky-backend")

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import httpx
+from baton_client.contracts import bpmn as c
 from temporalio.client import Client, WorkflowHandle
 
-from contracts import bpmn as c
 from tests.support.http import deploy, eventually
 
 T = TypeVar("T")

@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from baton_client.contracts import bpmn as c
 from temporalio.exceptions import ApplicationError
 
-from contracts import bpmn as c
 from workflows.bpmn import task_lifecycle as rules
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)

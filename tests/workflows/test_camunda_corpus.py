@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from baton_client.contracts import bpmn as c
 from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowUpdateFailedError
 from temporalio.common import RawValue
@@ -24,7 +25,6 @@ from temporalio.service import RPCError
 from baton.worker import build_worker
 from bpmn_compiler import compile_bpmn
 from bpmn_compiler.batch import discover
-from contracts import bpmn as c
 from store import definitions as store_definitions
 from store.decisions import DecisionDef
 from tests.conftest import SHARED, Stack

@@ -9,11 +9,11 @@ import uuid
 from pathlib import Path
 
 import pytest
+from baton_client.contracts import bpmn as c
 from temporalio.api.enums.v1 import EventType
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from contracts import bpmn as c
 from tests.conftest import Stack
 from tests.support.bpmn import diagram, flows, timer
 from tests.support.driver import open_tasks, state, until

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from baton_client.contracts import bpmn as c
 from temporalio.client import WorkflowUpdateFailedError
 
-from contracts import bpmn as c
 from store import queries
 from tests.conftest import EXAMPLES, Stack
 from tests.support.driver import open_tasks, start, state, until

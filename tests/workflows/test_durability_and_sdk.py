@@ -6,10 +6,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from baton_client.contracts import bpmn as c
 from temporalio.client import Client
 
 from baton.worker import build_worker
-from contracts import bpmn as c
 from tests.conftest import EXAMPLES, Stack
 from tests.support.activities import TEST_ACTIVITIES
 from tests.support.driver import open_tasks, state

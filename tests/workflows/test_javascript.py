@@ -14,10 +14,10 @@ import os
 from typing import Any
 
 import pytest
+from baton_client.contracts import bpmn as c
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle
 
-from contracts import bpmn as c
 from expressions.javascript import ExecutionContext, run_script
 from tests.conftest import Stack
 from tests.support.bpmn import diagram, end, flows, start

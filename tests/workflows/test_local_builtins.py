@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from baton_client.contracts import bpmn as c
 from temporalio.api.enums.v1 import EventType
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from contracts import bpmn as c
 from tests.conftest import Stack
 from tests.support.bpmn import diagram, flows
 from tests.support.driver import complete, start, until

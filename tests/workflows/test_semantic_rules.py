@@ -14,10 +14,10 @@ import re
 from pathlib import Path
 
 import pytest
+from baton_client.contracts import search_attributes as sa
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
 
-from contracts import search_attributes as sa
 from tests.test_replay import HISTORIES, recorded_histories
 from workflows import semantics as s
 from workflows.semantics import RULES, Rule, Semantics

@@ -4,8 +4,8 @@ start event listens for it (through ``baton.broadcast_signal``)."""
 from __future__ import annotations
 
 import pytest
+from baton_client.contracts import bpmn as c
 
-from contracts import bpmn as c
 from tests.conftest import Stack
 from tests.support.bpmn import diagram, flows
 from tests.support.driver import start, until

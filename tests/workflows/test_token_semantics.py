@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from baton_client.contracts import bpmn as c
 from temporalio.client import WorkflowUpdateFailedError
 
-from contracts import bpmn as c
 from tests.conftest import Stack
 from tests.support.bpmn import diagram, flows, timer, user
 from tests.support.driver import Baton, complete, open_tasks, start, state, until, waiting_at

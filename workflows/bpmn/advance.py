@@ -12,6 +12,8 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from baton_client.contracts import bpmn as c
+
     from bpmn_compiler.ir import (
         IntermediateThrowEvent,
         MultiInstance,
@@ -20,7 +22,6 @@ with workflow.unsafe.imports_passed_through():
         StartEvent,
         implicit_starts,
     )
-    from contracts import bpmn as c
     from workflows.tokens import BpmnThrow, ScopeRun, Token
 
 from workflows import semantics

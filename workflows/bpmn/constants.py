@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from baton_client.contracts import bpmn as c
 from temporalio.common import RetryPolicy
-
-from contracts import bpmn as c
 
 SERVICE_TASK_TIMEOUT = timedelta(minutes=5)
 #: Encoded size of the variables one command may bring, and of all of an instance's

@@ -16,8 +16,9 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from baton_client.contracts import bpmn as c
+
     from bpmn_compiler.ir import Expression, Node, ProcessDefinition
-    from contracts import bpmn as c
     from workflows.expressions import ExecutionContext, ExpressionError, evaluate, explain
     from workflows.graph import Graph
     from workflows.tokens import BpmnThrow, Counts, ScopeRun, Subscription, Token

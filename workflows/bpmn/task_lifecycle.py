@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from baton_client.contracts import bpmn as c
 from temporalio.exceptions import ApplicationError
 
-from contracts import bpmn as c
 from workflows.bpmn.constants import OPEN_TASK_STATES
 
 

@@ -11,6 +11,7 @@ import uuid
 from datetime import timedelta
 from typing import Annotated
 
+from baton_client.contracts import bpmn as c
 from fastapi import APIRouter, Request, status
 
 from api.auth import Principal, Requires
@@ -25,7 +26,6 @@ from api.schemas import (
     SignalIn,
     SignalOut,
 )
-from contracts import bpmn as c
 from operations import messages
 from operations.calls import IDEMPOTENCY_KEY
 from operations.signals import broadcast

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
+from baton_client.contracts import bpmn as c
 from fastapi import APIRouter, Header, Path, Query, Response, status
 from temporalio.client import Client
 
@@ -35,7 +36,6 @@ from api.schemas import (
     VariablesIn,
     VariablesOut,
 )
-from contracts import bpmn as c
 from core.settings import Settings
 from operations import calls, instances
 from store import business_data, definitions, queries

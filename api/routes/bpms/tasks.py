@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from baton_client.contracts import bpmn as c
 from fastapi import APIRouter, Query
 from temporalio.client import Client
 
@@ -29,7 +30,6 @@ from api.schemas import (
     TaskStateChangeIn,
     TaskStateIn,
 )
-from contracts import bpmn as c
 from core.settings import Settings
 from operations import calls, commands, forms
 from operations import tasks as ops

@@ -15,6 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from baton_client.contracts import bpmn as c
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -26,7 +27,6 @@ from api.problems import ApiProblem
 from api.routes.camunda.shapes import CamundaIn, CountOut, check_sorting, like, page
 from api.routes.camunda.tasks import DefinitionIds
 from api.routes.camunda.variables import encode, format_date
-from contracts import bpmn as c
 from core.settings import Settings
 from operations import calls
 from operations.errors import NotFound

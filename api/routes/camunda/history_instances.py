@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
+from baton_client.contracts import bpmn as c
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -24,7 +25,6 @@ from api.routes.camunda.history import date_out, millis_between, split_ids
 from api.routes.camunda.shapes import CamundaIn, CountOut, check_sorting
 from api.routes.camunda.tasks import DefinitionIds
 from api.routes.camunda.variables import parse_date
-from contracts import bpmn as c
 from store import queries
 from store.db import Store
 from store.models import InstanceRecord

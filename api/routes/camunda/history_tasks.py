@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from baton_client.contracts import bpmn as c
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
@@ -15,7 +16,6 @@ from api.deps import StoreDep
 from api.routes.camunda.history import date_out, millis_between
 from api.routes.camunda.shapes import CamundaIn, CountOut, check_sorting
 from api.routes.camunda.tasks import TASK_STATES, DefinitionIds
-from contracts import bpmn as c
 from store import queries
 from store.models import TaskRecord
 

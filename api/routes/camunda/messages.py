@@ -18,6 +18,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
+from baton_client.contracts import bpmn as c
 from fastapi import APIRouter, Body, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -30,7 +31,6 @@ from api.routes.camunda.shapes import CamundaIn, LinkOut, link
 from api.routes.camunda.tasks import DefinitionIds
 from api.routes.camunda.variables import VariableError, to_python, to_typed
 from api.schemas import Searchable
-from contracts import bpmn as c
 from operations import calls, messages
 from operations.errors import OperationError
 from operations.signals import broadcast

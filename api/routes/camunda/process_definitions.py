@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
+from baton_client.contracts import bpmn as c
 from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, Field
 
@@ -33,7 +34,6 @@ from api.routes.camunda.shapes import (
     parse_definition_id,
 )
 from api.routes.camunda.variables import VariableError, to_python, to_typed
-from contracts import bpmn as c
 from operations import calls, instances
 from operations.errors import OperationError
 from store import definitions

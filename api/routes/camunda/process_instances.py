@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from baton_client.contracts import bpmn as c
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -25,7 +26,6 @@ from api.routes.camunda.shapes import CamundaIn, CountOut, LinkOut, check_sortin
 from api.routes.camunda.tasks import DefinitionIds
 from api.routes.camunda.variable_writes import PatchVariablesIn
 from api.routes.camunda.variables import encode, to_typed
-from contracts import bpmn as c
 from core.settings import Settings
 from operations import instances
 from operations.errors import Conflict

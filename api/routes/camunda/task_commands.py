@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from baton_client.contracts import bpmn as c
 from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
 from pydantic import Field
@@ -30,7 +31,6 @@ from api.problems import ApiProblem
 from api.routes.camunda import errors
 from api.routes.camunda.shapes import CamundaIn
 from api.routes.camunda.variables import VariableError, to_python, to_typed
-from contracts import bpmn as c
 from core.settings import Settings
 from operations import calls, commands, forms
 from operations import tasks as ops

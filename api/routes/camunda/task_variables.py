@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from baton_client.contracts import bpmn as c
 from fastapi import APIRouter, Body, Query, Response
 from fastapi.responses import JSONResponse
 from temporalio.client import Client
@@ -24,7 +25,6 @@ from api.routes.camunda import variable_writes
 from api.routes.camunda.tasks import no_task, split, task_row
 from api.routes.camunda.variable_writes import PatchVariablesIn
 from api.routes.camunda.variables import encode, to_typed
-from contracts import bpmn as c
 from core.settings import Settings
 from operations import calls
 from store.db import Store

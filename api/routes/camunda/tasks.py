@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from baton_client.contracts import bpmn as c
 from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -20,7 +21,6 @@ from api.deps import StoreDep
 from api.problems import ApiProblem
 from api.routes.camunda.shapes import CamundaIn, CountOut, check_sorting
 from api.routes.camunda.variables import format_date, parse_date
-from contracts import bpmn as c
 from store import definitions, queries
 from store.db import DefinitionNotFound, Store
 from store.models import TaskRecord

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
+from baton_client.contracts import bpmn as c
 from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -31,7 +32,6 @@ from api.routes.camunda.shapes import CamundaIn, CountOut, check_sorting, like, 
 from api.routes.camunda.tasks import DefinitionIds, split
 from api.routes.camunda.variable_writes import instance_view
 from api.routes.camunda.variables import encode
-from contracts import bpmn as c
 from core.settings import Settings
 from store.db import Store
 

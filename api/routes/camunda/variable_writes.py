@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from baton_client.contracts import bpmn as c
 from pydantic import Field
 from temporalio.client import Client
 
@@ -25,7 +26,6 @@ from api.auth import Principal
 from api.problems import ApiProblem
 from api.routes.camunda.shapes import CamundaIn
 from api.routes.camunda.variables import VariableError, decode, to_python
-from contracts import bpmn as c
 from core.settings import Settings
 from operations import calls, instances
 from operations.errors import NotFound

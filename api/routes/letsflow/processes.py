@@ -16,6 +16,7 @@ import uuid
 from datetime import timedelta
 from typing import Annotated, Any
 
+from baton_client.contracts import letsflow as lc
 from fastapi import APIRouter, Body, Header, Query
 from fastapi.responses import JSONResponse
 from pydantic import Field
@@ -29,7 +30,6 @@ from api.deps import ClientDep, SettingsDep, StoreDep
 from api.limits import BOUNDED, BoundedJson, Variables
 from api.problems import ApiProblem, Forbidden, NotFound, Unavailable, letsflow_error
 from api.schemas import Wire
-from contracts import letsflow as lc
 from core.settings import Settings
 from operations import calls, commands, errors
 from store import letsflow

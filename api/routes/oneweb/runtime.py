@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, Generic, TypeVar
 
+from baton_client.contracts import bpmn as c
 from fastapi import APIRouter, Body, Query
 from pydantic import Field
 from temporalio.client import Client
@@ -28,7 +29,6 @@ from api.deps import IDEMPOTENT, ClientDep, SettingsDep, StoreDep
 from api.limits import Variables
 from api.problems import ApiProblem, Forbidden, NotFound
 from api.schemas import Wire
-from contracts import bpmn as c
 from core.settings import Settings
 from operations import calls, commands, errors, instances
 from operations import tasks as ops

@@ -18,6 +18,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
+from baton_client.contracts import bpmn as c
 from fastapi import APIRouter, Request, Response
 from pydantic import Field
 from sqlalchemy.exc import IntegrityError
@@ -27,7 +28,6 @@ from api.auth import Principal, Requires
 from api.deps import ClientDep, SettingsDep, StoreDep, sweeper
 from api.limits import Variables
 from api.schemas import Searchable, Wire
-from contracts import bpmn as c
 from core.settings import Settings
 from operations import messages
 from operations.signals import broadcast

@@ -11,7 +11,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from contracts import bpmn as c
+    from baton_client.contracts import bpmn as c
 
 from workflows.bpmn.behaviors import outbox, query, subscriptions, variables
 from workflows.bpmn.constants import MAX_MESSAGE_BUFFER

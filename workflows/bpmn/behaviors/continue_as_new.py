@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from contracts import bpmn as c
+    from baton_client.contracts import bpmn as c
+
     from workflows import continuation
     from workflows.tokens import Counts, ScopeRun, Token, Wait
 

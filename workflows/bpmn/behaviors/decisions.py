@@ -27,9 +27,10 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from baton_client.contracts import bpmn as c
+
     import dmn
     from bpmn_compiler.ir import Expression, Implementation, Node
-    from contracts import bpmn as c
 
 from workflows.bpmn.behaviors import outbox, variables
 from workflows.bpmn.constants import INFRA_RETRY, LOCAL_TIMEOUT

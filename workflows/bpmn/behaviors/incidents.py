@@ -10,8 +10,9 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from baton_client.contracts import bpmn as c
+
     from bpmn_compiler.ir import Node
-    from contracts import bpmn as c
     from workflows.tokens import Token, Wait
 
 from workflows.bpmn.behaviors import outbox, variables

@@ -11,8 +11,9 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from contracts import bpmn as c
-    from contracts import search_attributes as sa
+    from baton_client.contracts import bpmn as c
+    from baton_client.contracts import search_attributes as sa
+
     from workflows.tokens import BpmnThrow
 
 from workflows.bpmn.behaviors import outbox

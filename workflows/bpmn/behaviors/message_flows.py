@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from baton_client.contracts import bpmn as c
+
     from bpmn_compiler.ir import (
         EndEvent,
         IntermediateThrowEvent,
@@ -19,7 +21,6 @@ with workflow.unsafe.imports_passed_through():
         Task,
         UserTask,
     )
-    from contracts import bpmn as c
     from workflows.tokens import Subscription, Token
 
 from workflows import semantics

@@ -14,8 +14,8 @@ from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from contracts import bpmn as c
-    from contracts import search_attributes as sa
+    from baton_client.contracts import bpmn as c
+    from baton_client.contracts import search_attributes as sa
 
 from workflows import semantics
 from workflows.bpmn.constants import (

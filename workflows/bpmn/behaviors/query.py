@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from contracts import bpmn as c
+    from baton_client.contracts import bpmn as c
+
     from workflows.tokens import ScopeRun, Token
 
 
@@ -23,6 +24,7 @@ def state(rt: Runtime) -> c.ProcessStateView:
         definition=rt.input.definition,
         business_key=rt.input.business_key,
         state=rt.state,
+        ready=rt.definition is not None,
         variables=rt.variables,
         active=active(rt),
         tasks=list(rt.tasks.values()),

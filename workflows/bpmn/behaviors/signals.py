@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from baton_client.contracts import bpmn as c
+
     from bpmn_compiler.ir import BoundaryEvent, Node, SignalEventDefinition, StartEvent
-    from contracts import bpmn as c
     from workflows.tokens import Subscription, Token
 
 from workflows import semantics

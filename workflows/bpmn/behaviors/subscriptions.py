@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from baton_client.contracts import bpmn as c
+
     from bpmn_compiler.ir import MessageEventDefinition, Node, SignalEventDefinition
-    from contracts import bpmn as c
     from workflows import continuation
     from workflows.tokens import ScopeRun, Subscription, Token, Wait
 

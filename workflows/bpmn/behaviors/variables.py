@@ -12,7 +12,8 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from bpmn_compiler.ir import Expression, Mapping
 
-from contracts import bpmn as c
+from baton_client.contracts import bpmn as c
+
 from workflows.bpmn.constants import MAX_COMMAND_VARIABLES_BYTES, MAX_INSTANCE_VARIABLES_BYTES
 from workflows.bpmn.control import encoded_size
 

@@ -12,8 +12,9 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
+    from baton_client.contracts import bpmn as c
+
     from bpmn_compiler.ir import CallActivity, Expression, Mapping
-    from contracts import bpmn as c
     from workflows.tokens import BpmnThrow, Token
 
 from workflows import semantics

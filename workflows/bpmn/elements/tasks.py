@@ -14,8 +14,9 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
+    from baton_client.contracts import bpmn as c
+
     from bpmn_compiler.ir import Expression, Implementation, Node, ScriptTask, ServiceTask
-    from contracts import bpmn as c
     from expressions.javascript import (
         NOW_HEADER,
         RESULT_VALUE,

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from baton_client.contracts import bpmn as c
+
     from bpmn_compiler import timers
     from bpmn_compiler.ir import Expression, UserTask
-    from contracts import bpmn as c
     from workflows.tokens import Token, Wait
 
 from workflows.bpmn.control import Incident, waiting_on

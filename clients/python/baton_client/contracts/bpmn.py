@@ -96,6 +96,10 @@ class TaskState(StrEnum):
     SUSPENDED = "SUSPENDED"  # nobody may work on it until it is resumed
 
 
+#: states of a task that still waits for someone
+OPEN_TASK_STATES = frozenset({TaskState.CREATED, TaskState.ASSIGNED, TaskState.SUSPENDED})
+
+
 class DefinitionRef(BaseModel):
     """Names a deployed definition. The sha256 pins the exact IR an instance runs."""
 
@@ -406,6 +410,11 @@ class ProcessStateView(BaseModel):
     definition: DefinitionRef
     business_key: str | None
     state: InstanceState
+    ready: bool = Field(
+        default=True,
+        description="False right after a start, while the instance still loads its "
+        "definition: nothing is active yet (wait with the await_wait_state update).",
+    )
     variables: dict[str, Any]
     active: list[ActiveElement]
     tasks: list[UserTaskView]
