@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,15 +17,39 @@ from typing import Any, NoReturn
 
 import typer
 
+from baton import cli_api
+from baton.cli_support import (
+    EXIT_FAILED,
+    EXIT_UNREACHABLE,
+    BatonGroup,
+    CliError,
+    UsageError,
+    advance,
+    print_json,
+    progress,
+)
 from core.devserver import dev_server_args, temporal_binary
 from core.settings import get_settings
 
-app = typer.Typer(help="Baton: BPMN 2.0 processes on Temporal.", no_args_is_help=True)
+app = typer.Typer(
+    cls=BatonGroup,
+    help="Baton: BPMN 2.0 processes on Temporal. Exit codes: 0 done, 1 problems found "
+    "(compile errors, a refused request), 2 usage, 3 a service unreachable.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 
 
-def _fail(message: str) -> NoReturn:
-    typer.echo(message, err=True)
-    raise typer.Exit(1)
+def _fail(message: str, exit_code: int = EXIT_FAILED) -> NoReturn:
+    raise CliError(message, exit_code)
+
+
+def _existing(paths: list[Path]) -> list[Path]:
+    """The paths, each of which must exist (else a usage error, exit 2)."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or folder: {', '.join(missing)}")
+    return paths
 
 
 def _wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen[bytes]) -> None:
@@ -80,9 +106,12 @@ def _parent_death_signal() -> Callable[[], object]:
     return lambda: prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
 
 
-def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+def _spawn(
+    args: list[str], env: dict[str, str], *, quiet_when: threading.Event | None = None
+) -> subprocess.Popen[bytes]:
     """A child in its own session (Ctrl-C reaches only us, and we stop the children in
-    order) that dies with us."""
+    order) that dies with us. With ``quiet_when``, its output passes through us and is
+    dropped once the event is set (the Temporal server's shutdown chatter)."""
     parent = os.getpid()
     follow_parent = _parent_death_signal()
 
@@ -91,19 +120,51 @@ def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         if os.getppid() != parent:  # we died before the child could ask to follow
             os._exit(1)
 
-    return subprocess.Popen(args, env=env, start_new_session=True, preexec_fn=prepare)
+    if quiet_when is None:
+        return subprocess.Popen(args, env=env, start_new_session=True, preexec_fn=prepare)
+    proc = subprocess.Popen(
+        args,
+        env=env,
+        start_new_session=True,
+        preexec_fn=prepare,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    threading.Thread(target=_relay, args=(proc, quiet_when), daemon=True).start()
+    return proc
 
 
-def _stop(procs: list[subprocess.Popen[bytes]]) -> None:
+def _relay(proc: subprocess.Popen[bytes], quiet: threading.Event) -> None:
+    """Copy a child's output to ours until ``quiet`` is set, then drain it unseen (a
+    child blocked on a full pipe would not stop)."""
+    assert proc.stdout is not None
+    out = sys.stdout.buffer
+    for line in iter(proc.stdout.readline, b""):
+        if quiet.is_set():
+            continue
+        with contextlib.suppress(OSError, ValueError):
+            out.write(line)
+            out.flush()
+
+
+def _stop(procs: list[subprocess.Popen[bytes]], quiet: threading.Event | None = None) -> None:
+    """SIGTERM the clients (API, worker) first, then the Temporal server (``procs[0]``)
+    they talk to; whatever still runs after the grace period is killed."""
     # a second Ctrl-C must not abandon the children half-stopped
     for signum in _STOP_SIGNALS:
         signal.signal(signum, signal.SIG_IGN)
-    for proc in reversed(procs):
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + _GRACE_SECONDS
-    while any(p.poll() is None for p in procs) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    # the server stopped under a live worker leaves its pollers retrying (and warning)
+    # while the worker shuts down; the clients get most of the grace period first
+    stages = [(procs[1:], deadline - 1.5), (procs[:1], deadline)]
+    for stage, until in stages:
+        if quiet is not None and stage is stages[-1][0]:
+            quiet.set()  # the server's own workers warn about every poll it closes
+        for proc in reversed(stage):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        while any(p.poll() is None for p in stage) and time.monotonic() < until:
+            time.sleep(0.05)
     for proc in procs:
         if proc.poll() is None:
             proc.kill()
@@ -142,16 +203,14 @@ def dev(
         "Temporal UI": settings.temporal_ui_port,
         "API": settings.api_port,
         "Temporal metrics": settings.dev_temporal_metrics_port,
-        **(
-            {"worker metrics": settings.worker_metrics_port} if settings.worker_metrics_port else {}
-        ),
+        "worker metrics": worker_metrics,
     }
     busy = [f"{what} port {port}" for what, port in ports.items() if _port_busy("127.0.0.1", port)]
     if busy:
-        typer.echo(f"already in use: {', '.join(busy)} (is another 'make run' still up?)", err=True)
-        raise typer.Exit(1)
+        _fail(f"already in use: {', '.join(busy)} (is another 'make run' still up?)")
     _catch_stop_signals()
     procs: list[subprocess.Popen[bytes]] = []
+    quiet = threading.Event()
     try:
         server = _spawn(
             [
@@ -164,6 +223,7 @@ def dev(
                 ),
             ],
             env,
+            quiet_when=quiet,
         )
         procs.append(server)
         _wait_for_port("127.0.0.1", temporal_port, 60, server)
@@ -188,12 +248,11 @@ def dev(
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
         failed = [p for p in procs if p.poll() is not None]
-        typer.echo(f"a component stopped ({failed[0].args!r}); shutting down", err=True)
-        raise typer.Exit(1)
+        _fail(f"a component stopped ({failed[0].args!r}); shutting down")
     except KeyboardInterrupt:
         typer.echo("\nstopping…")
     finally:
-        _stop(procs)
+        _stop(procs, quiet)
 
 
 @app.command()
@@ -259,37 +318,53 @@ def compile_cmd(
         False, "--all", help='Treat isExecutable="false" processes as executable too.'
     ),
     verbose: bool = typer.Option(False, "-v", help="Print every diagnostic, not the first."),
+    warnings_as_errors: bool = typer.Option(
+        False, "--warnings-as-errors", help="Exit 1 when any file has warnings too."
+    ),
+    report_only: bool = typer.Option(
+        False, "--report-only", help="Exit 0 whatever the files hold (surveys of corpora)."
+    ),
 ) -> None:
-    """Compile BPMN files: one line per file, then the totals. Exit 1 only on a crash."""
-    import json
+    """Compile BPMN files: one line per file, then the totals.
 
+    Exit 1 when any file has errors (or crashed the compiler), or, with
+    --warnings-as-errors, warnings; 2 when a path does not exist.
+    """
     from bpmn_compiler.batch import Totals, compile_file, discover, summary_line
     from bpmn_compiler.batch import as_json as result_json
 
+    files = list(discover(_existing(paths)))
     totals = Totals()
     documents = []
-    for path in discover(paths):
-        result = compile_file(path, include_non_executable=include_all)
-        totals.add(result)
-        if as_json:
-            documents.append(result_json(path, result))
-            continue
-        typer.echo(summary_line(path, result))
-        if verbose:
-            for diagnostic in result.diagnostics:
-                typer.echo(f"      {diagnostic}")
+    with progress("compiling", len(files)) as bar:
+        for path in files:
+            result = compile_file(path, include_non_executable=include_all)
+            totals.add(result)
+            advance(bar)
+            if as_json:
+                documents.append(result_json(path, result))
+                continue
+            typer.echo(summary_line(path, result))
+            if verbose:
+                for diagnostic in result.diagnostics:
+                    typer.echo(f"      {diagnostic}")
+    failed = totals.with_errors + totals.crashed > 0 or (
+        warnings_as_errors and totals.with_warnings > 0
+    )
     if as_json:
-        summary = {"files": totals.files, "ok": totals.ok, "with_errors": totals.with_errors}
-        typer.echo(
-            json.dumps(
-                {"results": documents, "summary": {**summary, "crashed": totals.crashed}}, indent=2
-            )
+        print_json(
+            {
+                "results": documents,
+                "summary": {**totals.as_json(), "failed": failed and not report_only},
+            }
         )
     else:
         typer.echo(f"read {totals.files} files")
     typer.echo(totals.closing_line(), err=as_json)
-    if totals.crashed:
-        raise typer.Exit(1)
+    if not files:
+        _fail(f"no BPMN files in {', '.join(map(str, paths))}")
+    if failed and not report_only:
+        raise typer.Exit(EXIT_FAILED)
 
 
 @app.command("feel-tck")
@@ -299,51 +374,61 @@ def feel_tck_cmd(
     verbose: bool = typer.Option(False, "-v", help="Print every failed case."),
     suite: str = typer.Option("", help="Only cases whose suite name contains this text."),
 ) -> None:
-    """Run FEEL conformance cases; closing line 'feel-tck: N passed, M failed (non-null: …)'."""
+    """Run FEEL conformance cases; closing line 'feel-tck: N passed, M failed (non-null: …)'.
+
+    Failing cases are scores, not errors (exit 0); a file that cannot be read, a line
+    that is not a case, or no cases at all exit 1.
+    """
     import datetime as dt
-    import json
     import time
 
     from expressions.feel import tck
 
+    _existing([path])
     started = time.perf_counter()
-    cases = [c for c in tck.load(path) if suite in c.get("suite", "")]
+    try:
+        cases = [c for c in tck.load(path) if suite in c.get("suite", "")]
+    except tck.BadCase as err:
+        _fail(str(err))
+    except (OSError, UnicodeDecodeError) as err:
+        _fail(f"cannot read {path}: {err}")
+    if not cases:
+        _fail(f"no cases in {path}" + (f" for suite {suite!r}" if suite else ""))
     summary = tck.Summary()
     failures = []
-    for result in tck.run(cases, now=dt.datetime.now(dt.UTC)):
-        summary.add(result)
-        if not result.passed:
-            failures.append(result)
-            if verbose and not as_json:
-                typer.echo(
-                    f"FAIL {result.id}: {result.expression!r} expected {result.expected!r} "
-                    f"got {result.actual!r}" + (f" [{result.error}]" if result.error else "")
-                )
+    with progress("FEEL cases", len(cases)) as bar:
+        for result in tck.run(cases, now=dt.datetime.now(dt.UTC)):
+            summary.add(result)
+            advance(bar)
+            if not result.passed:
+                failures.append(result)
+                if verbose and not as_json:
+                    typer.echo(
+                        f"FAIL {result.id}: {result.expression!r} expected {result.expected!r} "
+                        f"got {result.actual!r}" + (f" [{result.error}]" if result.error else "")
+                    )
     elapsed = time.perf_counter() - started
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "passed": summary.passed,
-                    "failed": summary.failed,
-                    "non_null_passed": summary.non_null_passed,
-                    "non_null": summary.non_null,
-                    "crashed": summary.crashed,
-                    "c8_pass_subset": [summary.c8_passed, summary.c8_total],
-                    "seconds": round(elapsed, 2),
-                    "failures": [
-                        {
-                            "id": f.id,
-                            "expression": f.expression,
-                            "expected": repr(f.expected),
-                            "actual": repr(f.actual),
-                            "error": f.error,
-                        }
-                        for f in failures
-                    ],
-                },
-                indent=2,
-            )
+        print_json(
+            {
+                "passed": summary.passed,
+                "failed": summary.failed,
+                "non_null_passed": summary.non_null_passed,
+                "non_null": summary.non_null,
+                "crashed": summary.crashed,
+                "c8_pass_subset": [summary.c8_passed, summary.c8_total],
+                "seconds": round(elapsed, 2),
+                "failures": [
+                    {
+                        "id": f.id,
+                        "expression": f.expression,
+                        "expected": repr(f.expected),
+                        "actual": repr(f.actual),
+                        "error": f.error,
+                    }
+                    for f in failures
+                ],
+            }
         )
     else:
         total = summary.passed + summary.failed
@@ -351,7 +436,7 @@ def feel_tck_cmd(
             f"{total} cases in {elapsed:.1f}s; crashed: {summary.crashed}; "
             f"cases Camunda 8 passes: {summary.c8_passed} of {summary.c8_total}"
         )
-    typer.echo(summary.closing_line())
+    typer.echo(summary.closing_line(), err=as_json)
 
 
 @app.command("dmn-tck")
@@ -359,28 +444,69 @@ def dmn_tck_cmd(
     path: Path = typer.Argument(..., help="The DMN TCK folder (compliance-level-N/...)."),
     verbose: bool = typer.Option(False, "-v", help="Print every failed result node."),
     only: str = typer.Option("", help="Only test folders whose name contains this text."),
+    as_json: bool = typer.Option(False, "--json", help="Totals and failures as JSON."),
 ) -> None:
-    """Run DMN TCK model tests; closing line 'dmn-tck: level 2 P/T (x %), level 3 …'."""
+    """Run DMN TCK model tests; closing line 'dmn-tck: level 2 P/T (x %), level 3 …'.
+
+    Failing result nodes are scores (exit 0); no test files found exits 1.
+    """
     import time
     from collections import Counter
 
+    from lxml import etree
+
     from dmn import tck
 
+    _existing([path])
+    files = [p for p in tck.discover(path) if not only or only in p.parent.name]
+    if not files:
+        _fail(f"no DMN TCK test files (*-test-NN.xml) in {path}")
     started = time.perf_counter()
     summary = tck.Summary()
     by_folder: Counter[str] = Counter()
-    for result in tck.run(path):
-        if only and only not in result.folder:
-            continue
-        summary.add(result)
-        if not result.passed:
-            by_folder[f"level {result.level} {result.folder}"] += 1
-            if verbose:
-                typer.echo(
-                    f"FAIL {result.folder} #{result.case} {result.node}: "
-                    f"{result.category}: {result.detail}"
-                )
+    failures = []
+    with progress("DMN TCK files", len(files)) as bar:
+        for file in files:
+            try:
+                results = list(tck.run_file(file))
+            except etree.XMLSyntaxError as err:
+                _fail(f"{file}: not a TCK test file: {err}")
+            advance(bar)
+            for result in results:
+                summary.add(result)
+                if result.passed:
+                    continue
+                failures.append(result)
+                by_folder[f"level {result.level} {result.folder}"] += 1
+                if verbose and not as_json:
+                    typer.echo(
+                        f"FAIL {result.folder} #{result.case} {result.node}: "
+                        f"{result.category}: {result.detail}"
+                    )
     elapsed = time.perf_counter() - started
+    if as_json:
+        print_json(
+            {
+                "levels": {
+                    level: {"passed": summary.passed[level], "total": summary.totals[level]}
+                    for level in sorted(summary.totals)
+                },
+                "seconds": round(elapsed, 2),
+                "failures": [
+                    {
+                        "level": f.level,
+                        "folder": f.folder,
+                        "case": f.case,
+                        "node": f.node,
+                        "category": f.category,
+                        "detail": f.detail,
+                    }
+                    for f in failures
+                ],
+            }
+        )
+        typer.echo(summary.closing_line(), err=True)
+        return
     for level in sorted(summary.totals):
         typer.echo(summary.line(level))
     typer.echo(f"{sum(summary.totals.values())} result nodes in {elapsed:.1f}s")
@@ -396,38 +522,48 @@ def conformance_cmd(
     paths: list[Path] = typer.Argument(..., help="Case folders, or folders that contain them."),
     as_json: bool = typer.Option(False, "--json", help="Every outcome as JSON."),
 ) -> None:
-    """Run BPMN conformance cases on the real engine.
+    """Run BPMN conformance cases on the real engine (its own Temporal dev server).
 
-    Closing line: 'conformance: N passed, M failed'.
+    Closing line: 'conformance: N passed, M failed'. Failing cases are scores (exit 0);
+    no cases found (no case.json below the paths) exits 1.
     """
     import asyncio
-    import json
 
-    from baton.conformance import run_all
+    from baton.conformance import case_folders, run_all
 
-    def show(o: Any) -> None:
-        if not as_json:
-            status = "PASS" if o.passed else "FAIL"
-            note = " (normalised)" if o.normalised else ""
-            typer.echo(f"{status} {o.name}{note}" + (f": {o.detail}" if o.detail else ""))
+    found = case_folders(_existing(paths))
+    if not found:
+        _fail(f"no conformance cases (folders with a case.json) in {', '.join(map(str, paths))}")
+    with progress("conformance cases", len(found)) as bar:
 
-    summary = asyncio.run(run_all(paths, progress=show))
+        def show(o: Any) -> None:
+            advance(bar)
+            if not as_json:
+                status = "PASS" if o.passed else "FAIL"
+                note = " (normalised)" if o.normalised else ""
+                typer.echo(f"{status} {o.name}{note}" + (f": {o.detail}" if o.detail else ""))
+
+        summary = asyncio.run(run_all(found, progress=show))
     if as_json:
-        typer.echo(
-            json.dumps(
-                [
-                    {
-                        "case": o.name,
-                        "passed": o.passed,
-                        "normalised": o.normalised,
-                        "detail": o.detail,
-                    }
-                    for o in summary.outcomes
-                ],
-                indent=2,
-            )
+        print_json(
+            [
+                {
+                    "case": o.name,
+                    "passed": o.passed,
+                    "normalised": o.normalised,
+                    "detail": o.detail,
+                }
+                for o in summary.outcomes
+            ]
         )
     typer.echo(summary.closing_line(), err=as_json)
+
+
+app.command("deploy")(cli_api.deploy)
+app.command("start")(cli_api.start)
+app.command("instances")(cli_api.instances)
+app.command("tasks")(cli_api.tasks)
+app.command("complete")(cli_api.complete)
 
 
 semantics_app = typer.Typer(
@@ -468,7 +604,7 @@ def semantics_audit_cmd(
             "registered in the namespace? (deploy/temporal/create-namespace.sh)"
         )
     except RuntimeError as err:  # the client could not connect
-        _fail(f"cannot reach Temporal: {err}")
+        _fail(f"cannot reach Temporal: {err}", EXIT_UNREACHABLE)
     for line in lines:
         typer.echo(line)
 

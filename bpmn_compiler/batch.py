@@ -28,6 +28,10 @@ class Totals:
     ok: int = 0
     with_errors: int = 0
     crashed: int = 0
+    #: files with warnings, whether or not they also have errors
+    with_warnings: int = 0
+    errors: int = 0
+    warnings: int = 0
 
     @property
     def files(self) -> int:
@@ -40,6 +44,20 @@ class Totals:
             self.ok += 1
         else:
             self.with_errors += 1
+        self.with_warnings += bool(result.warnings)
+        self.errors += len(result.errors)
+        self.warnings += len(result.warnings)
+
+    def as_json(self) -> dict[str, int]:
+        return {
+            "files": self.files,
+            "ok": self.ok,
+            "with_errors": self.with_errors,
+            "crashed": self.crashed,
+            "with_warnings": self.with_warnings,
+            "errors": self.errors,
+            "warnings": self.warnings,
+        }
 
     def closing_line(self) -> str:
         return f"compile: {self.ok} ok, {self.with_errors} with errors, {self.crashed} crashed"

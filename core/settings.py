@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from core.privileges import DEFAULT_ROLE_PRIVILEGES, unknown
@@ -195,6 +195,17 @@ class Settings(BaseSettings):
         le=1024,
         description="Memory (MB) one JavaScript script task's engine may allocate; a script "
         "past it stops and its task becomes an incident.",
+    )
+    # the `baton` command's client side (deploy, start, instances, tasks, complete)
+    api_url: str | None = Field(
+        default=None,
+        description="Where `baton deploy/start/instances/tasks` reach the API; default "
+        "http(s)://api_host:api_port.",
+    )
+    api_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token those commands send (a Keycloak token or an API key); "
+        "none is needed in dev mode.",
     )
 
     worker_metrics_port: int = Field(

@@ -140,7 +140,6 @@ async def browser_page(
 async def serve_api(stack: Stack) -> AsyncIterator[str]:
     """The stack's API on a real port (uvicorn, as in production): the browser's only
     origin, answered as ``http://127.0.0.1:<port>``."""
-    require_chromium()
     app = create_app(stack.settings, client=stack.client, store=stack.store)
     port = free_port()
     server = uvicorn.Server(

@@ -130,8 +130,8 @@ async def test_audit_counts_running_instances_by_epoch(own_server: WorkflowEnvir
 
 async def test_audit_without_a_server_says_so() -> None:
     code, lines = await asyncio.to_thread(_cli, "127.0.0.1:9", "audit")
-    assert code == 1
-    assert lines[-1].startswith("cannot reach Temporal")
+    assert code == 3  # unreachable (README, "The CLI")
+    assert lines[-1].startswith("baton: cannot reach Temporal")
 
 
 def test_rules_lists_every_rule() -> None:

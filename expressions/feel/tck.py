@@ -113,11 +113,30 @@ class CaseResult:
     tags: list[str] = field(default_factory=list)
 
 
+class BadCase(ValueError):
+    """A line of the cases file that is not a case: names the file and line."""
+
+
+#: what every case line must carry
+REQUIRED = ("id", "expression", "expected")
+
+
 def load(path: Path) -> Iterator[dict[str, Any]]:
+    """The cases of a JSON-lines file; a line that is not a case raises ``BadCase``."""
     with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                yield json.loads(line, parse_float=Decimal, parse_int=Decimal)
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                case = json.loads(line, parse_float=Decimal, parse_int=Decimal)
+            except ValueError as exc:
+                raise BadCase(f"{path}:{number}: not JSON ({exc})") from None
+            if not isinstance(case, dict):
+                raise BadCase(f"{path}:{number}: a case is a JSON object")
+            missing = [key for key in REQUIRED if key not in case]
+            if missing:
+                raise BadCase(f"{path}:{number}: the case has no {', '.join(missing)}")
+            yield case
 
 
 def run_case(case: dict[str, Any], now: dt.datetime) -> CaseResult:
