@@ -16,9 +16,14 @@ Camunda's clients (``/engine-rest``: the Modeler, the external-task clients) sen
 * with ``oidc_basic_client_id`` set: user and password of a realm user, checked with
   Keycloak's direct grant (``api.oidc.PasswordLogins``), with that user's roles.
 
-Anything else is 401 with the reason. Routes declare the privilege they need with
-``Requires``; a principal that lacks it gets 403 naming the privilege. Privileges come
-from roles through ``Settings.role_privileges`` (``core.privileges``).
+Anything else is 401 with the reason and a challenge: ``WWW-Authenticate: Bearer``, but
+``Basic`` where the reference API declares HTTP Basic as its scheme (Eximee's Case
+Repository, ``BASIC_PATHS``) and wherever Basic credentials were refused, so a client
+that waits for a Basic challenge before it sends its password gets one.
+
+Routes declare the privilege they need with ``Requires``; a principal that lacks it gets
+403 naming the privilege. Privileges come from roles through ``Settings.role_privileges``
+(``core.privileges``).
 """
 
 from __future__ import annotations
@@ -31,14 +36,23 @@ from typing import Any
 
 from fastapi import Depends, Request
 
-from api.oidc import PasswordLogins, TokenVerifier
+from api.oidc import InvalidToken, PasswordLogins, TokenVerifier
 from api.problems import ApiProblem, Forbidden
 from core import privileges
 from core.settings import Settings
 from store import api_keys
 from store.db import Store
 
-_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="baton"'}
+_BEARER = 'Bearer realm="baton"'
+_BASIC = 'Basic realm="baton", charset="UTF-8"'
+
+#: Paths whose reference API declares HTTP Basic as its only scheme (Eximee's Case
+#: Repository OpenAPI: ``security: [basicAuth]``): a 401 there challenges Basic.
+BASIC_PATHS = ("/api/case-repository/",)
+
+
+def basic_declared(path: str) -> bool:
+    return path.startswith(BASIC_PATHS)
 
 
 @dataclass(frozen=True)
@@ -86,8 +100,8 @@ class Unauthenticated(ApiProblem):
     status = 401
     title = "Unauthenticated"
 
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail, headers=_CHALLENGE)
+    def __init__(self, detail: str, *, basic: bool = False) -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": _BASIC if basic else _BEARER})
 
 
 def verifier(request: Request) -> TokenVerifier | None:
@@ -147,34 +161,54 @@ async def _from_jwt(request: Request, token: str, settings: Settings) -> Princip
 
 
 async def _from_basic(request: Request, encoded: str, settings: Settings) -> Principal:
-    """HTTP Basic as Camunda's clients send it: an API key as the password, or (dev only)
-    a demo account as the user. The key, not the user name, is the credential; a user
-    name that names another key is refused so the audit log cannot be misled."""
+    """HTTP Basic as Camunda's clients and the Case Repository's send it: an API key as
+    the password, a realm user's password (with a direct-grant client configured), or
+    (dev only) a demo account as the user. For a key, the key, not the user name, is the
+    credential; a user name that names another key is refused so the audit log cannot be
+    misled. Every refusal challenges Basic again."""
     try:
         user, sep, password = base64.b64decode(encoded, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
-        raise Unauthenticated("Basic credentials are not base64 of user:password") from None
+        raise Unauthenticated(
+            "Basic credentials are not base64 of user:password", basic=True
+        ) from None
     if not sep:
-        raise Unauthenticated("Basic credentials are not base64 of user:password")
+        raise Unauthenticated("Basic credentials are not base64 of user:password", basic=True)
     if password.startswith(api_keys.PREFIX):
-        principal = await _from_api_key(request, password)
+        try:
+            principal = await _from_api_key(request, password)
+        except Unauthenticated as err:
+            raise Unauthenticated(err.detail, basic=True) from None
         scope = principal.api_key
         if user and scope is not None and user not in (scope.key_id, principal.name):
-            raise Unauthenticated("the Basic user is not this API key's id or name")
+            raise Unauthenticated("the Basic user is not this API key's id or name", basic=True)
         return principal
     if settings.dev_mode and user in DEMO_ROLES:
         return demo_principal(user, settings)
     logins = password_logins(request)
     if logins is not None and user:
-        identity = await logins.login(user, password)
+        try:
+            identity = await logins.login(user, password)
+        except InvalidToken as err:
+            raise Unauthenticated(err.reason, basic=True) from None
         held = privileges.for_roles(identity.roles, settings.role_privileges)
         return Principal(identity.subject, identity.name, identity.roles, held, method="oidc")
     if user in DEMO_ROLES:
-        raise Unauthenticated("demo accounts are accepted only when BATON_ENV=dev")
+        raise Unauthenticated("demo accounts are accepted only when BATON_ENV=dev", basic=True)
     raise Unauthenticated(
         "Basic credentials need an API key as the password: user passwords are checked "
-        "against the identity provider only when oidc_basic_client_id is configured"
+        "against the identity provider only when oidc_basic_client_id is configured",
+        basic=True,
     )
+
+
+def _wanted(basic: bool) -> str:
+    if basic:
+        return (
+            "Authorization: Basic <base64 of user:password> (a realm user, or an API key as "
+            "the password) or Authorization: Bearer <token>"
+        )
+    return "Authorization: Bearer <token>"
 
 
 async def authenticate(request: Request) -> Principal:
@@ -186,14 +220,15 @@ async def authenticate(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     token = token.strip()
+    basic = basic_declared(request.url.path)
     if not header:
         if not settings.dev_mode:
-            raise Unauthenticated("credentials required: Authorization: Bearer <token>")
+            raise Unauthenticated(f"credentials required: {_wanted(basic)}", basic=basic)
         principal = demo_principal("demo", settings)
     elif scheme.lower() == "basic" and token:
         principal = await _from_basic(request, token, settings)
     elif scheme.lower() != "bearer" or not token:
-        raise Unauthenticated("use Authorization: Bearer <token>")
+        raise Unauthenticated(f"use {_wanted(basic)}", basic=basic or scheme.lower() == "basic")
     elif token.startswith(api_keys.PREFIX):
         principal = await _from_api_key(request, token)
     elif token.startswith("demo-"):

@@ -39,6 +39,7 @@ class InvalidToken(ApiProblem):
     title = "Unauthenticated"
 
     def __init__(self, reason: str) -> None:
+        self.reason = reason  # a refused Basic login is answered with it (api/auth.py)
         super().__init__(
             f"bearer token refused: {reason}",
             headers={

@@ -14,7 +14,7 @@ from fastapi import FastAPI, routing
 from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
 
-from api.auth import Privileged
+from api.auth import Privileged, basic_declared
 from api.problems import PROBLEM_JSON
 from api.routes.camunda import errors as camunda_errors
 
@@ -35,13 +35,16 @@ SECURITY_SCHEMES: dict[str, Any] = {
     "basic": {
         "type": "http",
         "scheme": "basic",
-        "description": "What Camunda's clients send (`/engine-rest`, accepted everywhere): "
+        "description": "What Camunda's clients and the Case Repository's send (accepted "
+        "everywhere; the scheme `/api/case-repository` declares and challenges): "
         "any user with an API key as password; a realm user and password when "
         "`BATON_OIDC_BASIC_CLIENT_ID` is set (checked with Keycloak's direct grant); in dev "
         "mode a demo account with any password.",
     },
 }
 PROTECTED: list[dict[str, list[str]]] = [{"bearer": []}, {"basic": []}]
+#: Where the reference API declares HTTP Basic (Eximee's Case Repository), Basic first.
+BASIC_FIRST: list[dict[str, list[str]]] = [{"basic": []}, {"bearer": []}]
 
 #: Meaning of field names used across many models (a model's own description wins).
 GLOSSARY: dict[str, str] = {
@@ -245,7 +248,7 @@ def _document_privileges(app: FastAPI, paths: dict[str, Any]) -> None:
             if not needed:
                 continue
             operation[PRIVILEGE_KEY] = needed[0]
-            operation["security"] = PROTECTED
+            operation["security"] = BASIC_FIRST if basic_declared(path) else PROTECTED
             note = f"Requires the privilege `{needed[0]}`."
             described = operation.get("description")
             operation["description"] = f"{described}\n\n{note}" if described else note

@@ -158,6 +158,34 @@ async def find(store: Store, key: str, version: int | None = None) -> DeployedDe
     return _view(row, new=False)
 
 
+async def named(store: Store, name: str, version: int | None = None) -> list[DeployedDefinition]:
+    """The definitions a process name (the diagram's ``name``, as people write it)
+    stands for: at ``version``, or each key's latest version, those whose name is
+    ``name`` exactly; when none is, those whose name matches it case-insensitively
+    (Unicode casefolding, the same on SQLite and PostgreSQL). One entry per key, by key;
+    more than one means the name is ambiguous, which the caller decides about."""
+    query = select(Definition).options(load_only(*_SUMMARY_COLUMNS))
+    if version is None:
+        latest = (
+            select(Definition.key, func.max(Definition.version).label("version"))
+            .group_by(Definition.key)
+            .subquery()
+        )
+        query = query.join(
+            latest, (Definition.key == latest.c.key) & (Definition.version == latest.c.version)
+        )
+    else:
+        query = query.where(Definition.version == version)
+    query = query.where(Definition.name.is_not(None)).order_by(Definition.key)
+    async with store.session() as session:
+        rows = [_view(row, new=False) for row in await session.scalars(query)]
+    exact = [d for d in rows if d.name == name]
+    if exact:
+        return exact
+    folded = name.casefold()
+    return [d for d in rows if d.name is not None and d.name.casefold() == folded]
+
+
 async def list_latest(store: Store) -> list[DeployedDefinition]:
     latest = (
         select(Definition.key, func.max(Definition.version).label("version"))

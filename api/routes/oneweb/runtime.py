@@ -14,6 +14,7 @@ holds that too (a trusted integration), otherwise as that user without groups.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
@@ -27,7 +28,7 @@ from temporalio.client import Client
 from api.auth import Principal, Requires
 from api.deps import IDEMPOTENT, ClientDep, SettingsDep, StoreDep
 from api.limits import Variables
-from api.problems import ApiProblem, Forbidden, NotFound
+from api.problems import ApiProblem, Conflict, Forbidden, NotFound
 from api.schemas import Wire
 from core.settings import Settings
 from operations import calls, commands, errors, instances
@@ -114,39 +115,88 @@ async def _oneweb_words() -> AsyncIterator[None]:
 
 
 class StartIn(Wire):
-    process_name: str = Field(min_length=1, description="The BPMN process id to start.")
+    process_name: str = Field(
+        min_length=1,
+        description="The process to start: its name as the diagram gives it (exact, else "
+        "case-insensitive), or its BPMN process id.",
+    )
     app_name: str | None = Field(default=None, description="ONEWEB application (recorded).")
     unique_id: str | None = Field(
-        default=None, description="Process artefact id; tried as the key if processName is not."
+        default=None,
+        description="Process id: tried as the key when processName names no process, and "
+        "picks one when several processes share that name.",
     )
-    snap_version: str | None = Field(
-        default=None, description="Definition version (a number); latest when absent."
+    snap_version: str | int | None = Field(
+        default=None,
+        description='Snapshot version such as "1.0" or "2": the number before the first dot '
+        'is the definition version; absent, empty or "latest": the latest version.',
     )
     object: Variables = Field(
         default_factory=dict, description="Business objects {BOName: {...}}: the variables."
     )
 
 
+_SNAPSHOT = re.compile(r"v?(\d+)(?:\.\d+)*", re.IGNORECASE)
+
+
+def snapshot_version(snap: str | int | None) -> int | None:
+    """The definition version a ONEWEB snapshot string stands for. ONEWEB versions an
+    application as snapshots ("1.0", then "1.1" or "2.0" …); Baton counts a process key's
+    versions 1, 2, 3 …. The rule: the number before the first dot is the version
+    ("2", "2.0", "2.0.1", "v2" → 2); absent, empty or "latest" → the latest version;
+    anything else is refused naming the field."""
+    if snap is None:
+        return None
+    text = str(snap).strip()
+    if text == "" or text.lower() == "latest":
+        return None
+    matched = _SNAPSHOT.fullmatch(text)
+    if matched is None or int(matched.group(1)) < 1:
+        raise ApiProblem(
+            f'snapVersion: {text!r} is not a snapshot version such as "1.0" or "2" '
+            "(the number before the first dot is the definition version, from 1), nor "
+            '"latest"',
+            status=400,
+            field="snapVersion",
+        )
+    return int(matched.group(1))
+
+
+async def _definition(
+    store: Store, process_name: str, unique_id: str | None, version: int | None
+) -> definitions.DeployedDefinition:
+    """What ``processName`` names: a BPMN process id, else the diagram's name (exact,
+    else case-insensitive); several processes of that name are a 409 unless ``uniqueId``
+    is one of them. Last, ``uniqueId`` as a process id."""
+    with contextlib.suppress(DefinitionNotFound):
+        return await definitions.find(store, process_name, version)
+    named = await definitions.named(store, process_name, version)
+    if len(named) > 1:
+        picked = [d for d in named if d.key == unique_id]
+        if picked:
+            return picked[0]
+        keys = [d.key for d in named]
+        raise Conflict(
+            f"processName: {len(keys)} processes are named {process_name!r} "
+            f"({', '.join(keys)}); give one of their process ids as processName or uniqueId",
+            field="processName",
+            code="AmbiguousProcessName",
+            processIds=keys,
+        )
+    if named:
+        return named[0]
+    if unique_id and unique_id != process_name:
+        with contextlib.suppress(DefinitionNotFound):
+            return await definitions.find(store, unique_id, version)
+    at = "" if version is None else f" at version {version}"
+    raise NotFound(f"processName: no deployed process {process_name!r}{at}", field="processName")
+
+
 async def _start(
     store: Store, client: Client, settings: Settings, principal: Principal, body: StartIn
 ) -> str:
-    version: int | None = None
-    if body.snap_version not in (None, ""):
-        try:
-            version = int(str(body.snap_version))
-        except ValueError as err:
-            raise ApiProblem(
-                f"snapVersion: {body.snap_version!r} is not a version number", status=400
-            ) from err
-    found = None
-    for key in dict.fromkeys(k for k in (body.process_name, body.unique_id) if k):
-        try:
-            found = await definitions.find(store, key, version)
-            break
-        except DefinitionNotFound:
-            continue
-    if found is None:
-        raise NotFound(f"processName: no deployed process {body.process_name!r}")
+    version = snapshot_version(body.snap_version)
+    found = await _definition(store, body.process_name, body.unique_id, version)
     started = await instances.start(
         client, store, settings, found, started_by=principal.subject, variables=body.object
     )
@@ -157,7 +207,11 @@ async def _start(
     "/process/start",
     response_model=Envelope[str],
     summary="Start a process instance; data is its id",
-    responses={404: {"description": "No such process"}, 400: {"description": "Bad body"}},
+    responses={
+        404: {"description": "No such process"},
+        400: {"description": "Bad body or snapVersion"},
+        409: {"description": "Several processes have that name"},
+    },
 )
 async def start_process(
     body: StartIn,
@@ -174,7 +228,10 @@ async def start_process(
     response_model=Envelope[str],
     deprecated=True,
     summary="Legacy start by process name; the body is the business objects themselves",
-    responses={404: {"description": "No such process"}},
+    responses={
+        404: {"description": "No such process"},
+        409: {"description": "Several processes have that name"},
+    },
 )
 async def start_process_legacy(
     process_name: str,
