@@ -78,7 +78,9 @@ class LetsflowProcess:
     def _require(self) -> dict[str, Any]:
         if self._process is None:
             raise ApplicationError(
-                "the process is not instantiated yet", type=lc.Rejection.NOT_READY.value
+                "the process is not instantiated yet",
+                type=lc.Rejection.NOT_READY.value,
+                non_retryable=True,
             )
         return self._process
 
@@ -232,7 +234,9 @@ class LetsflowProcess:
     @step.validator
     def _validate_step(self, command: lc.StepCommand) -> None:  # noqa: ARG002
         if self._process is not None and not self._process.get("isRunning"):
-            raise ApplicationError("the process has ended", type=lc.Rejection.PROCESS_ENDED.value)
+            raise ApplicationError(
+                "the process has ended", type=lc.Rejection.PROCESS_ENDED.value, non_retryable=True
+            )
 
     @workflow.update(name=lc.READY)
     async def ready(self) -> dict[str, Any]:

@@ -175,7 +175,9 @@ class Runtime:
 
     def check_running(self) -> None:
         if self.state not in (c.InstanceState.ACTIVE, c.InstanceState.INCIDENT):
-            raise ApplicationError("the instance has ended", type=c.Rejection.INSTANCE_ENDED)
+            raise ApplicationError(
+                "the instance has ended", type=c.Rejection.INSTANCE_ENDED, non_retryable=True
+            )
 
     def set_variables(
         self, values: dict[str, Any], element_id: str | None, user_id: str | None = None

@@ -20,11 +20,15 @@ def open_task(tasks: Mapping[str, c.UserTaskView], task_id: str) -> c.UserTaskVi
     task = tasks.get(task_id)
     if task is None:
         raise ApplicationError(
-            f"no user task {task_id} in this instance", type=c.Rejection.TASK_NOT_FOUND
+            f"no user task {task_id} in this instance",
+            type=c.Rejection.TASK_NOT_FOUND,
+            non_retryable=True,
         )
     if task.state not in OPEN_TASK_STATES:
         raise ApplicationError(
-            f"user task {task_id} is {task.state.value}", type=c.Rejection.TASK_NOT_ACTIVE
+            f"user task {task_id} is {task.state.value}",
+            type=c.Rejection.TASK_NOT_ACTIVE,
+            non_retryable=True,
         )
     return task
 
@@ -34,7 +38,9 @@ def active_task(tasks: Mapping[str, c.UserTaskView], task_id: str) -> c.UserTask
     task = open_task(tasks, task_id)
     if task.state is c.TaskState.SUSPENDED:
         raise ApplicationError(
-            f"user task {task_id} is SUSPENDED", type=c.Rejection.TASK_NOT_ACTIVE
+            f"user task {task_id} is SUSPENDED",
+            type=c.Rejection.TASK_NOT_ACTIVE,
+            non_retryable=True,
         )
     return task
 
@@ -44,6 +50,7 @@ def check_may_manage(task: c.UserTaskView, cmd: c.TaskCommand, what: str) -> Non
         raise ApplicationError(
             f"only an admin or the assignee may {what} user task {task.id}",
             type=c.Rejection.TASK_NOT_PERMITTED,
+            non_retryable=True,
         )
 
 
@@ -66,6 +73,7 @@ def check_permitted(task: c.UserTaskView, actor: c.Actor) -> None:
         raise ApplicationError(
             f"{actor.user_id} may not work on user task {task.id}",
             type=c.Rejection.TASK_NOT_PERMITTED,
+            non_retryable=True,
         )
 
 
@@ -75,6 +83,7 @@ def claimable(tasks: Mapping[str, c.UserTaskView], cmd: c.TaskCommand) -> c.User
         raise ApplicationError(
             f"user task {task.id} is claimed by {task.assignee}",
             type=c.Rejection.TASK_ALREADY_CLAIMED,
+            non_retryable=True,
         )
     check_permitted(task.model_copy(update={"assignee": None}), cmd)
     return task
@@ -87,4 +96,5 @@ def check_not_delegated(task: c.UserTaskView) -> None:
             f"user task {task.id} is delegated to {task.assignee}; it must be resolved "
             "before it can be completed",
             type=c.Rejection.TASK_DELEGATED,
+            non_retryable=True,
         )

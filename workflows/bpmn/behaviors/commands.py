@@ -44,6 +44,7 @@ def validate_correlate(rt: Runtime, message: c.DeliverMessage) -> None:
         raise ApplicationError(
             f"no element of this instance waits for message {message.name!r}",
             type=c.Rejection.MESSAGE_NOT_CORRELATED,
+            non_retryable=True,
         )
 
 
@@ -59,7 +60,9 @@ def fire_timer(rt: Runtime, cmd: c.FireTimer) -> None:
 def validate_fire_timer(rt: Runtime, cmd: c.FireTimer) -> None:
     if rt.timers[cmd.element_id] <= rt.fire_requests[cmd.element_id]:
         raise ApplicationError(
-            f"no timer of {cmd.element_id!r} is running", type=c.Rejection.TIMER_NOT_FOUND
+            f"no timer of {cmd.element_id!r} is running",
+            type=c.Rejection.TIMER_NOT_FOUND,
+            non_retryable=True,
         )
 
 

@@ -85,9 +85,13 @@ def validate_retry(rt: Runtime, cmd: c.RetryIncident) -> None:
     incident = rt.incidents.get(cmd.incident_id)
     if incident is None:
         raise ApplicationError(
-            f"no incident {cmd.incident_id}", type=c.Rejection.INCIDENT_NOT_FOUND
+            f"no incident {cmd.incident_id}",
+            type=c.Rejection.INCIDENT_NOT_FOUND,
+            non_retryable=True,
         )
     if incident.resolved or cmd.incident_id in rt.retries:
         raise ApplicationError(
-            f"incident {cmd.incident_id} is resolved", type=c.Rejection.INCIDENT_RESOLVED
+            f"incident {cmd.incident_id} is resolved",
+            type=c.Rejection.INCIDENT_RESOLVED,
+            non_retryable=True,
         )

@@ -42,7 +42,9 @@ def validate_resume(rt: Runtime, cmd: c.TaskCommand) -> None:
     task = rules.open_task(rt.tasks, cmd.task_id)
     if task.state is not c.TaskState.SUSPENDED:
         raise ApplicationError(
-            f"user task {task.id} is not suspended", type=c.Rejection.TASK_NOT_ACTIVE
+            f"user task {task.id} is not suspended",
+            type=c.Rejection.TASK_NOT_ACTIVE,
+            non_retryable=True,
         )
     rules.check_may_manage(task, cmd, "resume")
 
@@ -75,7 +77,9 @@ async def claim_task(rt: Runtime, cmd: c.TaskCommand) -> c.UserTaskView:
 
 def validate_claim(rt: Runtime, cmd: c.TaskCommand) -> None:
     if cmd.user_id is None:
-        raise ApplicationError("claiming needs a user", type=c.Rejection.TASK_NOT_PERMITTED)
+        raise ApplicationError(
+            "claiming needs a user", type=c.Rejection.TASK_NOT_PERMITTED, non_retryable=True
+        )
     rules.claimable(rt.tasks, cmd)
 
 
@@ -116,11 +120,14 @@ async def add_task_candidates(rt: Runtime, cmd: c.TaskCandidates) -> c.UserTaskV
 def validate_add_candidates(rt: Runtime, cmd: c.TaskCandidates) -> None:
     rules.active_task(rt.tasks, cmd.task_id)
     if not cmd.users:
-        raise ApplicationError("name at least one user", type=c.Rejection.TASK_NOT_PERMITTED)
+        raise ApplicationError(
+            "name at least one user", type=c.Rejection.TASK_NOT_PERMITTED, non_retryable=True
+        )
     if not (cmd.user_id is None or cmd.admin):
         raise ApplicationError(
             "only a caller who may act on any task offers it to other users",
             type=c.Rejection.TASK_NOT_PERMITTED,
+            non_retryable=True,
         )
 
 
@@ -137,7 +144,9 @@ def validate_delegate(rt: Runtime, cmd: c.TaskCommand) -> None:
     task = rules.active_task(rt.tasks, cmd.task_id)
     if not cmd.assignee:
         raise ApplicationError(
-            "delegating needs the delegate's id", type=c.Rejection.TASK_NOT_PERMITTED
+            "delegating needs the delegate's id",
+            type=c.Rejection.TASK_NOT_PERMITTED,
+            non_retryable=True,
         )
     rules.check_may_manage(task, cmd, "delegate")
 
@@ -155,12 +164,15 @@ def validate_resolve(rt: Runtime, cmd: c.TaskCommand) -> None:
     task = rules.active_task(rt.tasks, cmd.task_id)
     if task.delegation_state is not c.DelegationState.PENDING:
         raise ApplicationError(
-            f"user task {task.id} is not delegated", type=c.Rejection.TASK_NOT_DELEGATED
+            f"user task {task.id} is not delegated",
+            type=c.Rejection.TASK_NOT_DELEGATED,
+            non_retryable=True,
         )
     if not (cmd.user_id is None or cmd.admin or task.assignee == cmd.user_id):
         raise ApplicationError(
             f"only the delegate may resolve user task {task.id}",
             type=c.Rejection.TASK_NOT_PERMITTED,
+            non_retryable=True,
         )
 
 

@@ -59,6 +59,7 @@ def check_variables(rt: Runtime, values: dict[str, Any]) -> None:
             f"the variables are {size} bytes encoded; one command may bring at most "
             f"{MAX_COMMAND_VARIABLES_BYTES}",
             type=c.Rejection.VARIABLES_TOO_LARGE,
+            non_retryable=True,
         )
     total = encoded_size({**rt.variables, **values})
     if total > MAX_INSTANCE_VARIABLES_BYTES:
@@ -66,6 +67,7 @@ def check_variables(rt: Runtime, values: dict[str, Any]) -> None:
             f"the instance's variables would be {total} bytes encoded; at most "
             f"{MAX_INSTANCE_VARIABLES_BYTES}",
             type=c.Rejection.VARIABLES_TOO_LARGE,
+            non_retryable=True,
         )
 
 
@@ -78,4 +80,5 @@ def check_deletions(names: list[str]) -> None:
             f"the names to remove are {size} bytes encoded; one command may bring at most "
             f"{MAX_COMMAND_VARIABLES_BYTES}",
             type=c.Rejection.VARIABLES_TOO_LARGE,
+            non_retryable=True,
         )
