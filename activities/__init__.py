@@ -4,7 +4,7 @@ read-model projection. ``build_activities`` lists what a worker registers."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from temporalio.client import Client
 
@@ -26,6 +26,7 @@ def build_activities(
     *,
     external_tasks: bool | ExternalTaskActivities = True,
     letsflow_services: dict[str, str] | None = None,
+    letsflow_webhook_body: Literal["message", "envelope"] = "message",
 ) -> list[Callable[..., Any]]:
     """All activities a Baton worker serves, bound to ``store`` (and ``client``, for
     signals that reach other instances). With ``external_tasks``, every service-task type
@@ -34,7 +35,7 @@ def build_activities(
     infra = InfrastructureActivities(store)
     signals = SignalActivities(client, store)
     flows = MessageFlowActivities(client, store)
-    lf = LetsflowActivities(store, letsflow_services)
+    lf = LetsflowActivities(store, letsflow_services, letsflow_webhook_body)
     case_status = CaseActivities(store, client)
     document_generator = DocumentActivities(store)
     data_model = DataModelActivities(store)

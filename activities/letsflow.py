@@ -1,8 +1,12 @@
 """Activities of LetsFlow processes: load a scenario, project the read model, notify a
 service.
 
-A service is notified by an HTTP POST of ``{process, message, trigger}`` to the webhook
-configured for it (``BATON_LETSFLOW_SERVICES``). A 2xx answer with a JSON body is the
+A service is notified by an HTTP POST to the webhook configured for it
+(``BATON_LETSFLOW_SERVICES``). The body is what LetsFlow's engine posts
+(src/notify/webhook/webhook.service.ts): the notify entry's ``message`` if it has one (a
+string as ``text/plain``), else LetsFlow's standard message ``{process, actions,
+instructions?, etag}`` (core src/process/notify.ts). ``BATON_LETSFLOW_WEBHOOK_BODY=envelope``
+posts Baton's own ``{process, message, trigger}`` instead. A 2xx answer with a body is the
 service's response and steps the process with the notification's trigger; 202 or an
 empty body means the service will step later through the API. A service with no webhook
 configured is skipped with a log line: the process then waits for it to act through the
@@ -14,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 from baton_client.contracts import letsflow as lc
@@ -28,9 +32,15 @@ _CACHE_SIZE = 256
 
 
 class LetsflowActivities:
-    def __init__(self, store: Store, services: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        services: dict[str, str] | None = None,
+        webhook_body: Literal["message", "envelope"] = "message",
+    ) -> None:
         self._store = store
         self._services = services or {}
+        self._webhook_body = webhook_body
         # content-addressed by scenario id, so an entry can never be stale
         self._cache: OrderedDict[str, dict[str, Any]] = OrderedDict()
         self._epoch = cache_epochs.EpochWatch(store)
@@ -67,9 +77,18 @@ class LetsflowActivities:
                 note.service,
             )
             return lc.ServiceReply()
-        body = {"process": note.process, "message": note.message, "trigger": note.trigger}
+        body: Any
+        if self._webhook_body == "envelope":
+            body = {"process": note.process, "message": note.message, "trigger": note.trigger}
+        else:
+            body = note.message if note.message is not None else standard_message(note)
         async with httpx.AsyncClient(timeout=20) as http:
-            answer = await http.post(url, json=body)
+            if isinstance(body, str):
+                answer = await http.post(
+                    url, content=body.encode(), headers={"content-type": "text/plain"}
+                )
+            else:
+                answer = await http.post(url, json=body)
         if answer.status_code >= 500:
             raise ApplicationError(f"service {note.service} answered {answer.status_code}")
         if answer.status_code >= 400:
@@ -82,3 +101,25 @@ class LetsflowActivities:
             return lc.ServiceReply(respond=True, response=answer.json())
         except ValueError:
             return lc.ServiceReply(respond=True, response=answer.text)
+
+
+def standard_message(note: lc.Notification) -> dict[str, Any]:
+    """LetsFlow's standard message to a service (core src/process/notify.ts,
+    ``createMessage``): the process id, the actions the service may perform now, the
+    state's instructions for it (when there are some) and the process's etag, the hash of
+    its last event."""
+    process = note.process
+    current = process.get("current") or {}
+    me = f"service:{note.service}"
+    actions = [
+        a
+        for a in current.get("actions") or []
+        if isinstance(a, dict) and me in (a.get("actor") or [])
+    ]
+    message: dict[str, Any] = {"process": process.get("id", note.process_id), "actions": actions}
+    instructions = (current.get("instructions") or {}).get(me)
+    if instructions:
+        message["instructions"] = instructions
+    events = process.get("events") or []
+    message["etag"] = events[-1].get("hash") if events else None
+    return message

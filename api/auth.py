@@ -2,6 +2,8 @@
 proved it, from ``Authorization: Bearer <credential>``:
 
 * a JWT issued by the configured Keycloak realm (``api.oidc``);
+* an HS256 JWT signed with a LetsFlow engine's secret (``api.letsflow_jwt``), when
+  ``letsflow_jwt_secret`` is set;
 * a LetsFlow API key (``lfl_…``), whose privileges and scope are those it was issued with;
 * only when ``BATON_ENV=dev``: ``demo-<account>``, and no credentials at all acting as the
   demo administrator, so ``make run`` and curl work without a token.
@@ -36,6 +38,7 @@ from typing import Any
 
 from fastapi import Depends, Request
 
+from api import letsflow_jwt
 from api.oidc import InvalidToken, PasswordLogins, TokenVerifier
 from api.problems import ApiProblem, Forbidden
 from core import privileges
@@ -71,7 +74,7 @@ class Principal:
     roles: frozenset[str] = field(default_factory=frozenset)
     privileges: frozenset[str] = field(default_factory=frozenset)
     api_key: ApiKeyScope | None = None
-    method: str = "demo"  # how it was proven: oidc, apikey or demo
+    method: str = "demo"  # how it was proven: oidc, apikey, letsflow or demo
 
     def can(self, privilege: str) -> bool:
         return privileges.holds(self.privileges, privilege)
@@ -152,6 +155,10 @@ async def _from_api_key(request: Request, token: str) -> Principal:
 
 
 async def _from_jwt(request: Request, token: str, settings: Settings) -> Principal:
+    if letsflow_jwt.is_letsflow_jwt(token, settings):  # HS256 with LetsFlow's secret
+        user, name, roles = letsflow_jwt.verify(token, settings)
+        held = privileges.for_roles(roles, settings.role_privileges)
+        return Principal(user, name, roles, held, method="letsflow")
     found = verifier(request)
     if found is None:
         raise Unauthenticated("bearer JWTs are not accepted: no identity provider is configured")

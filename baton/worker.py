@@ -14,7 +14,7 @@ import logging
 import os
 import signal
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
@@ -46,6 +46,7 @@ def build_worker(
     *,
     external_tasks: bool | ExternalTaskActivities = True,
     letsflow_services: dict[str, str] | None = None,
+    letsflow_webhook_body: Literal["message", "envelope"] = "message",
     interceptors: Sequence[Interceptor] = (),
 ) -> Worker:
     """The worker every Baton deployment runs; tests build the same one (plus stand-ins;
@@ -57,7 +58,11 @@ def build_worker(
         workflows=[BpmnProcess, LetsflowProcess],
         activities=[
             *build_activities(
-                store, client, external_tasks=own_dynamic, letsflow_services=letsflow_services
+                store,
+                client,
+                external_tasks=own_dynamic,
+                letsflow_services=letsflow_services,
+                letsflow_webhook_body=letsflow_webhook_body,
             ),
             *extra_activities,
         ],
@@ -97,6 +102,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         settings.task_queue,
         external_tasks=parking or False,
         letsflow_services=settings.letsflow_services,
+        letsflow_webhook_body=settings.letsflow_webhook_body,
     )
     if parking is not None:
         parking.keep_alive()  # tasks parked before a restart are heartbeaten again

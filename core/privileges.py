@@ -69,7 +69,6 @@ DEFAULT_ROLE_PRIVILEGES: dict[str, list[str]] = {
         "process:read",
         "process:start",
         "process:step",
-        "scenario:read",
     ],
     "admin": ["*"],
     "bpms-operator": ["bpms:*", "events:publish", "metrics:read"],

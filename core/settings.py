@@ -238,6 +238,24 @@ class Settings(BaseSettings):
         description="text: one readable line per record; json: one JSON object per line "
         "with the request id and workflow id where there is one (for log shippers).",
     )
+    letsflow_webhook_body: Literal["message", "envelope"] = Field(
+        default="message",
+        description="What a LetsFlow notification POSTs to a service's webhook. message: "
+        "as LetsFlow's engine, the notify entry's message, or LetsFlow's standard message "
+        "{process, actions, instructions?, etag}; envelope: Baton's {process, message, "
+        "trigger}, the whole process document with the entry.",
+    )
+    letsflow_jwt_secret: str = Field(
+        default="",
+        description="The HS256 secret a LetsFlow engine signs its JWTs with (its "
+        "`jwt.secret`): bearer tokens signed with it are accepted, their `id`, `roles` and "
+        "`info.name` claims mapped to a user. Empty: LetsFlow JWTs are not accepted. At "
+        "least 32 bytes (RFC 7518 §3.2: an HS256 key is at least as long as its hash).",
+    )
+    letsflow_jwt_issuer: str = Field(
+        default="",
+        description="When set, a LetsFlow JWT must carry this `iss`.",
+    )
 
     @field_validator("role_privileges")
     @classmethod
@@ -245,6 +263,13 @@ class Settings(BaseSettings):
         bad = sorted({p for privileges in value.values() for p in unknown(privileges)})
         if bad:
             raise ValueError(f"unknown privileges {bad}; see baton/privileges.py")
+        return value
+
+    @field_validator("letsflow_jwt_secret")
+    @classmethod
+    def _long_enough(cls, value: str) -> str:
+        if value and len(value.encode()) < 32:
+            raise ValueError("an HS256 secret is at least 32 bytes (RFC 7518 section 3.2)")
         return value
 
     @model_validator(mode="after")

@@ -349,7 +349,10 @@ def instantiate_state(
     notify = []
     for entry in evaluate(scenario_state.get("notify") or [], process, new_uuid):
         if isinstance(entry, dict) and truthy(entry.get("if", True)):
-            notify.append({k: v for k, v in entry.items() if k != "if"})
+            # a trigger nobody could name is left out, as LetsFlow leaves it (undefined)
+            notify.append(
+                {k: v for k, v in entry.items() if k != "if" and not (k == "trigger" and v is None)}
+            )
 
     return {"key": key, "timestamp": timestamp, **state, "notify": notify, "actions": actions}
 

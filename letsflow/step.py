@@ -148,8 +148,17 @@ def _advance(
         if isinstance(definition, dict)
         else None
     )
-    if instantiated is not None:
-        current["action"] = {k: v for k, v in instantiated.items() if k != "if"}
+    # ``current.action`` is the action as ``current.actions`` listed it when the state was
+    # entered (LetsFlow core, src/process/step.ts): an action the listing left out (its
+    # ``if`` did not hold then) has none, so its default log title is null
+    listed = next(
+        (a for a in current.get("actions") or [] if isinstance(a, dict) and a.get("key") == action),
+        None,
+    )
+    if listed is not None:
+        current["action"] = copy.deepcopy(listed)
+    else:
+        current.pop("action", None)
 
     errors = _step_errors(process, state_key, action, actor, response, instantiated, authorize)
     if errors:

@@ -65,6 +65,7 @@ class NewApiKey:
     service: str | None
     expiration: datetime | None
     issued_by: str
+    issued: datetime | None = None  # default: now
 
 
 async def issue(store: Store, spec: NewApiKey) -> tuple[ApiKeyRecord, str]:
@@ -78,7 +79,7 @@ async def issue(store: Store, spec: NewApiKey) -> tuple[ApiKeyRecord, str]:
         privileges=spec.privileges,
         processes=spec.processes,
         service=spec.service,
-        issued=datetime.now(UTC),
+        issued=spec.issued or datetime.now(UTC),
         issued_by=spec.issued_by,
         expiration=utc(spec.expiration) if spec.expiration else None,
         last_used=None,

@@ -117,7 +117,11 @@ class LetsflowProcess:
                 },
                 "actors": process.get("actors", {}),
             },
-            created=self._created,
+            # LetsFlow lists a process as created at its first event (engine
+            # src/process/process.service.ts)
+            created=engine.parse_timestamp(events[0]["timestamp"])
+            if events and "timestamp" in events[0]
+            else self._created,
             last_updated=engine.parse_timestamp(last["timestamp"])
             if "timestamp" in last
             else self._created,

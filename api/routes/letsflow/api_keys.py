@@ -4,6 +4,10 @@ A key carries privileges of its own and, optionally, LetsFlow's scope (``process
 which scenarios, actors and actions it may use; or ``service``). The token
 (``lfl_…``) is in the answer to the issuing call only; Baton keeps its sha256. A caller
 can only hand out privileges it holds itself, so ``apikey:issue`` is no way to escalate.
+
+Times are JavaScript ``Date``s as LetsFlow's engine keeps them (src/apikey/apikey.service.ts):
+whole milliseconds, written ``2025-01-01T00:00:00.000Z``, and ``expiration`` is exactly
+``issued`` plus ``expirationDays`` (30 by default).
 """
 
 from __future__ import annotations
@@ -12,16 +16,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Response
-from pydantic import Field, model_validator
+from pydantic import Field, JsonValue, model_validator
 
 from api.auth import Principal, Requires
 from api.deps import StoreDep
 from api.problems import Forbidden, Invalid, NotFound, letsflow_error
 from api.schemas import Wire
 from core import privileges
+from letsflow import format_timestamp
 from store import api_keys
 from store.models import ApiKeyRecord
-from store.queries import as_utc
 
 router = APIRouter(prefix="/apikey", tags=["api keys"])
 
@@ -56,6 +60,19 @@ class ApiKeyIn(Wire):
         return self
 
 
+_DATE: dict[str, JsonValue] = {"format": "date-time"}
+
+
+def _js_date(moment: datetime) -> datetime:
+    """``moment`` in UTC to the millisecond, as a JavaScript ``Date`` holds it."""
+    utc = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
+
+
+def _written(moment: datetime | None) -> str | None:
+    return format_timestamp(moment) if moment is not None else None
+
+
 class ApiKeyOut(Wire):
     id: str
     name: str
@@ -65,11 +82,17 @@ class ApiKeyOut(Wire):
         description="LetsFlow scope: [{scenario, actors?, actions?}]; null: unrestricted."
     )
     service: str | None = Field(description="The service the key acts for, if scoped so.")
-    issued: datetime = Field(description="When it was issued (UTC).")
+    issued: str = Field(description="When it was issued (UTC).", json_schema_extra=_DATE)
     issued_by: str = Field(description="Who issued it.")
-    expiration: datetime | None = Field(description="When it stops working (UTC).")
-    last_used: datetime | None = Field(description="Last use, to the minute (UTC).")
-    revoked: datetime | None = Field(description="When it was revoked; null if active.")
+    expiration: str | None = Field(
+        description="When it stops working (UTC).", json_schema_extra=_DATE
+    )
+    last_used: str | None = Field(
+        description="Last use, to the minute (UTC).", json_schema_extra=_DATE
+    )
+    revoked: str | None = Field(
+        description="When it was revoked; null if active.", json_schema_extra=_DATE
+    )
 
     @classmethod
     def of(cls, row: ApiKeyRecord) -> ApiKeyOut:
@@ -80,11 +103,11 @@ class ApiKeyOut(Wire):
             privileges=list(row.privileges),
             processes=row.processes,
             service=row.service,
-            issued=as_utc(row.issued) or row.issued,
+            issued=format_timestamp(row.issued),
             issued_by=row.issued_by,
-            expiration=as_utc(row.expiration),
-            last_used=as_utc(row.last_used),
-            revoked=as_utc(row.revoked),
+            expiration=_written(row.expiration),
+            last_used=_written(row.last_used),
+            revoked=_written(row.revoked),
         )
 
 
@@ -112,10 +135,12 @@ async def issue_api_key(
     if beyond:
         message = f"you cannot grant privileges you do not hold: {beyond}"
         raise Forbidden(message, **letsflow_error(message))
-    now = datetime.now(UTC)
-    expiration = body.expiration or now + timedelta(days=body.expiration_days or 30)
-    if expiration.tzinfo is None:
-        expiration = expiration.replace(tzinfo=UTC)
+    now = _js_date(datetime.now(UTC))
+    expiration = (
+        _js_date(body.expiration)
+        if body.expiration is not None
+        else now + timedelta(days=body.expiration_days or 30)
+    )
     if expiration <= now:
         raise Invalid(
             "expiration: must be in the future",
@@ -133,6 +158,7 @@ async def issue_api_key(
             service=body.service,
             expiration=expiration,
             issued_by=principal.subject,
+            issued=now,
         ),
     )
     return IssuedApiKeyOut(**ApiKeyOut.of(row).model_dump(), token=token)

@@ -6,8 +6,11 @@ Who acts as which actor follows the LetsFlow engine: a user (Keycloak or demo ac
 acts as the first actor allowed to do the action whom the user matches (by id or role),
 or as the actor named in ``As-Actor`` if the process lets the user be it; an API key has
 no user, so it names its actor with ``As-Actor`` and is held to the scenarios, actors and
-actions it was issued for. Deviation from the engine on purpose: an action is looked up
-as ``<state>.<action>`` first, so implicit actions can be stepped (the engine 404s them).
+actions it was issued for; a key issued for a service acts as that service
+(``service:<name>``) without one. An action the scenario does not define is 404, as in
+LetsFlow's src/process/process.controller.ts. Deviation from the engine on purpose: an
+action is looked up as ``<state>.<action>`` first, so implicit actions can be stepped
+(the engine 404s them).
 """
 
 from __future__ import annotations
@@ -42,7 +45,8 @@ AsActor = Annotated[
     str | None,
     Header(
         alias="As-Actor",
-        description="The actor to act as. Required for API keys (they have no user).",
+        description="The actor to act as. Required for API keys (they have no user), "
+        "except a key issued for a service, which acts as `service:<name>`.",
     ),
 ]
 Predict = Annotated[bool, Query(description="Add `next`: the likely coming states.")]
@@ -69,14 +73,26 @@ class ProcessSummaryOut(Wire):
     title: str = Field(description="Title.")
     tags: list[str] = Field(description="Scenario tags, plus the end state's once ended.")
     scenario: dict[str, Any] = Field(description="{id, title, description}.")
-    actors: dict[str, Any] = Field(description="The process's actors.")
-    created: str = Field(description="When it started (UTC).")
-    last_updated: str = Field(description="Its last event (UTC).")
+    actors: list[dict[str, Any]] = Field(
+        description="The process's actors, an array as LetsFlow lists them: each actor "
+        "with its key in `_key`."
+    )
+    created: str = Field(description="When it started (UTC, as JavaScript's Date.toJSON).")
+    last_updated: str = Field(description="Its last event (UTC, as Date.toJSON).")
 
 
 class BadStep(ApiProblem):
     status = 400
     title = "Failed to execute action"
+
+
+def _known_action(process: dict[str, Any], action: str) -> bool:
+    """Whether the scenario defines ``action``, directly or as some state's implicit
+    ``<state>.<action>``."""
+    scenario = process.get("scenario") or {}
+    actions = scenario.get("actions") or {}
+    states = scenario.get("states") or {}
+    return action in actions or any(f"{state}.{action}" in actions for state in states)
 
 
 def _user(principal: Principal) -> dict[str, Any] | None:
@@ -133,6 +149,9 @@ def _resolve_actor(
     principal: Principal, process: dict[str, Any], action: str, as_actor: str | None
 ) -> dict[str, Any]:
     user = _user(principal)
+    scope = principal.api_key
+    if scope is not None and scope.service is not None and not as_actor:
+        return {"key": f"service:{scope.service}"}  # the key is its service's credential
     if user is None:
         if not as_actor:
             raise Forbidden(
@@ -278,7 +297,7 @@ async def get_process(
     summary="Perform an action; the body is the action's response (any JSON)",
     responses={
         400: {"description": "The action was skipped; `error.reason` says why"},
-        404: {"description": "Process not found"},
+        404: {"description": "Process not found, or the scenario has no such action"},
     },
 )
 async def step_process(
@@ -292,6 +311,9 @@ async def step_process(
     response: Annotated[BoundedJson, Body(description="The response (any JSON).")] = None,
 ) -> JSONResponse:
     process = await _load(client, settings, principal, process_id)
+    if not _known_action(process, action):
+        message = "Unknown action for this process"
+        raise NotFound(message, **letsflow_error(message))
     actor = _resolve_actor(principal, process, action, as_actor)
     scenario = process.get("scenario") or {}
     _require_scope(principal, scenario, actor["key"], action)
@@ -358,9 +380,12 @@ async def list_processes(
             title=r.title,
             tags=list(r.tags),
             scenario=dict(r.summary.get("scenario", {})),
-            actors=dict(r.summary.get("actors", {})),
-            created=r.created.isoformat(),
-            last_updated=r.last_updated.isoformat(),
+            actors=[
+                {"_key": key, **(actor if isinstance(actor, dict) else {})}
+                for key, actor in (r.summary.get("actors") or {}).items()
+            ],
+            created=engine.format_timestamp(r.created),
+            last_updated=engine.format_timestamp(r.last_updated),
         )
         for r in rows
     ]

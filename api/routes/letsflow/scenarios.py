@@ -28,6 +28,7 @@ from store import letsflow
 router = APIRouter(tags=["letsflow scenarios"])
 
 MAX_SCENARIO_BYTES = 1_000_000
+_UTF8 = "charset=utf-8"
 _YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 
 
@@ -219,11 +220,15 @@ async def get_scenario(
     if row is None:
         raise NotFound("Scenario not found", **letsflow_error("Scenario not found"))
     body = dict(row.normalized)
-    document = {"$schema": body.pop("$schema", engine.SCENARIO_SCHEMA), "id": row.id, **body}
+    # the normalized scenario as stored, without an id (the id is in the URL), typed with
+    # a charset as Express sends it (src/scenario/scenario.controller.ts)
+    document = {"$schema": body.pop("$schema", engine.SCENARIO_SCHEMA), **body}
     headers = {"X-Disabled": "true"} if row.disabled else {}
     if _wants_yaml(request, suffix):
-        return Response(engine.dump_yaml(document), media_type="application/yaml", headers=headers)
-    return JSONResponse(document, headers=headers)
+        return Response(
+            engine.dump_yaml(document), media_type=f"application/yaml; {_UTF8}", headers=headers
+        )
+    return JSONResponse(document, media_type=f"application/json; {_UTF8}", headers=headers)
 
 
 @router.delete(
