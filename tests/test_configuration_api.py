@@ -19,7 +19,6 @@ from api.routes.platform.configuration import is_secret, load
 from core.settings import Settings
 from store import Store
 from tests.support.http import problem
-from tests.test_data_model_api import with_platform_routes
 
 JOHN = {"Authorization": "Bearer demo-john"}  # no config:read by default
 
@@ -72,7 +71,7 @@ def _settings(store: Store, config_dir: Path | None, **update: Any) -> Settings:
 
 
 async def _client(settings: Settings, store: Store) -> httpx.AsyncClient:
-    app = with_platform_routes(create_app(settings, store=store))
+    app = create_app(settings, store=store)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://baton.test")
 
 
@@ -149,7 +148,7 @@ async def test_every_write_method_is_refused_with_405(http: httpx.AsyncClient) -
             assert answer.headers["allow"] == "GET", (method, path)
             assert "read-only" in body["detail"] and body["title"] == "Method not allowed"
     assert (await http.get("/v1/configuration/crm.url")).json()["value"] == "https://crm.internal"
-    schema = with_platform_routes(create_app(Settings(_env_file=None))).openapi()  # type: ignore[call-arg]
+    schema = create_app(Settings(_env_file=None)).openapi()  # type: ignore[call-arg]
     for path in ("/v1/configuration", "/v1/configuration/{key}"):
         for method in ("post", "put", "patch", "delete"):
             refused = schema["paths"][path][method]["responses"]["405"]

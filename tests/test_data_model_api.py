@@ -15,13 +15,11 @@ import httpx
 import pytest
 import pytest_asyncio
 from baton_client.contracts.bpmn import ServiceTaskInput
-from fastapi import FastAPI
 from temporalio.exceptions import ApplicationError
 
 from activities import build_activities
 from activities.data_model import DataModelActivities
 from api.main import create_app
-from api.routes.platform import configuration, data_models
 from baton.worker import build_worker
 from core.settings import Settings
 from store import Store, business_data
@@ -80,15 +78,6 @@ CLIENT = {
 }
 
 
-def with_platform_routes(app: FastAPI) -> FastAPI:
-    """The data-model and configuration routers, unless create_app has them already."""
-    present = {getattr(route, "path", "") for route in app.routes}
-    for module in (data_models, configuration):
-        if not any(path.startswith(module.router.prefix) for path in present):
-            app.include_router(module.router)
-    return app
-
-
 @pytest_asyncio.fixture
 async def http(store: Store) -> AsyncIterator[httpx.AsyncClient]:
     """The API (dev mode: no credentials acts as the demo admin) over the test store;
@@ -98,7 +87,7 @@ async def http(store: Store) -> AsyncIterator[httpx.AsyncClient]:
         env="dev",
         database_url=str(store.engine.url),
     )
-    app = with_platform_routes(create_app(settings, store=store))
+    app = create_app(settings, store=store)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://baton.test") as client:
         yield client
@@ -265,7 +254,7 @@ async def test_every_platform_route_demands_the_privilege_it_documents(store: St
             403,
         ),
     ):
-        app = with_platform_routes(create_app(settings, store=store))
+        app = create_app(settings, store=store)
         transport = httpx.ASGITransport(app=app)
         walked = 0
         async with httpx.AsyncClient(transport=transport, base_url="http://baton.test") as client:
@@ -573,7 +562,7 @@ async def crm(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
     extra = [a for a in (acts.read, acts.write) if _activity_name(a) not in served]
     worker = build_worker(stack.client, stack.store, queue, [*TEST_ACTIVITIES, *extra])
     settings = stack.settings.model_copy(update={"task_queue": queue})
-    app = with_platform_routes(create_app(settings, client=stack.client, store=stack.store))
+    app = create_app(settings, client=stack.client, store=stack.store)
     transport = httpx.ASGITransport(app=app)
     async with worker, httpx.AsyncClient(transport=transport, base_url="http://baton.test") as c:
         yield c

@@ -20,7 +20,6 @@ import pytest
 import pytest_asyncio
 from baton_client.contracts.bpmn import ServiceTaskInput
 from docx import Document
-from fastapi import FastAPI
 from sqlalchemy import update
 from temporalio.client import Client
 from temporalio.exceptions import ApplicationError
@@ -30,7 +29,6 @@ from activities import build_activities
 from activities.documents import GENERATE, DocumentActivities
 from api.main import create_app
 from api.openapi import PRIVILEGE_KEY
-from api.routes.platform import documents as documents_routes
 from baton.worker import build_worker
 from core.settings import Settings
 from operations.documents import (
@@ -108,13 +106,6 @@ OFFER_LETTER = b"""<?xml version="1.0" encoding="UTF-8"?>
 # -- the stack, with the document generator's router and activity -------------------------
 
 
-def _with_documents(app: FastAPI) -> FastAPI:
-    """The router, unless api/main.py registers it already."""
-    if not any(getattr(r, "path", "").startswith("/v1/documents") for r in app.routes):
-        app.include_router(documents_routes.router)
-    return app
-
-
 def _generator_registered(store: Store, client: Client) -> bool:
     built = build_activities(store, client, external_tasks=False)
     return any(
@@ -131,7 +122,7 @@ async def docs(temporal_env: WorkflowEnvironment, store: Store) -> AsyncIterator
     client = temporal_env.client
     extra = [] if _generator_registered(store, client) else [DocumentActivities(store).generate]
     worker = build_worker(client, store, task_queue, [*TEST_ACTIVITIES, *extra])
-    app = _with_documents(create_app(settings, client=client, store=store))
+    app = create_app(settings, client=client, store=store)
     transport = httpx.ASGITransport(app=app)
     async with worker, httpx.AsyncClient(transport=transport, base_url="http://baton.test") as http:
         yield Stack(http=http, client=client, store=store, settings=settings, worker=worker)
@@ -617,7 +608,7 @@ def _refs(node: Any) -> set[str]:
 
 
 def test_the_documents_api_is_described() -> None:
-    app = _with_documents(create_app(Settings(_env_file=None)))  # type: ignore[call-arg]
+    app = create_app(Settings(_env_file=None))  # type: ignore[call-arg]
     schema = app.openapi()
     paths = {p: ops for p, ops in schema["paths"].items() if p.startswith("/v1/documents")}
     assert len([op for ops in paths.values() for op in ops]) == 8
@@ -656,7 +647,7 @@ async def test_every_documents_route_needs_credentials_and_its_privilege(
     prod = settings.model_copy(update={"env": "prod"})
     bare = settings.model_copy(update={"role_privileges": {"admin": ["*"]}})
     for variant, headers, status in ((prod, {}, 401), (bare, JOHN, 403)):
-        app = _with_documents(create_app(variant, client=temporal_env.client, store=store))
+        app = create_app(variant, client=temporal_env.client, store=store)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://baton.test") as http:
             for template, operations in app.openapi()["paths"].items():
