@@ -226,13 +226,20 @@ async def update(
     """Send a command to an instance and answer its result, or raise why it was refused
     (``outcome: "refused"``) or why its outcome is not known."""
     handle = client.get_workflow_handle(instance_id)
+    bound = timeout(settings)
     try:
-        return await which.execute(
-            handle,
-            arg,
-            id=command_id(which, instance_id, arg, idempotency_key),
-            rpc_timeout=timeout(settings),
-        )
+        # the SDK re-sends an update the server hands back before it was accepted (a
+        # workflow task that failed), each time with a fresh rpc_timeout: the whole call
+        # is bounded here, so the answer comes within the documented timeout
+        async with asyncio.timeout(bound.total_seconds()):
+            return await which.execute(
+                handle,
+                arg,
+                id=command_id(which, instance_id, arg, idempotency_key),
+                rpc_timeout=bound,
+            )
+    except TimeoutError as err:
+        raise unknown_outcome(instance_id, "no worker answered in time") from err
     except WorkflowUpdateFailedError as err:
         cause = err.cause
         if isinstance(cause, ApplicationError) and cause.type == _ACCEPTED_THEN_CLOSED:
