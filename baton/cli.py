@@ -578,6 +578,7 @@ def semantics_audit_cmd(
     below: int | None = typer.Option(
         None, "--below", min=1, help="The epoch to check for (default: the current one)."
     ),
+    as_json: bool = typer.Option(False, "--json", help="One JSON document."),
 ) -> None:
     """Count BpmnProcess executions by semantic epoch (BATON_TEMPORAL_ADDRESS).
 
@@ -585,16 +586,20 @@ def semantics_audit_cmd(
     old branches of the rules up to it may be deleted (docs/interpreter.md).
     """
     import asyncio
+    import json
 
     from temporalio.service import RPCError
 
-    from baton.semantics_audit import audit, render_audit
+    from baton.semantics_audit import audit, audit_document, render_audit
     from core.temporal_client import connect
     from workflows import semantics
 
     async def run() -> list[str]:
         client = await connect(get_settings())
-        return render_audit(await audit(client, below or semantics.CURRENT_EPOCH))
+        result = await audit(client, below or semantics.CURRENT_EPOCH)
+        if as_json:
+            return [json.dumps(audit_document(result), indent=2)]
+        return render_audit(result)
 
     try:
         lines = asyncio.run(run())
@@ -610,10 +615,17 @@ def semantics_audit_cmd(
 
 
 @semantics_app.command("rules")
-def semantics_rules_cmd() -> None:
+def semantics_rules_cmd(
+    as_json: bool = typer.Option(False, "--json", help="One JSON document."),
+) -> None:
     """List the interpreter's semantic rules: epoch, marker, pre-rule history, summary."""
-    from baton.semantics_audit import render_rules
+    import json
 
+    from baton.semantics_audit import render_rules, rules_document
+
+    if as_json:
+        typer.echo(json.dumps(rules_document(), indent=2))
+        return
     for line in render_rules():
         typer.echo(line)
 

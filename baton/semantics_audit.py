@@ -13,6 +13,7 @@ the namespace's retention removes them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from baton_client.contracts import search_attributes as sa
 from temporalio.client import Client
@@ -128,3 +129,39 @@ def render_rules() -> list[str]:
         f"{semantics.epoch_marker(semantics.CURRENT_EPOCH)}"
     )
     return lines
+
+
+def audit_document(result: Audit) -> dict[str, Any]:
+    """``baton semantics audit --json``: the counts and the verdict."""
+    return {
+        "currentEpoch": semantics.CURRENT_EPOCH,
+        "below": result.below,
+        "rows": [
+            {
+                "label": row.label,
+                "epoch": row.epoch,
+                "running": row.running,
+                "closed": row.closed,
+                "newer": row.newer,
+            }
+            for row in result.rows
+        ],
+        "runningBelow": result.running_below(),
+    }
+
+
+def rules_document() -> dict[str, Any]:
+    """``baton semantics rules --json``: every rule and the current epoch."""
+    return {
+        "currentEpoch": semantics.CURRENT_EPOCH,
+        "marker": semantics.epoch_marker(semantics.CURRENT_EPOCH),
+        "rules": [
+            {
+                "epoch": rule.epoch,
+                "marker": rule.marker,
+                "fixture": rule.fixture,
+                "summary": rule.summary,
+            }
+            for rule in semantics.RULES
+        ],
+    }

@@ -9,6 +9,7 @@ search attributes given (the interpreter does not write its epoch yet).
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -126,6 +127,10 @@ async def test_audit_counts_running_instances_by_epoch(own_server: WorkflowEnvir
     )
     code, lines = await asyncio.to_thread(_cli, address, "audit", "--below", "4")
     assert lines[-1] == "semantics: 1 running below epoch 4: keep every rule's old branch"
+    code, lines = await asyncio.to_thread(_cli, address, "audit", "--below", "4", "--json")
+    document = json.loads("\n".join(lines))
+    assert code == 0 and document["below"] == 4 and document["runningBelow"] == 1
+    assert {row["label"]: row["closed"] for row in document["rows"]}["below 3 (not recorded)"] == 2
 
 
 async def test_audit_without_a_server_says_so() -> None:
@@ -146,3 +151,11 @@ def test_rules_lists_every_rule() -> None:
         assert any(
             line.split()[:3] == [str(rule.epoch), rule.marker, rule.fixture] for line in lines
         ), rule
+
+
+def test_rules_as_json() -> None:
+    result = CliRunner().invoke(app, ["semantics", "rules", "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    assert document["currentEpoch"] == semantics.CURRENT_EPOCH
+    assert [r["marker"] for r in document["rules"]] == [r.marker for r in semantics.RULES]
