@@ -9,6 +9,7 @@
 
 import { act, boot, confirmDialog, dialog, every, fmtDate, get, api, h, notify } from './app.js';
 import { DiagramView } from './diagram.js';
+import { TYPES, parseTyped, showValue, typeOf } from './values.js';
 
 const POLL_MS = 1500;
 const enc = encodeURIComponent;
@@ -139,44 +140,6 @@ async function definitionPage(main, id) {
 }
 
 // ---- #/instance/{id}: the instance, live ----------------------------------------------
-
-const TYPES = ['String', 'Number', 'Boolean', 'JSON', 'Null'];
-
-function typeOf(value) {
-  if (value === null) return 'Null';
-  if (typeof value === 'string') return 'String';
-  if (typeof value === 'number') return 'Number';
-  if (typeof value === 'boolean') return 'Boolean';
-  return 'JSON';
-}
-
-function showValue(value) {
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
-
-/** The value typed in, as the chosen type; throws a readable error when it is not one. */
-function parseTyped(type, text) {
-  switch (type) {
-    case 'String':
-      return text;
-    case 'Number': {
-      const n = Number(text);
-      if (text.trim() === '' || !Number.isFinite(n)) throw new Error(`"${text}" is not a number`);
-      return n;
-    }
-    case 'Boolean':
-      if (!['true', 'false'].includes(text.trim())) throw new Error('a Boolean is true or false');
-      return text.trim() === 'true';
-    case 'Null':
-      return null;
-    default:
-      try {
-        return JSON.parse(text);
-      } catch (err) {
-        throw new Error(`not JSON: ${err.message}`);
-      }
-  }
-}
 
 async function editVariable(instanceId, name, value) {
   const values = await dialog(name ? `Edit variable ${name}` : 'Add a variable', {

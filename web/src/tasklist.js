@@ -6,6 +6,7 @@
 
 import { act, api, boot, dialog, every, fmtDate, get, h, notify } from './app.js';
 import { DiagramView } from './diagram.js';
+import { TYPES, parseTyped } from './values.js';
 
 const TASKS = '/v1/bpms/tasks';
 const POLL_MS = 3000;
@@ -277,19 +278,6 @@ async function renderForm(container, info) {
 
 // ---- the variables editor (a task without a form) ------------------------------------
 
-const TYPES = ['String', 'Number', 'Boolean', 'JSON'];
-
-function parseValue(type, text) {
-  if (type === 'Number') {
-    const n = Number(text);
-    if (text.trim() === '' || Number.isNaN(n)) throw new Error(`"${text}" is not a number`);
-    return n;
-  }
-  if (type === 'Boolean') return text === 'true';
-  if (type === 'JSON') return JSON.parse(text);
-  return text;
-}
-
 function variablesEditor(container, current) {
   const rows = h('tbody', {});
   const addRow = (name = '', type = 'String', value = '') => {
@@ -340,7 +328,7 @@ function variablesEditor(container, current) {
       const name = row.querySelector('[name=name]').value.trim();
       if (!name) continue;
       try {
-        data[name] = parseValue(row.querySelector('[name=type]').value, row.querySelector('[name=value]').value);
+        data[name] = parseTyped(row.querySelector('[name=type]').value, row.querySelector('[name=value]').value);
       } catch (err) {
         invalid.push(`${name} (${err.message})`);
       }
