@@ -20,7 +20,6 @@ production; ``sign_in`` picks a demo account on a page's dev-mode sign-in screen
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,12 +28,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import uvicorn
 from playwright.async_api import Page, Request, Route, async_playwright
 
 from api.main import create_app
 from tests.conftest import ROOT, Stack
-from tests.support.ports import free_port
+from tests.support.serving import serve_app
 
 CHROMIUM = Path(os.environ.get("BATON_TEST_CHROMIUM", "/usr/bin/chromium"))
 #: a quiet browser: no sandbox (containers), no GPU, none of Chromium's own traffic
@@ -140,20 +138,10 @@ async def browser_page(
 async def serve_api(stack: Stack) -> AsyncIterator[str]:
     """The stack's API on a real port (uvicorn, as in production): the browser's only
     origin, answered as ``http://127.0.0.1:<port>``."""
-    app = create_app(stack.settings, client=stack.client, store=stack.store)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not serving.done(), "uvicorn did not start"
-        await asyncio.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await serving
+    async with serve_app(
+        create_app(stack.settings, client=stack.client, store=stack.store)
+    ) as origin:
+        yield origin
 
 
 async def sign_in(b: BrowserPage, path: str, account: str) -> None:

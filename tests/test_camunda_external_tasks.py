@@ -20,7 +20,6 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 from camunda.client.external_task_client import ExternalTaskClient
 from camunda.external_task.external_task import ExternalTask, TaskResult
 from camunda.external_task.external_task_worker import ExternalTaskWorker, NoExternalTaskFound
@@ -29,7 +28,7 @@ from api.main import create_app
 from tests.conftest import BPMN_DIR, Stack
 from tests.support.driver import Baton
 from tests.support.http import deploy, eventually
-from tests.support.ports import free_port
+from tests.support.serving import serve_app
 
 CREDIT = BPMN_DIR / "credit-check.bpmn"
 TOPIC = "crm.credit-check"
@@ -57,17 +56,8 @@ async def engine(stack: Stack) -> AsyncIterator[Engine]:
     )
     assert issued.status_code == 201, issued.text
     app = create_app(stack.settings, client=stack.client, store=stack.store)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not serving.done(), "uvicorn did not start"
-        await asyncio.sleep(0.05)
-    yield Engine(f"http://127.0.0.1:{port}/engine-rest", issued.json()["token"])
-    server.should_exit = True
-    await serving
+    async with serve_app(app) as origin:
+        yield Engine(f"{origin}/engine-rest", issued.json()["token"])
 
 
 def _worker(engine: Engine, worker_id: str = "py-worker", **config: Any) -> ExternalTaskWorker:

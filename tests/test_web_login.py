@@ -23,7 +23,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
 import pytest_asyncio
-import uvicorn
 from playwright import async_api as playwright_api
 from temporalio.testing import WorkflowEnvironment
 
@@ -33,6 +32,7 @@ from tests.browser import ARGS, require_chromium
 from tests.conftest import make_settings
 from tests.support.oidc import OidcClient, OidcProvider, OidcUser, OidcWebClient, new_rsa_key
 from tests.support.ports import free_port
+from tests.support.serving import serve_app
 
 pytestmark = pytest.mark.parametrize("database_backend", ["sqlite"])
 
@@ -90,16 +90,8 @@ async def api(
         }
     )
     app = create_app(settings, client=temporal_env.client, store=store)
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=api_port, lifespan="off", log_level="warning")
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not serving.done(), "uvicorn did not start"
-        await asyncio.sleep(0.05)
-    yield f"http://127.0.0.1:{api_port}"
-    server.should_exit = True
-    await serving
+    async with serve_app(app, api_port) as origin:
+        yield origin
 
 
 @pytest_asyncio.fixture
