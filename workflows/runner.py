@@ -22,18 +22,9 @@ from __future__ import annotations
 
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-#: opentelemetry: the tracing plugin's context reaches workflow code (``causes``) and must
-#: be the worker's own module, not a sandboxed copy
-PASSTHROUGH = (
-    "baton_client",
-    "bpmn_compiler",
-    "dmn",
-    "expressions",
-    "letsflow",
-    "opentelemetry",
-    "workflows",
-)
-#: what the strict runner still passes through: the pure compilers and the data contracts
+#: what the strict runner still passes through: the pure compilers and the data contracts,
+#: and opentelemetry, whose context (the tracing plugin's) reaches workflow code
+#: (``causes``) and must be the worker's own module, not a sandboxed copy
 STRICT_PASSTHROUGH = (
     "baton_client",
     "bpmn_compiler",
@@ -42,7 +33,8 @@ STRICT_PASSTHROUGH = (
     "letsflow",
     "opentelemetry",
 )
-
+#: and the interpreter itself, loaded once per worker
+PASSTHROUGH = (*STRICT_PASSTHROUGH, "workflows")
 
 def workflow_runner(*, strict: bool = False) -> SandboxedWorkflowRunner:
     modules = STRICT_PASSTHROUGH if strict else PASSTHROUGH
