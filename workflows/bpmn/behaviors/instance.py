@@ -50,11 +50,10 @@ def describe_self(input: c.ProcessInput) -> None:
     )
 
 
-async def end_with_error(rt: Runtime) -> None:
-    """A called instance whose BPMN error nobody inside caught (semantics.CALLED_ERROR):
-    its other tokens stop, open tasks end as CANCELED and incidents close, the read model
-    says TERMINATED, and the run waits for its rows and for update handlers still
-    answering (a task completion that led here) before it ends with the error."""
+async def stop_everything(rt: Runtime) -> None:
+    """Every token and event sub-process trigger stops (but the task calling, which may be
+    the token that ends the instance) and every open incident closes, as deleted with the
+    instance: what ending with an error and being cancelled share."""
     stopping: list[asyncio.Task[None]] = []
     for scope in list(rt.live_scopes()):
         for task in [*scope.watchers, *(t.task for t in scope.tokens.values() if t.task)]:
@@ -68,6 +67,14 @@ async def end_with_error(rt: Runtime) -> None:
             incident.deleted = True
             incident.ended = workflow.now()
             rt.dirty_incidents.add(incident.id)
+
+
+async def end_with_error(rt: Runtime) -> None:
+    """A called instance whose BPMN error nobody inside caught (semantics.CALLED_ERROR):
+    its other tokens stop, open tasks end as CANCELED and incidents close, the read model
+    says TERMINATED, and the run waits for its rows and for update handlers still
+    answering (a task completion that led here) before it ends with the error."""
+    await stop_everything(rt)
     thrown = rt.error_to_caller
     rt.state = c.InstanceState.TERMINATED
     rt.end_time = workflow.now()
@@ -93,18 +100,7 @@ async def wind_down(rt: Runtime) -> None:
     or the Web UI): every token and event sub-process trigger stops, open tasks end
     as CANCELED, open incidents close, and the read model says TERMINATED, with who
     cancelled and why in the case history, before the run ends as cancelled."""
-    stopping: list[asyncio.Task[None]] = []
-    for scope in list(rt.live_scopes()):
-        for task in [*scope.watchers, *(t.task for t in scope.tokens.values() if t.task)]:
-            task.cancel()
-            stopping.append(task)
-    await asyncio.gather(*stopping, return_exceptions=True)
-    for incident in rt.incidents.values():
-        if not incident.resolved:
-            incident.resolved = True
-            incident.deleted = True
-            incident.ended = workflow.now()
-            rt.dirty_incidents.add(incident.id)
+    await stop_everything(rt)
     request = rt.cancel_request or c.CancelInstance()
     rt.state = c.InstanceState.TERMINATED
     rt.end_time = workflow.now()
