@@ -6,40 +6,18 @@ Exception tree::
      └── DmnEvaluationError  a decision could not be evaluated at all (unknown decision id,
                              an evaluation limit hit); FEEL-level problems become null
 
-The shape of :class:`Diagnostic` is the one ``bpmn_compiler`` uses (code, severity, message,
-element id and tag, file and line), so tools can show DMN and BPMN findings side by side.
-It is a plain frozen dataclass here: the package stays importable inside the Temporal
-workflow sandbox without anything but the standard library, lxml and the FEEL engine.
+:class:`Diagnostic` and :class:`Severity` are ``bpmn_compiler``'s own (code, severity,
+message, element id and tag, file and line): a deployment answers DMN and BPMN findings
+in one list, and nothing converts between two shapes. (``dmn`` already stands on
+``bpmn_compiler`` through the FEEL engine's expression model, inside the workflow sandbox
+too, where both are passed through.)
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from enum import StrEnum
+from bpmn_compiler.errors import Diagnostic, Severity
 
-
-class Severity(StrEnum):
-    ERROR = "error"
-    WARNING = "warning"
-
-
-@dataclass(frozen=True)
-class Diagnostic:
-    """One finding about a DMN model, pointing at the element a modeller must change."""
-
-    code: str
-    severity: Severity
-    message: str
-    element_id: str | None = None
-    tag: str | None = None
-    name: str | None = None
-    file: str | None = None
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = ":".join(str(p) for p in (self.file, self.line) if p is not None)
-        element = f" [{self.tag} {self.element_id}]" if self.element_id else ""
-        return f"{where or '<input>'}: {self.severity} {self.code}{element}: {self.message}"
+__all__ = ["Diagnostic", "DmnError", "DmnEvaluationError", "Severity"]
 
 
 class DmnError(Exception):

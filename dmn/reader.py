@@ -9,7 +9,6 @@ FEEL is an error diagnostic with element id and line, and :func:`read_model` rai
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 
 from lxml import etree
@@ -62,7 +61,7 @@ def read_model(xml: bytes | str, *, resource_name: str = "") -> m.DmnModel:
     except etree.XMLSyntaxError as exc:
         reader = Reader(frozenset(), file)
         reader.report("DMN-XML", f"not well-formed XML: {exc.msg}", None)
-        bad = dataclasses.replace(reader.diagnostics[0], line=exc.lineno)
+        bad = reader.diagnostics[0].model_copy(update={"line": exc.lineno})
         raise DmnError(diagnostics=[bad]) from exc
     if root.getroottree().docinfo.internalDTD is not None:
         reader = Reader(frozenset(), file)

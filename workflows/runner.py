@@ -36,6 +36,7 @@ STRICT_PASSTHROUGH = (
 #: and the interpreter itself, loaded once per worker
 PASSTHROUGH = (*STRICT_PASSTHROUGH, "workflows")
 
+
 def workflow_runner(*, strict: bool = False) -> SandboxedWorkflowRunner:
     modules = STRICT_PASSTHROUGH if strict else PASSTHROUGH
     restrictions = SandboxRestrictions.default.with_passthrough_modules(*modules)

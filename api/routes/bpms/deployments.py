@@ -133,32 +133,17 @@ async def compile_uploads(
     return resources, warnings
 
 
-def _as_diagnostic(d: dmn.Diagnostic) -> Diagnostic:
-    """A DMN finding in the compiler's shape (the same fields), so a deployment reports
-    both kinds of file alike."""
-    return Diagnostic(
-        code=d.code,
-        severity=Severity(d.severity.value),
-        message=d.message,
-        element_id=d.element_id,
-        tag=d.tag,
-        name=d.name,
-        file=d.file,
-        line=d.line,
-    )
-
-
 def _read_dmn(data: bytes, filename: str) -> tuple[definitions.Resource | None, list[Diagnostic]]:
     """Parse and validate a ``.dmn`` file: the resource to store (its decisions), and the
     findings. A file with errors stores nothing; one with no decision is an error."""
     try:
         model = dmn.parse(data, resource_name=filename)
     except dmn.DmnError as err:
-        found = [_as_diagnostic(d) for d in err.diagnostics] or [
+        found = list(err.diagnostics) or [
             Diagnostic(code="invalid-dmn", severity=Severity.ERROR, message=str(err), file=filename)
         ]
         return None, found
-    found = [_as_diagnostic(d) for d in model.diagnostics]
+    found = list(model.diagnostics)
     if not model.decisions:
         found.append(
             Diagnostic(
