@@ -64,15 +64,7 @@ async def _api(
     temporal_env: WorkflowEnvironment, store: Store, provider: OidcProvider, **settings: Any
 ) -> AsyncIterator[httpx.AsyncClient]:
     base = make_settings(temporal_env, str(store.engine.url), f"cr-{uuid.uuid4().hex[:6]}")
-    configured = base.model_copy(
-        update={
-            "env": "prod",
-            "oidc_server_url": provider.server_url,
-            "oidc_realm": provider.realm,
-            "oidc_audience": provider.audience,
-            **settings,
-        }
-    )
+    configured = provider.settings_for(base, **settings)
     app = create_app(configured, client=temporal_env.client, store=store)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://baton.test") as http:

@@ -79,16 +79,7 @@ async def api(
 ) -> AsyncIterator[str]:
     """The API in production mode on 127.0.0.1:api_port; answers its origin."""
     base = make_settings(temporal_env, str(store.engine.url), f"web-{uuid.uuid4().hex[:6]}")
-    settings = base.model_copy(
-        update={
-            "env": "prod",
-            "oidc_server_url": provider.server_url,
-            "oidc_realm": provider.realm,
-            "oidc_audience": provider.audience,
-            "oidc_web_client_id": WEB,
-            "oidc_leeway_seconds": 0,
-        }
-    )
+    settings = provider.settings_for(base, oidc_web_client_id=WEB, oidc_leeway_seconds=0)
     app = create_app(settings, client=temporal_env.client, store=store)
     async with serve_app(app, api_port) as origin:
         yield origin

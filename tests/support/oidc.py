@@ -29,6 +29,7 @@ from typing import Any, Literal
 import httpx
 from jwcrypto import jwk, jwt
 
+from core.settings import Settings
 from tests.support.ports import free_port
 
 PROVIDER_DIR = Path(__file__).resolve().parent.parent / "oidc_provider"
@@ -309,6 +310,18 @@ class OidcProvider:
     @property
     def keys(self) -> list[jwk.JWK]:
         return list(self._keys)
+
+    def settings_for(self, base: Settings, **more: Any) -> Settings:
+        """``base`` in production mode, trusting this realm's tokens (and ``more``)."""
+        return base.model_copy(
+            update={
+                "env": "prod",
+                "oidc_server_url": self.server_url,
+                "oidc_realm": self.realm,
+                "oidc_audience": self.audience,
+                **more,
+            }
+        )
 
     @property
     def running(self) -> bool:
